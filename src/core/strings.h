@@ -1,0 +1,23 @@
+// Small text utilities shared by every module.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport {
+
+std::string AsciiLower(std::string_view s);
+bool IsIdentifier(std::string_view s);  // [a-z][a-z0-9_]* , at most 63 chars
+size_t EditDistance(std::string_view a, std::string_view b);
+// The candidate nearest to `name` if it is close enough to be a likely typo.
+std::optional<std::string> ClosestMatch(std::string_view name,
+                                        std::span<const std::string> candidates);
+// "Did you mean `x`?" suffix (with leading space), or empty.
+std::string DidYouMean(std::string_view name, std::span<const std::string> candidates);
+// True if `s` is valid UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace rapport

@@ -1,0 +1,69 @@
+// A Database is a pool of connections to one SQLite file (or, later, a PostgreSQL
+// server). Thread-safe. Backend types never leak out of storage/.
+//
+// All SQL uses `?` placeholders; values are always bound, never spliced into text.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "storage/dialect.h"
+#include "storage/value.h"
+
+namespace rapport::storage {
+
+// One connection, lent to a Read or Write callback. Not thread-safe; never keep it
+// beyond the callback. Prepared statements are cached per connection by SQL text.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Result<QueryResult> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Streams rows to `on_row` (return false to stop), for results too big to hold.
+  virtual Status ForEach(std::string_view sql, std::span<const Value> params,
+                         const std::function<bool(std::span<const Value> row)>& on_row) = 0;
+  // Runs a statement; returns the number of rows it changed.
+  virtual Result<int64_t> Execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs several ;-separated statements without parameters (DDL, migrations).
+  virtual Status ExecuteScript(std::string_view sql) = 0;
+  virtual const SqlDialect& dialect() const = 0;
+};
+
+struct DatabaseOptions {
+  std::string url;           // "sqlite:/path/to/file.db" or a bare path
+  int read_connections = 4;  // size of the reader pool
+  int busy_timeout_ms = 5000;
+};
+
+struct DatabaseStats {
+  int64_t transactions = 0;
+  int64_t commits = 0;       // physical commits (< transactions under group commit)
+  int64_t reads = 0;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) the database. kInvalidArgument for an unsupported URL,
+  // kUnavailable if it cannot be opened.
+  static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  virtual ~Database() = default;
+
+  // Runs `work` on a reader connection inside a read transaction (a consistent
+  // snapshot). Many reads run at once.
+  virtual Status Read(const std::function<Status(Connection&)>& work) = 0;
+  // Runs `work` in one write transaction: committed if it returns OK, rolled back
+  // (with nothing written) otherwise. Writes are serialised; concurrent callers may
+  // share one physical commit (group commit), each isolated by a savepoint, so one
+  // caller's failure never undoes another's work. Returns only after the commit.
+  virtual Status Write(const std::function<Status(Connection&)>& work) = 0;
+
+  virtual const SqlDialect& dialect() const = 0;
+  virtual DatabaseStats stats() const = 0;
+  // Writes a consistent copy of the whole database to `path` while others write.
+  virtual Status BackupTo(const std::string& path) = 0;
+};
+
+}  // namespace rapport::storage

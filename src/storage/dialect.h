@@ -1,0 +1,36 @@
+// SqlDialect is the only place where SQL differs between backends. Code above
+// storage/ writes portable SQL with `?` placeholders and asks the dialect for the
+// parts that differ (column types, case-insensitive matching, upserts).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rapport::storage {
+
+// How a column stores its values; metadata maps each field type onto one.
+enum class ColumnType {
+  kText,
+  kInteger,  // 64-bit
+  kReal,
+  kBoolean,
+};
+
+class SqlDialect {
+ public:
+  virtual ~SqlDialect() = default;
+  virtual std::string_view name() const = 0;  // "sqlite" or "postgresql"
+  virtual std::string ColumnTypeSql(ColumnType type) const = 0;
+  // `"name"` with embedded quotes doubled.
+  std::string QuoteIdentifier(std::string_view name) const;
+  // `expr` contains / starts with / ends with the parameter, ignoring ASCII case.
+  // The caller binds the pattern produced by LikePattern().
+  virtual std::string CaseInsensitiveLike(std::string_view expr) const = 0;
+  // Escapes %, _ and the escape character '\' so `text` matches literally.
+  static std::string EscapeLike(std::string_view text);
+  // SQL literal for a boolean column value.
+  virtual std::string_view TrueLiteral() const = 0;
+  virtual std::string_view FalseLiteral() const = 0;
+};
+
+}  // namespace rapport::storage
