@@ -93,15 +93,16 @@ inline Status Ok() { return {}; }
 #define RAPPORT_CONCAT(a, b) RAPPORT_CONCAT_INNER(a, b)
 
 // Returns the error of a Result/Status expression from the enclosing function.
-#define RAPPORT_TRY(expr)                                                  \
+#define RAPPORT_TRY(expr) RAPPORT_TRY_IMPL(RAPPORT_CONCAT(rapport_try_, __COUNTER__), expr)
+#define RAPPORT_TRY_IMPL(tmp, expr)                                        \
   do {                                                                     \
-    auto&& rapport_try_result = (expr);                                    \
-    if (!rapport_try_result) return std::unexpected(std::move(rapport_try_result).error()); \
+    auto&& tmp = (expr);                                                   \
+    if (!tmp) return std::unexpected(std::move(tmp).error());              \
   } while (0)
 
 // RAPPORT_ASSIGN_OR_RETURN(auto x, Compute()) declares x from a successful Result.
 #define RAPPORT_ASSIGN_OR_RETURN(decl, expr)                               \
-  RAPPORT_ASSIGN_OR_RETURN_IMPL(RAPPORT_CONCAT(rapport_result_, __LINE__), decl, expr)
+  RAPPORT_ASSIGN_OR_RETURN_IMPL(RAPPORT_CONCAT(rapport_result_, __COUNTER__), decl, expr)
 #define RAPPORT_ASSIGN_OR_RETURN_IMPL(tmp, decl, expr)                     \
   auto tmp = (expr);                                                       \
   if (!tmp) return std::unexpected(std::move(tmp).error());                \

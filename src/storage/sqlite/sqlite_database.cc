@@ -1,0 +1,394 @@
+#include "storage/sqlite/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace rapport::storage::sqlite {
+
+namespace {
+
+class SqliteDialect final : public SqlDialect {
+ public:
+  std::string_view name() const override { return "sqlite"; }
+  std::string ColumnTypeSql(ColumnType type) const override {
+    switch (type) {
+      case ColumnType::kText: return "TEXT";
+      case ColumnType::kInteger: return "INTEGER";
+      case ColumnType::kReal: return "REAL";
+      case ColumnType::kBoolean: return "INTEGER";
+    }
+    return "TEXT";
+  }
+  // SQLite's LIKE is case-insensitive for ASCII, which is the contract.
+  std::string CaseInsensitiveLike(std::string_view expr) const override {
+    return fmt::format("{} LIKE ? ESCAPE '\\'", expr);
+  }
+  std::string_view TrueLiteral() const override { return "1"; }
+  std::string_view FalseLiteral() const override { return "0"; }
+};
+
+const SqliteDialect& Dialect() {
+  static const SqliteDialect dialect;
+  return dialect;
+}
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  int primary = rc & 0xFF;
+  std::string internal = fmt::format("sqlite {} failed ({}): {}", what, rc, message);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Error(ErrorCode::kUnavailable, "The database is busy; retry the request.")
+        .WithInternal(std::move(internal));
+  }
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error(ErrorCode::kAlreadyExists, "A record with this value already exists.")
+        .WithInternal(std::move(internal));
+  }
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return Error(ErrorCode::kFailedPrecondition, "A referenced record does not exist.")
+        .WithInternal(std::move(internal));
+  }
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) {
+    return Error(ErrorCode::kUnavailable, "The database is unavailable.")
+        .WithInternal(std::move(internal));
+  }
+  return Error(ErrorCode::kInternal, "Database error.").WithInternal(std::move(internal));
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  sqlite3* handle() const { return db_; }
+
+  Result<QueryResult> Query(std::string_view sql, std::span<const Value> params) override {
+    RAPPORT_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    QueryResult result;
+    int n = sqlite3_column_count(stmt);
+    result.columns.reserve(n);
+    for (int i = 0; i < n; ++i) result.columns.emplace_back(sqlite3_column_name(stmt, i));
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Fail(Finish(stmt, rc, "query"));
+      auto& row = result.rows.emplace_back();
+      row.reserve(n);
+      for (int i = 0; i < n; ++i) row.push_back(Column(stmt, i));
+    }
+    sqlite3_reset(stmt);
+    return result;
+  }
+
+  Status ForEach(std::string_view sql, std::span<const Value> params,
+                 const std::function<bool(std::span<const Value>)>& on_row) override {
+    RAPPORT_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    int n = sqlite3_column_count(stmt);
+    std::vector<Value> row(n);
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Fail(Finish(stmt, rc, "query"));
+      for (int i = 0; i < n; ++i) row[i] = Column(stmt, i);
+      if (!on_row(row)) break;
+    }
+    sqlite3_reset(stmt);
+    return Ok();
+  }
+
+  Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) override {
+    RAPPORT_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return Fail(Finish(stmt, rc, "execute"));
+    sqlite3_reset(stmt);
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    std::string text(sql);
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string detail = message ? message : "";
+      sqlite3_free(message);
+      return Fail(SqliteError(db_, rc, "script").WithInternal(detail + " in: " + text.substr(0, 200)));
+    }
+    return Ok();
+  }
+
+  const SqlDialect& dialect() const override { return Dialect(); }
+
+ private:
+  // Prepared statements are cached by SQL text: every query the engine issues is
+  // built from metadata, so the set of distinct texts is small and stable.
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, std::span<const Value> params) {
+    std::string key(sql);
+    sqlite3_stmt* stmt = nullptr;
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      stmt = it->second;
+    } else {
+      int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
+        return Fail(SqliteError(db_, rc, "prepare").WithInternal(fmt::format(
+            "{} in: {}", sqlite3_errmsg(db_), key.substr(0, 300))));
+      }
+      if (cache_.size() > 512) {  // a bound on pathological query variety
+        for (auto& [s, st] : cache_) sqlite3_finalize(st);
+        cache_.clear();
+      }
+      cache_.emplace(std::move(key), stmt);
+    }
+    sqlite3_clear_bindings(stmt);
+    int expected = sqlite3_bind_parameter_count(stmt);
+    if (expected != static_cast<int>(params.size())) {
+      return Fail(Error(ErrorCode::kInternal, "Database error.")
+          .WithInternal(fmt::format("{} parameters bound, {} expected in: {}", params.size(),
+                                    expected, std::string(sql).substr(0, 300))));
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      int rc = std::visit(
+          [&](const auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Null>) return sqlite3_bind_null(stmt, idx);
+            if constexpr (std::is_same_v<T, int64_t>) return sqlite3_bind_int64(stmt, idx, v);
+            if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(stmt, idx, v);
+            if constexpr (std::is_same_v<T, std::string>) {
+              return sqlite3_bind_text64(stmt, idx, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+            }
+          },
+          params[i]);
+      if (rc != SQLITE_OK) return Fail(SqliteError(db_, rc, "bind"));
+    }
+    return stmt;
+  }
+
+  Error Finish(sqlite3_stmt* stmt, int rc, std::string_view what) {
+    Error error = SqliteError(db_, rc, what);
+    sqlite3_reset(stmt);
+    return error;
+  }
+
+  static Value Column(sqlite3_stmt* stmt, int i) {
+    switch (sqlite3_column_type(stmt, i)) {
+      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
+      case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+      case SQLITE_NULL: return Null{};
+      default: {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+      }
+    }
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, bool writer,
+                                                         int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Error error = Error(ErrorCode::kUnavailable, fmt::format("Cannot open database {}", path))
+                      .WithInternal(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return Fail(std::move(error));
+  }
+  auto connection = std::make_unique<SqliteConnection>(db);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  // WAL lets readers proceed while the writer commits. synchronous=NORMAL in WAL mode
+  // never corrupts and keeps every commit across a process crash (kill -9); only an
+  // OS crash or power loss can drop the last transactions before a checkpoint.
+  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=FILE;";
+  if (writer) pragmas = "PRAGMA journal_mode=WAL; " + pragmas;
+  RAPPORT_TRY(connection->ExecuteScript(pragmas));
+  return connection;
+}
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer,
+                 std::vector<std::unique_ptr<SqliteConnection>> readers)
+      : path_(std::move(path)), writer_(std::move(writer)), readers_(std::move(readers)) {
+    for (auto& r : readers_) idle_readers_.push_back(r.get());
+  }
+
+  Status Read(const std::function<Status(Connection&)>& work) override {
+    SqliteConnection* connection;
+    {
+      std::unique_lock lock(readers_mu_);
+      readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+      connection = idle_readers_.back();
+      idle_readers_.pop_back();
+    }
+    reads_.fetch_add(1, std::memory_order_relaxed);
+    // BEGIN makes every statement of `work` see one snapshot.
+    Status status = connection->ExecuteScript("BEGIN");
+    if (status) {
+      status = work(*connection);
+      Status end = connection->ExecuteScript(status ? "COMMIT" : "ROLLBACK");
+      if (status && !end) status = end;
+    }
+    {
+      std::lock_guard lock(readers_mu_);
+      idle_readers_.push_back(connection);
+    }
+    readers_cv_.notify_one();
+    return status;
+  }
+
+  // Group commit: the first caller to find no batch running becomes the leader, takes
+  // every queued write, runs each inside its own SAVEPOINT of one transaction and
+  // commits once. Followers wait for the leader to report their result.
+  Status Write(const std::function<Status(Connection&)>& work) override {
+    PendingWrite pending{&work};
+    std::unique_lock lock(queue_mu_);
+    queue_.push_back(&pending);
+    while (!pending.done) {
+      if (leader_active_) {
+        queue_cv_.wait(lock);
+        continue;
+      }
+      leader_active_ = true;
+      std::vector<PendingWrite*> batch;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      lock.unlock();
+      RunBatch(batch);
+      lock.lock();
+      for (auto* p : batch) p->done = true;
+      leader_active_ = false;
+      queue_cv_.notify_all();
+    }
+    return std::move(pending.result);
+  }
+
+  const SqlDialect& dialect() const override { return Dialect(); }
+
+  DatabaseStats stats() const override {
+    return {transactions_.load(), commits_.load(), reads_.load()};
+  }
+
+  Status BackupTo(const std::string& dest_path) override {
+    sqlite3* dest = nullptr;
+    int rc = sqlite3_open_v2(dest_path.c_str(), &dest,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+      Error error = SqliteError(dest, rc, "open backup file");
+      sqlite3_close_v2(dest);
+      return Fail(std::move(error));
+    }
+    // Copy from a reader connection: the backup sees one consistent WAL snapshot
+    // while the writer keeps committing.
+    Status status = Read([&](Connection& c) -> Status {
+      auto* source = static_cast<SqliteConnection&>(c).handle();
+      sqlite3_backup* backup = sqlite3_backup_init(dest, "main", source, "main");
+      if (!backup) return Fail(SqliteError(dest, sqlite3_errcode(dest), "backup init"));
+      int step = sqlite3_backup_step(backup, -1);
+      sqlite3_backup_finish(backup);
+      if (step != SQLITE_DONE) return Fail(SqliteError(dest, step, "backup step"));
+      return Ok();
+    });
+    sqlite3_close_v2(dest);
+    return status;
+  }
+
+ private:
+  static constexpr size_t kMaxBatch = 256;
+
+  struct PendingWrite {
+    const std::function<Status(Connection&)>* work;
+    Status result = Ok();
+    bool done = false;
+  };
+
+  void RunBatch(const std::vector<PendingWrite*>& batch) {
+    transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    Status begin = writer_->ExecuteScript("BEGIN IMMEDIATE");
+    if (!begin) {
+      for (auto* p : batch) p->result = begin;
+      return;
+    }
+    bool any_ok = false;
+    if (batch.size() == 1) {
+      batch[0]->result = (*batch[0]->work)(*writer_);
+      any_ok = batch[0]->result.has_value();
+    } else {
+      for (auto* p : batch) {
+        Status sp = writer_->ExecuteScript("SAVEPOINT rapport_write");
+        if (!sp) {
+          p->result = sp;
+          continue;
+        }
+        p->result = (*p->work)(*writer_);
+        if (p->result) {
+          any_ok = true;
+          p->result = writer_->ExecuteScript("RELEASE rapport_write");
+        } else {
+          (void)writer_->ExecuteScript("ROLLBACK TO rapport_write; RELEASE rapport_write");
+        }
+      }
+    }
+    Status end = writer_->ExecuteScript(any_ok ? "COMMIT" : "ROLLBACK");
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    if (!end) {
+      (void)writer_->ExecuteScript("ROLLBACK");
+      for (auto* p : batch) {
+        if (p->result) p->result = end;
+      }
+    }
+  }
+
+  std::string path_;
+  std::unique_ptr<SqliteConnection> writer_;
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<SqliteConnection*> idle_readers_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite*> queue_;
+  bool leader_active_ = false;
+
+  std::atomic<int64_t> transactions_{0};
+  std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> reads_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const DatabaseOptions& options) {
+  RAPPORT_ASSIGN_OR_RETURN(auto writer, OpenConnection(path, true, options.busy_timeout_ms));
+  std::vector<std::unique_ptr<SqliteConnection>> readers;
+  for (int i = 0; i < std::max(1, options.read_connections); ++i) {
+    RAPPORT_ASSIGN_OR_RETURN(auto reader, OpenConnection(path, false, options.busy_timeout_ms));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Database>(
+      std::make_unique<SqliteDatabase>(path, std::move(writer), std::move(readers)));
+}
+
+}  // namespace rapport::storage::sqlite
