@@ -1,0 +1,168 @@
+#include "metadata/metadata_store.h"
+
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace rapport::metadata {
+
+namespace {
+
+using storage::Value;
+
+std::string RandomSuffix() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return fmt::format("{:06x}", rng() & 0xFFFFFF);
+}
+
+std::string Text(const Value& v) {
+  return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string();
+}
+std::optional<int64_t> OptInt(const Value& v) {
+  if (std::holds_alternative<int64_t>(v)) return std::get<int64_t>(v);
+  return std::nullopt;
+}
+
+}  // namespace
+
+MetadataStore::MetadataStore(storage::Database& db, std::vector<ObjectDef> standard_objects,
+                             const Clock& clock)
+    : db_(db), standard_(std::move(standard_objects)), clock_(clock) {}
+
+Status MetadataStore::EnsureStandardSchema() {
+  return db_.Write([&](storage::Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto known, c.Query("SELECT table_name, column_name FROM schema_columns"));
+    std::set<std::pair<std::string, std::string>> columns;
+    for (const auto& row : known.rows) columns.emplace(Text(row[0]), Text(row[1]));
+    auto record_column = [&](const std::string& table, const std::string& column) -> Status {
+      if (columns.emplace(table, column).second) {
+        std::vector<Value> p = {table, column};
+        RAPPORT_TRY(c.Execute("INSERT INTO schema_columns (table_name, column_name) VALUES (?, ?)", p));
+      }
+      return Ok();
+    };
+    for (const ObjectDef& object : standard_) {
+      bool table_exists = columns.contains({object.table, "id"});
+      if (!table_exists) {
+        for (const auto& sql : CreateTableSql(object, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));
+        RAPPORT_TRY(record_column(object.table, "id"));
+      }
+      for (const FieldDef& f : object.fields) {
+        if (f.system || f.name == "owner_id") continue;
+        if (table_exists && !columns.contains({object.table, f.column})) {
+          for (const auto& sql : AddColumnSql(object, f, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));
+        }
+        RAPPORT_TRY(record_column(object.table, f.column));
+      }
+    }
+    return Ok();
+  });
+}
+
+Result<SnapshotPtr> MetadataStore::Current(const std::string& tenant_id) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(tenant_id);
+    if (it != cache_.end()) return it->second;
+  }
+  SnapshotPtr snapshot;
+  RAPPORT_TRY(db_.Read([&](storage::Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(snapshot, Load(c, tenant_id));
+    return Ok();
+  }));
+  std::lock_guard lock(cache_mu_);
+  auto [it, inserted] = cache_.emplace(tenant_id, snapshot);
+  return it->second;
+}
+
+Result<SnapshotPtr> MetadataStore::Load(storage::Connection& c, const std::string& tenant_id) {
+  std::vector<Value> p = {tenant_id};
+  RAPPORT_ASSIGN_OR_RETURN(auto version_rows,
+                           c.Query("SELECT version FROM meta_versions WHERE tenant_id = ?", p));
+  int64_t version = version_rows.rows.empty() ? 0 : std::get<int64_t>(version_rows.rows[0][0]);
+  RAPPORT_ASSIGN_OR_RETURN(
+      auto object_rows,
+      c.Query("SELECT name, label, label_plural, table_name, title_field FROM meta_objects "
+              "WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY created_at, name",
+              p));
+  RAPPORT_ASSIGN_OR_RETURN(
+      auto field_rows,
+      c.Query("SELECT object_name, name, label, type, column_name, required, is_unique, indexed, "
+              "options, target, max_length, min_value, max_value FROM meta_fields "
+              "WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY object_name, position, name",
+              p));
+  std::vector<ObjectDef> objects = standard_;
+  for (const auto& row : object_rows.rows) {
+    ObjectDef o;
+    o.name = Text(row[0]);
+    o.label = Text(row[1]);
+    o.label_plural = Text(row[2]);
+    o.table = Text(row[3]);
+    o.title_field = Text(row[4]);
+    o.custom = true;
+    o.fields = SystemFields();
+    objects.push_back(std::move(o));
+  }
+  for (const auto& row : field_rows.rows) {
+    std::string object_name = Text(row[0]);
+    auto object = std::find_if(objects.begin(), objects.end(),
+                               [&](const ObjectDef& o) { return o.name == object_name; });
+    if (object == objects.end()) continue;  // field of a removed object
+    FieldDef f;
+    f.name = Text(row[1]);
+    f.label = Text(row[2]);
+    auto type = ParseFieldType(Text(row[3]));
+    if (!type) {
+      return Fail(Error(ErrorCode::kInternal, "Corrupt metadata.")
+                      .WithInternal("unknown field type " + Text(row[3])));
+    }
+    f.type = *type;
+    f.column = Text(row[4]);
+    f.required = OptInt(row[5]).value_or(0) != 0;
+    f.unique = OptInt(row[6]).value_or(0) != 0;
+    f.indexed = OptInt(row[7]).value_or(0) != 0;
+    f.options = DecodeOptions(Text(row[8]));
+    f.target = Text(row[9]);
+    f.max_length = OptInt(row[10]);
+    if (auto v = OptInt(row[11])) f.min_value = Decimal{*v};
+    if (auto v = OptInt(row[12])) f.max_value = Decimal{*v};
+    f.custom = true;
+    object->fields.push_back(std::move(f));
+  }
+  return std::make_shared<const MetadataSnapshot>(version, std::move(objects));
+}
+
+Result<SchemaPlan> MetadataStore::Plan(const std::string& tenant_id, const MetadataEdit& edit) {
+  RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr current, Current(tenant_id));
+  return PlanSchemaChange(*current, edit, db_.dialect(), tenant_id,
+                          FormatDatetime(clock_.Now()), RandomSuffix());
+}
+
+Result<SnapshotPtr> MetadataStore::Apply(const std::string& tenant_id, const MetadataEdit& edit) {
+  std::lock_guard apply_lock(apply_mu_);
+  RAPPORT_ASSIGN_OR_RETURN(SchemaPlan plan, Plan(tenant_id, edit));
+  SnapshotPtr next;
+  RAPPORT_TRY(db_.Write([&](storage::Connection& c) -> Status {
+    for (const PlanStep& step : plan.steps) {
+      if (step.params.empty()) {
+        RAPPORT_TRY(c.ExecuteScript(step.sql));
+      } else {
+        RAPPORT_TRY(c.Execute(step.sql, step.params));
+      }
+    }
+    std::vector<Value> p = {tenant_id};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t changed,
+                             c.Execute("UPDATE meta_versions SET version = version + 1 WHERE tenant_id = ?", p));
+    if (changed == 0) {
+      RAPPORT_TRY(c.Execute("INSERT INTO meta_versions (tenant_id, version) VALUES (?, 1)", p));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(next, Load(c, tenant_id));
+    return Ok();
+  }));
+  std::lock_guard lock(cache_mu_);
+  cache_[tenant_id] = next;
+  return next;
+}
+
+}  // namespace rapport::metadata

@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "metadata/metadata_store.h"
+#include "metadata/object_builder.h"
+#include "metadata/system_schema.h"
+
+namespace rapport::metadata {
+namespace {
+
+std::vector<ObjectDef> TestObjects() {
+  return {ObjectBuilder("companies", "Company", "Companies")
+              .Title("name")
+              .Field("name", "Name", FieldType::kText, {.required = true})
+              .Field("domain", "Domain", FieldType::kText, {.unique = true})
+              .Build(),
+          ObjectBuilder("people", "Person", "People")
+              .Field("email", "Email", FieldType::kEmail)
+              .Lookup("company_id", "Company", "companies")
+              .Build()};
+}
+
+class MetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rapport_meta_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    db_ = std::move(*storage::Database::Open({.url = (dir_ / "m.db").string()}));
+    ASSERT_TRUE(storage::Migrate(*db_, SystemMigrations()));
+    store_ = std::make_unique<MetadataStore>(*db_, TestObjects());
+    ASSERT_TRUE(store_->EnsureStandardSchema());
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Status Exec(const std::string& sql) {
+    return db_->Write([&](storage::Connection& c) { return c.ExecuteScript(sql); });
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_F(MetadataStoreTest, StandardSchemaIsIdempotentAndTenantLed) {
+  ASSERT_TRUE(store_->EnsureStandardSchema());
+  EXPECT_TRUE(Exec("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, name) "
+                   "VALUES ('t', 'c1', 1, 'x', 'x', 'Acme')"));
+  // Unique fields are unique per tenant, among live records.
+  EXPECT_TRUE(Exec("UPDATE companies SET domain = 'acme.com' WHERE id = 'c1'"));
+  EXPECT_TRUE(Exec("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, name, domain) "
+                   "VALUES ('other', 'c2', 1, 'x', 'x', 'Acme', 'acme.com')"));
+  EXPECT_FALSE(Exec("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, name, domain) "
+                    "VALUES ('t', 'c3', 1, 'x', 'x', 'Acme', 'acme.com')"));
+  // Lookups are real foreign keys, scoped by tenant.
+  EXPECT_FALSE(Exec("INSERT INTO people (tenant_id, id, version, created_at, updated_at, company_id) "
+                    "VALUES ('other', 'p1', 1, 'x', 'x', 'c1')"));
+  EXPECT_TRUE(Exec("INSERT INTO people (tenant_id, id, version, created_at, updated_at, company_id) "
+                   "VALUES ('t', 'p1', 1, 'x', 'x', 'c1')"));
+}
+
+TEST_F(MetadataStoreTest, CustomObjectAndFieldsAreUsableAtOnce) {
+  auto snap = store_->Apply("t", CreateObject{.name = "projects", .label = "Project",
+                                              .label_plural = "Projects",
+                                              .fields = {{.name = "title", .type = "text", .required = true},
+                                                         {.name = "budget", .type = "currency"},
+                                                         {.name = "company_id", .type = "lookup",
+                                                          .target = "companies"}}});
+  ASSERT_TRUE(snap) << snap.error().ToString();
+  const ObjectDef* projects = (*snap)->FindObject("projects");
+  ASSERT_NE(projects, nullptr);
+  EXPECT_TRUE(projects->custom);
+  EXPECT_EQ(projects->title_field, "title");
+  ASSERT_NE(projects->FindField("budget"), nullptr);
+  const FieldDef* budget = projects->FindField("budget");
+  ASSERT_NE(budget, nullptr);
+  EXPECT_TRUE(Exec(fmt::format("INSERT INTO \"{}\" (tenant_id, id, version, created_at, updated_at, "
+                               "\"{}\", \"{}\") VALUES ('t', 'p', 1, 'x', 'x', 5, 'EUR')",
+                               projects->table, budget->column, budget->currency_column())));
+
+  auto added = store_->Apply("t", AddField{"companies", {.name = "tier", .type = "picklist",
+                                                          .options = {{"gold", ""}, {"silver", ""}}}});
+  ASSERT_TRUE(added) << added.error().ToString();
+  const FieldDef* tier = (*added)->FindObject("companies")->FindField("tier");
+  ASSERT_NE(tier, nullptr);
+  EXPECT_EQ(tier->options[0].label, "gold");
+  // Another tenant's snapshot does not see it.
+  EXPECT_EQ((*store_->Current("other"))->FindObject("companies")->FindField("tier"), nullptr);
+  EXPECT_EQ((*store_->Current("other"))->FindObject("projects"), nullptr);
+
+  // A fresh store (a restarted server) loads the same definitions from the database.
+  MetadataStore reloaded(*db_, TestObjects());
+  auto again = reloaded.Current("t");
+  ASSERT_TRUE(again);
+  EXPECT_NE((*again)->FindObject("companies")->FindField("tier"), nullptr);
+  EXPECT_EQ((*again)->version(), 2);
+}
+
+TEST_F(MetadataStoreTest, InvalidEditsCollectEveryProblemAndChangeNothing) {
+  auto result = store_->Apply("t", CreateObject{.name = "Bad Name", .label = "",
+                                                .label_plural = "X",
+                                                .fields = {{.name = "id", .type = "text"},
+                                                           {.name = "x", .type = "txet"},
+                                                           {.name = "p", .type = "picklist"}}});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kValidationFailed);
+  std::set<std::string> fields;
+  for (const auto& fe : result.error().field_errors()) fields.insert(fe.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"name", "label", "fields[0].name", "fields[1].type",
+                                           "fields[2].options"}));
+  bool suggested = false;
+  for (const auto& fe : result.error().field_errors()) {
+    if (fe.message.find("Did you mean `text`") != std::string::npos) suggested = true;
+  }
+  EXPECT_TRUE(suggested);
+
+  auto dup = store_->Apply("t", AddField{"companies", {.name = "name", .type = "text"}});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code(), ErrorCode::kValidationFailed);
+  auto lookup = store_->Apply("t", AddField{"people", {.name = "boss", .type = "lookup", .target = "peple"}});
+  ASSERT_FALSE(lookup);
+  EXPECT_EQ(lookup.error().field_errors().size(), 2u);  // name without _id, unknown target
+  auto unknown = store_->Apply("t", AddField{"compnies", {.name = "x", .type = "text"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(unknown.error().detail().find("Did you mean `companies`"), std::string::npos);
+  EXPECT_EQ((*store_->Current("t"))->version(), 0);
+}
+
+TEST_F(MetadataStoreTest, PlanListsStepsWithoutApplyingThem) {
+  auto plan = store_->Plan("t", AddField{"companies", {.name = "code", .type = "text", .unique = true}});
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  ASSERT_EQ(plan->steps.size(), 3u);  // metadata row, column, unique index
+  EXPECT_NE(plan->steps[1].sql.find("ALTER TABLE \"companies\" ADD COLUMN"), std::string::npos);
+  EXPECT_NE(plan->steps[2].sql.find("CREATE UNIQUE INDEX"), std::string::npos);
+  EXPECT_NE(plan->steps[2].sql.find("(tenant_id, "), std::string::npos);
+  EXPECT_EQ((*store_->Current("t"))->FindObject("companies")->FindField("code"), nullptr);
+}
+
+TEST_F(MetadataStoreTest, RemovedFieldKeepsItsData) {
+  ASSERT_TRUE(store_->Apply("t", AddField{"companies", {.name = "notes", .type = "long_text"}}));
+  auto column = (*store_->Current("t"))->FindObject("companies")->FindField("notes")->column;
+  ASSERT_TRUE(Exec(fmt::format("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, "
+                               "name, \"{}\") VALUES ('t', 'a', 1, 'x', 'x', 'A', 'keep me')", column)));
+  auto removed = store_->Apply("t", DeleteField{"companies", "notes"});
+  ASSERT_TRUE(removed);
+  EXPECT_EQ((*removed)->FindObject("companies")->FindField("notes"), nullptr);
+  EXPECT_TRUE(Exec(fmt::format("SELECT \"{}\" FROM companies", column)));
+  auto standard = store_->Apply("t", DeleteField{"companies", "name"});
+  ASSERT_FALSE(standard);
+  EXPECT_EQ(standard.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace rapport::metadata

@@ -1,0 +1,116 @@
+#include "metadata/system_schema.h"
+
+namespace rapport::metadata {
+
+namespace {
+
+constexpr storage::Migration kMigrations[] = {
+    {1, "tenants, metadata, tokens, history, events, idempotency", R"sql(
+CREATE TABLE tenants (
+  id TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE schema_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE meta_objects (
+  tenant_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  label TEXT NOT NULL,
+  label_plural TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  title_field TEXT,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE TABLE meta_fields (
+  tenant_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  label TEXT NOT NULL,
+  type TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  required INTEGER NOT NULL DEFAULT 0,
+  is_unique INTEGER NOT NULL DEFAULT 0,
+  indexed INTEGER NOT NULL DEFAULT 0,
+  options TEXT,
+  target TEXT,
+  max_length INTEGER,
+  min_value INTEGER,
+  max_value INTEGER,
+  position INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT,
+  PRIMARY KEY (tenant_id, object_name, name)
+);
+CREATE TABLE meta_versions (
+  tenant_id TEXT NOT NULL PRIMARY KEY,
+  version INTEGER NOT NULL
+);
+CREATE TABLE credentials (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id)
+);
+CREATE TABLE api_tokens (
+  id TEXT NOT NULL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+CREATE INDEX ix_api_tokens_user ON api_tokens (tenant_id, user_id);
+CREATE TABLE record_history (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT,
+  changed_by TEXT,
+  changed_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_record_history_record ON record_history (tenant_id, object_name, record_id, id);
+CREATE TABLE change_events (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  record_version INTEGER NOT NULL,
+  user_id TEXT,
+  occurred_at TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id, idem_key)
+);
+CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (tenant_id, created_at);
+)sql"},
+};
+
+}  // namespace
+
+std::span<const storage::Migration> SystemMigrations() { return kMigrations; }
+
+}  // namespace rapport::metadata
