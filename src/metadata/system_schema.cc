@@ -75,6 +75,7 @@ CREATE TABLE record_history (
   event_id TEXT NOT NULL,
   object_name TEXT NOT NULL,
   record_id TEXT NOT NULL,
+  change_kind TEXT NOT NULL,
   field TEXT NOT NULL,
   old_value TEXT,
   new_value TEXT,

@@ -1,0 +1,31 @@
+#include "app/app.h"
+
+#include "domain/customers/customers_module.h"
+#include "domain/org/org_module.h"
+#include "domain/sales/sales_module.h"
+#include "metadata/system_schema.h"
+#include "storage/migrations.h"
+
+namespace rapport::app {
+
+void RegisterModules(records::ModuleRegistry& registry) {
+  domain::org::Register(registry);
+  domain::customers::Register(registry);
+  domain::sales::Register(registry);
+}
+
+Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
+  std::unique_ptr<App> app(new App());
+  RAPPORT_ASSIGN_OR_RETURN(app->db_, storage::Database::Open({.url = options.db_url,
+                                                             .read_connections = options.read_connections}));
+  if (options.migrate) RAPPORT_TRY(storage::Migrate(*app->db_, metadata::SystemMigrations()));
+  RegisterModules(app->modules_);
+  app->metadata_ = std::make_unique<metadata::MetadataStore>(*app->db_, app->modules_.objects());
+  if (options.migrate) RAPPORT_TRY(app->metadata_->EnsureStandardSchema());
+  app->records_ =
+      std::make_unique<records::RecordService>(*app->metadata_, *app->db_, app->policy_, app->modules_);
+  app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
+  return app;
+}
+
+}  // namespace rapport::app

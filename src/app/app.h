@@ -1,0 +1,48 @@
+// The composition root: the only place that names concrete backends and calls every
+// domain module's Register. The CLI, the server and the tests build an App.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "identity/identity.h"
+#include "metadata/metadata_store.h"
+#include "records/module_registry.h"
+#include "records/record_service.h"
+#include "security/policy.h"
+#include "storage/database.h"
+
+namespace rapport::app {
+
+struct AppOptions {
+  std::string db_url;          // sqlite:PATH (or a bare path)
+  int read_connections = 4;
+  bool migrate = true;         // apply pending migrations and standard-object DDL
+};
+
+class App {
+ public:
+  // Opens the database, applies migrations (unless told not to) and wires the engine.
+  static Result<std::unique_ptr<App>> Open(const AppOptions& options);
+
+  storage::Database& db() { return *db_; }
+  metadata::MetadataStore& metadata() { return *metadata_; }
+  records::RecordService& records() { return *records_; }
+  identity::Identity& identity() { return *identity_; }
+  const records::ModuleRegistry& modules() const { return modules_; }
+
+ private:
+  App() = default;
+  std::unique_ptr<storage::Database> db_;
+  records::ModuleRegistry modules_;
+  security::Policy policy_;
+  std::unique_ptr<metadata::MetadataStore> metadata_;
+  std::unique_ptr<records::RecordService> records_;
+  std::unique_ptr<identity::Identity> identity_;
+};
+
+// Registers every domain module's objects and rules.
+void RegisterModules(records::ModuleRegistry& registry);
+
+}  // namespace rapport::app

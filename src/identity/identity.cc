@@ -1,0 +1,257 @@
+#include "identity/identity.h"
+
+#include <sodium.h>
+
+#include <fmt/format.h>
+
+#include "core/id.h"
+#include "core/strings.h"
+
+namespace rapport::identity {
+
+namespace {
+
+using storage::Connection;
+using storage::Value;
+
+std::string Text(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return {};
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), data, n);
+  out.pop_back();
+  return out;
+}
+
+std::string HashSecret(std::string_view secret) {
+  unsigned char hash[32];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                     nullptr, 0);
+  return Hex(hash, sizeof hash);
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+Error BadToken() { return Error(ErrorCode::kUnauthenticated, "Invalid or expired API token."); }
+
+struct SodiumInit {
+  SodiumInit() {
+    if (sodium_init() < 0) RAPPORT_UNREACHABLE("libsodium failed to initialise");
+  }
+};
+
+}  // namespace
+
+Identity::Identity(storage::Database& db, records::RecordService& records, const Clock& clock)
+    : db_(db), records_(records), clock_(clock) {
+  static SodiumInit init;
+}
+
+Result<Tenant> Identity::CreateTenant(const std::string& name) {
+  if (name.empty() || name.size() > 100) {
+    return Fail(ErrorCode::kInvalidArgument, "A tenant name is 1 to 100 characters.");
+  }
+  Tenant tenant{NewId(clock_), name};
+  auto written = db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> p = {tenant.id, tenant.name, FormatDatetime(clock_.Now())};
+    RAPPORT_TRY(c.Execute("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)", p));
+    return Ok();
+  });
+  if (!written) {
+    if (written.error().code() == ErrorCode::kAlreadyExists) {
+      return Fail(ErrorCode::kAlreadyExists, fmt::format("A tenant named `{}` already exists.", name));
+    }
+    return std::unexpected(written.error());
+  }
+  return tenant;
+}
+
+Result<std::optional<Tenant>> Identity::FindTenant(const std::string& name) {
+  std::optional<Tenant> found;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> p = {name};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants WHERE name = ?", p));
+    if (!rows.rows.empty()) found = Tenant{Text(rows.rows[0][0]), Text(rows.rows[0][1])};
+    return Ok();
+  }));
+  return found;
+}
+
+Result<Tenant> Identity::ResolveTenant(const std::string& name) {
+  if (!name.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(auto found, FindTenant(name));
+    if (!found) return Fail(ErrorCode::kNotFound, fmt::format("No tenant named `{}`.", name));
+    return *found;
+  }
+  std::vector<Tenant> all;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants ORDER BY created_at LIMIT 2"));
+    for (const auto& row : rows.rows) all.push_back({Text(row[0]), Text(row[1])});
+    return Ok();
+  }));
+  if (all.empty()) return Fail(ErrorCode::kNotFound, "No tenant yet: run `rapport init` first.");
+  if (all.size() > 1) return Fail(ErrorCode::kFailedPrecondition, "Several tenants exist: pass --tenant NAME.");
+  return all[0];
+}
+
+Result<records::Record> Identity::CreateUser(const Tenant& tenant, const std::string& name, const std::string& email,
+                                             const std::string& role, const std::string& password) {
+  if (password.size() < 12) {
+    return Fail(Error(ErrorCode::kValidationFailed, "The password is too short.")
+                    .WithField("password", "too_short", "At least 12 characters."));
+  }
+  auto system = security::Principal::System(tenant.id);
+  records::CreateCommand create{"users",
+                                {{"name", records::InputValue::String(name)},
+                                 {"email", records::InputValue::String(email)},
+                                 {"role", records::InputValue::String(role)},
+                                 {"active", records::InputValue::Bool(true)}}};
+  RAPPORT_ASSIGN_OR_RETURN(records::Record user, records_.Create(system, create));
+  std::string hash = HashPassword(password);
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> p = {tenant.id, user.id, hash, FormatDatetime(clock_.Now())};
+    RAPPORT_TRY(c.Execute("INSERT INTO credentials (tenant_id, user_id, password_hash, updated_at) VALUES (?, ?, ?, ?)",
+                          p));
+    return Ok();
+  }));
+  return user;
+}
+
+Result<records::Record> Identity::FindUserByEmail(const Tenant& tenant, const std::string& email) {
+  auto system = security::Principal::System(tenant.id);
+  records::ListQuery q;
+  q.object = "users";
+  std::string escaped;
+  for (char ch : email) {
+    if (ch == '"' || ch == '\\') escaped += '\\';
+    escaped += ch;
+  }
+  q.filter = fmt::format("email = \"{}\"", escaped);
+  q.limit = 1;
+  RAPPORT_ASSIGN_OR_RETURN(auto result, records_.List(system, q));
+  if (result.records.empty()) {
+    return Fail(ErrorCode::kNotFound, fmt::format("No user with email `{}` in `{}`.", email, tenant.name));
+  }
+  return std::move(result.records[0]);
+}
+
+Result<CreatedToken> Identity::CreateToken(const Tenant& tenant, const std::string& user_id, const std::string& name,
+                                           int expires_in_days) {
+  if (expires_in_days < 0 || expires_in_days > 3650) {
+    return Fail(ErrorCode::kInvalidArgument, "Expiry is 0 (never) to 3650 days.");
+  }
+  std::string token_id = RandomHex(8);
+  std::string secret = RandomHex(24);
+  Value expires = storage::Null{};
+  if (expires_in_days > 0) expires = FormatDatetime(clock_.Now() + expires_in_days * kMicrosPerDay);
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> p = {token_id, tenant.id, user_id, name.empty() ? std::string("api") : name,
+                            HashSecret(secret), FormatDatetime(clock_.Now()), expires};
+    RAPPORT_TRY(c.Execute("INSERT INTO api_tokens (id, tenant_id, user_id, name, secret_hash, created_at, expires_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          p));
+    return Ok();
+  }));
+  return CreatedToken{token_id, fmt::format("rpt_{}_{}", token_id, secret)};
+}
+
+Status Identity::RevokeToken(const std::string& tenant_id, const std::string& token_id) {
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> p = {FormatDatetime(clock_.Now()), tenant_id, token_id};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? "
+                                                  "AND revoked_at IS NULL",
+                                                  p));
+    if (n == 0) return Fail(ErrorCode::kNotFound, "No such active token.");
+    return Ok();
+  }));
+  std::lock_guard lock(cache_mu_);
+  cache_.erase(token_id);
+  return Ok();
+}
+
+Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
+  // rpt_<16 hex id>_<48 hex secret>
+  if (bearer.size() != 4 + 16 + 1 + 48 || !bearer.starts_with("rpt_") || bearer[20] != '_') {
+    return Fail(BadToken());
+  }
+  std::string token_id(bearer.substr(4, 16));
+  std::string secret_hash = HashSecret(bearer.substr(21));
+  Micros now = clock_.Now();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(token_id);
+    if (it != cache_.end() && it->second.valid_until > now) {
+      if (it->second.secret_hash.size() == secret_hash.size() &&
+          sodium_memcmp(it->second.secret_hash.data(), secret_hash.data(), secret_hash.size()) == 0) {
+        return it->second.principal;
+      }
+      return Fail(BadToken());
+    }
+  }
+  security::Principal principal;
+  std::string stored_hash;
+  std::string expires_at;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> p = {token_id};
+    RAPPORT_ASSIGN_OR_RETURN(
+        auto rows, c.Query("SELECT t.tenant_id, t.user_id, t.secret_hash, t.expires_at, u.role, u.active "
+                           "FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id "
+                           "WHERE t.id = ? AND t.revoked_at IS NULL AND u.deleted_at IS NULL",
+                           p));
+    if (rows.rows.empty()) return Fail(BadToken());
+    const auto& row = rows.rows[0];
+    principal.tenant_id = Text(row[0]);
+    principal.user_id = Text(row[1]);
+    stored_hash = Text(row[2]);
+    expires_at = Text(row[3]);
+    principal.is_admin = Text(row[4]) == "admin";
+    bool active = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) != 0;
+    if (!active) return Fail(BadToken());
+    return Ok();
+  }));
+  if (stored_hash.size() != secret_hash.size() ||
+      sodium_memcmp(stored_hash.data(), secret_hash.data(), secret_hash.size()) != 0) {
+    return Fail(BadToken());
+  }
+  if (!expires_at.empty() && expires_at <= FormatDatetime(now)) return Fail(BadToken());
+  Micros valid_until = now + kCacheMicros;
+  if (!expires_at.empty()) {
+    if (auto t = ParseDatetime(expires_at)) valid_until = std::min(valid_until, *t);
+  }
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() > 10000) cache_.clear();
+  cache_[token_id] = CacheEntry{stored_hash, principal, valid_until};
+  return principal;
+}
+
+std::string Identity::HashPassword(const std::string& password) {
+  static SodiumInit init;
+  char out[crypto_pwhash_STRBYTES];
+  // argon2id with libsodium's interactive limits (~100 ms and 64 MiB here).
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    RAPPORT_UNREACHABLE("out of memory hashing a password");
+  }
+  return out;
+}
+
+bool Identity::VerifyPassword(const std::string& hash, const std::string& password) {
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string Identity::GeneratePassword() {
+  static SodiumInit init;
+  static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::string out;
+  for (int i = 0; i < 20; ++i) out += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+  return out;
+}
+
+}  // namespace rapport::identity

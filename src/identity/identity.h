@@ -1,0 +1,77 @@
+// Tenants, passwords and API tokens: who a request comes from.
+//
+// API tokens look like `rpt_<token id>_<secret>`. Only a BLAKE2b hash of the secret is
+// stored; verification finds the token by id and compares hashes in constant time.
+// Users are ordinary records of the `users` object (read through RecordService).
+//
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "records/record_service.h"
+#include "security/principal.h"
+#include "storage/database.h"
+
+namespace rapport::identity {
+
+struct Tenant {
+  std::string id;
+  std::string name;
+};
+
+struct CreatedToken {
+  std::string id;
+  std::string token;  // shown once; never stored
+};
+
+class Identity {
+ public:
+  Identity(storage::Database& db, records::RecordService& records,
+           const Clock& clock = SystemClock::Instance());
+
+  // kAlreadyExists if a tenant of that name exists.
+  Result<Tenant> CreateTenant(const std::string& name);
+  Result<std::optional<Tenant>> FindTenant(const std::string& name);
+  // The only tenant, or the one named; kNotFound / kFailedPrecondition if ambiguous.
+  Result<Tenant> ResolveTenant(const std::string& name);
+
+  // Creates a user record (role admin/member) with a password (argon2id).
+  Result<records::Record> CreateUser(const Tenant& tenant, const std::string& name, const std::string& email,
+                                     const std::string& role, const std::string& password);
+  // kNotFound if no such user in the tenant.
+  Result<records::Record> FindUserByEmail(const Tenant& tenant, const std::string& email);
+
+  // A new API token for the user. `expires_in_days` 0 means no expiry.
+  Result<CreatedToken> CreateToken(const Tenant& tenant, const std::string& user_id, const std::string& name,
+                                   int expires_in_days);
+  Status RevokeToken(const std::string& tenant_id, const std::string& token_id);
+  // kUnauthenticated for anything but a valid, unexpired, unrevoked token of an
+  // active user. Results are cached briefly (kCacheMicros) to keep the hot path cheap.
+  Result<security::Principal> Authenticate(std::string_view bearer_token);
+
+  static std::string HashPassword(const std::string& password);
+  static bool VerifyPassword(const std::string& hash, const std::string& password);
+  static std::string GeneratePassword();
+
+ private:
+  static constexpr Micros kCacheMicros = 10 * kMicrosPerSecond;
+  struct CacheEntry {
+    std::string secret_hash;
+    security::Principal principal;
+    Micros valid_until;
+  };
+
+  storage::Database& db_;
+  records::RecordService& records_;
+  const Clock& clock_;
+  std::mutex cache_mu_;
+  std::map<std::string, CacheEntry, std::less<>> cache_;
+};
+
+}  // namespace rapport::identity

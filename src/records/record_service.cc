@@ -1,0 +1,883 @@
+#include "records/record_service.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/id.h"
+#include "core/strings.h"
+#include "query/expression.h"
+#include "query/sort.h"
+#include "records/internal/codec.h"
+
+namespace rapport::records {
+
+namespace {
+
+using metadata::FieldDef;
+using metadata::FieldType;
+using metadata::ObjectDef;
+using metadata::SnapshotPtr;
+using security::Operation;
+using security::Principal;
+using storage::Connection;
+using storage::Value;
+
+constexpr std::string_view kDefaultCurrency = "USD";
+constexpr Micros kIdempotencyWindow = 24 * 3600 * kMicrosPerSecond;
+
+// The columns every record table has before its fields.
+constexpr std::string_view kSystemColumns =
+    "r.\"id\", r.\"version\", r.\"created_at\", r.\"updated_at\", r.\"created_by\", r.\"owner_id\"";
+constexpr int kSystemColumnCount = 6;
+
+bool IsEngineManaged(const FieldDef& f) { return f.system; }  // id, version, timestamps, created_by
+
+std::string Quote(const storage::SqlDialect& d, std::string_view name) { return d.QuoteIdentifier(name); }
+
+std::string Text(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return {};
+}
+
+// Which fields a read returns, and how to select them.
+struct Projection {
+  std::vector<const FieldDef*> fields;  // non-system fields, in metadata order
+  std::string columns_sql;              // system columns first
+};
+
+Result<Projection> MakeProjection(const ObjectDef& object, const storage::SqlDialect& d,
+                                  const std::vector<std::string>& requested) {
+  Projection p;
+  p.columns_sql = std::string(kSystemColumns);
+  std::set<std::string, std::less<>> wanted(requested.begin(), requested.end());
+  for (const auto& name : requested) {
+    if (!object.FindField(name)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("Unknown field `{}` in fields= on `{}`.{}", name, object.name,
+                              DidYouMean(name, object.FieldNames())));
+    }
+  }
+  for (const auto& f : object.fields) {
+    if (f.system || f.name == "owner_id") continue;
+    if (!wanted.empty() && !wanted.contains(f.name)) continue;
+    p.fields.push_back(&f);
+    std::vector<std::string> cols;
+    internal::AppendColumns(f, cols);
+    for (const auto& c : cols) p.columns_sql += ", r." + Quote(d, c);
+  }
+  return p;
+}
+
+Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const Value> row,
+                  const std::vector<std::string>& requested) {
+  Record r;
+  r.object = object.name;
+  r.id = Text(row[0]);
+  r.version = std::holds_alternative<int64_t>(row[1]) ? std::get<int64_t>(row[1]) : 0;
+  bool all = requested.empty();
+  auto want = [&](std::string_view name) {
+    return all || name == "id" || std::find(requested.begin(), requested.end(), name) != requested.end();
+  };
+  auto text_or_null = [](const Value& v) -> FieldValue {
+    if (const auto* s = std::get_if<std::string>(&v)) return FieldValue{*s};
+    return FieldValue{};
+  };
+  r.fields.reserve(kSystemColumnCount + p.fields.size());
+  if (want("id")) r.fields.emplace_back("id", FieldValue{r.id});
+  if (want("version")) r.fields.emplace_back("version", FieldValue{r.version});
+  if (want("created_at")) r.fields.emplace_back("created_at", text_or_null(row[2]));
+  if (want("updated_at")) r.fields.emplace_back("updated_at", text_or_null(row[3]));
+  if (want("created_by")) r.fields.emplace_back("created_by", text_or_null(row[4]));
+  if (want("owner_id")) r.fields.emplace_back("owner_id", text_or_null(row[5]));
+  size_t cell = kSystemColumnCount;
+  for (const FieldDef* f : p.fields) {
+    r.fields.emplace_back(f->name, internal::FromStorage(*f, row.subspan(cell)));
+    cell += internal::ColumnCount(*f);
+  }
+  return r;
+}
+
+// Validated input: the fields a write sets, with their new values.
+using Changes = std::vector<std::pair<const FieldDef*, FieldValue>>;
+
+class MapView final : public RecordView {
+ public:
+  explicit MapView(std::map<std::string, FieldValue, std::less<>> values) : values_(std::move(values)) {}
+  const FieldValue& Get(std::string_view field) const override {
+    static const FieldValue kNull;
+    auto it = values_.find(field);
+    return it == values_.end() ? kNull : it->second;
+  }
+
+ private:
+  std::map<std::string, FieldValue, std::less<>> values_;
+};
+
+Error ValidationError(std::vector<FieldError> errors) {
+  std::string detail = errors.size() == 1
+                           ? fmt::format("`{}`: {}", errors[0].field, errors[0].message)
+                           : fmt::format("{} fields are invalid", errors.size());
+  return Error(ErrorCode::kValidationFailed, std::move(detail)).WithFieldErrors(std::move(errors));
+}
+
+uint64_t Fnv1a(std::string_view data, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+void AppendFingerprint(const InputValue& v, std::string& out) {
+  switch (v.kind) {
+    case InputValue::Kind::kNull: out += "n"; break;
+    case InputValue::Kind::kBool: out += v.b ? "t" : "f"; break;
+    case InputValue::Kind::kInt: out += "i" + std::to_string(v.i); break;
+    case InputValue::Kind::kDouble: out += fmt::format("d{}", v.d); break;
+    case InputValue::Kind::kString: out += "s" + std::to_string(v.s.size()) + ":" + v.s; break;
+    case InputValue::Kind::kArray:
+      out += "[";
+      for (const auto& item : v.items) AppendFingerprint(item, out);
+      out += "]";
+      break;
+    case InputValue::Kind::kObject: {
+      auto members = v.members;
+      std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += "{";
+      for (const auto& [k, item] : members) {
+        out += k + "=";
+        AppendFingerprint(item, out);
+      }
+      out += "}";
+      break;
+    }
+  }
+}
+
+std::string Fingerprint(std::string_view object, const InputObject& values) {
+  InputValue root;
+  root.kind = InputValue::Kind::kObject;
+  root.members = values;
+  std::string text(object);
+  AppendFingerprint(root, text);
+  return fmt::format("{:016x}", Fnv1a(text));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------
+class RecordService::Impl {
+ public:
+  Impl(metadata::MetadataStore& metadata, storage::Database& db, const security::Policy& policy,
+       const ModuleRegistry& modules, const Clock& clock)
+      : metadata_(metadata), db_(db), policy_(policy), modules_(modules), clock_(clock) {}
+
+  struct Target {
+    SnapshotPtr snapshot;
+    const ObjectDef* object;
+  };
+
+  Result<Target> Resolve(const Principal& p, std::string_view object_name, Operation op) {
+    if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
+    RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* object, snapshot->GetObject(object_name));
+    RAPPORT_TRY(policy_.CheckObject(p, *object, op));
+    return Target{std::move(snapshot), object};
+  }
+
+  // Input → validated changes. Collects every problem. On create, required fields
+  // must be present; on update only the fields being changed are checked.
+  Result<Changes> Validate(const ObjectDef& object, const InputObject& input, bool creating) {
+    std::vector<FieldError> errors;
+    Changes changes;
+    std::set<std::string_view> seen;
+    for (const auto& [name, value] : input) {
+      if (!seen.insert(name).second) {
+        errors.push_back({name, "duplicate", "The field appears twice."});
+        continue;
+      }
+      const FieldDef* f = object.FindField(name);
+      if (!f) {
+        errors.push_back({name, "unknown_field",
+                          fmt::format("Unknown field `{}` on `{}`.{}", name, object.name,
+                                      DidYouMean(name, object.FieldNames()))});
+        continue;
+      }
+      if (IsEngineManaged(*f)) {
+        errors.push_back({name, "read_only", fmt::format("`{}` is set by Rapport.", name)});
+        continue;
+      }
+      auto coerced = internal::Coerce(*f, value, kDefaultCurrency);
+      if (!coerced) {
+        errors.push_back(std::move(coerced).error());
+        continue;
+      }
+      if (f->required && IsNull(*coerced)) {
+        errors.push_back({name, "required", fmt::format("`{}` is required.", name)});
+        continue;
+      }
+      changes.emplace_back(f, std::move(*coerced));
+    }
+    if (creating) {
+      for (const auto& f : object.fields) {
+        if (f.required && !seen.contains(f.name)) {
+          errors.push_back({f.name, "required", fmt::format("`{}` is required.", f.name)});
+        }
+      }
+    }
+    if (!errors.empty()) return Fail(ValidationError(std::move(errors)));
+    return changes;
+  }
+
+  Status RunValidators(const ObjectDef& object, const MapView& view) {
+    std::vector<FieldError> errors;
+    for (const RecordValidator* v : modules_.ValidatorsFor(object.name)) {
+      auto found = (*v)(view);
+      errors.insert(errors.end(), found.begin(), found.end());
+    }
+    if (!errors.empty()) return Fail(ValidationError(std::move(errors)));
+    return Ok();
+  }
+
+  // Lookups must point at live records of the same tenant; unique values must be free.
+  Status CheckReferencesAndUniques(Connection& c, const Principal& p, const Target& t,
+                                   const Changes& changes, std::string_view self_id) {
+    std::vector<FieldError> errors;
+    for (const auto& [f, value] : changes) {
+      if (IsNull(value)) continue;
+      if (f->type == FieldType::kLookup) {
+        const ObjectDef* target = t.snapshot->FindObject(f->target);
+        if (!target) continue;
+        std::vector<Value> params = {p.tenant_id, std::get<std::string>(value)};
+        RAPPORT_ASSIGN_OR_RETURN(
+            auto found, c.Query(fmt::format("SELECT 1 FROM {} WHERE tenant_id = ? AND id = ? AND "
+                                            "deleted_at IS NULL",
+                                            Quote(c.dialect(), target->table)),
+                                params));
+        if (found.rows.empty()) {
+          errors.push_back({f->name, "not_found",
+                            fmt::format("No {} with id `{}`.", target->label, std::get<std::string>(value))});
+        }
+      }
+      if (f->unique) {
+        std::vector<Value> params = {p.tenant_id};
+        internal::AppendStorage(*f, value, params);
+        params.emplace_back(std::string(self_id));
+        RAPPORT_ASSIGN_OR_RETURN(
+            auto found, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ? AND {} = ? AND "
+                                            "deleted_at IS NULL AND id <> ?",
+                                            Quote(c.dialect(), t.object->table),
+                                            Quote(c.dialect(), f->column)),
+                                params));
+        if (!found.rows.empty()) {
+          return Fail(Error(ErrorCode::kAlreadyExists,
+                            fmt::format("Another {} already has this {}.", t.object->label, f->label))
+                          .WithField(f->name, "duplicate",
+                                     fmt::format("`{}` is already used by record {}.",
+                                                 internal::DisplayText(value), Text(found.rows[0][0]))));
+        }
+      }
+    }
+    if (!errors.empty()) return Fail(ValidationError(std::move(errors)));
+    return Ok();
+  }
+
+  Status WriteEvent(Connection& c, const Principal& p, const ObjectDef& object, std::string_view record_id,
+                    std::string_view kind, int64_t version, const std::string& now,
+                    const std::string& event_id, const std::vector<std::string>& fields) {
+    std::string payload = "{\"fields\":[";
+    for (size_t i = 0; i < fields.size(); ++i) payload += fmt::format("{}\"{}\"", i ? "," : "", fields[i]);
+    payload += "]}";
+    std::vector<Value> params = {p.tenant_id, event_id, object.name, std::string(record_id),
+                                 std::string(kind), version,
+                                 p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id), now,
+                                 std::move(payload)};
+    RAPPORT_TRY(c.Execute("INSERT INTO change_events (tenant_id, id, object_name, record_id, kind, "
+                          "record_version, user_id, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          params));
+    return Ok();
+  }
+
+  Status WriteHistory(Connection& c, const Principal& p, const ObjectDef& object, std::string_view record_id,
+                      std::string_view kind, std::string_view field, const FieldValue* old_value,
+                      const FieldValue* new_value, const std::string& now, const std::string& event_id) {
+    auto cell = [](const FieldValue* v) -> Value {
+      if (!v || IsNull(*v)) return storage::Null{};
+      return internal::DisplayText(*v);
+    };
+    std::vector<Value> params = {p.tenant_id, NewId(clock_), event_id, object.name, std::string(record_id),
+                                 std::string(kind), std::string(field), cell(old_value), cell(new_value),
+                                 p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id), now};
+    RAPPORT_TRY(c.Execute("INSERT INTO record_history (tenant_id, id, event_id, object_name, record_id, "
+                          "change_kind, field, old_value, new_value, changed_by, changed_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          params));
+    return Ok();
+  }
+
+  // The create path shared by Create and Batch; runs inside a write transaction.
+  Result<Record> CreateInTransaction(Connection& c, const Principal& p, const Target& t, Changes changes) {
+    const ObjectDef& object = *t.object;
+    bool has_owner = std::any_of(changes.begin(), changes.end(),
+                                 [](const auto& ch) { return ch.first->name == "owner_id"; });
+    if (!has_owner && !p.user_id.empty()) {
+      changes.emplace_back(object.FindField("owner_id"), FieldValue{p.user_id});
+    }
+    std::map<std::string, FieldValue, std::less<>> merged;
+    for (const auto& [f, v] : changes) merged[f->name] = v;
+    RAPPORT_TRY(RunValidators(object, MapView(merged)));
+    std::string id = NewId(clock_);
+    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id));
+
+    std::string now = FormatDatetime(clock_.Now());
+    const auto& d = c.dialect();
+    std::string columns = "tenant_id, id, version, created_at, updated_at, created_by";
+    std::string placeholders = "?, ?, ?, ?, ?, ?";
+    std::vector<Value> params = {p.tenant_id, id, int64_t{1}, now, now,
+                                 p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id)};
+    std::vector<std::string> cols;
+    for (const auto& [f, v] : changes) {
+      cols.clear();
+      internal::AppendColumns(*f, cols);
+      for (const auto& col : cols) {
+        columns += ", " + Quote(d, col);
+        placeholders += ", ?";
+      }
+      internal::AppendStorage(*f, v, params);
+    }
+    RAPPORT_TRY(c.Execute(
+        fmt::format("INSERT INTO {} ({}) VALUES ({})", Quote(d, object.table), columns, placeholders),
+        params));
+    std::vector<std::string> field_names;
+    for (const auto& [f, v] : changes) field_names.push_back(f->name);
+    // A create writes no history rows: History() derives the "created" entry from the
+    // record's own created_at/created_by, which keeps bulk creates cheap.
+    RAPPORT_TRY(WriteEvent(c, p, object, id, "created", 1, now, NewId(clock_), field_names));
+
+    Record record;
+    record.object = object.name;
+    record.id = id;
+    record.version = 1;
+    record.fields.emplace_back("id", FieldValue{id});
+    record.fields.emplace_back("version", FieldValue{int64_t{1}});
+    record.fields.emplace_back("created_at", FieldValue{now});
+    record.fields.emplace_back("updated_at", FieldValue{now});
+    record.fields.emplace_back("created_by", p.user_id.empty() ? FieldValue{} : FieldValue{p.user_id});
+    record.fields.emplace_back("owner_id", merged.contains("owner_id") ? merged["owner_id"] : FieldValue{});
+    for (const auto& f : object.fields) {
+      if (f.system || f.name == "owner_id") continue;
+      auto it = merged.find(f.name);
+      record.fields.emplace_back(f.name, it == merged.end() ? FieldValue{} : it->second);
+    }
+    return record;
+  }
+
+  // Loads the live (or, with `deleted`, recycled) row for update/delete/restore.
+  Result<Record> LoadForWrite(Connection& c, const Principal& p, const Target& t, std::string_view id,
+                              bool deleted) {
+    RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(*t.object, c.dialect(), {}));
+    std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at {}",
+                                  proj.columns_sql, Quote(c.dialect(), t.object->table),
+                                  deleted ? "IS NOT NULL" : "IS NULL");
+    if (auto predicate = policy_.RowPredicate(p, *t.object)) sql += " AND (" + *predicate + ")";
+    std::vector<Value> params = {p.tenant_id, std::string(id)};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+    if (rows.rows.empty()) return Fail(NotFound(*t.object, id));
+    return ReadRecord(*t.object, proj, rows.rows[0], {});
+  }
+
+  static Error NotFound(const ObjectDef& object, std::string_view id) {
+    return Error(ErrorCode::kNotFound, fmt::format("No {} with id `{}`.", object.label, id));
+  }
+
+  Result<Record> UpdateInTransaction(Connection& c, const Principal& p, const Target& t, std::string_view id,
+                                     const Changes& requested, std::optional<int64_t> expected_version) {
+    const ObjectDef& object = *t.object;
+    RAPPORT_ASSIGN_OR_RETURN(Record current, LoadForWrite(c, p, t, id, false));
+    if (expected_version && *expected_version != current.version) {
+      return Fail(ErrorCode::kVersionMismatch,
+                  fmt::format("The record is at version {}, not {}; reload it and retry.", current.version,
+                              *expected_version));
+    }
+    Changes changes;
+    for (const auto& [f, v] : requested) {
+      const FieldValue* old = current.Find(f->name);
+      if (!old || *old != v) changes.emplace_back(f, v);
+    }
+    if (changes.empty()) return current;  // nothing changed: no new version, no history
+
+    std::map<std::string, FieldValue, std::less<>> merged;
+    for (const auto& [k, v] : current.fields) merged[k] = v;
+    for (const auto& [f, v] : changes) merged[f->name] = v;
+    RAPPORT_TRY(RunValidators(object, MapView(merged)));
+    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id));
+
+    std::string now = FormatDatetime(clock_.Now());
+    const auto& d = c.dialect();
+    std::string set = "version = version + 1, updated_at = ?";
+    std::vector<Value> params = {now};
+    std::vector<std::string> cols;
+    for (const auto& [f, v] : changes) {
+      cols.clear();
+      internal::AppendColumns(*f, cols);
+      for (const auto& col : cols) set += ", " + Quote(d, col) + " = ?";
+      internal::AppendStorage(*f, v, params);
+    }
+    params.emplace_back(p.tenant_id);
+    params.emplace_back(std::string(id));
+    params.emplace_back(current.version);
+    RAPPORT_ASSIGN_OR_RETURN(
+        int64_t updated,
+        c.Execute(fmt::format("UPDATE {} SET {} WHERE tenant_id = ? AND id = ? AND version = ?",
+                              Quote(d, object.table), set),
+                  params));
+    if (updated != 1) {
+      return Fail(ErrorCode::kVersionMismatch, "The record changed meanwhile; reload it and retry.");
+    }
+    std::string event_id = NewId(clock_);
+    std::vector<std::string> field_names;
+    for (const auto& [f, v] : changes) {
+      RAPPORT_TRY(WriteHistory(c, p, object, id, "updated", f->name, current.Find(f->name), &v, now, event_id));
+      field_names.push_back(f->name);
+    }
+    RAPPORT_TRY(WriteEvent(c, p, object, id, "updated", current.version + 1, now, event_id, field_names));
+
+    Record updated_record = std::move(current);
+    updated_record.version += 1;
+    for (auto& [k, v] : updated_record.fields) {
+      if (k == "version") v = FieldValue{updated_record.version};
+      else if (k == "updated_at") v = FieldValue{now};
+      else if (auto it = merged.find(k); it != merged.end()) v = it->second;
+    }
+    return updated_record;
+  }
+
+  Result<SnapshotPtr> SnapshotFor(const Principal& p) { return metadata_.Current(p.tenant_id); }
+
+  // Embeds related records for include=, one query per relation (never N+1).
+  Status Include(Connection& c, const Principal& p, const Target& t, const std::vector<std::string>& relations,
+                 std::vector<Record>& records) {
+    for (const auto& relation : relations) {
+      const FieldDef* lookup = t.object->FindRelation(relation);
+      if (!lookup) {
+        std::vector<std::string> names;
+        for (const auto& f : t.object->fields) {
+          if (f.type == FieldType::kLookup) names.push_back(f.relation_name());
+        }
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("Unknown relation `{}` in include= on `{}`.{}", relation, t.object->name,
+                                DidYouMean(relation, names)));
+      }
+      auto related = Resolve(p, lookup->target, Operation::kRead);
+      if (!related) continue;  // the caller may not read that object: embed nothing
+      std::vector<std::string> ids;
+      for (const auto& r : records) {
+        const FieldValue* v = r.Find(lookup->name);
+        if (v && std::holds_alternative<std::string>(*v)) ids.push_back(std::get<std::string>(*v));
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (ids.empty()) continue;
+      RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(*related->object, c.dialect(), {}));
+      std::map<std::string, Record> by_id;
+      for (size_t start = 0; start < ids.size(); start += 500) {
+        size_t end = std::min(ids.size(), start + 500);
+        std::string in;
+        std::vector<Value> params = {p.tenant_id};
+        for (size_t i = start; i < end; ++i) {
+          in += i == start ? "?" : ", ?";
+          params.emplace_back(ids[i]);
+        }
+        std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND "
+                                      "r.id IN ({})",
+                                      proj.columns_sql, Quote(c.dialect(), related->object->table), in);
+        if (auto predicate = policy_.RowPredicate(p, *related->object)) sql += " AND (" + *predicate + ")";
+        RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+        for (const auto& row : rows.rows) {
+          Record rec = ReadRecord(*related->object, proj, row, {});
+          by_id.emplace(rec.id, std::move(rec));
+        }
+      }
+      for (auto& r : records) {
+        const FieldValue* v = r.Find(lookup->name);
+        if (!v || !std::holds_alternative<std::string>(*v)) continue;
+        auto it = by_id.find(std::get<std::string>(*v));
+        if (it != by_id.end()) r.included.emplace(relation, it->second);
+      }
+    }
+    return Ok();
+  }
+
+  metadata::MetadataStore& metadata_;
+  storage::Database& db_;
+  const security::Policy& policy_;
+  const ModuleRegistry& modules_;
+  const Clock& clock_;
+};
+
+// ---------------------------------------------------------------------------------
+
+RecordService::RecordService(metadata::MetadataStore& metadata, storage::Database& db,
+                             const security::Policy& policy, const ModuleRegistry& modules, const Clock& clock)
+    : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, modules, clock)) {}
+
+Result<Record> RecordService::Create(const Principal& p, const CreateCommand& command) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kCreate));
+  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.values, true));
+  Record record;
+  RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    if (!command.idempotency_key.empty()) {
+      std::string fingerprint = Fingerprint(command.object, command.values);
+      std::string cutoff = FormatDatetime(impl_->clock_.Now() - kIdempotencyWindow);
+      std::vector<Value> params = {p.tenant_id, p.user_id, command.idempotency_key, cutoff};
+      RAPPORT_ASSIGN_OR_RETURN(
+          auto seen, c.Query("SELECT fingerprint, object_name, record_id FROM idempotency_keys WHERE "
+                             "tenant_id = ? AND user_id = ? AND idem_key = ? AND created_at >= ?",
+                             params));
+      if (!seen.rows.empty()) {
+        if (Text(seen.rows[0][0]) != fingerprint || Text(seen.rows[0][1]) != command.object) {
+          return Fail(Error(ErrorCode::kFailedPrecondition,
+                            "This Idempotency-Key was already used for a different request.")
+                          .WithField("Idempotency-Key", "reused", "Use a new key for a new request."));
+        }
+        // A retry: answer with the record the first request created (as it is now).
+        RAPPORT_ASSIGN_OR_RETURN(record, impl_->LoadForWrite(c, p, target, Text(seen.rows[0][2]), false));
+        return Ok();
+      }
+      RAPPORT_ASSIGN_OR_RETURN(record, impl_->CreateInTransaction(c, p, target, changes));
+      // Expired keys are swept by the writes that add new ones.
+      std::vector<Value> sweep = {p.tenant_id, cutoff};
+      RAPPORT_TRY(c.Execute("DELETE FROM idempotency_keys WHERE tenant_id = ? AND created_at < ?", sweep));
+      std::vector<Value> insert = {p.tenant_id, p.user_id, command.idempotency_key, fingerprint,
+                                   command.object, record.id, FormatDatetime(impl_->clock_.Now())};
+      RAPPORT_TRY(c.Execute("INSERT INTO idempotency_keys (tenant_id, user_id, idem_key, fingerprint, "
+                            "object_name, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            insert));
+      return Ok();
+    }
+    RAPPORT_ASSIGN_OR_RETURN(record, impl_->CreateInTransaction(c, p, target, changes));
+    return Ok();
+  }));
+  return record;
+}
+
+Result<Record> RecordService::Get(const Principal& p, std::string_view object, std::string_view id,
+                                  const ReadOptions& options) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kRead));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
+  std::vector<Record> found;
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(*target.object, c.dialect(), options.fields));
+    std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at IS NULL",
+                                  proj.columns_sql, Quote(c.dialect(), target.object->table));
+    if (auto predicate = impl_->policy_.RowPredicate(p, *target.object)) sql += " AND (" + *predicate + ")";
+    std::vector<Value> params = {p.tenant_id, AsciiLower(id)};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+    if (rows.rows.empty()) return Fail(Impl::NotFound(*target.object, id));
+    found.push_back(ReadRecord(*target.object, proj, rows.rows[0], options.fields));
+    if (!options.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, options.include, found));
+    return Ok();
+  }));
+  return std::move(found[0]);
+}
+
+Result<Record> RecordService::Update(const Principal& p, const UpdateCommand& command) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kUpdate));
+  if (!IsValidId(command.id)) return Fail(Impl::NotFound(*target.object, command.id));
+  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.changes, false));
+  Record record;
+  RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(record, impl_->UpdateInTransaction(c, p, target, AsciiLower(command.id), changes,
+                                                                command.expected_version));
+    return Ok();
+  }));
+  return record;
+}
+
+Status RecordService::Delete(const Principal& p, std::string_view object, std::string_view id) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kDelete));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
+  std::string record_id = AsciiLower(id);
+  return impl_->db_.Write([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, false));
+    std::string now = FormatDatetime(impl_->clock_.Now());
+    std::vector<Value> params = {now, now, p.tenant_id, record_id, current.version};
+    RAPPORT_ASSIGN_OR_RETURN(
+        int64_t n, c.Execute(fmt::format("UPDATE {} SET deleted_at = ?, updated_at = ?, version = version + 1 "
+                                         "WHERE tenant_id = ? AND id = ? AND version = ?",
+                                         Quote(c.dialect(), target.object->table)),
+                             params));
+    if (n != 1) return Fail(ErrorCode::kVersionMismatch, "The record changed meanwhile; retry.");
+    std::string event_id = NewId(impl_->clock_);
+    RAPPORT_TRY(impl_->WriteHistory(c, p, *target.object, record_id, "deleted", "", nullptr, nullptr, now, event_id));
+    return impl_->WriteEvent(c, p, *target.object, record_id, "deleted", current.version + 1, now, event_id, {});
+  });
+}
+
+Result<Record> RecordService::Restore(const Principal& p, std::string_view object, std::string_view id) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kDelete));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
+  std::string record_id = AsciiLower(id);
+  RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, true));
+    std::string now = FormatDatetime(impl_->clock_.Now());
+    std::vector<Value> params = {now, p.tenant_id, record_id};
+    auto restored = c.Execute(fmt::format("UPDATE {} SET deleted_at = NULL, updated_at = ?, version = version + 1 "
+                                          "WHERE tenant_id = ? AND id = ?",
+                                          Quote(c.dialect(), target.object->table)),
+                              params);
+    if (!restored) {
+      if (restored.error().code() == ErrorCode::kAlreadyExists) {
+        return Fail(ErrorCode::kAlreadyExists,
+                    "A live record now holds one of this record's unique values; change that first.");
+      }
+      return std::unexpected(restored.error());
+    }
+    std::string event_id = NewId(impl_->clock_);
+    RAPPORT_TRY(impl_->WriteHistory(c, p, *target.object, record_id, "restored", "", nullptr, nullptr, now, event_id));
+    return impl_->WriteEvent(c, p, *target.object, record_id, "restored", current.version + 1, now, event_id, {});
+  }));
+  return Get(p, object, record_id);
+}
+
+Status RecordService::Purge(const Principal& p, std::string_view object, std::string_view id) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kDelete));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
+  std::string record_id = AsciiLower(id);
+  return impl_->db_.Write([&](Connection& c) -> Status {
+    auto live = impl_->LoadForWrite(c, p, target, record_id, false);
+    if (live) {
+      return Fail(ErrorCode::kFailedPrecondition, "Delete the record before purging it from the recycle bin.");
+    }
+    RAPPORT_TRY(impl_->LoadForWrite(c, p, target, record_id, true));
+    std::string now = FormatDatetime(impl_->clock_.Now());
+    const auto& d = c.dialect();
+    // Clear every lookup that points at the record, with history, so nothing dangles.
+    for (const ObjectDef& other : target.snapshot->objects()) {
+      for (const FieldDef& f : other.fields) {
+        if (f.type != FieldType::kLookup || f.target != target.object->name || f.system) continue;
+        std::vector<Value> params = {p.tenant_id, record_id};
+        RAPPORT_ASSIGN_OR_RETURN(auto refs, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ? AND {} = ?",
+                                                                Quote(d, other.table), Quote(d, f.column)),
+                                                    params));
+        for (const auto& row : refs.rows) {
+          std::string ref_id = Text(row[0]);
+          std::vector<Value> update = {now, p.tenant_id, ref_id};
+          RAPPORT_TRY(c.Execute(fmt::format("UPDATE {} SET {} = NULL, updated_at = ?, version = version + 1 "
+                                            "WHERE tenant_id = ? AND id = ?",
+                                            Quote(d, other.table), Quote(d, f.column)),
+                                update));
+          FieldValue old{record_id};
+          RAPPORT_TRY(impl_->WriteHistory(c, p, other, ref_id, "updated", f.name, &old, nullptr, now, NewId(impl_->clock_)));
+        }
+      }
+    }
+    std::vector<Value> params = {p.tenant_id, record_id};
+    RAPPORT_TRY(c.Execute(fmt::format("DELETE FROM {} WHERE tenant_id = ? AND id = ?", Quote(d, target.object->table)),
+                          params));
+    std::vector<Value> history = {p.tenant_id, target.object->name, record_id};
+    RAPPORT_TRY(c.Execute("DELETE FROM record_history WHERE tenant_id = ? AND object_name = ? AND record_id = ?",
+                          history));
+    return impl_->WriteEvent(c, p, *target.object, record_id, "purged", 0, now, NewId(impl_->clock_), {});
+  });
+}
+
+Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, Operation::kRead));
+  if (q.limit < 1 || q.limit > kMaxPageSize) {
+    return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxPageSize))
+                    .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxPageSize)));
+  }
+  const ObjectDef& object = *target.object;
+  const auto& d = impl_->db_.dialect();
+  query::CompileContext context;
+  context.table_alias = "r";
+  context.user_id = p.user_id;
+  context.now = impl_->clock_.Now();
+
+  std::string where = "r.tenant_id = ? AND r.deleted_at IS NULL";
+  std::vector<Value> params = {p.tenant_id};
+  if (auto predicate = impl_->policy_.RowPredicate(p, object)) where += " AND (" + *predicate + ")";
+  if (!q.filter.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(auto ast, query::Parse(q.filter));
+    RAPPORT_ASSIGN_OR_RETURN(auto bound, query::Bind(ast, object, *target.snapshot));
+    RAPPORT_ASSIGN_OR_RETURN(auto fragment, query::CompileToSql(bound, d, context));
+    where += " AND (" + fragment.sql + ")";
+    params.insert(params.end(), fragment.params.begin(), fragment.params.end());
+  }
+  RAPPORT_ASSIGN_OR_RETURN(auto keys, query::ParseSort(q.sort, object));
+  std::string page_where = where;
+  std::vector<Value> page_params = params;
+  if (!q.cursor.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(auto after, query::DecodeCursor(q.cursor, keys));
+    auto keyset = query::KeysetPredicate(keys, after, d, "r");
+    page_where += " AND (" + keyset.sql + ")";
+    page_params.insert(page_params.end(), keyset.params.begin(), keyset.params.end());
+  }
+  RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(object, d, q.read.fields));
+  // The sort keys' columns ride along after the projection so the cursor can be built
+  // from the last row even when fields= leaves them out.
+  std::string sort_columns;
+  for (const auto& key : keys) sort_columns += ", r." + Quote(d, key.field->column);
+  std::string sql = fmt::format("SELECT {}{} FROM {} r WHERE {} ORDER BY {} LIMIT {}", proj.columns_sql,
+                                sort_columns, Quote(d, object.table), page_where,
+                                query::OrderBySql(keys, d, "r"), q.limit + 1);
+  ListResult result;
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, page_params));
+    size_t n = std::min(rows.rows.size(), static_cast<size_t>(q.limit));
+    result.records.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      result.records.push_back(ReadRecord(object, proj, rows.rows[i], q.read.fields));
+    }
+    if (rows.rows.size() > static_cast<size_t>(q.limit) && n > 0) {
+      const auto& last = rows.rows[n - 1];
+      std::vector<Value> sort_values(last.end() - static_cast<long>(keys.size()), last.end());
+      result.next_cursor = query::EncodeCursor(sort_values);
+    }
+    if (q.count) {
+      RAPPORT_ASSIGN_OR_RETURN(auto count, c.Query(fmt::format("SELECT COUNT(*) FROM {} r WHERE {}",
+                                                                Quote(d, object.table), where),
+                                                    params));
+      result.total = std::get<int64_t>(count.rows[0][0]);
+    }
+    if (!q.read.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, q.read.include, result.records));
+    return Ok();
+  }));
+  return result;
+}
+
+Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, const BatchCommand& command) {
+  if (command.items.size() > kMaxBatchItems) {
+    return Fail(ErrorCode::kPayloadTooLarge,
+                fmt::format("A batch holds at most {} records, not {}.", kMaxBatchItems, command.items.size()));
+  }
+  if (command.items.empty()) return Fail(ErrorCode::kInvalidArgument, "A batch needs at least one record.");
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kCreate));
+  RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.object, Operation::kUpdate));
+  const ObjectDef& object = *target.object;
+
+  // Validation needs no database, so it runs before the write transaction.
+  std::vector<Result<Changes>> validated;
+  validated.reserve(command.items.size());
+  for (const auto& item : command.items) {
+    bool creating = item.op == BatchOp::kCreate;
+    auto changes = impl_->Validate(object, item.values, creating);
+    if (changes && item.op == BatchOp::kUpdate && !IsValidId(item.id)) {
+      changes = Fail(Impl::NotFound(object, item.id));
+    }
+    if (changes && item.op == BatchOp::kUpsert) {
+      const FieldDef* match = object.FindField(item.match_field);
+      if (!match || !match->unique) {
+        changes = Fail(Error(ErrorCode::kInvalidArgument, "An upsert needs `match` naming a unique field.")
+                           .WithField("match", "invalid_value", "Name a unique field."));
+      }
+    }
+    if (command.atomic && !changes) {
+      Error e = changes.error();
+      return Fail(Error(e.code(), fmt::format("Item {}: {}", &item - command.items.data(), e.detail()))
+                      .WithFieldErrors(e.field_errors()));
+    }
+    validated.push_back(std::move(changes));
+  }
+
+  std::vector<BatchItemResult> results(command.items.size(), BatchItemResult{false, Fail(ErrorCode::kInternal, "")});
+  auto run_item = [&](Connection& c, size_t i) -> Status {
+    const BatchItem& item = command.items[i];
+    if (!validated[i]) {
+      results[i].outcome = std::unexpected(validated[i].error());
+      return Ok();
+    }
+    const Changes& changes = *validated[i];
+    std::optional<std::string> existing_id;
+    if (item.op == BatchOp::kUpdate) {
+      existing_id = AsciiLower(item.id);
+    } else if (item.op == BatchOp::kUpsert) {
+      const FieldDef* match = object.FindField(item.match_field);
+      auto it = std::find_if(changes.begin(), changes.end(), [&](const auto& ch) { return ch.first == match; });
+      if (it == changes.end() || IsNull(it->second)) {
+        results[i].outcome = Fail(Error(ErrorCode::kValidationFailed, "The match field needs a value.")
+                                      .WithField(match->name, "required", "Needed to match an existing record."));
+        return Ok();
+      }
+      std::vector<Value> params = {p.tenant_id};
+      internal::AppendStorage(*match, it->second, params);
+      RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ? AND {} = ? AND "
+                                                               "deleted_at IS NULL",
+                                                               Quote(c.dialect(), object.table),
+                                                               Quote(c.dialect(), match->column)),
+                                                   params));
+      if (!found.rows.empty()) existing_id = Text(found.rows[0][0]);
+    }
+    // Each item runs under its own savepoint, so a failed item leaves no trace.
+    RAPPORT_TRY(c.ExecuteScript("SAVEPOINT rapport_batch_item"));
+    Result<Record> outcome = existing_id
+                                 ? impl_->UpdateInTransaction(c, p, target, *existing_id, changes, item.expected_version)
+                                 : impl_->CreateInTransaction(c, p, target, changes);
+    if (outcome) {
+      RAPPORT_TRY(c.ExecuteScript("RELEASE rapport_batch_item"));
+    } else {
+      RAPPORT_TRY(c.ExecuteScript("ROLLBACK TO rapport_batch_item; RELEASE rapport_batch_item"));
+    }
+    results[i].created = !existing_id;
+    results[i].outcome = std::move(outcome);
+    return Ok();
+  };
+
+  RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    for (size_t i = 0; i < command.items.size(); ++i) {
+      RAPPORT_TRY(run_item(c, i));
+      if (command.atomic && !results[i].outcome) {
+        Error e = results[i].outcome.error();
+        return Fail(Error(e.code(), fmt::format("Item {}: {}", i, e.detail())).WithFieldErrors(e.field_errors()));
+      }
+    }
+    return Ok();
+  }));
+  return results;
+}
+
+Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std::string_view object,
+                                                          std::string_view id, int limit) {
+  RAPPORT_ASSIGN_OR_RETURN(Record record, Get(p, object, id));
+  std::vector<HistoryEntry> entries;
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, std::string(object), record.id, int64_t{std::clamp(limit, 1, 1000)}};
+    RAPPORT_ASSIGN_OR_RETURN(
+        auto rows, c.Query("SELECT id, change_kind, field, old_value, new_value, changed_by, changed_at "
+                           "FROM record_history WHERE tenant_id = ? AND object_name = ? AND record_id = ? "
+                           "ORDER BY id DESC LIMIT ?",
+                           params));
+    for (const auto& row : rows.rows) {
+      HistoryEntry e;
+      e.id = Text(row[0]);
+      e.change = Text(row[1]);
+      e.field = Text(row[2]);
+      e.old_is_null = storage::IsNull(row[3]);
+      e.old_value = Text(row[3]);
+      e.new_is_null = storage::IsNull(row[4]);
+      e.new_value = Text(row[4]);
+      e.changed_by = Text(row[5]);
+      e.changed_at = Text(row[6]);
+      entries.push_back(std::move(e));
+    }
+    return Ok();
+  }));
+  // The creation entry comes from the record itself (creates write no history rows).
+  if (static_cast<int>(entries.size()) < limit) {
+    HistoryEntry created;
+    created.id = record.id;
+    created.change = "created";
+    const FieldValue* by = record.Find("created_by");
+    if (by && std::holds_alternative<std::string>(*by)) created.changed_by = std::get<std::string>(*by);
+    const FieldValue* at = record.Find("created_at");
+    if (at && std::holds_alternative<std::string>(*at)) created.changed_at = std::get<std::string>(*at);
+    entries.push_back(std::move(created));
+  }
+  return entries;
+}
+
+}  // namespace rapport::records

@@ -1,0 +1,134 @@
+// RecordService is THE path to record rows. REST, the web app, import, export, search,
+// reports, automation and the CLI all call it; none has its own path to the tables.
+//
+// Every call takes a Principal. The service resolves the object in the tenant's
+// current metadata snapshot, asks the security Policy, validates and normalises
+// input (collecting every field error), writes in one transaction together with
+// field-level history and a change event, and scopes every query by tenant_id.
+//
+// Records the caller may not see are kNotFound, never kPermissionDenied: Rapport
+// does not reveal that a record exists (a deliberate departure from Abseil's
+// guidance, see docs/architecture.md).
+//
+// Thread-safe: one instance serves all requests.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "metadata/metadata_store.h"
+#include "records/module_registry.h"
+#include "records/record.h"
+#include "records/value.h"
+#include "security/policy.h"
+#include "security/principal.h"
+#include "storage/database.h"
+
+namespace rapport::records {
+
+struct CreateCommand {
+  std::string object;
+  InputObject values;
+  // A retry with the same key (and same values) within 24 h returns the record the
+  // first call created instead of creating another. Same key, other values:
+  // kFailedPrecondition.
+  std::string idempotency_key;
+};
+
+struct UpdateCommand {
+  std::string object;
+  std::string id;
+  InputObject changes;
+  std::optional<int64_t> expected_version;  // kVersionMismatch if the record moved on
+};
+
+struct ReadOptions {
+  std::vector<std::string> fields;   // empty: all
+  std::vector<std::string> include;  // relation names ("company")
+};
+
+struct ListQuery {
+  std::string object;
+  std::string filter;  // expression language
+  std::string sort;    // "-amount,name"
+  int limit = 50;      // 1..500
+  std::string cursor;
+  ReadOptions read;
+  bool count = false;
+};
+
+struct ListResult {
+  std::vector<Record> records;
+  std::optional<std::string> next_cursor;
+  std::optional<int64_t> total;
+};
+
+enum class BatchOp { kCreate, kUpdate, kUpsert };
+
+struct BatchItem {
+  BatchOp op = BatchOp::kCreate;
+  InputObject values;
+  std::string id;                           // update
+  std::optional<int64_t> expected_version;  // update
+  std::string match_field;                  // upsert: a unique field identifying the record
+};
+
+struct BatchCommand {
+  std::string object;
+  std::vector<BatchItem> items;  // at most kMaxBatchItems
+  bool atomic = false;           // all-or-nothing
+};
+
+struct BatchItemResult {
+  bool created = false;  // else updated (when ok)
+  Result<Record> outcome;
+};
+
+inline constexpr size_t kMaxBatchItems = 1000;
+inline constexpr int kMaxPageSize = 500;
+
+class RecordService {
+ public:
+  // `modules` supplies the per-object validators; it must outlive the service.
+  RecordService(metadata::MetadataStore& metadata, storage::Database& db,
+                const security::Policy& policy, const ModuleRegistry& modules,
+                const Clock& clock = SystemClock::Instance());
+
+  // kNotFound (unknown object), kValidationFailed, kAlreadyExists (unique value taken,
+  // with the field), kFailedPrecondition (idempotency key reused with other values).
+  Result<Record> Create(const security::Principal& principal, const CreateCommand& command);
+  Result<Record> Get(const security::Principal& principal, std::string_view object,
+                     std::string_view id, const ReadOptions& options = {});
+  // kVersionMismatch when expected_version is stale; nothing is written then.
+  Result<Record> Update(const security::Principal& principal, const UpdateCommand& command);
+  // Soft delete (recycle bin). kNotFound if absent or already deleted.
+  Status Delete(const security::Principal& principal, std::string_view object, std::string_view id);
+  // Undoes a soft delete. kNotFound if not in the recycle bin; kAlreadyExists if a
+  // live record has since taken one of its unique values.
+  Result<Record> Restore(const security::Principal& principal, std::string_view object,
+                         std::string_view id);
+  // Removes a record for good, clearing lookups that point at it (with history).
+  Status Purge(const security::Principal& principal, std::string_view object, std::string_view id);
+  // kInvalidArgument for a bad filter, sort, cursor or limit.
+  Result<ListResult> List(const security::Principal& principal, const ListQuery& query);
+  // Per-item results in request order. With atomic=true, the first failure fails the
+  // whole call (kValidationFailed naming the item) and nothing is written.
+  Result<std::vector<BatchItemResult>> Batch(const security::Principal& principal,
+                                             const BatchCommand& command);
+  Result<std::vector<HistoryEntry>> History(const security::Principal& principal,
+                                            std::string_view object, std::string_view id,
+                                            int limit = 200);
+
+  metadata::MetadataStore& metadata() { return metadata_; }
+
+ private:
+  class Impl;
+  metadata::MetadataStore& metadata_;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace rapport::records

@@ -1,0 +1,327 @@
+// The record engine on a real SQLite file, through the same App wiring the server uses.
+#include "records/record_service.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "core/id.h"
+#include "../../tests/support/temp_dir.h"
+
+namespace rapport::records {
+namespace {
+
+using security::Principal;
+using V = InputValue;
+
+class RecordServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto app = app::App::Open({.db_url = dir_.File("rapport.db")});
+    ASSERT_TRUE(app) << app.error().ToString();
+    app_ = std::move(*app);
+    auto tenant = app_->identity().CreateTenant("Acme");
+    ASSERT_TRUE(tenant);
+    auto other = app_->identity().CreateTenant("Other");
+    ASSERT_TRUE(other);
+    auto user = app_->identity().CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
+    ASSERT_TRUE(user) << user.error().ToString();
+    admin_ = Principal{tenant->id, user->id, true};
+    stranger_ = Principal{other->id, "", false};
+  }
+
+  RecordService& records() { return app_->records(); }
+
+  Record MustCreate(const std::string& object, InputObject values) {
+    auto r = records().Create(admin_, {object, std::move(values)});
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? *r : Record{};
+  }
+
+  int64_t Count(const std::string& object, const std::string& filter = "") {
+    auto r = records().List(admin_, {.object = object, .filter = filter, .limit = 500, .count = true});
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? *r->total : -1;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<app::App> app_;
+  Principal admin_;
+  Principal stranger_;
+};
+
+TEST_F(RecordServiceTest, CreateGetRoundTripsEveryType) {
+  Record company = MustCreate("companies", {{"name", V::String("Acme")},
+                                            {"employees", V::Int(120)},
+                                            {"industry", V::String("retail")},
+                                            {"website", V::String("acme.example")},
+                                            {"annual_revenue", [] {
+                                               V money;
+                                               money.kind = V::Kind::kObject;
+                                               money.members = {{"amount", V::String("1234.50")},
+                                                                {"currency", V::String("EUR")}};
+                                               return money;
+                                             }()}});
+  EXPECT_TRUE(IsValidId(company.id));
+  EXPECT_EQ(company.version, 1);
+  auto got = records().Get(admin_, "companies", company.id);
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(std::get<std::string>(*got->Find("name")), "Acme");
+  EXPECT_EQ(std::get<int64_t>(*got->Find("employees")), 120);
+  EXPECT_EQ(std::get<std::string>(*got->Find("website")), "https://acme.example");
+  Money revenue = std::get<Money>(*got->Find("annual_revenue"));
+  EXPECT_EQ(revenue.amount.ToString(2), "1234.50");
+  EXPECT_EQ(revenue.currency, "EUR");
+  EXPECT_EQ(std::get<std::string>(*got->Find("owner_id")), admin_.user_id);
+  EXPECT_EQ(std::get<std::string>(*got->Find("created_by")), admin_.user_id);
+}
+
+TEST_F(RecordServiceTest, ValidationCollectsEveryErrorAndWritesNothing) {
+  auto r = records().Create(admin_, {"people",
+                                     {{"email", V::String("not-an-email")},
+                                      {"phone", V::String("12")},
+                                      {"birthdate", V::String("2023-02-30")},
+                                      {"emial", V::String("x")},
+                                      {"company_id", V::String("0190b2c4-7d1e-7a00-8000-000000000000")},
+                                      {"version", V::Int(3)}}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kValidationFailed);
+  std::set<std::string> fields;
+  for (const auto& fe : r.error().field_errors()) fields.insert(fe.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"email", "phone", "birthdate", "emial", "version"}));
+  bool suggested = false;
+  for (const auto& fe : r.error().field_errors()) suggested |= fe.message.find("Did you mean `email`") != std::string::npos;
+  EXPECT_TRUE(suggested);
+  EXPECT_EQ(Count("people"), 0);
+
+  // Domain rule: a person needs a first or last name.
+  auto nameless = records().Create(admin_, {"people", {{"email", V::String("a@b.co")}}});
+  ASSERT_FALSE(nameless);
+  EXPECT_EQ(nameless.error().field_errors().at(0).field, "last_name");
+  // A lookup to a missing record is a field error too.
+  auto dangling = records().Create(admin_, {"people", {{"last_name", V::String("X")},
+                                                       {"company_id", V::String(NewId())}}});
+  ASSERT_FALSE(dangling);
+  EXPECT_EQ(dangling.error().field_errors().at(0).field, "company_id");
+  EXPECT_EQ(Count("people"), 0);
+}
+
+TEST_F(RecordServiceTest, UpdateIsOptimisticAndRecordsHistory) {
+  Record deal = MustCreate("opportunities", {{"name", V::String("Big deal")}, {"amount", V::String("100")},
+                                             {"stage", V::String("prospecting")}});
+  auto stale = records().Update(admin_, {"opportunities", deal.id, {{"amount", V::Int(5)}}, 0});
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kVersionMismatch);
+
+  auto updated = records().Update(admin_, {"opportunities", deal.id,
+                                           {{"amount", V::Int(250)}, {"stage", V::String("proposal")},
+                                            {"name", V::String("Big deal")}},
+                                           1});
+  ASSERT_TRUE(updated) << updated.error().ToString();
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(std::get<Money>(*updated->Find("amount")).amount.ToString(2), "250.00");
+
+  // Unchanged values make no new version.
+  auto same = records().Update(admin_, {"opportunities", deal.id, {{"stage", V::String("proposal")}}});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->version, 2);
+
+  auto history = records().History(admin_, "opportunities", deal.id);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 3u);  // amount, stage, created
+  std::set<std::string> changed = {(*history)[0].field, (*history)[1].field};
+  EXPECT_EQ(changed, (std::set<std::string>{"amount", "stage"}));
+  EXPECT_EQ(history->back().change, "created");
+  for (const auto& e : *history) {
+    if (e.field == "stage") {
+      EXPECT_EQ(e.old_value, "prospecting");
+      EXPECT_EQ(e.new_value, "proposal");
+    }
+  }
+}
+
+TEST_F(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
+  Record company = MustCreate("companies", {{"name", V::String("Gone Inc")}});
+  Record person = MustCreate("people", {{"last_name", V::String("Smith")}, {"company_id", V::String(company.id)}});
+  ASSERT_TRUE(records().Delete(admin_, "companies", company.id));
+  EXPECT_EQ(records().Get(admin_, "companies", company.id).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(records().Delete(admin_, "companies", company.id).error().code(), ErrorCode::kNotFound);
+  // A lookup to a recycled record keeps its id but embeds nothing.
+  auto with_company = records().Get(admin_, "people", person.id, {.include = {"company"}});
+  ASSERT_TRUE(with_company);
+  EXPECT_TRUE(with_company->included.empty());
+  EXPECT_EQ(std::get<std::string>(*with_company->Find("company_id")), company.id);
+  // New lookups to it are refused.
+  auto refused = records().Create(admin_, {"people", {{"last_name", V::String("New")},
+                                                      {"company_id", V::String(company.id)}}});
+  EXPECT_FALSE(refused);
+
+  auto restored = records().Restore(admin_, "companies", company.id);
+  ASSERT_TRUE(restored) << restored.error().ToString();
+  EXPECT_EQ(restored->version, 3);
+  EXPECT_EQ(records().Purge(admin_, "companies", company.id).error().code(), ErrorCode::kFailedPrecondition);
+
+  ASSERT_TRUE(records().Delete(admin_, "companies", company.id));
+  ASSERT_TRUE(records().Purge(admin_, "companies", company.id));
+  auto orphan = records().Get(admin_, "people", person.id);
+  ASSERT_TRUE(orphan);
+  EXPECT_TRUE(IsNull(*orphan->Find("company_id")));
+  EXPECT_EQ(records().Restore(admin_, "companies", company.id).error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(RecordServiceTest, UniqueValuesAreEnforcedPerTenantWithTheField) {
+  MustCreate("products", {{"name", V::String("Widget")}, {"code", V::String("W-1")}});
+  auto dup = records().Create(admin_, {"products", {{"name", V::String("Other")}, {"code", V::String("W-1")}}});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(dup.error().field_errors().at(0).field, "code");
+  // Another tenant may use the same code.
+  auto elsewhere = records().Create(stranger_, {"products", {{"name", V::String("W")}, {"code", V::String("W-1")}}});
+  EXPECT_TRUE(elsewhere) << elsewhere.error().ToString();
+}
+
+TEST_F(RecordServiceTest, TenantsAreIsolated) {
+  Record company = MustCreate("companies", {{"name", V::String("Private")}});
+  EXPECT_EQ(records().Get(stranger_, "companies", company.id).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(records().Update(stranger_, {"companies", company.id, {{"name", V::String("Mine")}}}).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(records().Delete(stranger_, "companies", company.id).error().code(), ErrorCode::kNotFound);
+  auto list = records().List(stranger_, {.object = "companies", .count = true});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(*list->total, 0);
+  // A lookup may not point into another tenant.
+  auto cross = records().Create(stranger_, {"people", {{"last_name", V::String("Spy")},
+                                                       {"company_id", V::String(company.id)}}});
+  EXPECT_FALSE(cross);
+}
+
+TEST_F(RecordServiceTest, ListFiltersSortsPagesAndIncludes) {
+  Record acme = MustCreate("companies", {{"name", V::String("Acme")}, {"industry", V::String("retail")}});
+  Record globex = MustCreate("companies", {{"name", V::String("Globex")}, {"industry", V::String("software")}});
+  for (int i = 0; i < 25; ++i) {
+    MustCreate("people", {{"last_name", V::String("P" + std::to_string(100 + i))},
+                          {"email", V::String("p" + std::to_string(i) + (i % 2 ? "@acme.com" : "@globex.com"))},
+                          {"company_id", V::String(i % 2 ? acme.id : globex.id)}});
+  }
+  EXPECT_EQ(Count("people", "email ends_with \"@acme.com\""), 12);
+  EXPECT_EQ(Count("people", "company.industry = \"retail\""), 12);
+  EXPECT_EQ(Count("people", "company.name ~ \"glob\""), 13);
+
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = records().List(admin_, {.object = "people", .sort = "-last_name", .limit = 7, .cursor = cursor,
+                                        .read = {.fields = {"last_name"}, .include = {"company"}}});
+    ASSERT_TRUE(page) << page.error().ToString();
+    for (const auto& r : page->records) {
+      seen.push_back(std::get<std::string>(*r.Find("last_name")));
+      EXPECT_EQ(r.Find("email"), nullptr);  // fields= limits the output
+      ASSERT_EQ(r.included.count("company"), 0u);  // company_id not requested: nothing to embed
+    }
+    cursor = page->next_cursor.value_or("");
+    ++pages;
+  } while (!cursor.empty());
+  EXPECT_EQ(pages, 4);
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.rbegin(), seen.rend()));
+
+  auto included = records().List(admin_, {.object = "people", .limit = 3, .read = {.include = {"company"}}});
+  ASSERT_TRUE(included);
+  for (const auto& r : included->records) {
+    ASSERT_EQ(r.included.count("company"), 1u);
+    EXPECT_EQ(r.included.at("company").id, std::get<std::string>(*r.Find("company_id")));
+  }
+
+  auto bad_filter = records().List(admin_, {.object = "people", .filter = "emial = \"x\""});
+  ASSERT_FALSE(bad_filter);
+  EXPECT_EQ(bad_filter.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad_filter.error().detail().find("email"), std::string::npos);
+  EXPECT_FALSE(records().List(admin_, {.object = "people", .sort = "nope"}));
+  EXPECT_FALSE(records().List(admin_, {.object = "people", .limit = 501}));
+  EXPECT_FALSE(records().List(admin_, {.object = "people", .cursor = "garbage!"}));
+  EXPECT_FALSE(records().List(admin_, {.object = "people", .read = {.include = {"compnay"}}}));
+}
+
+TEST_F(RecordServiceTest, BatchIsPerItemOrAtomic) {
+  BatchCommand mixed{"companies", {}, false};
+  mixed.items.push_back({.values = {{"name", V::String("One")}}});
+  mixed.items.push_back({.values = {{"employees", V::String("many")}}});
+  mixed.items.push_back({.values = {{"name", V::String("Three")}}});
+  auto results = records().Batch(admin_, mixed);
+  ASSERT_TRUE(results);
+  EXPECT_TRUE((*results)[0].outcome);
+  EXPECT_FALSE((*results)[1].outcome);
+  EXPECT_TRUE((*results)[2].outcome);
+  EXPECT_EQ(Count("companies"), 2);
+
+  BatchCommand atomic = mixed;
+  atomic.atomic = true;
+  auto failed = records().Batch(admin_, atomic);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().detail().find("Item 1"), std::string::npos);
+  EXPECT_EQ(Count("companies"), 2);
+
+  // Upsert by a unique field updates the existing record, creates the missing one.
+  BatchCommand upsert{"products", {}, true};
+  upsert.items.push_back({.op = BatchOp::kUpsert, .values = {{"name", V::String("A")}, {"code", V::String("A1")}},
+                          .match_field = "code"});
+  ASSERT_TRUE(records().Batch(admin_, upsert));
+  upsert.items[0].values[0].second = V::String("A renamed");
+  upsert.items.push_back({.op = BatchOp::kUpsert, .values = {{"name", V::String("B")}, {"code", V::String("B1")}},
+                          .match_field = "code"});
+  auto upserted = records().Batch(admin_, upsert);
+  ASSERT_TRUE(upserted) << upserted.error().ToString();
+  EXPECT_FALSE((*upserted)[0].created);
+  EXPECT_TRUE((*upserted)[1].created);
+  EXPECT_EQ(Count("products"), 2);
+  EXPECT_EQ(Count("products", "name = \"A renamed\""), 1);
+
+  BatchCommand too_big{"companies", std::vector<BatchItem>(1001), false};
+  EXPECT_EQ(records().Batch(admin_, too_big).error().code(), ErrorCode::kPayloadTooLarge);
+}
+
+TEST_F(RecordServiceTest, IdempotencyKeyReplaysTheFirstCreate) {
+  CreateCommand command{"companies", {{"name", V::String("Once")}}, "key-1"};
+  auto first = records().Create(admin_, command);
+  auto second = records().Create(admin_, command);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(first->id, second->id);
+  EXPECT_EQ(Count("companies"), 1);
+  command.values[0].second = V::String("Different");
+  auto reused = records().Create(admin_, command);
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(Count("companies"), 1);
+}
+
+TEST_F(RecordServiceTest, CustomFieldsAreUsableImmediately) {
+  ASSERT_TRUE(app_->metadata().Apply(admin_.tenant_id,
+                                     metadata::AddField{"companies", {.name = "tier", .type = "picklist",
+                                                                      .options = {{"gold", ""}, {"silver", ""}}}}));
+  Record gold = MustCreate("companies", {{"name", V::String("G")}, {"tier", V::String("gold")}});
+  EXPECT_EQ(std::get<std::string>(*gold.Find("tier")), "gold");
+  EXPECT_FALSE(records().Create(admin_, {"companies", {{"name", V::String("B")}, {"tier", V::String("bronze")}}}));
+  EXPECT_EQ(Count("companies", "tier = \"gold\""), 1);
+  // The other tenant has no such field.
+  EXPECT_FALSE(records().Create(stranger_, {"companies", {{"name", V::String("S")}, {"tier", V::String("gold")}}}));
+}
+
+TEST_F(RecordServiceTest, ConcurrentCreatesAllLand) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) MustCreate("companies", {{"name", V::String(fmt::format("C{}-{}", t, i))}});
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(Count("companies"), 200);
+}
+
+}  // namespace
+}  // namespace rapport::records

@@ -1,0 +1,33 @@
+// The permission hook of the record engine. RecordService asks the Policy before every
+// operation and adds its row predicate to every query, so REST, import, export,
+// search and reports obey one set of rules.
+//
+// Today every authenticated principal has full access within its own tenant (tenant
+// isolation is enforced by the engine's tenant_id scoping). The role, field-level and
+// sharing model (issue 4) replaces this class's body, not its callers.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "metadata/object_def.h"
+#include "security/principal.h"
+
+namespace rapport::security {
+
+enum class Operation { kCreate, kRead, kUpdate, kDelete, kManageMetadata };
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  // kPermissionDenied if the principal may not perform `op` on objects of this type.
+  virtual Status CheckObject(const Principal& principal, const metadata::ObjectDef& object,
+                             Operation op) const;
+  // An extra SQL predicate (over alias `r`) limiting which rows the principal sees,
+  // or nullopt for all rows of the tenant.
+  virtual std::optional<std::string> RowPredicate(const Principal& principal,
+                                                  const metadata::ObjectDef& object) const;
+};
+
+}  // namespace rapport::security

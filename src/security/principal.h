@@ -1,0 +1,21 @@
+// Who is asking. Every call into the record engine carries a Principal; the engine,
+// not the caller, decides what it may see and do.
+#pragma once
+
+#include <string>
+
+namespace rapport::security {
+
+struct Principal {
+  std::string tenant_id;
+  std::string user_id;
+  bool is_admin = false;  // may change metadata
+  // The engine itself (migrations, demo data, init): full access within tenant_id.
+  bool is_system = false;
+
+  static Principal System(std::string tenant_id) {
+    return Principal{std::move(tenant_id), std::string(), true, true};
+  }
+};
+
+}  // namespace rapport::security
