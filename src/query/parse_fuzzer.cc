@@ -7,25 +7,10 @@
 #include "query/expression.h"
 #include "query/test_schema.h"
 
-namespace {
-
-class FuzzDialect final : public rapport::storage::SqlDialect {
- public:
-  std::string_view name() const override { return "sqlite"; }
-  std::string ColumnTypeSql(rapport::storage::ColumnType) const override { return "TEXT"; }
-  std::string CaseInsensitiveLike(std::string_view expr) const override {
-    return std::string(expr) + " LIKE ? ESCAPE '\\'";
-  }
-  std::string_view TrueLiteral() const override { return "1"; }
-  std::string_view FalseLiteral() const override { return "0"; }
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const rapport::metadata::MetadataSnapshot snapshot =
       rapport::query::testing::MakeSnapshot();
-  static const FuzzDialect dialect;
+  static const rapport::query::testing::SqliteTestDialect dialect;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto ast = rapport::query::Parse(text);
   if (!ast) return 0;

@@ -508,6 +508,7 @@ class Parser {
                                      : AstValue::Kind::kNow;
           return v;
         }
+        if (IsReserved(t)) break;  // `amount >= and`: the value is missing
         return SyntaxError(fmt::format("Unknown function or value `{}` (expected a quoted string, "
                                        "number, date, true, false, null, me(), today() or now())",
                                        t.text.substr(0, 40)),

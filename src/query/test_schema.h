@@ -59,3 +59,29 @@ inline metadata::MetadataSnapshot MakeSnapshot() {
 }
 
 }  // namespace rapport::query::testing
+
+#include "storage/dialect.h"
+
+namespace rapport::query::testing {
+
+// The SQLite flavour of SqlDialect, for tests only (storage/ owns the real ones).
+class SqliteTestDialect final : public storage::SqlDialect {
+ public:
+  std::string_view name() const override { return "sqlite"; }
+  std::string ColumnTypeSql(storage::ColumnType type) const override {
+    switch (type) {
+      case storage::ColumnType::kText: return "TEXT";
+      case storage::ColumnType::kInteger:
+      case storage::ColumnType::kBoolean: return "INTEGER";
+      case storage::ColumnType::kReal: return "REAL";
+    }
+    return "TEXT";
+  }
+  std::string CaseInsensitiveLike(std::string_view expr) const override {
+    return std::string(expr) + " LIKE ? ESCAPE '\\'";
+  }
+  std::string_view TrueLiteral() const override { return "1"; }
+  std::string_view FalseLiteral() const override { return "0"; }
+};
+
+}  // namespace rapport::query::testing
