@@ -721,7 +721,7 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
   // The sort keys' columns ride along after the projection so the cursor can be built
   // from the last row even when fields= leaves them out.
   std::string sort_columns;
-  for (const auto& key : keys) sort_columns += ", r." + Quote(d, key.field->column);
+  for (const auto& column : query::SortColumns(keys)) sort_columns += ", r." + Quote(d, column);
   std::string sql = fmt::format("SELECT {}{} FROM {} r WHERE {} ORDER BY {} LIMIT {}", proj.columns_sql,
                                 sort_columns, Quote(d, object.table), page_where,
                                 query::OrderBySql(keys, d, "r"), q.limit + 1);
