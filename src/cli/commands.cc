@@ -1,0 +1,246 @@
+#include "cli/commands.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "app/sample_data.h"
+#include "metadata/system_schema.h"
+#include "storage/migrations.h"
+
+namespace rapport::cli {
+
+namespace {
+
+using records::InputValue;
+
+Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool create_dir) {
+  if (common.db_url.empty() && create_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(common.data_dir, ec);
+    if (ec) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("Cannot create data directory {}: {}", common.data_dir, ec.message()));
+    }
+  }
+  if (common.db_url.empty() && !create_dir &&
+      !std::filesystem::exists(std::filesystem::path(common.data_dir) / "rapport.db")) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("No database in {}: run `rapport init --admin-email ...` first.", common.data_dir));
+  }
+  return app::App::Open({.db_url = common.DatabaseUrl()});
+}
+
+int Fail(const Error& error) { return Failure(error.detail() + (error.internal().empty() ? "" : " (" + error.internal() + ")")); }
+
+}  // namespace
+
+std::string CommonOptions::DatabaseUrl() const {
+  if (!db_url.empty()) return db_url;
+  return "sqlite:" + (std::filesystem::path(data_dir) / "rapport.db").string();
+}
+
+int Failure(const std::string& message, int code) {
+  std::cerr << "rapport: " << message << "\n";
+  return code;
+}
+
+int RunInit(const CommonOptions& common, const InitOptions& options) {
+  if (options.admin_email.empty()) return Failure("--admin-email is required.", 2);
+  auto app = OpenApp(common, true);
+  if (!app) return Fail(app.error());
+  auto& identity = (*app)->identity();
+  auto existing = identity.FindTenant(options.tenant_name);
+  if (!existing) return Fail(existing.error());
+  if (*existing) {
+    return Failure(fmt::format("A tenant named `{}` already exists; nothing changed.", options.tenant_name));
+  }
+  auto tenant = identity.CreateTenant(options.tenant_name);
+  if (!tenant) return Fail(tenant.error());
+  std::string password = options.admin_password.empty() ? identity::Identity::GeneratePassword() : options.admin_password;
+  auto user = identity.CreateUser(*tenant, options.admin_name, options.admin_email, "admin", password);
+  if (!user) {
+    std::string why = user.error().detail();
+    for (const auto& fe : user.error().field_errors()) why += fmt::format(" ({}: {})", fe.field, fe.message);
+    return Failure(why);
+  }
+  auto token = identity.CreateToken(*tenant, user->id, "init", 0);
+  if (!token) return Fail(token.error());
+  std::cout << fmt::format(
+      "Created tenant `{}` in {}\n"
+      "  admin email:    {}\n"
+      "  admin password: {}{}\n"
+      "  API token:      {}\n"
+      "Keep these safe: they are shown only once.\n",
+      tenant->name, common.DatabaseUrl(), options.admin_email, password,
+      options.admin_password.empty() ? "  (generated)" : "", token->token);
+  return 0;
+}
+
+int RunTokenCreate(const CommonOptions& common, const TokenOptions& options) {
+  if (options.email.empty()) return Failure("--email is required.", 2);
+  auto app = OpenApp(common, false);
+  if (!app) return Fail(app.error());
+  auto& identity = (*app)->identity();
+  auto tenant = identity.ResolveTenant(common.tenant);
+  if (!tenant) return Fail(tenant.error());
+  auto user = identity.FindUserByEmail(*tenant, options.email);
+  if (!user) return Fail(user.error());
+  auto token = identity.CreateToken(*tenant, user->id, options.name, options.expires_days);
+  if (!token) return Fail(token.error());
+  std::cout << token->token << "\n";
+  return 0;
+}
+
+int RunDemo(const CommonOptions& common, const DemoOptions& options) {
+  auto app = OpenApp(common, false);
+  if (!app) return Fail(app.error());
+  auto tenant = (*app)->identity().ResolveTenant(common.tenant);
+  if (!tenant) return Fail(tenant.error());
+  auto principal = security::Principal::System(tenant->id);
+  auto& records = (*app)->records();
+  app::SampleData data(42);
+
+  auto batch = [&](const std::string& object, std::vector<records::InputObject> items)
+      -> Result<std::vector<records::Record>> {
+    records::BatchCommand command{object, {}, true};
+    for (auto& values : items) command.items.push_back({.values = std::move(values)});
+    RAPPORT_ASSIGN_OR_RETURN(auto results, records.Batch(principal, command));
+    std::vector<records::Record> out;
+    for (auto& r : results) out.push_back(std::move(*r.outcome));
+    return out;
+  };
+
+  std::vector<records::InputObject> companies;
+  std::vector<std::string> domains;
+  for (int i = 0; i < options.companies; ++i) {
+    companies.push_back(data.Company(i + 1));
+    domains.push_back(data.last_domain());
+  }
+  auto created_companies = batch("companies", std::move(companies));
+  if (!created_companies) return Fail(created_companies.error());
+
+  std::vector<records::InputObject> people;
+  std::vector<std::string> person_company;
+  for (size_t c = 0; c < created_companies->size(); ++c) {
+    for (int k = 0; k < options.people_per_company; ++k) {
+      people.push_back(data.Person(static_cast<int>(people.size()) + 1, (*created_companies)[c].id, domains[c]));
+      person_company.push_back((*created_companies)[c].id);
+    }
+  }
+  auto created_people = batch("people", std::move(people));
+  if (!created_people) return Fail(created_people.error());
+
+  std::vector<records::InputObject> deals;
+  for (size_t c = 0; c < created_companies->size(); ++c) {
+    for (int k = 0; k < 2; ++k) {
+      size_t person = c * static_cast<size_t>(options.people_per_company);
+      deals.push_back(data.Opportunity(static_cast<int>(deals.size()) + 1, (*created_companies)[c].id,
+                                       person < created_people->size() ? (*created_people)[person].id : ""));
+    }
+  }
+  auto created_deals = batch("opportunities", std::move(deals));
+  if (!created_deals) return Fail(created_deals.error());
+
+  std::vector<records::InputObject> activities;
+  for (size_t i = 0; i < created_deals->size(); ++i) {
+    activities.push_back(data.Activity(static_cast<int>(activities.size()) + 1, "opportunities", (*created_deals)[i].id));
+  }
+  for (size_t i = 0; i < created_people->size(); i += 2) {
+    activities.push_back(data.Activity(static_cast<int>(activities.size()) + 1, "people", (*created_people)[i].id));
+  }
+  auto created_activities = batch("activities", std::move(activities));
+  if (!created_activities) return Fail(created_activities.error());
+
+  std::vector<records::InputObject> leads;
+  for (int i = 0; i < 30; ++i) leads.push_back(data.Lead(i + 1));
+  auto created_leads = batch("leads", std::move(leads));
+  if (!created_leads) return Fail(created_leads.error());
+  std::vector<records::InputObject> products;
+  for (int i = 0; i < 8; ++i) products.push_back(data.Product(i + 1));
+  auto created_products = batch("products", std::move(products));
+  if (!created_products) return Fail(created_products.error());
+
+  std::cout << fmt::format(
+      "Demo data loaded into `{}`: {} companies, {} people, {} opportunities, {} activities, {} leads, {} products.\n",
+      tenant->name, created_companies->size(), created_people->size(), created_deals->size(),
+      created_activities->size(), created_leads->size(), created_products->size());
+  return 0;
+}
+
+int RunMigrate(const CommonOptions& common, bool dry_run) {
+  auto db = storage::Database::Open({.url = common.DatabaseUrl(), .read_connections = 1});
+  if (!db) return Fail(db.error());
+  auto version = storage::SchemaVersion(**db);
+  if (!version) return Fail(version.error());
+  auto migrations = metadata::SystemMigrations();
+  if (dry_run) {
+    int pending = 0;
+    for (const auto& m : migrations) {
+      if (m.version > *version) {
+        std::cout << fmt::format("pending: {} {}\n", m.version, m.description);
+        ++pending;
+      }
+    }
+    std::cout << fmt::format("schema version {}; {} pending\n", *version, pending);
+    return 0;
+  }
+  db->reset();
+  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = 1});
+  if (!app) return Fail(app.error());
+  auto after = storage::SchemaVersion((*app)->db());
+  if (!after) return Fail(after.error());
+  std::cout << fmt::format("schema version {} (was {})\n", *after, *version);
+  return 0;
+}
+
+int RunBackup(const CommonOptions& common, const std::string& file) {
+  if (file.empty()) return Failure("backup needs a FILE.", 2);
+  if (std::filesystem::exists(file)) return Failure(fmt::format("{} exists; refusing to overwrite it.", file));
+  auto db = storage::Database::Open({.url = common.DatabaseUrl(), .read_connections = 1});
+  if (!db) return Fail(db.error());
+  auto status = (*db)->BackupTo(file);
+  if (!status) return Fail(status.error());
+  std::cout << fmt::format("Backup written to {}\n", file);
+  return 0;
+}
+
+int RunRestore(const CommonOptions& common, const std::string& file, bool force) {
+  if (!common.db_url.empty() && !common.db_url.starts_with("sqlite:")) {
+    return Failure("restore supports SQLite databases only in this release.");
+  }
+  if (!std::filesystem::exists(file)) return Failure(fmt::format("{} does not exist.", file));
+  std::string url = common.DatabaseUrl();
+  std::string target = url.substr(url.find(':') + 1);
+  if (std::filesystem::exists(target) && !force) {
+    return Failure(fmt::format("{} exists; stop the server and pass --force to replace it.", target));
+  }
+  // Check the backup opens and carries a schema before replacing anything.
+  {
+    auto backup = storage::Database::Open({.url = file, .read_connections = 1});
+    if (!backup) return Fail(backup.error());
+    auto version = storage::SchemaVersion(**backup);
+    if (!version || *version == 0) return Failure(fmt::format("{} is not a Rapport backup.", file));
+  }
+  std::filesystem::create_directories(std::filesystem::path(target).parent_path());
+  std::string staging = target + ".restoring";
+  std::error_code ec;
+  std::filesystem::copy_file(file, staging, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return Failure(fmt::format("Cannot copy {}: {}", file, ec.message()));
+  // Keep the replaced database (and its WAL) aside rather than deleting it: a restore
+  // must never lose data, even the data it replaces.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (std::filesystem::exists(target + suffix)) {
+      std::filesystem::rename(target + suffix, target + ".before-restore" + suffix, ec);
+      if (ec) return Failure(fmt::format("Cannot move {} aside: {}", target + suffix, ec.message()));
+    }
+  }
+  std::filesystem::rename(staging, target, ec);  // atomic within one file system
+  if (ec) return Failure(fmt::format("Cannot replace {}: {}", target, ec.message()));
+  std::cout << fmt::format("Restored {} from {}\n", target, file);
+  return 0;
+}
+
+}  // namespace rapport::cli

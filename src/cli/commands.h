@@ -1,0 +1,53 @@
+// The `rapport` subcommands. Each returns a process exit status and prints a one-line
+// reason on stderr when it fails.
+#pragma once
+
+#include <string>
+
+namespace rapport::cli {
+
+struct CommonOptions {
+  std::string data_dir = "./data";
+  std::string db_url;  // overrides data_dir when set
+  std::string tenant;  // empty: the only tenant
+
+  std::string DatabaseUrl() const;
+};
+
+struct InitOptions {
+  std::string admin_email;
+  std::string admin_password;  // generated when empty
+  std::string admin_name = "Administrator";
+  std::string tenant_name = "Default";
+};
+int RunInit(const CommonOptions& common, const InitOptions& options);
+
+struct TokenOptions {
+  std::string email;
+  std::string name = "cli";
+  int expires_days = 0;
+};
+int RunTokenCreate(const CommonOptions& common, const TokenOptions& options);
+
+struct DemoOptions {
+  int companies = 40;
+  int people_per_company = 5;
+};
+int RunDemo(const CommonOptions& common, const DemoOptions& options);
+
+int RunMigrate(const CommonOptions& common, bool dry_run);
+int RunBackup(const CommonOptions& common, const std::string& file);
+int RunRestore(const CommonOptions& common, const std::string& file, bool force);
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0: one per core
+  size_t body_limit = 8 << 20;
+  bool access_log = true;
+};
+int RunServe(const CommonOptions& common, const ServeOptions& options);
+
+// Prints `message` prefixed with "rapport: " to stderr and returns `code`.
+int Failure(const std::string& message, int code = 1);
+
+}  // namespace rapport::cli
