@@ -108,7 +108,8 @@ void Metrics::Record(std::string_view route, std::string_view method, int status
   size_t bucket = 0;
   while (bucket < kBucketBounds.size() && seconds > kBucketBounds[bucket]) ++bucket;
   stats.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-  stats.sum_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+  stats.sum_ns.fetch_add(static_cast<uint64_t>(std::llround(seconds * 1e9)),
+                         std::memory_order_relaxed);
 
   std::string_view normalized = NormalizeMethod(method);
   std::lock_guard lock(stats.counts_mu);
