@@ -18,6 +18,21 @@
 // each negated comparison as `(col IS NULL OR <complement>)`; that makes SQL's
 // three-valued logic coincide with the evaluator's two-valued logic.
 //
+// Types (operands are converted to the storage encoding of metadata/field_type.h):
+//   * text-like fields take quoted strings; `<`/`>` compare bytewise (SQLite BINARY;
+//     a PostgreSQL database must use the "C" collation to agree).
+//   * `~`, starts_with, ends_with: text, long_text, email, phone, url, picklist only;
+//     ASCII case-insensitive, so `%`, `_` and `\` in the operand match literally.
+//   * picklist / multi_picklist operands must be option values. On a multi_picklist
+//     `=` and `in` mean "contains the option" (ASCII case-insensitive, like `~`).
+//   * currency compares the amount only (the currency code is ignored).
+//   * boolean: true/false with `=`, `!=`, `in`; no range operators.
+//   * date: 2026-01-31, "2026-01-31" or today(), plus/minus d or w durations.
+//   * datetime: 2026-01-31T09:30:00Z (any RFC 3339 offset), a date (midnight UTC),
+//     now() or today() (midnight UTC), plus/minus d, h, m or w durations.
+//   * id / lookup: a quoted UUID (any case) or me().
+//   * `x = null` and `x != null` mean `x is null` and `x is not null`.
+//
 // Errors: syntax and type errors are kInvalidArgument with a 1-based byte position
 // in the detail ("Expected a value after `>=` at position 10"). Inputs longer than
 // kMaxExpressionBytes or nested deeper than kMaxNestingDepth are rejected the same
