@@ -33,7 +33,7 @@ Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool crea
   return app::App::Open({.db_url = common.DatabaseUrl()});
 }
 
-int Fail(const Error& error) { return Failure(error.detail() + (error.internal().empty() ? "" : " (" + error.internal() + ")")); }
+int ReportError(const Error& error) { return Failure(error.detail() + (error.internal().empty() ? "" : " (" + error.internal() + ")")); }
 
 }  // namespace
 
@@ -50,15 +50,15 @@ int Failure(const std::string& message, int code) {
 int RunInit(const CommonOptions& common, const InitOptions& options) {
   if (options.admin_email.empty()) return Failure("--admin-email is required.", 2);
   auto app = OpenApp(common, true);
-  if (!app) return Fail(app.error());
+  if (!app) return ReportError(app.error());
   auto& identity = (*app)->identity();
   auto existing = identity.FindTenant(options.tenant_name);
-  if (!existing) return Fail(existing.error());
+  if (!existing) return ReportError(existing.error());
   if (*existing) {
     return Failure(fmt::format("A tenant named `{}` already exists; nothing changed.", options.tenant_name));
   }
   auto tenant = identity.CreateTenant(options.tenant_name);
-  if (!tenant) return Fail(tenant.error());
+  if (!tenant) return ReportError(tenant.error());
   std::string password = options.admin_password.empty() ? identity::Identity::GeneratePassword() : options.admin_password;
   auto user = identity.CreateUser(*tenant, options.admin_name, options.admin_email, "admin", password);
   if (!user) {
@@ -67,7 +67,7 @@ int RunInit(const CommonOptions& common, const InitOptions& options) {
     return Failure(why);
   }
   auto token = identity.CreateToken(*tenant, user->id, "init", 0);
-  if (!token) return Fail(token.error());
+  if (!token) return ReportError(token.error());
   std::cout << fmt::format(
       "Created tenant `{}` in {}\n"
       "  admin email:    {}\n"
@@ -82,23 +82,23 @@ int RunInit(const CommonOptions& common, const InitOptions& options) {
 int RunTokenCreate(const CommonOptions& common, const TokenOptions& options) {
   if (options.email.empty()) return Failure("--email is required.", 2);
   auto app = OpenApp(common, false);
-  if (!app) return Fail(app.error());
+  if (!app) return ReportError(app.error());
   auto& identity = (*app)->identity();
   auto tenant = identity.ResolveTenant(common.tenant);
-  if (!tenant) return Fail(tenant.error());
+  if (!tenant) return ReportError(tenant.error());
   auto user = identity.FindUserByEmail(*tenant, options.email);
-  if (!user) return Fail(user.error());
+  if (!user) return ReportError(user.error());
   auto token = identity.CreateToken(*tenant, user->id, options.name, options.expires_days);
-  if (!token) return Fail(token.error());
+  if (!token) return ReportError(token.error());
   std::cout << token->token << "\n";
   return 0;
 }
 
 int RunDemo(const CommonOptions& common, const DemoOptions& options) {
   auto app = OpenApp(common, false);
-  if (!app) return Fail(app.error());
+  if (!app) return ReportError(app.error());
   auto tenant = (*app)->identity().ResolveTenant(common.tenant);
-  if (!tenant) return Fail(tenant.error());
+  if (!tenant) return ReportError(tenant.error());
   auto principal = security::Principal::System(tenant->id);
   auto& records = (*app)->records();
   app::SampleData data(42);
@@ -120,7 +120,7 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
     domains.push_back(data.last_domain());
   }
   auto created_companies = batch("companies", std::move(companies));
-  if (!created_companies) return Fail(created_companies.error());
+  if (!created_companies) return ReportError(created_companies.error());
 
   std::vector<records::InputObject> people;
   std::vector<std::string> person_company;
@@ -131,7 +131,7 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
     }
   }
   auto created_people = batch("people", std::move(people));
-  if (!created_people) return Fail(created_people.error());
+  if (!created_people) return ReportError(created_people.error());
 
   std::vector<records::InputObject> deals;
   for (size_t c = 0; c < created_companies->size(); ++c) {
@@ -142,7 +142,7 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
     }
   }
   auto created_deals = batch("opportunities", std::move(deals));
-  if (!created_deals) return Fail(created_deals.error());
+  if (!created_deals) return ReportError(created_deals.error());
 
   std::vector<records::InputObject> activities;
   for (size_t i = 0; i < created_deals->size(); ++i) {
@@ -152,16 +152,16 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
     activities.push_back(data.Activity(static_cast<int>(activities.size()) + 1, "people", (*created_people)[i].id));
   }
   auto created_activities = batch("activities", std::move(activities));
-  if (!created_activities) return Fail(created_activities.error());
+  if (!created_activities) return ReportError(created_activities.error());
 
   std::vector<records::InputObject> leads;
   for (int i = 0; i < 30; ++i) leads.push_back(data.Lead(i + 1));
   auto created_leads = batch("leads", std::move(leads));
-  if (!created_leads) return Fail(created_leads.error());
+  if (!created_leads) return ReportError(created_leads.error());
   std::vector<records::InputObject> products;
   for (int i = 0; i < 8; ++i) products.push_back(data.Product(i + 1));
   auto created_products = batch("products", std::move(products));
-  if (!created_products) return Fail(created_products.error());
+  if (!created_products) return ReportError(created_products.error());
 
   std::cout << fmt::format(
       "Demo data loaded into `{}`: {} companies, {} people, {} opportunities, {} activities, {} leads, {} products.\n",
@@ -172,9 +172,9 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
 
 int RunMigrate(const CommonOptions& common, bool dry_run) {
   auto db = storage::Database::Open({.url = common.DatabaseUrl(), .read_connections = 1});
-  if (!db) return Fail(db.error());
+  if (!db) return ReportError(db.error());
   auto version = storage::SchemaVersion(**db);
-  if (!version) return Fail(version.error());
+  if (!version) return ReportError(version.error());
   auto migrations = metadata::SystemMigrations();
   if (dry_run) {
     int pending = 0;
@@ -189,9 +189,9 @@ int RunMigrate(const CommonOptions& common, bool dry_run) {
   }
   db->reset();
   auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = 1});
-  if (!app) return Fail(app.error());
+  if (!app) return ReportError(app.error());
   auto after = storage::SchemaVersion((*app)->db());
-  if (!after) return Fail(after.error());
+  if (!after) return ReportError(after.error());
   std::cout << fmt::format("schema version {} (was {})\n", *after, *version);
   return 0;
 }
@@ -200,9 +200,9 @@ int RunBackup(const CommonOptions& common, const std::string& file) {
   if (file.empty()) return Failure("backup needs a FILE.", 2);
   if (std::filesystem::exists(file)) return Failure(fmt::format("{} exists; refusing to overwrite it.", file));
   auto db = storage::Database::Open({.url = common.DatabaseUrl(), .read_connections = 1});
-  if (!db) return Fail(db.error());
+  if (!db) return ReportError(db.error());
   auto status = (*db)->BackupTo(file);
-  if (!status) return Fail(status.error());
+  if (!status) return ReportError(status.error());
   std::cout << fmt::format("Backup written to {}\n", file);
   return 0;
 }
@@ -220,7 +220,7 @@ int RunRestore(const CommonOptions& common, const std::string& file, bool force)
   // Check the backup opens and carries a schema before replacing anything.
   {
     auto backup = storage::Database::Open({.url = file, .read_connections = 1});
-    if (!backup) return Fail(backup.error());
+    if (!backup) return ReportError(backup.error());
     auto version = storage::SchemaVersion(**backup);
     if (!version || *version == 0) return Failure(fmt::format("{} is not a Rapport backup.", file));
   }

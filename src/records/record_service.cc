@@ -524,6 +524,20 @@ RecordService::RecordService(metadata::MetadataStore& metadata, storage::Databas
                              const security::Policy& policy, const ModuleRegistry& modules, const Clock& clock)
     : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, modules, clock)) {}
 
+Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
+  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
+  return metadata_.Current(p.tenant_id);
+}
+
+Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
+  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
+  RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
+  if (!snapshot->objects().empty()) {
+    RAPPORT_TRY(impl_->policy_.CheckObject(p, snapshot->objects().front(), Operation::kManageMetadata));
+  }
+  return metadata_.Apply(p.tenant_id, edit);
+}
+
 Result<Record> RecordService::Create(const Principal& p, const CreateCommand& command) {
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kCreate));
   RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.values, true));

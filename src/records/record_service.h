@@ -123,6 +123,12 @@ class RecordService {
                                             std::string_view object, std::string_view id,
                                             int limit = 200);
 
+  // The objects and fields the principal may see.
+  Result<metadata::SnapshotPtr> Metadata(const security::Principal& principal);
+  // Changes the schema (admins only: kPermissionDenied otherwise), see MetadataStore::Apply.
+  Result<metadata::SnapshotPtr> ApplyMetadata(const security::Principal& principal,
+                                              const metadata::MetadataEdit& edit);
+
   metadata::MetadataStore& metadata() { return metadata_; }
 
  private:

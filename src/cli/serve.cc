@@ -1,0 +1,61 @@
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "cli/commands.h"
+#include "http/api/api.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace rapport::cli {
+
+int RunServe(const CommonOptions& common, const ServeOptions& options) {
+  std::string host = options.listen;
+  uint16_t port = 8080;
+  if (auto colon = options.listen.rfind(':'); colon != std::string::npos) {
+    host = options.listen.substr(0, colon);
+    int parsed = 0;
+    auto text = options.listen.substr(colon + 1);
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec != std::errc() || ptr != text.data() + text.size() || parsed < 0 || parsed > 65535) {
+      return Failure(fmt::format("--listen wants HOST:PORT, not `{}`.", options.listen), 2);
+    }
+    port = static_cast<uint16_t>(parsed);
+  }
+  int threads = options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
+
+  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2});
+  if (!app) return Failure(app.error().detail() + " " + app.error().internal());
+
+  http::Metrics metrics;
+  storage::Database& db = (*app)->db();
+  metrics.AddGauge("rapport_db_transactions_total", "Write transactions run",
+                   [&db] { return static_cast<double>(db.stats().transactions); });
+  metrics.AddGauge("rapport_db_commits_total", "Physical commits (group commit batches)",
+                   [&db] { return static_cast<double>(db.stats().commits); });
+  metrics.AddGauge("rapport_db_reads_total", "Read transactions run",
+                   [&db] { return static_cast<double>(db.stats().reads); });
+  http::Router router;
+  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), metrics});
+
+  http::Server server({.address = host, .port = port, .threads = threads, .body_limit = options.body_limit,
+                       .access_log = options.access_log},
+                      router, metrics);
+  auto listening = server.Listen();
+  if (!listening) return Failure(listening.error().detail());
+  server.StopOnSignals();
+  spdlog::info("rapport serving http://{}:{} ({} threads, database {})", host, server.port(), threads,
+               common.DatabaseUrl());
+  server.Run();
+  spdlog::info("rapport stopped");
+  return 0;
+}
+
+}  // namespace rapport::cli

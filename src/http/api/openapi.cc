@@ -1,0 +1,213 @@
+#include "http/api/openapi.h"
+
+#include <boost/json.hpp>
+
+#include <fmt/format.h>
+
+namespace rapport::http::api {
+
+namespace {
+
+namespace json = boost::json;
+using metadata::FieldDef;
+using metadata::FieldType;
+using metadata::ObjectDef;
+
+json::object FieldSchema(const FieldDef& f) {
+  json::object s;
+  auto nullable = [](const char* type) { return json::array{type, "null"}; };
+  switch (f.type) {
+    case FieldType::kInteger: s["type"] = nullable("integer"); break;
+    case FieldType::kDecimal:
+    case FieldType::kPercent: s["type"] = nullable("number"); break;
+    case FieldType::kBoolean: s["type"] = nullable("boolean"); break;
+    case FieldType::kCurrency:
+      s["oneOf"] = json::array{json::object{{"$ref", "#/components/schemas/Money"}}, json::object{{"type", "null"}}};
+      break;
+    case FieldType::kMultiPicklist: {
+      json::array values;
+      for (const auto& o : f.options) values.push_back(json::string(o.value));
+      s["type"] = nullable("array");
+      s["items"] = json::object{{"type", "string"}, {"enum", std::move(values)}};
+      break;
+    }
+    default: {
+      s["type"] = nullable("string");
+      if (f.type == FieldType::kDate) s["format"] = "date";
+      if (f.type == FieldType::kDatetime) s["format"] = "date-time";
+      if (f.type == FieldType::kEmail) s["format"] = "email";
+      if (f.type == FieldType::kUrl) s["format"] = "uri";
+      if (f.type == FieldType::kId || f.type == FieldType::kLookup) s["format"] = "uuid";
+      if (f.type == FieldType::kPicklist) {
+        json::array values;
+        for (const auto& o : f.options) values.push_back(json::string(o.value));
+        values.push_back(nullptr);
+        s["enum"] = std::move(values);
+      }
+      if (f.max_length) s["maxLength"] = *f.max_length;
+    }
+  }
+  if (!f.label.empty()) s["title"] = f.label;
+  if (f.system) s["readOnly"] = true;
+  if (f.type == FieldType::kLookup) s["description"] = fmt::format("Id of a record of `{}`.", f.target);
+  return s;
+}
+
+std::string SchemaName(const ObjectDef& object) {
+  std::string name;
+  bool upper = true;
+  for (char c : object.name) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    name += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    upper = false;
+  }
+  return name;
+}
+
+json::object Ref(const std::string& schema) { return json::object{{"$ref", "#/components/schemas/" + schema}}; }
+
+json::object JsonContent(json::object schema) {
+  return json::object{{"application/json", json::object{{"schema", std::move(schema)}}}};
+}
+
+json::object ProblemResponses(std::initializer_list<const char*> codes) {
+  json::object out;
+  for (const char* code : codes) {
+    out[code] = json::object{{"description", "Problem"},
+                             {"content", json::object{{"application/problem+json",
+                                                       json::object{{"schema", Ref("Problem")}}}}}};
+  }
+  return out;
+}
+
+json::object Parameter(const char* name, const char* in, const char* description, bool required = false,
+                       const char* type = "string") {
+  return json::object{{"name", name},
+                      {"in", in},
+                      {"required", required},
+                      {"description", description},
+                      {"schema", json::object{{"type", type}}}};
+}
+
+}  // namespace
+
+json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
+  json::object schemas;
+  schemas["Money"] = json::object{
+      {"type", "object"},
+      {"required", json::array{"amount", "currency"}},
+      {"properties", json::object{{"amount", json::object{{"type", "string"}, {"pattern", "^-?[0-9]+(\\.[0-9]{1,4})?$"}}},
+                                  {"currency", json::object{{"type", "string"}, {"pattern", "^[A-Z]{3}$"}}}}}};
+  json::object problem_error{{"type", "object"},
+                             {"properties", json::object{{"field", json::object{{"type", "string"}}},
+                                                         {"code", json::object{{"type", "string"}}},
+                                                         {"message", json::object{{"type", "string"}}}}}};
+  json::object problem_properties{{"type", json::object{{"type", "string"}}},
+                                  {"title", json::object{{"type", "string"}}},
+                                  {"status", json::object{{"type", "integer"}}},
+                                  {"detail", json::object{{"type", "string"}}},
+                                  {"errors", json::object{{"type", "array"}, {"items", problem_error}}}};
+  schemas["Problem"] = json::object{{"type", "object"}, {"properties", problem_properties}};
+
+  json::object paths;
+  paths["/healthz"] = json::object{
+      {"get", json::object{{"summary", "Liveness"}, {"security", json::array{}},
+                           {"responses", json::object{{"200", json::object{{"description", "OK"}}}}}}}};
+  paths["/api/v1/metadata/objects"] = json::object{
+      {"get", json::object{{"summary", "Objects and fields"},
+                           {"responses", json::object{{"200", json::object{{"description", "Objects"}}}}}}},
+      {"post", json::object{{"summary", "Create a custom object"},
+                            {"responses", json::object{{"201", json::object{{"description", "Created"}}}}}}}};
+
+  for (const ObjectDef& object : snapshot.objects()) {
+    std::string schema = SchemaName(object);
+    json::object properties;
+    json::array required;
+    for (const FieldDef& f : object.fields) {
+      properties[f.name] = FieldSchema(f);
+      if (f.required) required.push_back(json::string(f.name));
+    }
+    schemas[schema] = json::object{{"type", "object"}, {"title", object.label}, {"properties", properties}};
+    schemas[schema + "Input"] = json::object{{"type", "object"}, {"required", required}, {"properties", properties},
+                                            {"additionalProperties", false}};
+    std::string base = "/api/v1/objects/" + object.name;
+    json::object list_response = json::object{
+        {"type", "object"},
+        {"properties", json::object{{"data", json::object{{"type", "array"}, {"items", Ref(schema)}}},
+                                    {"next_cursor", json::object{{"type", json::array{"string", "null"}}}},
+                                    {"total", json::object{{"type", "integer"}}}}}};
+    json::object list_responses = ProblemResponses({"400", "401"});
+    list_responses["200"] = json::object{{"description", "A page of records"}, {"content", JsonContent(list_response)}};
+    json::object create_responses = ProblemResponses({"400", "401", "409", "415", "422"});
+    create_responses["201"] = json::object{{"description", "Created"}, {"content", JsonContent(Ref(schema))}};
+    paths[base] = json::object{
+        {"get", json::object{{"operationId", "list_" + object.name},
+                             {"summary", "List " + object.label_plural},
+                             {"tags", json::array{json::string(object.name)}},
+                             {"parameters", json::array{Parameter("filter", "query", "Expression"),
+                                                        Parameter("sort", "query", "e.g. -amount,name"),
+                                                        Parameter("limit", "query", "1..500", false, "integer"),
+                                                        Parameter("cursor", "query", "From next_cursor"),
+                                                        Parameter("fields", "query", "Comma-separated fields"),
+                                                        Parameter("include", "query", "Comma-separated relations"),
+                                                        Parameter("count", "query", "Add total", false, "boolean")}},
+                             {"responses", list_responses}}},
+        {"post", json::object{{"operationId", "create_" + object.name},
+                              {"summary", "Create a " + object.label},
+                              {"tags", json::array{json::string(object.name)}},
+                              {"parameters", json::array{Parameter("Idempotency-Key", "header", "Safe retries")}},
+                              {"requestBody", json::object{{"required", true}, {"content", JsonContent(Ref(schema + "Input"))}}},
+                              {"responses", create_responses}}}};
+    json::object one_responses = ProblemResponses({"401", "404"});
+    one_responses["200"] = json::object{{"description", object.label}, {"content", JsonContent(Ref(schema))}};
+    json::object patch_responses = ProblemResponses({"400", "401", "404", "409", "412", "415", "422"});
+    patch_responses["200"] = one_responses["200"];
+    json::object delete_responses = ProblemResponses({"401", "404"});
+    delete_responses["204"] = json::object{{"description", "Moved to the recycle bin"}};
+    json::array id_param = {Parameter("id", "path", "Record id", true)};
+    paths[base + "/{id}"] = json::object{
+        {"parameters", id_param},
+        {"get", json::object{{"operationId", "get_" + object.name}, {"tags", json::array{json::string(object.name)}},
+                             {"responses", one_responses}}},
+        {"patch", json::object{{"operationId", "update_" + object.name},
+                               {"tags", json::array{json::string(object.name)}},
+                               {"parameters", json::array{Parameter("If-Match", "header", "Expected version, quoted")}},
+                               {"requestBody", json::object{{"required", true}, {"content", JsonContent(json::object{{"type", "object"}})}}},
+                               {"responses", patch_responses}}},
+        {"delete", json::object{{"operationId", "delete_" + object.name},
+                                {"tags", json::array{json::string(object.name)}},
+                                {"responses", delete_responses}}}};
+    paths[base + "/batch"] = json::object{
+        {"post", json::object{{"operationId", "batch_" + object.name},
+                              {"tags", json::array{json::string(object.name)}},
+                              {"requestBody", json::object{{"required", true}, {"content", JsonContent(json::object{{"type", "object"}})}}},
+                              {"responses", json::object{{"200", json::object{{"description", "All succeeded"}}},
+                                                         {"207", json::object{{"description", "Some failed"}}}}}}}};
+    paths[base + "/{id}/restore"] = json::object{
+        {"parameters", id_param},
+        {"post", json::object{{"operationId", "restore_" + object.name},
+                              {"tags", json::array{json::string(object.name)}},
+                              {"responses", one_responses}}}};
+    paths[base + "/{id}/history"] = json::object{
+        {"parameters", id_param},
+        {"get", json::object{{"operationId", "history_" + object.name},
+                             {"tags", json::array{json::string(object.name)}},
+                             {"responses", json::object{{"200", json::object{{"description", "Field history"}}}}}}}};
+  }
+
+  return json::object{
+      {"openapi", "3.1.0"},
+      {"info", json::object{{"title", "Rapport API"}, {"version", "1"},
+                            {"description", "Generated from this workspace's live metadata."}}},
+      {"servers", json::array{json::object{{"url", "/"}}}},
+      {"security", json::array{json::object{{"bearer", json::array{}}}}},
+      {"paths", std::move(paths)},
+      {"components", json::object{{"schemas", std::move(schemas)},
+                                  {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"},
+                                                                                             {"scheme", "bearer"}}}}}}}};
+}
+
+}  // namespace rapport::http::api

@@ -1,0 +1,461 @@
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "http/api/api.h"
+#include "http/api/json_codec.h"
+#include "http/api/openapi.h"
+#include "http/json.h"
+#include "http/problem.h"
+
+namespace rapport::http::api {
+
+namespace {
+
+namespace json = boost::json;
+using security::Principal;
+
+Result<Principal> Authenticate(const Request& request, identity::Identity& identity) {
+  auto header = request.Header("Authorization");
+  if (!header) return Fail(ErrorCode::kUnauthenticated, "Send `Authorization: Bearer <token>`.");
+  std::string_view value = *header;
+  if (value.size() < 7 || !EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
+    return Fail(ErrorCode::kUnauthenticated, "Only Bearer tokens are accepted.");
+  }
+  value.remove_prefix(7);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  return identity.Authenticate(value);
+}
+
+Response JsonReply(int status, const json::value& value) { return Response::Json(status, json::serialize(value)); }
+
+// Query parameters are checked against the route's list, so a typo is an error, not
+// a silently ignored option.
+Status CheckQueryParams(const Request& request, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : request.query) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown query parameter `{}`.", name))
+                      .WithField(name, "unknown_parameter",
+                                 list.empty() ? "This endpoint takes no query parameters."
+                                              : fmt::format("Allowed: {}.", list)));
+    }
+  }
+  return Ok();
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<int> ParseInt(std::string_view name, std::string_view text) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}` must be a whole number.", name))
+                    .WithField(std::string(name), "invalid_type", "Expected a whole number."));
+  }
+  return value;
+}
+
+Result<bool> ParseBool(std::string_view name, std::string_view text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}` must be true or false.", name))
+                  .WithField(std::string(name), "invalid_type", "Expected true or false."));
+}
+
+// If-Match: "<version>" (a strong ETag as GET returns it); W/ and * are not accepted.
+Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {
+  auto header = request.Header("If-Match");
+  if (!header) return std::optional<int64_t>();
+  std::string_view v = *header;
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  int64_t version = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || ptr != v.data() + v.size() || version < 1) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "If-Match must be a record version such as \"3\".")
+                    .WithField("If-Match", "invalid_format", "Use the ETag a GET returned."));
+  }
+  return std::optional<int64_t>(version);
+}
+
+Response RecordReply(int status, const records::Record& record) {
+  Response r = JsonReply(status, RecordToJson(record));
+  r.headers.emplace_back("ETag", fmt::format("\"{}\"", record.version));
+  return r;
+}
+
+json::value ProblemJson(const Error& error) {
+  Response problem = ProblemResponse(error);
+  return json::parse(problem.body);
+}
+
+Result<std::string> RequiredString(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string() || it->value().get_string().empty()) {
+    return Fail(Error(ErrorCode::kValidationFailed, fmt::format("`{}` is required.", key))
+                    .WithField(std::string(key), "required", fmt::format("`{}` is required (a string).", key)));
+  }
+  return std::string(it->value().get_string());
+}
+
+std::optional<std::string> OptionalString(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().get_string());
+}
+
+Result<std::vector<metadata::PicklistOption>> ParseOptions(const json::value& v) {
+  if (!v.is_array()) {
+    return Fail(Error(ErrorCode::kValidationFailed, "`options` must be an array.")
+                    .WithField("options", "invalid_type", "An array of values or {value, label} objects."));
+  }
+  std::vector<metadata::PicklistOption> out;
+  for (const auto& item : v.get_array()) {
+    if (item.is_string()) {
+      out.push_back({std::string(item.get_string()), std::string(item.get_string())});
+    } else if (item.is_object() && item.get_object().contains("value") &&
+               item.get_object().at("value").is_string()) {
+      auto label = OptionalString(item.get_object(), "label");
+      out.push_back({std::string(item.get_object().at("value").get_string()), label.value_or("")});
+    } else {
+      return Fail(Error(ErrorCode::kValidationFailed, "Invalid picklist option.")
+                      .WithField("options", "invalid_type", "Each option is a string or {value, label}."));
+    }
+  }
+  return out;
+}
+
+Result<metadata::FieldSpec> ParseFieldSpec(const json::value& body) {
+  if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object describing the field.");
+  const auto& o = body.get_object();
+  static constexpr std::string_view kKeys[] = {"name", "label", "type", "required", "unique", "indexed",
+                                               "options", "target", "max_length", "min_value", "max_value"};
+  for (const auto& [k, v] : o) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), std::string_view(k)) == std::end(kKeys)) {
+      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("Unknown key `{}` in a field.", std::string_view(k)))
+                      .WithField(std::string(k), "unknown_field", "Not a field property."));
+    }
+  }
+  metadata::FieldSpec spec;
+  RAPPORT_ASSIGN_OR_RETURN(spec.name, RequiredString(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(spec.type, RequiredString(o, "type"));
+  spec.label = OptionalString(o, "label").value_or("");
+  auto flag = [&](std::string_view key, bool& out) -> Status {
+    auto it = o.find(key);
+    if (it == o.end()) return Ok();
+    if (!it->value().is_bool()) {
+      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("`{}` must be true or false.", key))
+                      .WithField(std::string(key), "invalid_type", "Expected a boolean."));
+    }
+    out = it->value().get_bool();
+    return Ok();
+  };
+  RAPPORT_TRY(flag("required", spec.required));
+  RAPPORT_TRY(flag("unique", spec.unique));
+  RAPPORT_TRY(flag("indexed", spec.indexed));
+  if (auto it = o.find("options"); it != o.end()) { RAPPORT_ASSIGN_OR_RETURN(spec.options, ParseOptions(it->value())); }
+  spec.target = OptionalString(o, "target").value_or("");
+  if (auto it = o.find("max_length"); it != o.end()) {
+    if (!it->value().is_int64()) {
+      return Fail(Error(ErrorCode::kValidationFailed, "`max_length` must be a whole number.")
+                      .WithField("max_length", "invalid_type", "Expected a whole number."));
+    }
+    spec.max_length = it->value().get_int64();
+  }
+  for (auto [key, target] : {std::pair{"min_value", &spec.min_value}, std::pair{"max_value", &spec.max_value}}) {
+    auto it = o.find(key);
+    if (it == o.end() || it->value().is_null()) continue;
+    std::optional<Decimal> d;
+    if (it->value().is_int64()) d = Decimal::FromInt(it->value().get_int64());
+    else if (it->value().is_double()) d = Decimal::FromDouble(it->value().get_double());
+    else if (it->value().is_string()) d = Decimal::Parse(it->value().get_string());
+    if (!d) {
+      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("`{}` must be a number.", key))
+                      .WithField(key, "invalid_type", "Expected a number with at most 4 decimals."));
+    }
+    *target = d;
+  }
+  return spec;
+}
+
+// Wraps a handler that needs the caller: authenticates first.
+template <typename F>
+Handler Authed(identity::Identity& identity, F f) {
+  return [&identity, f](Request& request) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(Principal principal, Authenticate(request, identity));
+    return f(request, principal);
+  };
+}
+
+}  // namespace
+
+void AddRoutes(Router& router, const ApiServices& services) {
+  records::RecordService& records = services.records;
+  identity::Identity& identity = services.identity;
+  Metrics& metrics = services.metrics;
+
+  router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
+    return Response::Json(200, R"({"status":"ok"})");
+  });
+  router.Add("GET", "/metrics", "", [&metrics](Request&) -> Result<Response> {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.RenderPrometheus();
+    return r;
+  });
+
+  router.Add("GET", "/api/v1/openapi.json", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
+    return JsonReply(200, OpenApiDocument(*snapshot));
+  }));
+
+  // ---- metadata ----
+  router.Add("GET", "/api/v1/metadata/objects", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
+    json::array data;
+    for (const auto& object : snapshot->objects()) data.push_back(ObjectToJson(object));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("GET", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
+    RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(req.Param("object")));
+    return JsonReply(200, ObjectToJson(*object));
+  }));
+  router.Add("POST", "/api/v1/metadata/objects", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object describing the object.");
+    const auto& o = body.get_object();
+    metadata::CreateObject create;
+    RAPPORT_ASSIGN_OR_RETURN(create.name, RequiredString(o, "name"));
+    create.label = OptionalString(o, "label").value_or("");
+    create.label_plural = OptionalString(o, "label_plural").value_or("");
+    if (auto it = o.find("fields"); it != o.end()) {
+      if (!it->value().is_array()) return Fail(ErrorCode::kInvalidArgument, "`fields` must be an array.");
+      for (const auto& f : it->value().get_array()) {
+        RAPPORT_ASSIGN_OR_RETURN(auto spec, ParseFieldSpec(f));
+        create.fields.push_back(std::move(spec));
+      }
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, create));
+    Response r = JsonReply(201, ObjectToJson(*snapshot->FindObject(create.name)));
+    r.headers.emplace_back("Location", "/api/v1/metadata/objects/" + create.name);
+    return r;
+  }));
+  router.Add("PATCH", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
+    metadata::UpdateObject update{std::string(req.Param("object")), OptionalString(body.get_object(), "label"),
+                                  OptionalString(body.get_object(), "label_plural")};
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, update));
+    return JsonReply(200, ObjectToJson(*snapshot->FindObject(update.object)));
+  }));
+  router.Add("DELETE", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(records.ApplyMetadata(p, metadata::DeleteObject{std::string(req.Param("object"))}));
+    return Response::NoContent();
+  }));
+  router.Add("POST", "/api/v1/metadata/objects/{object}/fields", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    RAPPORT_ASSIGN_OR_RETURN(auto spec, ParseFieldSpec(body));
+    metadata::AddField add{std::string(req.Param("object")), spec};
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, add));
+    Response r = JsonReply(201, FieldToJson(*snapshot->FindObject(add.object)->FindField(spec.name)));
+    r.headers.emplace_back("Location", fmt::format("/api/v1/metadata/objects/{}/fields/{}", add.object, spec.name));
+    return r;
+  }));
+  router.Add("PATCH", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
+    const auto& o = body.get_object();
+    metadata::UpdateField update{std::string(req.Param("object")), std::string(req.Param("field"))};
+    update.label = OptionalString(o, "label");
+    if (auto it = o.find("required"); it != o.end()) {
+      if (!it->value().is_bool()) return Fail(ErrorCode::kInvalidArgument, "`required` must be true or false.");
+      update.required = it->value().get_bool();
+    }
+    if (auto it = o.find("options"); it != o.end()) { RAPPORT_ASSIGN_OR_RETURN(update.options, ParseOptions(it->value())); }
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, update));
+    return JsonReply(200, FieldToJson(*snapshot->FindObject(update.object)->FindField(update.field)));
+  }));
+  router.Add("DELETE", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(records.ApplyMetadata(p, metadata::DeleteField{std::string(req.Param("object")), std::string(req.Param("field"))}));
+    return Response::NoContent();
+  }));
+
+  // ---- records ----
+  router.Add("POST", "/api/v1/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    RAPPORT_ASSIGN_OR_RETURN(auto values, ToInputObject(body));
+    records::CreateCommand command{std::string(req.Param("object")), std::move(values),
+                                   std::string(req.Header("Idempotency-Key").value_or(""))};
+    if (command.idempotency_key.size() > 255) {
+      return Fail(ErrorCode::kInvalidArgument, "Idempotency-Key is at most 255 characters.");
+    }
+    RAPPORT_ASSIGN_OR_RETURN(records::Record record, records.Create(p, command));
+    Response r = RecordReply(201, record);
+    r.headers.emplace_back("Location", fmt::format("/api/v1/objects/{}/{}", command.object, record.id));
+    return r;
+  }));
+  router.Add("GET", "/api/v1/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"filter", "sort", "limit", "cursor", "fields", "include", "count"}));
+    records::ListQuery q;
+    q.object = std::string(req.Param("object"));
+    q.filter = std::string(req.QueryParam("filter").value_or(""));
+    q.sort = std::string(req.QueryParam("sort").value_or(""));
+    q.cursor = std::string(req.QueryParam("cursor").value_or(""));
+    if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
+    if (auto fields = req.QueryParam("fields")) q.read.fields = SplitList(*fields);
+    if (auto include = req.QueryParam("include")) q.read.include = SplitList(*include);
+    if (auto count = req.QueryParam("count")) { RAPPORT_ASSIGN_OR_RETURN(q.count, ParseBool("count", *count)); }
+    RAPPORT_ASSIGN_OR_RETURN(records::ListResult result, records.List(p, q));
+    json::array data;
+    data.reserve(result.records.size());
+    for (const auto& r : result.records) data.push_back(RecordToJson(r));
+    json::object out{{"data", std::move(data)}};
+    if (result.next_cursor) out.emplace("next_cursor", *result.next_cursor);
+    else out.emplace("next_cursor", nullptr);
+    if (result.total) out.emplace("total", *result.total);
+    return JsonReply(200, out);
+  }));
+  router.Add("POST", "/api/v1/objects/{object}/batch", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"records\": [...]}.");
+    const auto& o = body.get_object();
+    records::BatchCommand command;
+    command.object = std::string(req.Param("object"));
+    records::BatchOp op = records::BatchOp::kCreate;
+    std::string match;
+    for (const auto& [k, v] : o) {
+      std::string_view key = k;
+      if (key == "atomic") {
+        if (!v.is_bool()) return Fail(ErrorCode::kInvalidArgument, "`atomic` must be true or false.");
+        command.atomic = v.get_bool();
+      } else if (key == "operation") {
+        std::string_view name = v.is_string() ? std::string_view(v.get_string()) : "";
+        if (name == "create") op = records::BatchOp::kCreate;
+        else if (name == "update") op = records::BatchOp::kUpdate;
+        else if (name == "upsert") op = records::BatchOp::kUpsert;
+        else return Fail(ErrorCode::kInvalidArgument, "`operation` is create, update or upsert.");
+      } else if (key == "match") {
+        if (!v.is_string()) return Fail(ErrorCode::kInvalidArgument, "`match` names a unique field.");
+        match = std::string(v.get_string());
+      } else if (key != "records") {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("Unknown key `{}` in a batch.", key));
+      }
+    }
+    auto records_it = o.find("records");
+    if (records_it == o.end() || !records_it->value().is_array()) {
+      return Fail(ErrorCode::kInvalidArgument, "A batch needs `records`: an array of objects.");
+    }
+    const auto& items = records_it->value().get_array();
+    if (items.size() > records::kMaxBatchItems) {
+      return Fail(ErrorCode::kPayloadTooLarge,
+                  fmt::format("A batch holds at most {} records, not {}.", records::kMaxBatchItems, items.size()));
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      records::BatchItem item;
+      item.op = op;
+      item.match_field = match;
+      if (!items[i].is_object()) {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("records[{}] is not an object.", i));
+      }
+      if (op == records::BatchOp::kUpdate) {
+        const auto& obj = items[i].get_object();
+        auto id = obj.find("id");
+        if (id == obj.end() || !id->value().is_string()) {
+          return Fail(ErrorCode::kInvalidArgument, fmt::format("records[{}] needs an `id` to update.", i));
+        }
+        item.id = std::string(id->value().get_string());
+        if (auto version = obj.find("version"); version != obj.end()) {
+          if (!version->value().is_int64()) return Fail(ErrorCode::kInvalidArgument, "`version` must be a whole number.");
+          item.expected_version = version->value().get_int64();
+        }
+      }
+      RAPPORT_ASSIGN_OR_RETURN(item.values, ToInputObject(items[i], {"id", "version"}));
+      command.items.push_back(std::move(item));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto results, records.Batch(p, command));
+    json::array out;
+    bool any_failed = false;
+    for (size_t i = 0; i < results.size(); ++i) {
+      const auto& r = results[i];
+      if (r.outcome) {
+        out.push_back(json::object{{"index", i}, {"status", r.created ? 201 : 200}, {"record", RecordToJson(*r.outcome)}});
+      } else {
+        any_failed = true;
+        out.push_back(json::object{{"index", i}, {"status", HttpStatusFor(r.outcome.error().code())},
+                                   {"error", ProblemJson(r.outcome.error())}});
+      }
+    }
+    return JsonReply(any_failed ? 207 : 200, json::object{{"results", std::move(out)}});
+  }));
+  router.Add("GET", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"fields", "include"}));
+    records::ReadOptions options;
+    if (auto fields = req.QueryParam("fields")) options.fields = SplitList(*fields);
+    if (auto include = req.QueryParam("include")) options.include = SplitList(*include);
+    RAPPORT_ASSIGN_OR_RETURN(auto record, records.Get(p, req.Param("object"), req.Param("id"), options));
+    return RecordReply(200, record);
+  }));
+  router.Add("PATCH", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto expected, IfMatchVersion(req));
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ToInputObject(body));
+    records::UpdateCommand command{std::string(req.Param("object")), std::string(req.Param("id")), std::move(changes),
+                                   expected};
+    RAPPORT_ASSIGN_OR_RETURN(auto record, records.Update(p, command));
+    return RecordReply(200, record);
+  }));
+  router.Add("DELETE", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(records.Delete(p, req.Param("object"), req.Param("id")));
+    return Response::NoContent();
+  }));
+  router.Add("POST", "/api/v1/objects/{object}/{id}/restore", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(auto record, records.Restore(p, req.Param("object"), req.Param("id")));
+    return RecordReply(200, record);
+  }));
+  router.Add("POST", "/api/v1/objects/{object}/{id}/purge", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(records.Purge(p, req.Param("object"), req.Param("id")));
+    return Response::NoContent();
+  }));
+  router.Add("GET", "/api/v1/objects/{object}/{id}/history", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"limit"}));
+    int limit = 200;
+    if (auto l = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(limit, ParseInt("limit", *l)); }
+    RAPPORT_ASSIGN_OR_RETURN(auto entries, records.History(p, req.Param("object"), req.Param("id"), limit));
+    json::array data;
+    for (const auto& e : entries) {
+      json::object entry{{"id", e.id}, {"change", e.change}, {"changed_at", e.changed_at}};
+      entry.emplace("changed_by", e.changed_by.empty() ? json::value(nullptr) : json::value(e.changed_by));
+      if (!e.field.empty()) {
+        entry.emplace("field", e.field);
+        entry.emplace("old", e.old_is_null ? json::value(nullptr) : json::value(e.old_value));
+        entry.emplace("new", e.new_is_null ? json::value(nullptr) : json::value(e.new_value));
+      }
+      data.push_back(std::move(entry));
+    }
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+}
+
+}  // namespace rapport::http::api
