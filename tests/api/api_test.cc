@@ -1,0 +1,373 @@
+// End-to-end tests of the public REST API: the real `rapport` binary on a real SQLite
+// file, spoken to over real HTTP on loopback. Every error case also checks that
+// nothing was written.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "support/http_client.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+namespace rapport {
+namespace {
+
+namespace json = boost::json;
+using testing::HttpClient;
+using testing::ServerProcess;
+using testing::TempDir;
+using Reply = HttpClient::Reply;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("rapport_api");
+    server_ = new ServerProcess(dir_->path().string());
+    token_ = server_->Init("Acme");
+    other_token_ = server_->Init("Other", "boss@other.example");
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+  }
+  void SetUp() override { client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port()); }
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             std::vector<std::pair<std::string, std::string>> headers = {}, const std::string& token = "") {
+    headers.emplace_back("Authorization", "Bearer " + (token.empty() ? token_ : token));
+    return client_->Send(method, target, body, headers);
+  }
+  static json::value Json(const Reply& r) {
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << r.body;
+    return v;
+  }
+  // Asserts a problem+json answer with `status`, returning its body.
+  json::object Problem(const Reply& r, int status) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << r.body;
+    auto v = Json(r);
+    EXPECT_TRUE(v.is_object());
+    if (!v.is_object()) return {};
+    EXPECT_EQ(v.at("status").as_int64(), status);
+    EXPECT_TRUE(v.at("type").as_string().starts_with("https://rapport.dev/errors/"));
+    return v.as_object();
+  }
+  int64_t Count(const std::string& object, const std::string& token = "") {
+    auto r = Call("GET", "/api/v1/objects/" + object + "?count=true&limit=1", "", {}, token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json(r).at("total").as_int64();
+  }
+  json::object Create(const std::string& object, const std::string& body) {
+    auto r = Call("POST", "/api/v1/objects/" + object, body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Json(r).as_object();
+  }
+
+  static TempDir* dir_;
+  static ServerProcess* server_;
+  static std::string token_;
+  static std::string other_token_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TempDir* ApiTest::dir_ = nullptr;
+ServerProcess* ApiTest::server_ = nullptr;
+std::string ApiTest::token_;
+std::string ApiTest::other_token_;
+
+TEST_F(ApiTest, HealthAndMetricsNeedNoToken) {
+  auto health = client_->Send("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(Json(health).at("status").as_string(), "ok");
+  auto metrics = client_->Send("GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("rapport_http_requests_total{route=\"/healthz\""), std::string::npos);
+  EXPECT_NE(metrics.body.find("rapport_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(metrics.body.find("rapport_db_commits_total"), std::string::npos);
+}
+
+TEST_F(ApiTest, RequestsWithoutAValidTokenAre401) {
+  Problem(client_->Send("GET", "/api/v1/objects/companies"), 401);
+  Problem(client_->Send("GET", "/api/v1/objects/companies", "", {{"Authorization", "Basic abc"}}), 401);
+  Problem(client_->Send("GET", "/api/v1/objects/companies", "",
+                        {{"Authorization", "Bearer rpt_0000000000000000_" + std::string(48, '0')}}),
+          401);
+  std::string forged = token_;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  Problem(client_->Send("GET", "/api/v1/objects/companies", "", {{"Authorization", "Bearer " + forged}}), 401);
+}
+
+TEST_F(ApiTest, RecordLifecycle) {
+  auto created = Call("POST", "/api/v1/objects/companies",
+                      R"({"name": "Lifecycle Ltd", "employees": 12, "annual_revenue": {"amount": "1234.50", "currency": "EUR"}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto company = Json(created).as_object();
+  std::string id(company.at("id").as_string());
+  EXPECT_EQ(created.Header("location"), "/api/v1/objects/companies/" + id);
+  EXPECT_EQ(created.Header("etag"), "\"1\"");
+  EXPECT_EQ(company.at("annual_revenue").at("amount").as_string(), "1234.50");
+  EXPECT_EQ(company.at("version").as_int64(), 1);
+
+  auto got = Call("GET", "/api/v1/objects/companies/" + id);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(Json(got).at("name").as_string(), "Lifecycle Ltd");
+
+  auto stale = Call("PATCH", "/api/v1/objects/companies/" + id, R"({"employees": 13})", {{"If-Match", "\"7\""}});
+  Problem(stale, 412);
+  auto patched = Call("PATCH", "/api/v1/objects/companies/" + id, R"({"employees": 13})", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Json(patched).at("employees").as_int64(), 13);
+  EXPECT_EQ(patched.Header("etag"), "\"2\"");
+
+  auto history = Call("GET", "/api/v1/objects/companies/" + id + "/history");
+  ASSERT_EQ(history.status, 200);
+  auto entries = Json(history).at("data").as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].at("field").as_string(), "employees");
+  EXPECT_EQ(entries[0].at("old").as_string(), "12");
+  EXPECT_EQ(entries[0].at("new").as_string(), "13");
+  EXPECT_EQ(entries[1].at("change").as_string(), "created");
+
+  EXPECT_EQ(Call("DELETE", "/api/v1/objects/companies/" + id).status, 204);
+  Problem(Call("GET", "/api/v1/objects/companies/" + id), 404);
+  auto restored = Call("POST", "/api/v1/objects/companies/" + id + "/restore");
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  EXPECT_EQ(Json(restored).at("version").as_int64(), 4);
+  EXPECT_EQ(Call("DELETE", "/api/v1/objects/companies/" + id).status, 204);
+  EXPECT_EQ(Call("POST", "/api/v1/objects/companies/" + id + "/purge").status, 204);
+  Problem(Call("POST", "/api/v1/objects/companies/" + id + "/restore"), 404);
+}
+
+TEST_F(ApiTest, BadInputIsAPrecise4xxAndWritesNothing) {
+  int64_t before = Count("people");
+  auto malformed = Problem(Call("POST", "/api/v1/objects/people", R"({"last_name": "x",)"), 400);
+  EXPECT_FALSE(malformed.at("detail").as_string().empty());
+  Problem(Call("POST", "/api/v1/objects/people", R"(["array"])"), 400);
+  Problem(Call("POST", "/api/v1/objects/people", "last_name=x", {{"Content-Type", "application/x-www-form-urlencoded"}}), 415);
+  auto unknown_object = Problem(Call("POST", "/api/v1/objects/peple", R"({"last_name": "x"})"), 404);
+  EXPECT_NE(std::string(unknown_object.at("detail").as_string()).find("Did you mean `people`"), std::string::npos);
+
+  auto invalid = Problem(Call("POST", "/api/v1/objects/people",
+                              R"({"last_name": "x", "emial": "a@b.co", "phone": 5, "email": "nope", "birthdate": "2026-13-01"})"),
+                         422);
+  std::set<std::string> fields;
+  for (const auto& e : invalid.at("errors").as_array()) fields.insert(std::string(e.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"emial", "phone", "email", "birthdate"}));
+
+  Problem(Call("POST", "/api/v1/objects/people", R"({"last_name": "x", "id": "0190b2c4-7d1e-7a00-8000-000000000000"})"), 422);
+  std::string huge = R"({"last_name": ")" + std::string(9 << 20, 'a') + "\"}";
+  auto too_big = Call("POST", "/api/v1/objects/people", huge);
+  EXPECT_EQ(too_big.status, 413);
+
+  auto bad_filter = Problem(Call("GET", "/api/v1/objects/people?filter=last_name%20%3D%3D%20%22x%22"), 400);
+  EXPECT_NE(std::string(bad_filter.at("detail").as_string()).find("position"), std::string::npos);
+  auto unknown_filter_field = Problem(Call("GET", "/api/v1/objects/people?filter=emial%20%3D%20%22x%22"), 400);
+  EXPECT_NE(std::string(unknown_filter_field.at("detail").as_string()).find("Did you mean `email`"), std::string::npos);
+  Problem(Call("GET", "/api/v1/objects/people?limit=0"), 400);
+  Problem(Call("GET", "/api/v1/objects/people?limit=abc"), 400);
+  Problem(Call("GET", "/api/v1/objects/people?sort=-nope"), 400);
+  Problem(Call("GET", "/api/v1/objects/people?cursor=%25%25garbage"), 400);
+  Problem(Call("GET", "/api/v1/objects/people?filtr=x"), 400);
+  Problem(Call("GET", "/api/v1/objects/people/0190b2c4-7d1e-7a00-8000-000000000000"), 404);
+  Problem(Call("GET", "/api/v1/objects/people/not-an-id"), 404);
+  Problem(Call("PATCH", "/api/v1/objects/people/0190b2c4-7d1e-7a00-8000-000000000000", R"({"last_name": "y"})"), 404);
+  Problem(Call("PATCH", "/api/v1/objects/people/0190b2c4-7d1e-7a00-8000-000000000000", R"({"last_name": "y"})",
+               {{"If-Match", "W/\"x\""}}),
+          400);
+  Problem(Call("PUT", "/api/v1/objects/people"), 405);
+  Problem(Call("GET", "/api/v1/nowhere"), 404);
+  EXPECT_EQ(Count("people"), before);
+}
+
+TEST_F(ApiTest, DuplicateUniqueValueIs409WithTheField) {
+  Create("products", R"({"name": "Widget", "code": "API-W-1"})");
+  auto dup = Problem(Call("POST", "/api/v1/objects/products", R"({"name": "Other", "code": "API-W-1"})"), 409);
+  EXPECT_EQ(dup.at("errors").as_array().at(0).at("field").as_string(), "code");
+}
+
+TEST_F(ApiTest, ListFiltersSortsPagesIncludesAndCounts) {
+  auto company = Create("companies", R"({"name": "Listing Corp", "industry": "energy"})");
+  std::string company_id(company.at("id").as_string());
+  for (int i = 0; i < 12; ++i) {
+    Create("people", R"({"last_name": "Lister)" + std::to_string(100 + i) + R"(", "email": "l)" + std::to_string(i) +
+                         R"(@listing.example", "company_id": ")" + company_id + "\"}");
+  }
+  std::string filter = "filter=company.industry%20%3D%20%22energy%22%20and%20email%20ends_with%20%22%40listing.example%22";
+  auto counted = Call("GET", "/api/v1/objects/people?" + filter + "&count=true&limit=5&sort=-last_name&fields=last_name,company_id&include=company");
+  ASSERT_EQ(counted.status, 200) << counted.body;
+  auto page = Json(counted).as_object();
+  EXPECT_EQ(page.at("total").as_int64(), 12);
+  auto data = page.at("data").as_array();
+  ASSERT_EQ(data.size(), 5u);
+  EXPECT_EQ(data[0].at("last_name").as_string(), "Lister111");
+  EXPECT_FALSE(data[0].as_object().contains("email"));
+  EXPECT_EQ(data[0].at("company").at("name").as_string(), "Listing Corp");
+
+  std::vector<std::string> names;
+  std::string cursor;
+  do {
+    auto r = Call("GET", "/api/v1/objects/people?" + filter + "&limit=5&sort=-last_name" +
+                             (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto body = Json(r).as_object();
+    for (const auto& rec : body.at("data").as_array()) names.emplace_back(rec.at("last_name").as_string());
+    cursor = body.at("next_cursor").is_null() ? "" : std::string(body.at("next_cursor").as_string());
+  } while (!cursor.empty());
+  ASSERT_EQ(names.size(), 12u);
+  EXPECT_TRUE(std::is_sorted(names.rbegin(), names.rend()));
+}
+
+TEST_F(ApiTest, BatchReportsPerItemAndAtomicWritesNothing) {
+  int64_t before = Count("leads");
+  auto mixed = Call("POST", "/api/v1/objects/leads/batch",
+                    R"({"records": [{"last_name": "B1"}, {"last_name": "B2", "score": 500}, {"last_name": "B3"}]})");
+  ASSERT_EQ(mixed.status, 207) << mixed.body;
+  auto results = Json(mixed).at("results").as_array();
+  EXPECT_EQ(results[0].at("status").as_int64(), 201);
+  EXPECT_EQ(results[1].at("status").as_int64(), 422);
+  EXPECT_EQ(results[1].at("error").at("errors").as_array().at(0).at("field").as_string(), "score");
+  EXPECT_EQ(results[2].at("status").as_int64(), 201);
+  EXPECT_EQ(Count("leads"), before + 2);
+
+  auto atomic = Call("POST", "/api/v1/objects/leads/batch",
+                     R"({"atomic": true, "records": [{"last_name": "A1"}, {"last_name": "A2", "score": 500}]})");
+  Problem(atomic, 422);
+  EXPECT_EQ(Count("leads"), before + 2);
+
+  std::string id(results[0].at("record").at("id").as_string());
+  auto update = Call("POST", "/api/v1/objects/leads/batch",
+                     R"({"operation": "update", "records": [{"id": ")" + id + R"(", "version": 1, "status": "qualified"}]})");
+  ASSERT_EQ(update.status, 200) << update.body;
+  EXPECT_EQ(Json(update).at("results").at(0).at("record").at("status").as_string(), "qualified");
+  Problem(Call("POST", "/api/v1/objects/leads/batch", R"({"records": "nope"})"), 400);
+}
+
+TEST_F(ApiTest, IdempotencyKeyMakesRetriesSafe) {
+  int64_t before = Count("companies");
+  std::vector<std::pair<std::string, std::string>> key = {{"Idempotency-Key", "retry-1"}};
+  auto first = Call("POST", "/api/v1/objects/companies", R"({"name": "Retry AG"})", key);
+  auto second = Call("POST", "/api/v1/objects/companies", R"({"name": "Retry AG"})", key);
+  ASSERT_EQ(first.status, 201);
+  ASSERT_EQ(second.status, 201);
+  EXPECT_EQ(Json(first).at("id"), Json(second).at("id"));
+  EXPECT_EQ(Count("companies"), before + 1);
+  Problem(Call("POST", "/api/v1/objects/companies", R"({"name": "Other AG"})", key), 409);
+  EXPECT_EQ(Count("companies"), before + 1);
+}
+
+TEST_F(ApiTest, CustomObjectsAndFieldsWorkEverywhereAtOnce) {
+  auto created = Call("POST", "/api/v1/metadata/objects",
+                      R"({"name": "projects", "label": "Project", "label_plural": "Projects",
+                          "fields": [{"name": "title", "type": "text", "required": true},
+                                     {"name": "budget", "type": "currency"},
+                                     {"name": "company_id", "type": "lookup", "target": "companies"}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto field = Call("POST", "/api/v1/metadata/objects/projects/fields",
+                    R"({"name": "phase", "type": "picklist", "options": ["plan", "build", "run"]})");
+  ASSERT_EQ(field.status, 201) << field.body;
+  auto bad_field = Problem(Call("POST", "/api/v1/metadata/objects/projects/fields", R"({"name": "Bad Name", "type": "txet"})"), 422);
+  EXPECT_EQ(bad_field.at("errors").as_array().size(), 2u);
+
+  auto company = Create("companies", R"({"name": "Project Owner"})");
+  auto project = Create("projects", R"({"title": "Rollout", "phase": "build", "budget": {"amount": "5000", "currency": "EUR"},
+                                        "company_id": ")" + std::string(company.at("id").as_string()) + "\"}");
+  EXPECT_EQ(project.at("phase").as_string(), "build");
+  Problem(Call("POST", "/api/v1/objects/projects", R"({"title": "X", "phase": "dream"})"), 422);
+  auto listed = Call("GET", "/api/v1/objects/projects?filter=phase%20%3D%20%22build%22%20and%20company.name%20~%20%22owner%22&include=company&count=true");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Json(listed).at("total").as_int64(), 1);
+
+  auto objects = Json(Call("GET", "/api/v1/metadata/objects")).at("data").as_array();
+  bool found = false;
+  for (const auto& o : objects) found |= o.at("name").as_string() == "projects";
+  EXPECT_TRUE(found);
+  auto openapi = Call("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(openapi.status, 200);
+  auto doc = Json(openapi).as_object();
+  EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
+  EXPECT_TRUE(doc.at("paths").as_object().contains("/api/v1/objects/projects"));
+  EXPECT_TRUE(doc.at("components").at("schemas").as_object().at("Projects").at("properties").as_object().contains("phase"));
+
+  // The other tenant sees none of it.
+  Problem(Call("GET", "/api/v1/objects/projects", "", {}, other_token_), 404);
+}
+
+TEST_F(ApiTest, TenantsAreIsolated) {
+  auto mine = Create("companies", R"({"name": "Secret Inc"})");
+  std::string id(mine.at("id").as_string());
+  Problem(Call("GET", "/api/v1/objects/companies/" + id, "", {}, other_token_), 404);
+  Problem(Call("PATCH", "/api/v1/objects/companies/" + id, R"({"name": "Taken"})", {}, other_token_), 404);
+  Problem(Call("DELETE", "/api/v1/objects/companies/" + id, "", {}, other_token_), 404);
+  Problem(Call("GET", "/api/v1/objects/companies/" + id + "/history", "", {}, other_token_), 404);
+  auto list = Call("GET", "/api/v1/objects/companies?filter=name%20%3D%20%22Secret%20Inc%22&count=true", "", {}, other_token_);
+  EXPECT_EQ(Json(list).at("total").as_int64(), 0);
+  auto cross = Call("POST", "/api/v1/objects/people", R"({"last_name": "Spy", "company_id": ")" + id + "\"}", {}, other_token_);
+  Problem(cross, 422);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/objects/companies/" + id)).at("name").as_string(), "Secret Inc");
+}
+
+// A write acknowledged to the client survives kill -9 of the server.
+TEST(ApiDurabilityTest, AcknowledgedWritesSurviveKill9) {
+  TempDir dir("rapport_kill9");
+  ServerProcess server(dir.path().string());
+  std::string token = server.Init("Durable");
+  server.Start();
+  std::vector<std::string> ids;
+  {
+    HttpClient client("127.0.0.1", server.port());
+    for (int i = 0; i < 200; ++i) {
+      auto r = client.Send("POST", "/api/v1/objects/companies", R"({"name": "Durable )" + std::to_string(i) + "\"}",
+                           {{"Authorization", "Bearer " + token}});
+      ASSERT_EQ(r.status, 201) << r.body;
+      ids.emplace_back(json::parse(r.body).at("id").as_string());
+    }
+  }
+  EXPECT_EQ(server.Stop(SIGKILL), -SIGKILL);
+  server.Start();
+  HttpClient client("127.0.0.1", server.port());
+  for (const auto& id : ids) {
+    auto r = client.Send("GET", "/api/v1/objects/companies/" + id, "", {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(r.status, 200) << id;
+  }
+  // SIGTERM stops cleanly with status 0.
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+TEST(ApiCliTest, CommandsFailWithOneLineReasons) {
+  TempDir dir("rapport_cli");
+  auto missing = testing::RunRapport("token create --data " + dir.path().string() + " --email a@b.co");
+  EXPECT_NE(missing.exit_status, 0);
+  EXPECT_NE(missing.output.find("rapport init"), std::string::npos);
+  auto init = testing::RunRapport("init --data " + dir.path().string() + " --admin-email a@b.co --tenant T");
+  EXPECT_EQ(init.exit_status, 0) << init.output;
+  auto again = testing::RunRapport("init --data " + dir.path().string() + " --admin-email a@b.co --tenant T");
+  EXPECT_NE(again.exit_status, 0);
+  EXPECT_NE(again.output.find("already exists"), std::string::npos);
+  auto token = testing::RunRapport("token create --data " + dir.path().string() + " --email a@b.co");
+  EXPECT_EQ(token.exit_status, 0);
+  EXPECT_TRUE(token.output.starts_with("rpt_"));
+  auto unknown = testing::RunRapport("token create --data " + dir.path().string() + " --email nobody@b.co");
+  EXPECT_NE(unknown.exit_status, 0);
+  auto demo = testing::RunRapport("demo --data " + dir.path().string());
+  EXPECT_EQ(demo.exit_status, 0) << demo.output;
+  auto migrate = testing::RunRapport("migrate --data " + dir.path().string());
+  EXPECT_EQ(migrate.exit_status, 0) << migrate.output;
+  auto backup = testing::RunRapport("backup --data " + dir.path().string() + " " + dir.File("b.db"));
+  EXPECT_EQ(backup.exit_status, 0) << backup.output;
+  auto restore = testing::RunRapport("restore --data " + dir.path().string() + " " + dir.File("b.db"));
+  EXPECT_NE(restore.exit_status, 0);  // refuses to replace without --force
+  auto forced = testing::RunRapport("restore --force --data " + dir.path().string() + " " + dir.File("b.db"));
+  EXPECT_EQ(forced.exit_status, 0) << forced.output;
+  auto bad = testing::RunRapport("frobnicate");
+  EXPECT_NE(bad.exit_status, 0);
+}
+
+}  // namespace
+}  // namespace rapport

@@ -1,0 +1,42 @@
+// Runs the real `rapport` binary for end-to-end tests: `init` into a temporary data
+// directory, then `serve` on a free loopback port, talking to it over real HTTP.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+
+namespace rapport::testing {
+
+// Runs `rapport <args>` to completion; returns its exit status and captured output.
+struct CommandResult {
+  int exit_status = -1;
+  std::string output;  // stdout and stderr
+};
+CommandResult RunRapport(const std::string& args);
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  ~ServerProcess() { Stop(SIGKILL); }
+
+  // `rapport init` for tenant `tenant`; returns the API token it printed.
+  std::string Init(const std::string& tenant, const std::string& admin_email = "admin@example.com");
+  // Starts `rapport serve --listen 127.0.0.1:0` and waits until it listens.
+  void Start();
+  // Sends `signal` and waits for the process; returns its exit status (or -signal).
+  int Stop(int signal = SIGTERM);
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string Log() const;
+
+ private:
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+}  // namespace rapport::testing
