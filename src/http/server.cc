@@ -245,8 +245,16 @@ asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response response,
                                          unsigned version, bool keep_alive,
                                          const RequestInfo& info, Clock::time_point start) {
-  const int status = response.status;
-  BeastResponse message = ToBeast(std::move(response), version, keep_alive);
+  BeastResponse message;
+  try {
+    message = ToBeast(std::move(response), version, keep_alive);
+  } catch (const std::exception& e) {
+    // Beast rejects oversized header names/values by throwing; answer 500 instead.
+    spdlog::error("http: cannot serialise response: {}", e.what());
+    message = ToBeast(ProblemResponse(Error(ErrorCode::kInternal, "Internal error")), version,
+                      keep_alive);
+  }
+  const int status = static_cast<int>(message.result_int());
   const size_t bytes = message.body().size();
   // Recorded before the write so that a client that has seen the response also sees it
   // counted; the duration covers reading the body and handling, not the final write.
@@ -263,6 +271,13 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
 }
 
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection) {
+  // Unregisters even if something below throws (the frame is destroyed either way), so
+  // that a drained shutdown never waits for a connection that is already gone.
+  struct UnregisterOnExit {
+    Impl* impl;
+    const std::shared_ptr<Connection>& connection;
+    ~UnregisterOnExit() { impl->Unregister(connection); }
+  } unregister_on_exit{this, connection};
   beast::tcp_stream& stream = connection->stream;
   boost::system::error_code ec;
   stream.socket().set_option(tcp::no_delay(true), ec);
@@ -297,7 +312,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     if (!ec) {
       info.method = parser.get().method_string();
       info.log_path = RawPath(parser.get().target());
-      if (parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+      if (EqualsIgnoreCase(parser.get()[bhttp::field::expect], "100-continue") &&
+          !parser.is_done()) {
         // The body is within limits (checked with the header); tell the client to send it.
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [write_ec, w] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
@@ -359,7 +375,6 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.socket().close(ignored);
   }
-  Unregister(connection);
 }
 
 void Server::Impl::BeginShutdown() {
@@ -452,17 +467,17 @@ void Server::Stop() {
 }
 
 void Server::StopOnSignals() {
-  asio::post(impl_->control, [this] {
-    // After Stop() an armed signal_set would keep Run() from returning.
-    if (impl_->stopping.load()) return;
-    boost::system::error_code ec;
-    impl_->signals.add(SIGINT, ec);
-    impl_->signals.add(SIGTERM, ec);
-    impl_->signals.async_wait([this](boost::system::error_code wait_ec, int signal_number) {
-      if (wait_ec) return;
-      spdlog::info("http: received signal {}", signal_number);
-      impl_->BeginShutdown();
-    });
+  // Armed synchronously so that a signal arriving right after this call is ours (not the
+  // default action). Runs before Run(), so nothing else touches `signals` yet; a Stop()
+  // posted earlier still cancels it once Run() starts.
+  boost::system::error_code ec;
+  impl_->signals.add(SIGINT, ec);
+  impl_->signals.add(SIGTERM, ec);
+  if (ec) spdlog::warn("http: cannot install signal handlers: {}", ec.message());
+  impl_->signals.async_wait([impl = impl_.get()](boost::system::error_code wait_ec, int signal_number) {
+    if (wait_ec) return;
+    spdlog::info("http: received signal {}", signal_number);
+    impl->BeginShutdown();
   });
 }
 

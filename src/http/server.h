@@ -54,7 +54,9 @@ class Server {
   // "Connection: close") for up to shutdown_timeout_s, then closes whatever is left.
   void Stop();
 
-  // Calls Stop() on SIGINT or SIGTERM. Call before Run(), from the thread that calls it.
+  // Calls Stop() on SIGINT or SIGTERM (via asio::signal_set, so no async-signal-safety
+  // concerns for the app). Call once, after Listen() and before Run(), from the thread
+  // that will call Run().
   void StopOnSignals();
 
  private:

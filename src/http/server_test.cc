@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "http/json.h"
@@ -44,13 +45,14 @@ class ServerTest : public ::testing::Test {
     });
   }
 
-  void Start(ServerOptions options = {}) {
+  void Start(ServerOptions options = {}, bool stop_on_signals = false) {
     options.port = 0;
     options.threads = 2;
     server_ = std::make_unique<Server>(options, router_, metrics_);
     Status listening = server_->Listen();
     ASSERT_TRUE(listening) << listening.error().ToString();
     ASSERT_NE(server_->port(), 0);
+    if (stop_on_signals) server_->StopOnSignals();
     thread_ = std::thread([this] { server_->Run(); });
   }
 
@@ -189,6 +191,52 @@ TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
   EXPECT_EQ(slow_reply.Header("connection"), "close");
   // The server is gone: the idle connection was closed and nothing accepts.
   EXPECT_EQ(idle_client.Send("GET", "/healthz").status, 0);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionTimesOut) {
+  ServerOptions options;
+  options.idle_timeout_s = 1;
+  Start(options);
+  HttpClient client("127.0.0.1", server_->port());
+  auto started = std::chrono::steady_clock::now();
+  // Keep-alive request, then silence: the server answers, then closes after ~1 s idle.
+  std::string raw = client.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                                   /*half_close=*/false);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_THAT(raw, HasSubstr("HTTP/1.1 200"));
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 5s);
+}
+
+TEST_F(ServerTest, SlowHeaderTimesOut) {
+  ServerOptions options;
+  options.read_timeout_s = 1;
+  Start(options);
+  HttpClient client("127.0.0.1", server_->port());
+  auto started = std::chrono::steady_clock::now();
+  std::string raw = client.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n", /*half_close=*/false);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(raw, "");
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 5s);
+}
+
+TEST_F(ServerTest, ExpectContinueGetsBodyThrough) {
+  Start();
+  HttpClient client("127.0.0.1", server_->port());
+  HttpClient::Reply reply = client.Send("POST", "/echo/c", R"({"big":true})",
+                                        {{"Expect", "100-continue"}});
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("\"big\":true"));
+}
+
+TEST_F(ServerTest, SigtermStopsServer) {
+  Start({}, /*stop_on_signals=*/true);
+  HttpClient client("127.0.0.1", server_->port());
+  ASSERT_EQ(client.Send("GET", "/healthz").status, 200);
+  std::raise(SIGTERM);
+  thread_.join();  // Run() returns
+  EXPECT_EQ(client.Send("GET", "/healthz").status, 0);
 }
 
 TEST_F(ServerTest, PortInUseIsUnavailable) {

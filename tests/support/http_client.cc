@@ -97,9 +97,14 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
     bhttp::write(*impl_->socket, request, ec);
     // Even if the write failed (server closed early, e.g. 413), a response may be there.
     boost::system::error_code write_ec = ec;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    bhttp::read(*impl_->socket, impl_->buffer, parser, ec);
+    std::optional<bhttp::response_parser<bhttp::string_body>> parser_slot;
+    // Interim 1xx responses (e.g. "100 Continue") precede the real one: skip them.
+    do {
+      parser_slot.emplace();
+      parser_slot->body_limit(std::numeric_limits<std::uint64_t>::max());
+      bhttp::read(*impl_->socket, impl_->buffer, *parser_slot, ec);
+    } while (!ec && parser_slot->get().result_int() >= 100 && parser_slot->get().result_int() < 200);
+    auto& parser = *parser_slot;
     if (ec) {
       impl_->socket.reset();
       if (reused) continue;  // stale keep-alive connection: retry on a fresh one
@@ -118,12 +123,12 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
   return reply;
 }
 
-std::string HttpClient::SendRaw(std::string bytes) {
+std::string HttpClient::SendRaw(std::string bytes, bool half_close) {
   tcp::socket socket(impl_->ioc);
   boost::system::error_code ec = impl_->Connect(socket);
   if (ec) return "connect: " + ec.message();
-  asio::write(socket, asio::buffer(bytes), ec);
-  socket.shutdown(tcp::socket::shutdown_send, ec);
+  if (!bytes.empty()) asio::write(socket, asio::buffer(bytes), ec);
+  if (half_close) socket.shutdown(tcp::socket::shutdown_send, ec);
   std::string out;
   char chunk[4096];
   for (;;) {

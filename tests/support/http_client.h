@@ -33,9 +33,11 @@ class HttpClient {
   Reply Send(std::string method, std::string target, std::string body = "",
              std::vector<std::pair<std::string, std::string>> headers = {});
 
-  // Writes `bytes` verbatim on a fresh connection, half-closes it, and returns
-  // everything the server sends until it closes (for malformed-request tests).
-  std::string SendRaw(std::string bytes);
+  // Writes `bytes` verbatim on a fresh connection and returns everything the server
+  // sends until it closes the connection (for malformed-request and timeout tests).
+  // With `half_close` the client shuts down its sending side after the bytes, so a
+  // keep-alive server closes as soon as it has answered.
+  std::string SendRaw(std::string bytes, bool half_close = true);
 
   // Number of TCP connections opened so far (to check keep-alive reuse).
   int connections_opened() const;
