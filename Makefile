@@ -38,8 +38,21 @@ test-asan: setup
 	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# libFuzzer on the expression parser (clang 16: libstdc++ 12's <expected> needs the
+# C++20 concepts level that clang 16 implements but does not advertise).
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	CXX=clang++-16 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DRAPPORT_BUILD_TESTS=OFF -DRAPPORT_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="-D__cpp_concepts=202002L -Wno-macro-redefined" $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target query_parse_fuzzer
+	mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/src/query/query_parse_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	  $(FUZZ_DIR)/corpus src/query/fuzz_seeds
+
 bench: build
 	@bash bench/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)

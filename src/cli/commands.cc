@@ -99,8 +99,13 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options) {
   if (!app) return ReportError(app.error());
   auto tenant = (*app)->identity().ResolveTenant(common.tenant);
   if (!tenant) return ReportError(tenant.error());
-  auto principal = security::Principal::System(tenant->id);
   auto& records = (*app)->records();
+  // Demo records belong to the tenant's first admin, as if they had entered them.
+  auto principal = security::Principal::System(tenant->id);
+  auto admins = records.List(principal, {.object = "users", .filter = "role = \"admin\"", .sort = "created_at",
+                                         .limit = 1});
+  if (!admins) return ReportError(admins.error());
+  if (!admins->records.empty()) principal = security::Principal{tenant->id, admins->records[0].id, true};
   app::SampleData data(42);
 
   auto batch = [&](const std::string& object, std::vector<records::InputObject> items)

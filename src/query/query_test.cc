@@ -335,7 +335,7 @@ TEST_F(QueryTest, ParsesSortSpecs) {
   EXPECT_FALSE((*keys)[1].descending);
   EXPECT_EQ((*keys)[2].field->name, "id");
   EXPECT_EQ(OrderBySql(*keys, dialect_, "r"),
-            R"(r."amount" DESC NULLS FIRST, r."name" ASC NULLS LAST, r."id" ASC NULLS LAST)");
+            R"(r."amount" DESC NULLS LAST, r."name" ASC NULLS FIRST, r."id" ASC NULLS FIRST)");
   EXPECT_EQ(SortColumns(*keys), (std::vector<std::string>{"amount", "name", "id"}));
 
   keys = ParseSort("", deals_);
@@ -408,9 +408,10 @@ TEST_F(QueryTest, KeysetPredicateText) {
   auto keys = *ParseSort("-amount,name", deals_);
   auto p = KeysetPredicate(keys, {int64_t{5}, storage::Null{}, std::string("id1")}, dialect_, "r");
   EXPECT_EQ(p.sql,
-            "((r.\"amount\" < ?) OR (r.\"amount\" = ? AND r.\"name\" IS NULL AND "
-            "(r.\"id\" > ? OR r.\"id\" IS NULL)))");
-  EXPECT_EQ(p.params, (std::vector<Value>{int64_t{5}, int64_t{5}, "id1"}));
+            "(((r.\"amount\" < ? OR r.\"amount\" IS NULL)) OR "
+            "(r.\"amount\" = ? AND r.\"name\" IS NOT NULL) OR "
+            "(r.\"amount\" = ? AND r.\"name\" IS NULL AND r.\"id\" > ?))");
+  EXPECT_EQ(p.params, (std::vector<Value>{int64_t{5}, int64_t{5}, int64_t{5}, "id1"}));
 }
 
 }  // namespace

@@ -179,7 +179,7 @@ std::string OrderBySql(const std::vector<SortKey>& keys, const storage::SqlDiale
   for (const SortKey& key : keys) {
     if (!out.empty()) out += ", ";
     out += fmt::format("{}.{} {}", alias, dialect.QuoteIdentifier(key.field->column),
-                       key.descending ? "DESC NULLS FIRST" : "ASC NULLS LAST");
+                       key.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST");
   }
   return out;
 }
@@ -260,8 +260,8 @@ SqlFragment KeysetPredicate(const std::vector<SortKey>& keys,
                             const storage::SqlDialect& dialect, std::string_view alias) {
   // Row > cursor in lexicographic key order: OR over i of
   //   (keys before i equal the cursor) AND (key i is strictly after the cursor's).
-  // NULL is the largest value: after a non-NULL in ascending order, before it in
-  // descending order.
+  // NULL is the smallest value: before every non-NULL in ascending order, after them
+  // in descending order (SQLite's native order, so its indexes serve every sort).
   SqlFragment out;
   std::vector<std::string> terms;
   const size_t n = std::min(keys.size(), cursor_values.size());
@@ -272,10 +272,10 @@ SqlFragment KeysetPredicate(const std::vector<SortKey>& keys,
         fmt::format("{}.{}", alias, dialect.QuoteIdentifier(keys[i].field->column));
     std::string after;
     if (!keys[i].descending) {
-      if (null) continue;  // nothing sorts after NULL ascending: no row from this term
-      after = fmt::format("({} > ? OR {} IS NULL)", col, col);
+      after = null ? col + " IS NOT NULL" : col + " > ?";
     } else {
-      after = null ? col + " IS NOT NULL" : col + " < ?";
+      if (null) continue;  // nothing sorts after NULL descending: no row from this term
+      after = fmt::format("({} < ? OR {} IS NULL)", col, col);
     }
     std::string term = "(";
     std::vector<storage::Value> term_params;

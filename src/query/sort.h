@@ -1,8 +1,9 @@
 // Sorting and keyset (cursor) pagination for record lists.
 //
 // Order: every sort is made total by a final `id` key (ascending). NULLs sort as
-// the largest value: last when ascending, first when descending (PostgreSQL's
-// default, spelled out explicitly so SQLite behaves the same). KeysetPredicate
+// the smallest value: first when ascending, last when descending. That is SQLite's
+// native order, so a (tenant_id, column) index serves the sort in both directions
+// (PostgreSQL indexes are created NULLS FIRST to match). KeysetPredicate
 // follows exactly this order, so paging with it returns every row exactly once and
 // rows inserted meanwhile never shift a page boundary.
 #pragma once
@@ -33,7 +34,7 @@ inline constexpr size_t kMaxCursorBytes = 8192;
 // unless the spec already includes `id` (unique, so the order is already total).
 Result<std::vector<SortKey>> ParseSort(std::string_view spec, const metadata::ObjectDef& object);
 
-// `alias."amount" DESC NULLS FIRST, alias."id" ASC NULLS LAST` (without ORDER BY).
+// `alias."amount" DESC NULLS LAST, alias."id" ASC NULLS FIRST` (without ORDER BY).
 std::string OrderBySql(const std::vector<SortKey>& keys, const storage::SqlDialect& dialect,
                        std::string_view alias);
 

@@ -827,14 +827,15 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
       if (!found.rows.empty()) existing_id = Text(found.rows[0][0]);
     }
     // Each item runs under its own savepoint, so a failed item leaves no trace.
-    RAPPORT_TRY(c.ExecuteScript("SAVEPOINT rapport_batch_item"));
+    RAPPORT_TRY(c.Execute("SAVEPOINT rapport_batch_item"));
     Result<Record> outcome = existing_id
                                  ? impl_->UpdateInTransaction(c, p, target, *existing_id, changes, item.expected_version)
                                  : impl_->CreateInTransaction(c, p, target, changes);
     if (outcome) {
-      RAPPORT_TRY(c.ExecuteScript("RELEASE rapport_batch_item"));
+      RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
     } else {
-      RAPPORT_TRY(c.ExecuteScript("ROLLBACK TO rapport_batch_item; RELEASE rapport_batch_item"));
+      RAPPORT_TRY(c.Execute("ROLLBACK TO rapport_batch_item"));
+      RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
     }
     results[i].created = !existing_id;
     results[i].outcome = std::move(outcome);

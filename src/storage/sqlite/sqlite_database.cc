@@ -74,6 +74,13 @@ class SqliteConnection final : public Connection {
 
   sqlite3* handle() const { return db_; }
 
+  // Transaction control (BEGIN, COMMIT, SAVEPOINT...) through the statement cache:
+  // sqlite3_exec would re-parse these on every request.
+  Status Control(std::string_view sql) {
+    RAPPORT_TRY(Execute(sql, {}));
+    return Ok();
+  }
+
   Result<QueryResult> Query(std::string_view sql, std::span<const Value> params) override {
     RAPPORT_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
     QueryResult result;
@@ -242,10 +249,10 @@ class SqliteDatabase final : public Database {
     }
     reads_.fetch_add(1, std::memory_order_relaxed);
     // BEGIN makes every statement of `work` see one snapshot.
-    Status status = connection->ExecuteScript("BEGIN");
+    Status status = connection->Control("BEGIN");
     if (status) {
       status = work(*connection);
-      Status end = connection->ExecuteScript(status ? "COMMIT" : "ROLLBACK");
+      Status end = connection->Control(status ? "COMMIT" : "ROLLBACK");
       if (status && !end) status = end;
     }
     {
@@ -325,7 +332,7 @@ class SqliteDatabase final : public Database {
 
   void RunBatch(const std::vector<PendingWrite*>& batch) {
     transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-    Status begin = writer_->ExecuteScript("BEGIN IMMEDIATE");
+    Status begin = writer_->Control("BEGIN IMMEDIATE");
     if (!begin) {
       for (auto* p : batch) p->result = begin;
       return;
@@ -336,7 +343,7 @@ class SqliteDatabase final : public Database {
       any_ok = batch[0]->result.has_value();
     } else {
       for (auto* p : batch) {
-        Status sp = writer_->ExecuteScript("SAVEPOINT rapport_write");
+        Status sp = writer_->Control("SAVEPOINT rapport_write");
         if (!sp) {
           p->result = sp;
           continue;
@@ -344,13 +351,14 @@ class SqliteDatabase final : public Database {
         p->result = (*p->work)(*writer_);
         if (p->result) {
           any_ok = true;
-          p->result = writer_->ExecuteScript("RELEASE rapport_write");
+          p->result = writer_->Control("RELEASE rapport_write");
         } else {
-          (void)writer_->ExecuteScript("ROLLBACK TO rapport_write; RELEASE rapport_write");
+          (void)writer_->Control("ROLLBACK TO rapport_write");
+          (void)writer_->Control("RELEASE rapport_write");
         }
       }
     }
-    Status end = writer_->ExecuteScript(any_ok ? "COMMIT" : "ROLLBACK");
+    Status end = writer_->Control(any_ok ? "COMMIT" : "ROLLBACK");
     commits_.fetch_add(1, std::memory_order_relaxed);
     if (!end) {
       (void)writer_->ExecuteScript("ROLLBACK");

@@ -1,0 +1,210 @@
+// Benchmark helper for bench/run.sh:
+//   bench_tool seed DIR PEOPLE   generate companies + people through the engine's batch
+//                                path; writes DIR/ids.txt (sample of person ids) and
+//                                prints "key value" result lines
+//   bench_tool raw DIR           the same reads straight through the SQLite C API (the
+//                                storage ceiling), plus a raw prepared-insert loop
+// Never run by ctest: benchmarks report, tests verify.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "app/sample_data.h"
+#include "core/id.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using rapport::records::InputValue;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+int Seed(const std::string& dir, int people) {
+  auto app = rapport::app::App::Open({.db_url = "sqlite:" + dir + "/rapport.db"});
+  if (!app) {
+    std::fprintf(stderr, "%s\n", app.error().ToString().c_str());
+    return 1;
+  }
+  auto tenant = (*app)->identity().ResolveTenant("");
+  if (!tenant) return 1;
+  auto admin = (*app)->identity().FindUserByEmail(*tenant, "admin@example.com");
+  if (!admin) return 1;
+  rapport::security::Principal principal{tenant->id, admin->id, true};
+  auto& records = (*app)->records();
+  rapport::app::SampleData data(7);
+
+  int companies = std::max(1, people / 10);
+  std::vector<std::string> company_ids;
+  std::vector<std::string> domains;
+  auto start = Clock::now();
+  for (int done = 0; done < companies;) {
+    rapport::records::BatchCommand batch{"companies", {}, true};
+    std::vector<std::string> batch_domains;
+    for (int i = 0; i < 1000 && done < companies; ++i, ++done) {
+      batch.items.push_back({.values = data.Company(done + 1)});
+      batch_domains.push_back(data.last_domain());
+    }
+    auto results = records.Batch(principal, batch);
+    if (!results) {
+      std::fprintf(stderr, "%s\n", results.error().ToString().c_str());
+      return 1;
+    }
+    for (size_t i = 0; i < results->size(); ++i) {
+      company_ids.push_back((*results)[i].outcome->id);
+      domains.push_back(batch_domains[i]);
+    }
+  }
+  double company_seconds = Seconds(start);
+
+  std::mt19937_64 rng(11);
+  std::vector<std::string> sample;
+  start = Clock::now();
+  for (int done = 0; done < people;) {
+    rapport::records::BatchCommand batch{"people", {}, true};
+    for (int i = 0; i < 1000 && done < people; ++i, ++done) {
+      size_t c = rng() % company_ids.size();
+      batch.items.push_back({.values = data.Person(done + 1, company_ids[c], domains[c])});
+    }
+    auto results = records.Batch(principal, batch);
+    if (!results) {
+      std::fprintf(stderr, "%s\n", results.error().ToString().c_str());
+      return 1;
+    }
+    for (auto& r : *results) {
+      if (rng() % 100 == 0 || sample.size() < 1000) sample.push_back(r.outcome->id);
+    }
+  }
+  double people_seconds = Seconds(start);
+  std::ofstream ids(dir + "/ids.txt");
+  std::shuffle(sample.begin(), sample.end(), rng);
+  if (sample.size() > 20000) sample.resize(20000);
+  for (const auto& id : sample) ids << id << "\n";
+  std::printf("seed_companies %d\nseed_companies_per_s %.0f\nseed_people %d\nseed_people_seconds %.1f\n"
+              "batch_create_per_s %.0f\n",
+              companies, companies / company_seconds, people, people_seconds, people / people_seconds);
+  return 0;
+}
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+int Raw(const std::string& dir) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dir + "/rapport.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) return 1;
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr, nullptr);
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(dir + "/ids.txt");
+    for (std::string line; std::getline(in, line);) ids.push_back(line);
+  }
+  std::string tenant;
+  {
+    Stmt t;
+    sqlite3_prepare_v2(db, "SELECT id FROM tenants LIMIT 1", -1, &t.s, nullptr);
+    if (sqlite3_step(t.s) == SQLITE_ROW) tenant = reinterpret_cast<const char*>(sqlite3_column_text(t.s, 0));
+  }
+  // GET by id: the same row, all columns, by primary key.
+  {
+    Stmt get;
+    sqlite3_prepare_v2(db, "SELECT * FROM people WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL", -1, &get.s,
+                       nullptr);
+    auto start = Clock::now();
+    int n = 0;
+    while (Seconds(start) < 3) {
+      for (int k = 0; k < 1000; ++k, ++n) {
+        const std::string& id = ids[static_cast<size_t>(n) % ids.size()];
+        sqlite3_bind_text(get.s, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_STATIC);
+        sqlite3_bind_text(get.s, 2, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+        while (sqlite3_step(get.s) == SQLITE_ROW) {
+          for (int c = 0; c < sqlite3_column_count(get.s); ++c) (void)sqlite3_column_text(get.s, c);
+        }
+        sqlite3_reset(get.s);
+      }
+    }
+    std::printf("raw_get_by_id_per_s %.0f\n", n / Seconds(start));
+  }
+  // The list query the API runs for filter=job_title = "CTO"&sort=last_name&limit=50.
+  {
+    Stmt list;
+    sqlite3_prepare_v2(db,
+                       "SELECT * FROM people r WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND "
+                       "(r.job_title = ?) ORDER BY r.last_name ASC NULLS LAST, r.id ASC NULLS LAST LIMIT 51",
+                       -1, &list.s, nullptr);
+    std::vector<double> latencies;
+    auto start = Clock::now();
+    while (Seconds(start) < 3) {
+      auto t0 = Clock::now();
+      sqlite3_bind_text(list.s, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_STATIC);
+      sqlite3_bind_text(list.s, 2, "CTO", 3, SQLITE_STATIC);
+      while (sqlite3_step(list.s) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(list.s); ++c) (void)sqlite3_column_text(list.s, c);
+      }
+      sqlite3_reset(list.s);
+      latencies.push_back(Seconds(t0) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("raw_list_per_s %.0f\nraw_list_p99_ms %.2f\n", latencies.size() / Seconds(start),
+                latencies[latencies.size() * 99 / 100]);
+  }
+  // A raw prepared-insert loop into a copy of the people table's shape, one
+  // transaction, same indexes: the ceiling for batch creates.
+  {
+    sqlite3_exec(db, "DROP TABLE IF EXISTS bench_people; CREATE TABLE bench_people AS SELECT * FROM people WHERE 0;"
+                     "CREATE INDEX bench_ix1 ON bench_people (tenant_id, last_name);"
+                     "CREATE INDEX bench_ix2 ON bench_people (tenant_id, email);"
+                     "CREATE INDEX bench_ix3 ON bench_people (tenant_id, company_id);"
+                     "CREATE INDEX bench_ix4 ON bench_people (tenant_id, first_name);"
+                     "CREATE INDEX bench_ix5 ON bench_people (tenant_id, city);"
+                     "CREATE INDEX bench_ix6 ON bench_people (tenant_id, country);"
+                     "CREATE INDEX bench_ix7 ON bench_people (tenant_id, owner_id);"
+                     "CREATE INDEX bench_ix8 ON bench_people (tenant_id, updated_at);",
+                 nullptr, nullptr, nullptr);
+    Stmt insert;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO bench_people (tenant_id, id, version, created_at, updated_at, created_by, owner_id, "
+                       "first_name, last_name, email, phone, job_title, city, country, company_id) "
+                       "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       -1, &insert.s, nullptr);
+    const int n = 100000;
+    std::vector<std::string> values;
+    auto start = Clock::now();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (int i = 0; i < n; ++i) {
+      std::string id = rapport::NewId();
+      std::string now = "2026-11-25T10:00:00.000000Z";
+      std::string email = fmt::format("raw{}@bench.example", i);
+      std::string last = fmt::format("Raw{}", i % 5000);
+      const char* texts[] = {tenant.c_str(), id.c_str(), now.c_str(), now.c_str(), "u", "u", "Ada", last.c_str(),
+                             email.c_str(), "+1 555 0100", "CTO", "Berlin", "DE", ids[0].c_str()};
+      for (int k = 0; k < 14; ++k) sqlite3_bind_text(insert.s, k + 1, texts[k], -1, SQLITE_TRANSIENT);
+      sqlite3_step(insert.s);
+      sqlite3_reset(insert.s);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    std::printf("raw_insert_per_s %.0f\n", n / Seconds(start));
+    sqlite3_exec(db, "DROP TABLE bench_people", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::string(argv[1]) == "seed") return Seed(argv[2], std::stoi(argv[3]));
+  if (argc >= 3 && std::string(argv[1]) == "raw") return Raw(argv[2]);
+  std::fprintf(stderr, "usage: bench_tool seed DIR PEOPLE | raw DIR\n");
+  return 2;
+}
