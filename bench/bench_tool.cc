@@ -165,9 +165,6 @@ int Raw(const std::string& dir) {
                      "CREATE INDEX bench_ix1 ON bench_people (tenant_id, last_name);"
                      "CREATE INDEX bench_ix2 ON bench_people (tenant_id, email);"
                      "CREATE INDEX bench_ix3 ON bench_people (tenant_id, company_id);"
-                     "CREATE INDEX bench_ix4 ON bench_people (tenant_id, first_name);"
-                     "CREATE INDEX bench_ix5 ON bench_people (tenant_id, city);"
-                     "CREATE INDEX bench_ix6 ON bench_people (tenant_id, country);"
                      "CREATE INDEX bench_ix7 ON bench_people (tenant_id, owner_id);"
                      "CREATE INDEX bench_ix8 ON bench_people (tenant_id, updated_at);",
                  nullptr, nullptr, nullptr);

@@ -14,10 +14,10 @@ namespace {
 
 ObjectBuilder& Address(ObjectBuilder& b) {
   return b.Field("street", "Street", FieldType::kText)
-      .Field("city", "City", FieldType::kText, {.indexed = true})
+      .Field("city", "City", FieldType::kText)
       .Field("postal_code", "Postal code", FieldType::kText, {.max_length = 20})
       .Field("state", "State", FieldType::kText)
-      .Field("country", "Country", FieldType::kText, {.indexed = true});
+      .Field("country", "Country", FieldType::kText);
 }
 
 }  // namespace
@@ -41,7 +41,7 @@ void Register(records::ModuleRegistry& registry) {
 
   ObjectBuilder people("people", "Person", "People");
   people.Title("last_name")
-      .Field("first_name", "First name", FieldType::kText, {.indexed = true})
+      .Field("first_name", "First name", FieldType::kText)
       .Field("last_name", "Last name", FieldType::kText, {.indexed = true})
       .Field("email", "Email", FieldType::kEmail, {.indexed = true})
       .Field("phone", "Phone", FieldType::kPhone)

@@ -225,8 +225,12 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
   // WAL lets readers proceed while the writer commits. synchronous=NORMAL in WAL mode
   // never corrupts and keeps every commit across a process crash (kill -9); only an
   // OS crash or power loss can drop the last transactions before a checkpoint.
-  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=FILE;";
-  if (writer) pragmas = "PRAGMA journal_mode=WAL; " + pragmas;
+  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
+  // The writer touches every index of a table on each insert: a 64 MiB page cache keeps
+  // their upper levels resident (2 MiB, the default, made bulk inserts I/O-bound).
+  // Readers share the OS page cache and keep a smaller private one.
+  if (writer) pragmas = "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536; " + pragmas;
+  else pragmas += " PRAGMA cache_size=-8192;";
   RAPPORT_TRY(connection->ExecuteScript(pragmas));
   return connection;
 }
