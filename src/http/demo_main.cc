@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     spdlog::error("{}", listening.error().ToString());
     return 1;
   }
-  spdlog::info("listening on {}:{} with {} thread(s)", options.address, server.port(), options.threads);
+  spdlog::info("listening on {}:{} with {} thread(s)", options.address, server.port(),
+               options.threads);
   server.StopOnSignals();
   server.Run();
   return 0;

@@ -26,8 +26,7 @@ void SplitPath(std::string_view path, Out& out) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, std::string route_name,
-                 Handler handler) {
+void Router::Add(std::string method, std::string pattern, std::string route_name, Handler handler) {
   Route route;
   std::vector<std::string_view> parts;
   SplitPath(pattern, parts);

@@ -22,8 +22,8 @@ Handler Reply(std::string body) {
 TEST(RouterTest, BindsParams) {
   Router router;
   router.Add("GET", "/api/v1/objects/{object}/{id}", "", [](Request& request) -> Result<Response> {
-    return Response::Json(200, std::string(request.Param("object")) + "/" +
-                                   std::string(request.Param("id")));
+    return Response::Json(
+        200, std::string(request.Param("object")) + "/" + std::string(request.Param("id")));
   });
   Request request = Make("GET", "/api/v1/objects/contact/42");
   Response response = router.Dispatch(request);
@@ -114,9 +114,8 @@ TEST(RouterTest, HandlerErrorBecomesProblem) {
 
 TEST(RouterTest, ExceptionBecomes500) {
   Router router;
-  router.Add("GET", "/boom", "", [](Request&) -> Result<Response> {
-    throw std::runtime_error("secret detail");
-  });
+  router.Add("GET", "/boom", "",
+             [](Request&) -> Result<Response> { throw std::runtime_error("secret detail"); });
   Request request = Make("GET", "/boom");
   Response response = router.Dispatch(request);
   EXPECT_EQ(response.status, 500);

@@ -145,9 +145,7 @@ Result<Request> BuildRequest(BeastRequest&& message, const std::string& remote) 
   return request;
 }
 
-std::string_view RawPath(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view RawPath(std::string_view target) { return target.substr(0, target.find('?')); }
 
 bool IsHttpParseError(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
@@ -243,8 +241,8 @@ asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
 }
 
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response response,
-                                         unsigned version, bool keep_alive,
-                                         const RequestInfo& info, Clock::time_point start) {
+                                         unsigned version, bool keep_alive, const RequestInfo& info,
+                                         Clock::time_point start) {
   BeastResponse message;
   try {
     message = ToBeast(std::move(response), version, keep_alive);
@@ -261,8 +259,8 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics.Record(info.route, info.method, status, seconds);
   if (options.access_log) {
-    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes,
-                 seconds * 1e3, info.remote);
+    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3,
+                 info.remote);
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
   auto [ec, written] = co_await bhttp::async_write(connection.stream, message, kNoThrow);
@@ -282,7 +280,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
   boost::system::error_code ec;
   stream.socket().set_option(tcp::no_delay(true), ec);
   tcp::endpoint peer = stream.socket().remote_endpoint(ec);
-  const std::string remote = ec ? std::string("-") : fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  const std::string remote =
+      ec ? std::string("-") : fmt::format("{}:{}", peer.address().to_string(), peer.port());
   beast::flat_buffer buffer;
   bool linger = false;
 
@@ -303,7 +302,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.body_limit);
     stream.expires_after(std::chrono::seconds(options.read_timeout_s));
-    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
     (void)header_bytes;
     Clock::time_point start = Clock::now();
     RequestInfo info;
@@ -329,9 +329,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
       // answer if it is the client's fault, then close.
       std::optional<Response> problem;
       if (ec == bhttp::error::body_limit) {
-        problem = ProblemResponse(Error(ErrorCode::kPayloadTooLarge,
-                                        fmt::format("Request body exceeds the limit of {} bytes",
-                                                    options.body_limit)));
+        problem = ProblemResponse(
+            Error(ErrorCode::kPayloadTooLarge,
+                  fmt::format("Request body exceeds the limit of {} bytes", options.body_limit)));
       } else if (ec == bhttp::error::header_limit) {
         problem = MakeProblem(431, "header-too-large", "Request header fields too large",
                               "Request header exceeds the size limit");
@@ -474,11 +474,12 @@ void Server::StopOnSignals() {
   impl_->signals.add(SIGINT, ec);
   impl_->signals.add(SIGTERM, ec);
   if (ec) spdlog::warn("http: cannot install signal handlers: {}", ec.message());
-  impl_->signals.async_wait([impl = impl_.get()](boost::system::error_code wait_ec, int signal_number) {
-    if (wait_ec) return;
-    spdlog::info("http: received signal {}", signal_number);
-    impl->BeginShutdown();
-  });
+  impl_->signals.async_wait(
+      [impl = impl_.get()](boost::system::error_code wait_ec, int signal_number) {
+        if (wait_ec) return;
+        spdlog::info("http: received signal {}", signal_number);
+        impl->BeginShutdown();
+      });
 }
 
 }  // namespace rapport::http
