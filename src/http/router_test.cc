@@ -95,7 +95,20 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(response.content_type, "application/problem+json");
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].first, "Allow");
-  EXPECT_EQ(response.headers[0].second, "GET, DELETE, PATCH");
+  EXPECT_EQ(response.headers[0].second, "GET, DELETE, PATCH, HEAD");
+}
+
+TEST(RouterTest, HeadFallsBackToGet) {
+  Router router;
+  router.Add("GET", "/things/{id}", "", Reply("get"));
+  router.Add("DELETE", "/things/{id}", "", Reply("delete"));
+  Request head = Make("HEAD", "/things/1");
+  EXPECT_EQ(router.Dispatch(head).body, "get");
+  EXPECT_EQ(head.route_name, "/things/{id}");
+  Request put = Make("PUT", "/things/1");
+  Response response = router.Dispatch(put);
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.headers[0].second, "GET, DELETE, HEAD");
 }
 
 TEST(RouterTest, HandlerErrorBecomesProblem) {

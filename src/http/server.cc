@@ -167,8 +167,10 @@ struct Server::Impl {
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   // Writes one response; returns false if the connection is broken.
+  // With `head_only` (HEAD requests) only the header goes out, Content-Length included.
   asio::awaitable<bool> Send(Connection& connection, Response response, unsigned version,
-                             bool keep_alive, const RequestInfo& info, Clock::time_point start);
+                             bool keep_alive, bool head_only, const RequestInfo& info,
+                             Clock::time_point start);
   asio::awaitable<void> LingeringClose(Connection& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   void BeginShutdown();  // on `control`
@@ -241,8 +243,8 @@ asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
 }
 
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response response,
-                                         unsigned version, bool keep_alive, const RequestInfo& info,
-                                         Clock::time_point start) {
+                                         unsigned version, bool keep_alive, bool head_only,
+                                         const RequestInfo& info, Clock::time_point start) {
   BeastResponse message;
   try {
     message = ToBeast(std::move(response), version, keep_alive);
@@ -253,7 +255,7 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
                       keep_alive);
   }
   const int status = static_cast<int>(message.result_int());
-  const size_t bytes = message.body().size();
+  const size_t bytes = head_only ? 0 : message.body().size();
   // Recorded before the write so that a client that has seen the response also sees it
   // counted; the duration covers reading the body and handling, not the final write.
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -263,6 +265,13 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
                  info.remote);
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
+  if (head_only) {
+    bhttp::response_serializer<bhttp::string_body> serializer(message);
+    auto [ec, written] =
+        co_await bhttp::async_write_header(connection.stream, serializer, kNoThrow);
+    (void)written;
+    co_return !ec;
+  }
   auto [ec, written] = co_await bhttp::async_write(connection.stream, message, kNoThrow);
   (void)written;
   co_return !ec;
@@ -341,7 +350,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
                                         fmt::format("Malformed HTTP request: {}", ec.message())));
       }
       if (problem) {
-        co_await Send(*connection, std::move(*problem), 11, false, info, start);
+        co_await Send(*connection, std::move(*problem), 11, false, false, info, start);
         linger = true;
       }
       break;
@@ -350,6 +359,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     BeastRequest message = parser.release();
     const unsigned version = message.version();
     bool keep_alive = message.keep_alive();
+    const bool head_only = message.method() == bhttp::verb::head;
     Response response;
     Result<Request> request = BuildRequest(std::move(message), remote);
     if (!request) {
@@ -361,7 +371,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     // Checked after the handler so that a request in flight during Stop() is answered
     // with "Connection: close".
     if (stopping.load()) keep_alive = false;
-    if (!co_await Send(*connection, std::move(response), version, keep_alive, info, start)) break;
+    if (!co_await Send(*connection, std::move(response), version, keep_alive, head_only, info,
+                       start)) {
+      break;
+    }
     if (!keep_alive) {
       linger = true;
       break;

@@ -89,6 +89,19 @@ TEST_F(ServerTest, GetAndPostRoundTrip) {
   EXPECT_EQ(deleted.body, "");
 }
 
+TEST_F(ServerTest, HeadRunsGetRouteWithoutBody) {
+  Start();
+  HttpClient client("127.0.0.1", server_->port());
+  HttpClient::Reply head = client.Send("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.Header("content-length"), "11");
+  // The connection stays usable (no stray body bytes).
+  HttpClient::Reply get = client.Send("GET", "/healthz");
+  EXPECT_EQ(get.body, R"({"ok":true})");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
 TEST_F(ServerTest, KeepAliveReusesOneConnection) {
   Start();
   HttpClient client("127.0.0.1", server_->port());
@@ -166,7 +179,7 @@ TEST_F(ServerTest, UnknownRouteIs404Problem) {
   EXPECT_EQ(boost::json::parse(reply.body).at("status").as_int64(), 404);
   HttpClient::Reply wrong_method = client.Send("PUT", "/healthz");
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.Header("allow"), "GET");
+  EXPECT_EQ(wrong_method.Header("allow"), "GET, HEAD");
 }
 
 TEST_F(ServerTest, StopLetsInFlightRequestFinish) {

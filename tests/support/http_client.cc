@@ -103,6 +103,7 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
     do {
       parser_slot.emplace();
       parser_slot->body_limit(std::numeric_limits<std::uint64_t>::max());
+      if (method == "HEAD") parser_slot->skip(true);  // a HEAD response has no body
       bhttp::read(*impl_->socket, impl_->buffer, *parser_slot, ec);
     } while (!ec && parser_slot->get().result_int() >= 100 &&
              parser_slot->get().result_int() < 200);
