@@ -48,7 +48,8 @@ bool IsJsonContentType(std::string_view content_type) {
 }
 
 Result<boost::json::value> ParseJson(std::string_view text) {
-  if (Trim(text).empty()) return Fail(ErrorCode::kInvalidArgument, "Request body is empty; expected JSON");
+  if (Trim(text).empty())
+    return Fail(ErrorCode::kInvalidArgument, "Request body is empty; expected JSON");
   boost::json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   // Defaults already reject comments, trailing commas and invalid UTF-8; kept explicit

@@ -55,7 +55,7 @@ TEST(JsonTest, TrailingGarbageAndEmptyRejected) {
   Result<boost::json::value> empty = ParseJsonBody(JsonRequest(""));
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_FALSE(ParseJsonBody(JsonRequest("{\"a\":1,}")));  // no trailing commas
+  EXPECT_FALSE(ParseJsonBody(JsonRequest("{\"a\":1,}")));         // no trailing commas
   EXPECT_FALSE(ParseJsonBody(JsonRequest("{\"a\":1 /* c */}")));  // no comments
 }
 

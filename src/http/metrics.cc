@@ -27,9 +27,8 @@ struct Metrics::RouteStats {
 namespace {
 
 std::string_view NormalizeMethod(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {"GET",    "POST",    "PUT",   "PATCH",
-                                                "DELETE", "HEAD",    "OPTIONS", "CONNECT",
-                                                "TRACE"};
+  static constexpr std::string_view kKnown[] = {"GET",  "POST",    "PUT",     "PATCH", "DELETE",
+                                                "HEAD", "OPTIONS", "CONNECT", "TRACE"};
   for (std::string_view known : kKnown) {
     if (method == known) return known;
   }
@@ -101,8 +100,7 @@ Metrics::RouteStats& Metrics::StatsFor(std::string_view route) {
   return *it->second;  // stable: entries are never removed
 }
 
-void Metrics::Record(std::string_view route, std::string_view method, int status,
-                     double seconds) {
+void Metrics::Record(std::string_view route, std::string_view method, int status, double seconds) {
   RouteStats& stats = StatsFor(route);
   if (!(seconds >= 0)) seconds = 0;  // also maps NaN to 0
   size_t bucket = 0;
@@ -139,8 +137,9 @@ std::string Metrics::RenderPrometheus() const {
       std::string label = EscapeLabel(route);
       std::lock_guard counts_lock(stats->counts_mu);
       for (const RouteStats::Count& count : stats->counts) {
-        fmt::format_to(sink, "rapport_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-               label, count.method, count.status, count.n);
+        fmt::format_to(
+            sink, "rapport_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+            label, count.method, count.status, count.n);
       }
     }
     out += "# HELP rapport_http_request_duration_seconds HTTP request latency by route.\n";
@@ -151,22 +150,23 @@ std::string Metrics::RenderPrometheus() const {
       for (size_t i = 0; i < stats->buckets.size(); ++i) {
         cumulative += stats->buckets[i].load(std::memory_order_relaxed);
         std::string le = i < kBucketBounds.size() ? FormatValue(kBucketBounds[i]) : "+Inf";
-        fmt::format_to(sink, "rapport_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-               label, le, cumulative);
+        fmt::format_to(
+            sink, "rapport_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+            label, le, cumulative);
       }
       double sum = static_cast<double>(stats->sum_ns.load(std::memory_order_relaxed)) / 1e9;
       fmt::format_to(sink, "rapport_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
-             FormatValue(sum));
+                     FormatValue(sum));
       // _count equals the +Inf bucket by definition; using it keeps them consistent
       // even while requests are being recorded concurrently.
-      fmt::format_to(sink, "rapport_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label,
-             cumulative);
+      fmt::format_to(sink, "rapport_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+                     label, cumulative);
     }
   }
   std::lock_guard lock(gauges_mu_);
   for (const Gauge& gauge : gauges_) {
-    fmt::format_to(sink, "# HELP {} {}\n# TYPE {} gauge\n{} {}\n", gauge.name, EscapeHelp(gauge.help),
-           gauge.name, gauge.name, FormatValue(gauge.read()));
+    fmt::format_to(sink, "# HELP {} {}\n# TYPE {} gauge\n{} {}\n", gauge.name,
+                   EscapeHelp(gauge.help), gauge.name, gauge.name, FormatValue(gauge.read()));
   }
   return out;
 }

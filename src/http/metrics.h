@@ -58,6 +58,7 @@ class Metrics {
 };
 
 // The content type for RenderPrometheus() output.
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 }  // namespace rapport::http

@@ -21,12 +21,18 @@ TEST(MetricsTest, CountsByRouteMethodStatus) {
   std::string text = metrics.RenderPrometheus();
   EXPECT_THAT(text, HasSubstr("# HELP rapport_http_requests_total "));
   EXPECT_THAT(text, HasSubstr("# TYPE rapport_http_requests_total counter\n"));
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"/a/{id}\",method=\"GET\",status=\"200\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"/a/{id}\",method=\"GET\",status=\"404\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"/a/{id}\",method=\"OTHER\",status=\"200\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"/a/{id}\",method=\"GET\",status=\"200\"} 2\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"/a/{id}\",method=\"GET\",status=\"404\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"/a/{id}\",method=\"OTHER\",status=\"200\"} 1\n"));
 }
 
 TEST(MetricsTest, HistogramBucketsAreCumulative) {
@@ -94,9 +100,12 @@ TEST(MetricsTest, ConcurrentRecording) {
   }
   for (auto& thread : threads) thread.join();
   std::string text = metrics.RenderPrometheus();
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"even\",method=\"GET\",status=\"200\"} 20000\n"));
-  EXPECT_THAT(text, HasSubstr("rapport_http_request_duration_seconds_count{route=\"odd\"} 20000\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"even\",method=\"GET\",status=\"200\"} 20000\n"));
+  EXPECT_THAT(text,
+              HasSubstr("rapport_http_request_duration_seconds_count{route=\"odd\"} 20000\n"));
 }
 
 }  // namespace

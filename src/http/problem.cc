@@ -61,8 +61,8 @@ Response MakeProblem(int status, std::string_view type_slug, std::string_view ti
     boost::json::array list;
     list.reserve(errors.size());
     for (const FieldError& fe : errors) {
-      list.push_back(boost::json::object{
-          {"field", fe.field}, {"code", fe.code}, {"message", fe.message}});
+      list.push_back(
+          boost::json::object{{"field", fe.field}, {"code", fe.code}, {"message", fe.message}});
     }
     body["errors"] = std::move(list);
   }

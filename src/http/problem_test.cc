@@ -10,12 +10,18 @@ namespace {
 
 TEST(ProblemTest, EveryCodeMapsToItsStatus) {
   const std::pair<ErrorCode, int> kExpected[] = {
-      {ErrorCode::kInvalidArgument, 400},      {ErrorCode::kUnauthenticated, 401},
-      {ErrorCode::kPermissionDenied, 403},     {ErrorCode::kNotFound, 404},
-      {ErrorCode::kAlreadyExists, 409},        {ErrorCode::kFailedPrecondition, 409},
-      {ErrorCode::kVersionMismatch, 412},      {ErrorCode::kPayloadTooLarge, 413},
-      {ErrorCode::kUnsupportedMediaType, 415}, {ErrorCode::kValidationFailed, 422},
-      {ErrorCode::kResourceExhausted, 429},    {ErrorCode::kUnavailable, 503},
+      {ErrorCode::kInvalidArgument, 400},
+      {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kPermissionDenied, 403},
+      {ErrorCode::kNotFound, 404},
+      {ErrorCode::kAlreadyExists, 409},
+      {ErrorCode::kFailedPrecondition, 409},
+      {ErrorCode::kVersionMismatch, 412},
+      {ErrorCode::kPayloadTooLarge, 413},
+      {ErrorCode::kUnsupportedMediaType, 415},
+      {ErrorCode::kValidationFailed, 422},
+      {ErrorCode::kResourceExhausted, 429},
+      {ErrorCode::kUnavailable, 503},
       {ErrorCode::kInternal, 500},
   };
   // One entry per enumerator: kInternal is the last one.

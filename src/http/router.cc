@@ -26,8 +26,7 @@ void SplitPath(std::string_view path, Out& out) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, std::string route_name,
-                 Handler handler) {
+void Router::Add(std::string method, std::string pattern, std::string route_name, Handler handler) {
   Route route;
   std::vector<std::string_view> parts;
   SplitPath(pattern, parts);
@@ -73,6 +72,7 @@ Response Router::Dispatch(Request& request) const {
   }
 
   const Route* best = nullptr;
+  const Route* best_get = nullptr;  // HEAD falls back to the GET route
   bool path_matched = false;
   std::vector<std::string_view> allowed;
   for (const Route& route : routes_) {
@@ -80,10 +80,16 @@ Response Router::Dispatch(Request& request) const {
     path_matched = true;
     if (route.method == request.method) {
       if (best == nullptr || MoreSpecific(route, *best)) best = &route;
-    } else if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+      continue;
+    }
+    if (route.method == "GET" && (best_get == nullptr || MoreSpecific(route, *best_get))) {
+      best_get = &route;
+    }
+    if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
       allowed.push_back(route.method);
     }
   }
+  if (best == nullptr && request.method == "HEAD") best = best_get;
 
   if (best == nullptr) {
     request.route_name = kUnmatchedRoute;
@@ -92,6 +98,7 @@ Response Router::Dispatch(Request& request) const {
     }
     Response response = MakeProblem(405, "method-not-allowed", "Method not allowed",
                                     "Method " + request.method + " is not allowed here");
+    if (best_get != nullptr) allowed.push_back("HEAD");
     std::string allow;
     for (std::string_view method : allowed) {
       if (!allow.empty()) allow += ", ";

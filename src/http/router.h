@@ -27,6 +27,7 @@ class Router {
   void Add(std::string method, std::string pattern, std::string route_name, Handler handler);
 
   // Finds the route, fills request.params and request.route_name, and runs the handler.
+  // HEAD without a HEAD route runs the GET route (the server then sends headers only).
   // Never throws: no path match -> 404 problem (route_name "unmatched"); path match
   // without the method -> 405 problem with Allow; a handler Error -> ProblemResponse;
   // a handler exception -> logged, 500 problem.

@@ -22,8 +22,8 @@ Handler Reply(std::string body) {
 TEST(RouterTest, BindsParams) {
   Router router;
   router.Add("GET", "/api/v1/objects/{object}/{id}", "", [](Request& request) -> Result<Response> {
-    return Response::Json(200, std::string(request.Param("object")) + "/" +
-                                   std::string(request.Param("id")));
+    return Response::Json(
+        200, std::string(request.Param("object")) + "/" + std::string(request.Param("id")));
   });
   Request request = Make("GET", "/api/v1/objects/contact/42");
   Response response = router.Dispatch(request);
@@ -95,7 +95,20 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(response.content_type, "application/problem+json");
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].first, "Allow");
-  EXPECT_EQ(response.headers[0].second, "GET, DELETE, PATCH");
+  EXPECT_EQ(response.headers[0].second, "GET, DELETE, PATCH, HEAD");
+}
+
+TEST(RouterTest, HeadFallsBackToGet) {
+  Router router;
+  router.Add("GET", "/things/{id}", "", Reply("get"));
+  router.Add("DELETE", "/things/{id}", "", Reply("delete"));
+  Request head = Make("HEAD", "/things/1");
+  EXPECT_EQ(router.Dispatch(head).body, "get");
+  EXPECT_EQ(head.route_name, "/things/{id}");
+  Request put = Make("PUT", "/things/1");
+  Response response = router.Dispatch(put);
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.headers[0].second, "GET, DELETE, HEAD");
 }
 
 TEST(RouterTest, HandlerErrorBecomesProblem) {
@@ -114,9 +127,8 @@ TEST(RouterTest, HandlerErrorBecomesProblem) {
 
 TEST(RouterTest, ExceptionBecomes500) {
   Router router;
-  router.Add("GET", "/boom", "", [](Request&) -> Result<Response> {
-    throw std::runtime_error("secret detail");
-  });
+  router.Add("GET", "/boom", "",
+             [](Request&) -> Result<Response> { throw std::runtime_error("secret detail"); });
   Request request = Make("GET", "/boom");
   Response response = router.Dispatch(request);
   EXPECT_EQ(response.status, 500);

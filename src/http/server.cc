@@ -145,9 +145,7 @@ Result<Request> BuildRequest(BeastRequest&& message, const std::string& remote) 
   return request;
 }
 
-std::string_view RawPath(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view RawPath(std::string_view target) { return target.substr(0, target.find('?')); }
 
 bool IsHttpParseError(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
@@ -169,8 +167,10 @@ struct Server::Impl {
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
   // Writes one response; returns false if the connection is broken.
+  // With `head_only` (HEAD requests) only the header goes out, Content-Length included.
   asio::awaitable<bool> Send(Connection& connection, Response response, unsigned version,
-                             bool keep_alive, const RequestInfo& info, Clock::time_point start);
+                             bool keep_alive, bool head_only, const RequestInfo& info,
+                             Clock::time_point start);
   asio::awaitable<void> LingeringClose(Connection& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   void BeginShutdown();  // on `control`
@@ -243,7 +243,7 @@ asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
 }
 
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response response,
-                                         unsigned version, bool keep_alive,
+                                         unsigned version, bool keep_alive, bool head_only,
                                          const RequestInfo& info, Clock::time_point start) {
   BeastResponse message;
   try {
@@ -255,16 +255,23 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
                       keep_alive);
   }
   const int status = static_cast<int>(message.result_int());
-  const size_t bytes = message.body().size();
+  const size_t bytes = head_only ? 0 : message.body().size();
   // Recorded before the write so that a client that has seen the response also sees it
   // counted; the duration covers reading the body and handling, not the final write.
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics.Record(info.route, info.method, status, seconds);
   if (options.access_log) {
-    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes,
-                 seconds * 1e3, info.remote);
+    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3,
+                 info.remote);
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
+  if (head_only) {
+    bhttp::response_serializer<bhttp::string_body> serializer(message);
+    auto [ec, written] =
+        co_await bhttp::async_write_header(connection.stream, serializer, kNoThrow);
+    (void)written;
+    co_return !ec;
+  }
   auto [ec, written] = co_await bhttp::async_write(connection.stream, message, kNoThrow);
   (void)written;
   co_return !ec;
@@ -282,7 +289,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
   boost::system::error_code ec;
   stream.socket().set_option(tcp::no_delay(true), ec);
   tcp::endpoint peer = stream.socket().remote_endpoint(ec);
-  const std::string remote = ec ? std::string("-") : fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  const std::string remote =
+      ec ? std::string("-") : fmt::format("{}:{}", peer.address().to_string(), peer.port());
   beast::flat_buffer buffer;
   bool linger = false;
 
@@ -303,7 +311,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.body_limit);
     stream.expires_after(std::chrono::seconds(options.read_timeout_s));
-    auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
     (void)header_bytes;
     Clock::time_point start = Clock::now();
     RequestInfo info;
@@ -329,9 +338,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
       // answer if it is the client's fault, then close.
       std::optional<Response> problem;
       if (ec == bhttp::error::body_limit) {
-        problem = ProblemResponse(Error(ErrorCode::kPayloadTooLarge,
-                                        fmt::format("Request body exceeds the limit of {} bytes",
-                                                    options.body_limit)));
+        problem = ProblemResponse(
+            Error(ErrorCode::kPayloadTooLarge,
+                  fmt::format("Request body exceeds the limit of {} bytes", options.body_limit)));
       } else if (ec == bhttp::error::header_limit) {
         problem = MakeProblem(431, "header-too-large", "Request header fields too large",
                               "Request header exceeds the size limit");
@@ -341,7 +350,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
                                         fmt::format("Malformed HTTP request: {}", ec.message())));
       }
       if (problem) {
-        co_await Send(*connection, std::move(*problem), 11, false, info, start);
+        co_await Send(*connection, std::move(*problem), 11, false, false, info, start);
         linger = true;
       }
       break;
@@ -350,6 +359,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     BeastRequest message = parser.release();
     const unsigned version = message.version();
     bool keep_alive = message.keep_alive();
+    const bool head_only = message.method() == bhttp::verb::head;
     Response response;
     Result<Request> request = BuildRequest(std::move(message), remote);
     if (!request) {
@@ -361,7 +371,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     // Checked after the handler so that a request in flight during Stop() is answered
     // with "Connection: close".
     if (stopping.load()) keep_alive = false;
-    if (!co_await Send(*connection, std::move(response), version, keep_alive, info, start)) break;
+    if (!co_await Send(*connection, std::move(response), version, keep_alive, head_only, info,
+                       start)) {
+      break;
+    }
     if (!keep_alive) {
       linger = true;
       break;
@@ -474,11 +487,12 @@ void Server::StopOnSignals() {
   impl_->signals.add(SIGINT, ec);
   impl_->signals.add(SIGTERM, ec);
   if (ec) spdlog::warn("http: cannot install signal handlers: {}", ec.message());
-  impl_->signals.async_wait([impl = impl_.get()](boost::system::error_code wait_ec, int signal_number) {
-    if (wait_ec) return;
-    spdlog::info("http: received signal {}", signal_number);
-    impl->BeginShutdown();
-  });
+  impl_->signals.async_wait(
+      [impl = impl_.get()](boost::system::error_code wait_ec, int signal_number) {
+        if (wait_ec) return;
+        spdlog::info("http: received signal {}", signal_number);
+        impl->BeginShutdown();
+      });
 }
 
 }  // namespace rapport::http

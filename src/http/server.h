@@ -22,8 +22,8 @@ namespace rapport::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8080;  // 0 picks a free port; see Server::port()
-  int threads = 2;       // I/O threads that Run() uses (including the caller's)
+  uint16_t port = 8080;         // 0 picks a free port; see Server::port()
+  int threads = 2;              // I/O threads that Run() uses (including the caller's)
   size_t body_limit = 8 << 20;  // larger bodies get 413 before they are read
   int read_timeout_s = 30;      // to read one request's header and body once it starts
   int idle_timeout_s = 60;      // between requests on a keep-alive connection

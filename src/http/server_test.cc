@@ -22,9 +22,8 @@ using namespace std::chrono_literals;
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
-      return Response::Json(200, R"({"ok":true})");
-    });
+    router_.Add("GET", "/healthz", "",
+                [](Request&) -> Result<Response> { return Response::Json(200, R"({"ok":true})"); });
     router_.Add("POST", "/echo/{name}", "", [](Request& request) -> Result<Response> {
       RAPPORT_ASSIGN_OR_RETURN(boost::json::value body, ParseJsonBody(request));
       boost::json::object out;
@@ -40,9 +39,8 @@ class ServerTest : public ::testing::Test {
       std::this_thread::sleep_for(400ms);
       return Response::Json(200, R"({"slow":true})");
     });
-    router_.Add("DELETE", "/things/{id}", "", [](Request&) -> Result<Response> {
-      return Response::NoContent();
-    });
+    router_.Add("DELETE", "/things/{id}", "",
+                [](Request&) -> Result<Response> { return Response::NoContent(); });
   }
 
   void Start(ServerOptions options = {}, bool stop_on_signals = false) {
@@ -91,6 +89,19 @@ TEST_F(ServerTest, GetAndPostRoundTrip) {
   EXPECT_EQ(deleted.body, "");
 }
 
+TEST_F(ServerTest, HeadRunsGetRouteWithoutBody) {
+  Start();
+  HttpClient client("127.0.0.1", server_->port());
+  HttpClient::Reply head = client.Send("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.Header("content-length"), "11");
+  // The connection stays usable (no stray body bytes).
+  HttpClient::Reply get = client.Send("GET", "/healthz");
+  EXPECT_EQ(get.body, R"({"ok":true})");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
 TEST_F(ServerTest, KeepAliveReusesOneConnection) {
   Start();
   HttpClient client("127.0.0.1", server_->port());
@@ -119,7 +130,8 @@ TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
 TEST_F(ServerTest, UnsupportedMediaTypeAndMalformedJson) {
   Start();
   HttpClient client("127.0.0.1", server_->port());
-  HttpClient::Reply wrong_type = client.Send("POST", "/echo/x", "a=1", {{"Content-Type", "text/plain"}});
+  HttpClient::Reply wrong_type =
+      client.Send("POST", "/echo/x", "a=1", {{"Content-Type", "text/plain"}});
   EXPECT_EQ(wrong_type.status, 415);
   EXPECT_EQ(wrong_type.Header("content-type"), "application/problem+json");
   HttpClient::Reply malformed = client.Send("POST", "/echo/x", "{\"a\":");
@@ -167,7 +179,7 @@ TEST_F(ServerTest, UnknownRouteIs404Problem) {
   EXPECT_EQ(boost::json::parse(reply.body).at("status").as_int64(), 404);
   HttpClient::Reply wrong_method = client.Send("PUT", "/healthz");
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.Header("allow"), "GET");
+  EXPECT_EQ(wrong_method.Header("allow"), "GET, HEAD");
 }
 
 TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
@@ -224,8 +236,8 @@ TEST_F(ServerTest, SlowHeaderTimesOut) {
 TEST_F(ServerTest, ExpectContinueGetsBodyThrough) {
   Start();
   HttpClient client("127.0.0.1", server_->port());
-  HttpClient::Reply reply = client.Send("POST", "/echo/c", R"({"big":true})",
-                                        {{"Expect", "100-continue"}});
+  HttpClient::Reply reply =
+      client.Send("POST", "/echo/c", R"({"big":true})", {{"Expect", "100-continue"}});
   EXPECT_EQ(reply.status, 201) << reply.body;
   EXPECT_THAT(reply.body, HasSubstr("\"big\":true"));
 }
@@ -255,12 +267,16 @@ TEST_F(ServerTest, MetricsCountRequests) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(client.Send("GET", "/healthz").status, 200);
   ASSERT_EQ(client.Send("GET", "/missing").status, 404);
   std::string text = metrics_.RenderPrometheus();
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr(
-      "rapport_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "rapport_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("rapport_http_request_duration_seconds_count{route=\"/healthz\"} 3\n"));
 }
 
 }  // namespace

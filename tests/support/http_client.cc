@@ -75,7 +75,8 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
     if (Lower(name) == "content-type") has_content_type = true;
     request.insert(name, value);
   }
-  if (!body.empty() && !has_content_type) request.set(bhttp::field::content_type, "application/json");
+  if (!body.empty() && !has_content_type)
+    request.set(bhttp::field::content_type, "application/json");
   request.body() = std::move(body);
   request.prepare_payload();
 
@@ -102,8 +103,10 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
     do {
       parser_slot.emplace();
       parser_slot->body_limit(std::numeric_limits<std::uint64_t>::max());
+      if (method == "HEAD") parser_slot->skip(true);  // a HEAD response has no body
       bhttp::read(*impl_->socket, impl_->buffer, *parser_slot, ec);
-    } while (!ec && parser_slot->get().result_int() >= 100 && parser_slot->get().result_int() < 200);
+    } while (!ec && parser_slot->get().result_int() >= 100 &&
+             parser_slot->get().result_int() < 200);
     auto& parser = *parser_slot;
     if (ec) {
       impl_->socket.reset();
