@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -238,9 +239,31 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer,
-                 std::vector<std::unique_ptr<SqliteConnection>> readers)
-      : path_(std::move(path)), writer_(std::move(writer)), readers_(std::move(readers)) {
+                 std::vector<std::unique_ptr<SqliteConnection>> readers,
+                 std::unique_ptr<SqliteConnection> checkpointer)
+      : path_(std::move(path)),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)) {
     for (auto& r : readers_) idle_readers_.push_back(r.get());
+    // Checkpoints move WAL pages into the database file. SQLite runs them inside the
+    // committing writer by default, which puts that I/O on a request's path; here a
+    // background thread runs them (PASSIVE: never blocks readers or the writer) once
+    // the WAL passes kCheckpointFrames.
+    sqlite3_wal_autocheckpoint(writer_->handle(), 0);
+    sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+
+  ~SqliteDatabase() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_one();
+    checkpoint_thread_.join();
+    // A last checkpoint so a clean shutdown leaves a small WAL behind.
+    sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
 
   Status Read(const std::function<Status(Connection&)>& work) override {
@@ -327,6 +350,31 @@ class SqliteDatabase final : public Database {
 
  private:
   static constexpr size_t kMaxBatch = 256;
+  static constexpr int kCheckpointFrames = 1000;
+
+  static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+    auto* db = static_cast<SqliteDatabase*>(self);
+    if (frames >= kCheckpointFrames) {
+      {
+        std::lock_guard lock(db->checkpoint_mu_);
+        db->checkpoint_wanted_ = true;
+      }
+      db->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock lock(checkpoint_mu_);
+    while (!stopping_) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || stopping_; });
+      if (stopping_) break;
+      checkpoint_wanted_ = false;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
 
   struct PendingWrite {
     const std::function<Status(Connection&)>* work;
@@ -385,6 +433,13 @@ class SqliteDatabase final : public Database {
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
 
+  std::unique_ptr<SqliteConnection> checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool stopping_ = false;
+  std::thread checkpoint_thread_;
+
   std::atomic<int64_t> transactions_{0};
   std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> reads_{0};
@@ -399,8 +454,9 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const Data
     RAPPORT_ASSIGN_OR_RETURN(auto reader, OpenConnection(path, false, options.busy_timeout_ms));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(path, std::move(writer), std::move(readers)));
+  RAPPORT_ASSIGN_OR_RETURN(auto checkpointer, OpenConnection(path, false, options.busy_timeout_ms));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(path, std::move(writer), std::move(readers),
+                                                                    std::move(checkpointer)));
 }
 
 }  // namespace rapport::storage::sqlite
