@@ -168,7 +168,9 @@ Result<std::vector<SortKey>> ParseSort(std::string_view spec, const metadata::Ob
   if (!has_id) {
     const metadata::FieldDef* id = object.FindField("id");
     if (id == nullptr) return Fail(ErrorCode::kInternal, "object has no id field");
-    keys.push_back(SortKey{id, false});
+    // The tiebreak runs in the direction of the last key, so an index on
+    // (tenant_id, column, id) serves the whole ORDER BY in either direction.
+    keys.push_back(SortKey{id, !keys.empty() && keys.back().descending});
   }
   return keys;
 }

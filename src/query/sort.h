@@ -1,6 +1,7 @@
 // Sorting and keyset (cursor) pagination for record lists.
 //
-// Order: every sort is made total by a final `id` key (ascending). NULLs sort as
+// Order: every sort is made total by a final `id` key (in the direction of the key
+// before it, so a (tenant_id, column, id) index serves the whole order). NULLs sort as
 // the smallest value: first when ascending, last when descending. That is SQLite's
 // native order, so a (tenant_id, column) index serves the sort in both directions
 // (PostgreSQL indexes are created NULLS FIRST to match). KeysetPredicate
@@ -28,7 +29,7 @@ struct SortKey {
 inline constexpr size_t kMaxSortKeys = 8;
 inline constexpr size_t kMaxCursorBytes = 8192;
 
-// "-amount,name" → amount desc, name asc, id asc. Own fields only. An empty spec
+// "-amount,name" → amount desc, name asc, id asc ("-amount" → amount desc, id desc). Own fields only. An empty spec
 // sorts by id. kInvalidArgument for unknown (with "Did you mean"), unsortable or
 // repeated fields, or more than kMaxSortKeys keys. The `id` tiebreak is appended
 // unless the spec already includes `id` (unique, so the order is already total).
