@@ -35,7 +35,10 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "Serve the API until SIGINT/SIGTERM");
   add_common(serve_cmd);
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: cores, at least 2)");
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: cores, at least 2)");
+  serve_cmd->add_option("--write-threads", serve.write_threads, "Threads for requests that change data")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   serve_cmd->add_flag("!--no-access-log", serve.access_log, "Do not log one line per request");
 
   TokenOptions token;

@@ -41,7 +41,8 @@ int RunRestore(const CommonOptions& common, const std::string& file, bool force)
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;  // 0: one per core
+  int threads = 0;         // I/O threads; 0: one per core (at least 2)
+  int write_threads = 16;  // threads for data-changing requests (see http::ServerOptions)
   size_t body_limit = 8 << 20;
   bool access_log = true;
 };

@@ -31,7 +31,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   int threads = options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
 
-  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2});
+  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + options.write_threads + 1});
   if (!app) return Failure(app.error().detail() + " " + app.error().internal());
 
   http::Metrics metrics;
@@ -46,7 +46,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), metrics});
 
   http::Server server({.address = host, .port = port, .threads = threads, .body_limit = options.body_limit,
-                       .access_log = options.access_log},
+                       .access_log = options.access_log, .write_threads = options.write_threads},
                       router, metrics);
   auto listening = server.Listen();
   if (!listening) return Failure(listening.error().detail());

@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -162,7 +163,15 @@ struct Server::Impl {
         acceptor(asio::make_strand(ioc)),
         control(asio::make_strand(ioc)),
         shutdown_timer(control),
-        signals(control) {}
+        signals(control) {
+    if (options.write_threads > 0) {
+      write_pool = std::make_unique<asio::thread_pool>(static_cast<size_t>(options.write_threads));
+    }
+  }
+
+  static bool IsWrite(std::string_view method) {
+    return method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE";
+  }
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
@@ -185,6 +194,7 @@ struct Server::Impl {
   asio::signal_set signals;
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> bound_port{0};
+  std::unique_ptr<asio::thread_pool> write_pool;
 
   std::mutex connections_mu;
   std::unordered_set<std::shared_ptr<Connection>> connections;
@@ -365,7 +375,16 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     if (!request) {
       response = ProblemResponse(request.error());
     } else {
-      response = router.Dispatch(*request);
+      if (write_pool && IsWrite(request->method)) {
+        // Hop to the write pool and back: the coroutine resumes on its own strand.
+        Request& req = *request;
+        response = co_await asio::co_spawn(
+            write_pool->get_executor(),
+            [this, &req]() -> asio::awaitable<Response> { co_return router.Dispatch(req); },
+            asio::use_awaitable);
+      } else {
+        response = router.Dispatch(*request);
+      }
       info.route = request->route_name;
     }
     // Checked after the handler so that a request in flight during Stop() is answered
@@ -473,6 +492,7 @@ void Server::Run() {
   }
   impl_->ioc.run();
   for (std::thread& thread : threads) thread.join();
+  if (impl_->write_pool) impl_->write_pool->join();
 }
 
 void Server::Stop() {

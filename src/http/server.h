@@ -29,6 +29,11 @@ struct ServerOptions {
   int idle_timeout_s = 60;      // between requests on a keep-alive connection
   int shutdown_timeout_s = 10;  // Stop() waits this long for in-flight requests
   bool access_log = true;       // one spdlog info line per request
+  // Requests that change data (POST, PATCH, PUT, DELETE) run on a pool of this many
+  // threads instead of the I/O threads (0: on the I/O threads). Writes spend most of
+  // their time waiting for a commit; with more of them in flight, concurrent writes
+  // share commits (group commit) while reads keep the I/O threads to themselves.
+  int write_threads = 0;
 };
 
 class Server {
