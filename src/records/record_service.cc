@@ -103,18 +103,33 @@ Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const 
 // Validated input: the fields a write sets, with their new values.
 using Changes = std::vector<std::pair<const FieldDef*, FieldValue>>;
 
-class MapView final : public RecordView {
+// The record as it will be after a write: the changes, then (for updates) the current
+// values. Borrows both; copies nothing (validators run on every row of a batch).
+class ChangesView final : public RecordView {
  public:
-  explicit MapView(std::map<std::string, FieldValue, std::less<>> values) : values_(std::move(values)) {}
+  ChangesView(const Changes& changes, const Record* current) : changes_(changes), current_(current) {}
   const FieldValue& Get(std::string_view field) const override {
     static const FieldValue kNull;
-    auto it = values_.find(field);
-    return it == values_.end() ? kNull : it->second;
+    for (const auto& [f, v] : changes_) {
+      if (f->name == field) return v;
+    }
+    if (current_) {
+      if (const FieldValue* v = current_->Find(field)) return *v;
+    }
+    return kNull;
   }
 
  private:
-  std::map<std::string, FieldValue, std::less<>> values_;
+  const Changes& changes_;
+  const Record* current_;
 };
+
+const FieldValue* FindChange(const Changes& changes, std::string_view field) {
+  for (const auto& [f, v] : changes) {
+    if (f->name == field) return &v;
+  }
+  return nullptr;
+}
 
 Error ValidationError(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1
@@ -232,7 +247,7 @@ class RecordService::Impl {
     return changes;
   }
 
-  Status RunValidators(const ObjectDef& object, const MapView& view) {
+  Status RunValidators(const ObjectDef& object, const RecordView& view) {
     std::vector<FieldError> errors;
     for (const RecordValidator* v : modules_.ValidatorsFor(object.name)) {
       auto found = (*v)(view);
@@ -243,23 +258,33 @@ class RecordService::Impl {
   }
 
   // Lookups must point at live records of the same tenant; unique values must be free.
+  // `verified` (optional) remembers lookup targets already found live in this write
+  // transaction, so a batch checks each related record once.
   Status CheckReferencesAndUniques(Connection& c, const Principal& p, const Target& t,
-                                   const Changes& changes, std::string_view self_id) {
+                                   const Changes& changes, std::string_view self_id,
+                                   std::set<std::string, std::less<>>* verified = nullptr) {
     std::vector<FieldError> errors;
     for (const auto& [f, value] : changes) {
       if (IsNull(value)) continue;
       if (f->type == FieldType::kLookup) {
         const ObjectDef* target = t.snapshot->FindObject(f->target);
         if (!target) continue;
-        std::vector<Value> params = {p.tenant_id, std::get<std::string>(value)};
+        const std::string& target_id = std::get<std::string>(value);
+        std::string verified_key;
+        if (verified) {
+          verified_key = target->name + "/" + target_id;
+          if (verified->contains(verified_key)) continue;
+        }
+        std::vector<Value> params = {p.tenant_id, target_id};
         RAPPORT_ASSIGN_OR_RETURN(
             auto found, c.Query(fmt::format("SELECT 1 FROM {} WHERE tenant_id = ? AND id = ? AND "
                                             "deleted_at IS NULL",
                                             Quote(c.dialect(), target->table)),
                                 params));
         if (found.rows.empty()) {
-          errors.push_back({f->name, "not_found",
-                            fmt::format("No {} with id `{}`.", target->label, std::get<std::string>(value))});
+          errors.push_back({f->name, "not_found", fmt::format("No {} with id `{}`.", target->label, target_id)});
+        } else if (verified) {
+          verified->insert(std::move(verified_key));
         }
       }
       if (f->unique) {
@@ -319,18 +344,17 @@ class RecordService::Impl {
   }
 
   // The create path shared by Create and Batch; runs inside a write transaction.
-  Result<Record> CreateInTransaction(Connection& c, const Principal& p, const Target& t, Changes changes) {
+  Result<Record> CreateInTransaction(Connection& c, const Principal& p, const Target& t, Changes changes,
+                                     std::set<std::string, std::less<>>* verified = nullptr) {
     const ObjectDef& object = *t.object;
     bool has_owner = std::any_of(changes.begin(), changes.end(),
                                  [](const auto& ch) { return ch.first->name == "owner_id"; });
     if (!has_owner && !p.user_id.empty()) {
       changes.emplace_back(object.FindField("owner_id"), FieldValue{p.user_id});
     }
-    std::map<std::string, FieldValue, std::less<>> merged;
-    for (const auto& [f, v] : changes) merged[f->name] = v;
-    RAPPORT_TRY(RunValidators(object, MapView(merged)));
+    RAPPORT_TRY(RunValidators(object, ChangesView(changes, nullptr)));
     std::string id = NewId(clock_);
-    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id));
+    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id, verified));
 
     std::string now = FormatDatetime(clock_.Now());
     const auto& d = c.dialect();
@@ -366,11 +390,12 @@ class RecordService::Impl {
     record.fields.emplace_back("created_at", FieldValue{now});
     record.fields.emplace_back("updated_at", FieldValue{now});
     record.fields.emplace_back("created_by", p.user_id.empty() ? FieldValue{} : FieldValue{p.user_id});
-    record.fields.emplace_back("owner_id", merged.contains("owner_id") ? merged["owner_id"] : FieldValue{});
+    const FieldValue* owner = FindChange(changes, "owner_id");
+    record.fields.emplace_back("owner_id", owner ? *owner : FieldValue{});
     for (const auto& f : object.fields) {
       if (f.system || f.name == "owner_id") continue;
-      auto it = merged.find(f.name);
-      record.fields.emplace_back(f.name, it == merged.end() ? FieldValue{} : it->second);
+      const FieldValue* value = FindChange(changes, f.name);
+      record.fields.emplace_back(f.name, value ? *value : FieldValue{});
     }
     return record;
   }
@@ -394,7 +419,8 @@ class RecordService::Impl {
   }
 
   Result<Record> UpdateInTransaction(Connection& c, const Principal& p, const Target& t, std::string_view id,
-                                     const Changes& requested, std::optional<int64_t> expected_version) {
+                                     const Changes& requested, std::optional<int64_t> expected_version,
+                                     std::set<std::string, std::less<>>* verified = nullptr) {
     const ObjectDef& object = *t.object;
     RAPPORT_ASSIGN_OR_RETURN(Record current, LoadForWrite(c, p, t, id, false));
     if (expected_version && *expected_version != current.version) {
@@ -409,11 +435,8 @@ class RecordService::Impl {
     }
     if (changes.empty()) return current;  // nothing changed: no new version, no history
 
-    std::map<std::string, FieldValue, std::less<>> merged;
-    for (const auto& [k, v] : current.fields) merged[k] = v;
-    for (const auto& [f, v] : changes) merged[f->name] = v;
-    RAPPORT_TRY(RunValidators(object, MapView(merged)));
-    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id));
+    RAPPORT_TRY(RunValidators(object, ChangesView(changes, &current)));
+    RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id, verified));
 
     std::string now = FormatDatetime(clock_.Now());
     const auto& d = c.dialect();
@@ -450,7 +473,7 @@ class RecordService::Impl {
     for (auto& [k, v] : updated_record.fields) {
       if (k == "version") v = FieldValue{updated_record.version};
       else if (k == "updated_at") v = FieldValue{now};
-      else if (auto it = merged.find(k); it != merged.end()) v = it->second;
+      else if (const FieldValue* changed = FindChange(changes, k)) v = *changed;
     }
     return updated_record;
   }
@@ -799,6 +822,7 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
   }
 
   std::vector<BatchItemResult> results(command.items.size(), BatchItemResult{false, Fail(ErrorCode::kInternal, "")});
+  std::set<std::string, std::less<>> verified;  // lookup targets found live in this transaction
   auto run_item = [&](Connection& c, size_t i) -> Status {
     const BatchItem& item = command.items[i];
     if (!validated[i]) {
@@ -826,16 +850,19 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
                                                    params));
       if (!found.rows.empty()) existing_id = Text(found.rows[0][0]);
     }
-    // Each item runs under its own savepoint, so a failed item leaves no trace.
-    RAPPORT_TRY(c.Execute("SAVEPOINT rapport_batch_item"));
-    Result<Record> outcome = existing_id
-                                 ? impl_->UpdateInTransaction(c, p, target, *existing_id, changes, item.expected_version)
-                                 : impl_->CreateInTransaction(c, p, target, changes);
-    if (outcome) {
-      RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
-    } else {
-      RAPPORT_TRY(c.Execute("ROLLBACK TO rapport_batch_item"));
-      RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
+    // In a per-item batch each item runs under its own savepoint, so a failed item
+    // leaves no trace. An atomic batch needs none: its first failure undoes everything.
+    if (!command.atomic) RAPPORT_TRY(c.Execute("SAVEPOINT rapport_batch_item"));
+    Result<Record> outcome =
+        existing_id ? impl_->UpdateInTransaction(c, p, target, *existing_id, changes, item.expected_version, &verified)
+                    : impl_->CreateInTransaction(c, p, target, changes, &verified);
+    if (!command.atomic) {
+      if (outcome) {
+        RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
+      } else {
+        RAPPORT_TRY(c.Execute("ROLLBACK TO rapport_batch_item"));
+        RAPPORT_TRY(c.Execute("RELEASE rapport_batch_item"));
+      }
     }
     results[i].created = !existing_id;
     results[i].outcome = std::move(outcome);
