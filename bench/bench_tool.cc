@@ -104,7 +104,7 @@ int Raw(const std::string& dir) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2((dir + "/rapport.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) return 1;
   // The same settings as the server's reader connections (storage/sqlite).
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192;", nullptr, nullptr,
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4096;", nullptr, nullptr,
                nullptr);
   std::vector<std::string> ids;
   {

@@ -31,7 +31,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   int threads = options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
 
-  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + options.write_threads + 1});
+  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2});
   if (!app) return Failure(app.error().detail() + " " + app.error().internal());
 
   http::Metrics metrics;

@@ -212,8 +212,9 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     stored_hash = Text(row[2]);
     expires_at = Text(row[3]);
     principal.is_admin = Text(row[4]) == "admin";
-    bool active = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) != 0;
-    if (!active) return Fail(BadToken());
+    // Only an explicit `active: false` deactivates a user (no value means active).
+    bool deactivated = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) == 0;
+    if (deactivated) return Fail(BadToken());
     return Ok();
   }));
   if (stored_hash.size() != secret_hash.size() ||

@@ -554,10 +554,7 @@ Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
 
 Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
   if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
-  RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
-  if (!snapshot->objects().empty()) {
-    RAPPORT_TRY(impl_->policy_.CheckObject(p, snapshot->objects().front(), Operation::kManageMetadata));
-  }
+  RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p));
   return metadata_.Apply(p.tenant_id, edit);
 }
 

@@ -312,6 +312,26 @@ TEST_F(RecordServiceTest, CustomFieldsAreUsableImmediately) {
   EXPECT_FALSE(records().Create(stranger_, {"companies", {{"name", V::String("S")}, {"tier", V::String("gold")}}}));
 }
 
+TEST_F(RecordServiceTest, MembersCannotChangeTheOrganisationOrTheSchema) {
+  Record member_user = MustCreate("users", {{"name", V::String("Bob")}, {"email", V::String("bob@example.com")},
+                                            {"role", V::String("member")}});
+  Principal member{admin_.tenant_id, member_user.id, false};
+  auto promote = records().Update(member, {"users", member_user.id, {{"role", V::String("admin")}}});
+  ASSERT_FALSE(promote);
+  EXPECT_EQ(promote.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(records().Create(member, {"teams", {{"name", V::String("Mine")}}}).error().code(),
+            ErrorCode::kPermissionDenied);
+  auto schema = records().ApplyMetadata(member, metadata::AddField{"companies", {.name = "x", .type = "text"}});
+  ASSERT_FALSE(schema);
+  EXPECT_EQ(schema.error().code(), ErrorCode::kPermissionDenied);
+  // Members still read users and work with customer data.
+  EXPECT_TRUE(records().Get(member, "users", member_user.id));
+  auto company = records().Create(member, {"companies", {{"name", V::String("Member Co")}}});
+  ASSERT_TRUE(company);
+  EXPECT_EQ(std::get<std::string>(*company->Find("owner_id")), member_user.id);
+  EXPECT_EQ(std::get<std::string>(*records().Get(admin_, "users", member_user.id)->Find("role")), "member");
+}
+
 TEST_F(RecordServiceTest, ConcurrentCreatesAllLand) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

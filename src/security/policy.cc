@@ -4,8 +4,16 @@ namespace rapport::security {
 
 Status Policy::CheckObject(const Principal& principal, const metadata::ObjectDef& object,
                            Operation op) const {
-  (void)object;
-  if (op == Operation::kManageMetadata && !principal.is_admin) {
+  bool organisation = object.name == "users" || object.name == "teams";
+  if (organisation && op != Operation::kRead && !principal.is_admin) {
+    return Fail(ErrorCode::kPermissionDenied,
+                "Only administrators can change users and teams.");
+  }
+  return Ok();
+}
+
+Status Policy::CheckManageMetadata(const Principal& principal) const {
+  if (!principal.is_admin) {
     return Fail(ErrorCode::kPermissionDenied, "Only administrators can change objects and fields.");
   }
   return Ok();

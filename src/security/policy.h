@@ -16,14 +16,18 @@
 
 namespace rapport::security {
 
-enum class Operation { kCreate, kRead, kUpdate, kDelete, kManageMetadata };
+enum class Operation { kCreate, kRead, kUpdate, kDelete };
 
 class Policy {
  public:
   virtual ~Policy() = default;
   // kPermissionDenied if the principal may not perform `op` on objects of this type.
+  // Users and teams are the organisation itself: only admins change them (a member who
+  // could edit their own user record could make themselves an admin).
   virtual Status CheckObject(const Principal& principal, const metadata::ObjectDef& object,
                              Operation op) const;
+  // kPermissionDenied unless the principal may change objects and fields.
+  virtual Status CheckManageMetadata(const Principal& principal) const;
   // An extra SQL predicate (over alias `r`) limiting which rows the principal sees,
   // or nullopt for all rows of the tenant.
   virtual std::optional<std::string> RowPredicate(const Principal& principal,

@@ -313,6 +313,23 @@ TEST_F(ApiTest, TenantsAreIsolated) {
   EXPECT_EQ(Json(Call("GET", "/api/v1/objects/companies/" + id)).at("name").as_string(), "Secret Inc");
 }
 
+TEST_F(ApiTest, MembersGet403ForAdminOnlyChanges) {
+  auto member = Call("POST", "/api/v1/objects/users",
+                     R"({"name": "Mia Member", "email": "mia@acme.example", "role": "member"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  std::string member_id(Json(member).at("id").as_string());
+  auto token = testing::RunRapport("token create --data " + server_->data_dir() +
+                                   " --tenant Acme --email mia@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string member_token = token.output.substr(0, token.output.find('\n'));
+  Problem(Call("PATCH", "/api/v1/objects/users/" + member_id, R"({"role": "admin"})", {}, member_token), 403);
+  Problem(Call("POST", "/api/v1/metadata/objects", R"({"name": "sneaky", "label": "S", "label_plural": "S"})", {},
+               member_token),
+          403);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, member_token).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/objects/users/" + member_id)).at("role").as_string(), "member");
+}
+
 // A write acknowledged to the client survives kill -9 of the server.
 TEST(ApiDurabilityTest, AcknowledgedWritesSurviveKill9) {
   TempDir dir("rapport_kill9");

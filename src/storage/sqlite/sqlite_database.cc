@@ -231,7 +231,7 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
   // their upper levels resident (2 MiB, the default, made bulk inserts I/O-bound).
   // Readers share the OS page cache and keep a smaller private one.
   if (writer) pragmas = "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536; " + pragmas;
-  else pragmas += " PRAGMA cache_size=-8192;";
+  else pragmas += " PRAGMA cache_size=-4096;";
   RAPPORT_TRY(connection->ExecuteScript(pragmas));
   return connection;
 }
