@@ -45,7 +45,8 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	CXX=clang++-16 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DRAPPORT_BUILD_TESTS=OFF -DRAPPORT_BUILD_BENCH=OFF \
-	  -DCMAKE_CXX_FLAGS="-D__cpp_concepts=202002L -Wno-macro-redefined" $(CMAKE_FLAGS)
+	  -DCMAKE_CXX_FLAGS="-D__cpp_concepts=202002L -Wno-macro-redefined -fsanitize=fuzzer-no-link,address,undefined" \
+	  $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target query_parse_fuzzer
 	mkdir -p $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/src/query/query_parse_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=512 \

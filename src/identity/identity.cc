@@ -12,12 +12,9 @@ namespace rapport::identity {
 namespace {
 
 using storage::Connection;
+using storage::TextOf;
 using storage::Value;
 
-std::string Text(const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  return {};
-}
 
 std::string Hex(const unsigned char* data, size_t n) {
   std::string out(n * 2 + 1, '\0');
@@ -78,7 +75,7 @@ Result<std::optional<Tenant>> Identity::FindTenant(const std::string& name) {
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     std::vector<Value> p = {name};
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants WHERE name = ?", p));
-    if (!rows.rows.empty()) found = Tenant{Text(rows.rows[0][0]), Text(rows.rows[0][1])};
+    if (!rows.rows.empty()) found = Tenant{TextOf(rows.rows[0][0]), TextOf(rows.rows[0][1])};
     return Ok();
   }));
   return found;
@@ -93,7 +90,7 @@ Result<Tenant> Identity::ResolveTenant(const std::string& name) {
   std::vector<Tenant> all;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants ORDER BY created_at LIMIT 2"));
-    for (const auto& row : rows.rows) all.push_back({Text(row[0]), Text(row[1])});
+    for (const auto& row : rows.rows) all.push_back({TextOf(row[0]), TextOf(row[1])});
     return Ok();
   }));
   if (all.empty()) return Fail(ErrorCode::kNotFound, "No tenant yet: run `rapport init` first.");
@@ -207,11 +204,11 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
                            p));
     if (rows.rows.empty()) return Fail(BadToken());
     const auto& row = rows.rows[0];
-    principal.tenant_id = Text(row[0]);
-    principal.user_id = Text(row[1]);
-    stored_hash = Text(row[2]);
-    expires_at = Text(row[3]);
-    principal.is_admin = Text(row[4]) == "admin";
+    principal.tenant_id = TextOf(row[0]);
+    principal.user_id = TextOf(row[1]);
+    stored_hash = TextOf(row[2]);
+    expires_at = TextOf(row[3]);
+    principal.is_admin = TextOf(row[4]) == "admin";
     // Only an explicit `active: false` deactivates a user (no value means active).
     bool deactivated = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) == 0;
     if (deactivated) return Fail(BadToken());

@@ -9,6 +9,7 @@ namespace rapport::metadata {
 
 namespace {
 
+using storage::TextOf;
 using storage::Value;
 
 std::string RandomSuffix() {
@@ -16,9 +17,6 @@ std::string RandomSuffix() {
   return fmt::format("{:06x}", rng() & 0xFFFFFF);
 }
 
-std::string Text(const Value& v) {
-  return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string();
-}
 std::optional<int64_t> OptInt(const Value& v) {
   if (std::holds_alternative<int64_t>(v)) return std::get<int64_t>(v);
   return std::nullopt;
@@ -34,7 +32,7 @@ Status MetadataStore::EnsureStandardSchema() {
   return db_.Write([&](storage::Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(auto known, c.Query("SELECT table_name, column_name FROM schema_columns"));
     std::set<std::pair<std::string, std::string>> columns;
-    for (const auto& row : known.rows) columns.emplace(Text(row[0]), Text(row[1]));
+    for (const auto& row : known.rows) columns.emplace(TextOf(row[0]), TextOf(row[1]));
     auto record_column = [&](const std::string& table, const std::string& column) -> Status {
       if (columns.emplace(table, column).second) {
         std::vector<Value> p = {table, column};
@@ -95,35 +93,35 @@ Result<SnapshotPtr> MetadataStore::Load(storage::Connection& c, const std::strin
   std::vector<ObjectDef> objects = standard_;
   for (const auto& row : object_rows.rows) {
     ObjectDef o;
-    o.name = Text(row[0]);
-    o.label = Text(row[1]);
-    o.label_plural = Text(row[2]);
-    o.table = Text(row[3]);
-    o.title_field = Text(row[4]);
+    o.name = TextOf(row[0]);
+    o.label = TextOf(row[1]);
+    o.label_plural = TextOf(row[2]);
+    o.table = TextOf(row[3]);
+    o.title_field = TextOf(row[4]);
     o.custom = true;
     o.fields = SystemFields();
     objects.push_back(std::move(o));
   }
   for (const auto& row : field_rows.rows) {
-    std::string object_name = Text(row[0]);
+    std::string object_name = TextOf(row[0]);
     auto object = std::find_if(objects.begin(), objects.end(),
                                [&](const ObjectDef& o) { return o.name == object_name; });
     if (object == objects.end()) continue;  // field of a removed object
     FieldDef f;
-    f.name = Text(row[1]);
-    f.label = Text(row[2]);
-    auto type = ParseFieldType(Text(row[3]));
+    f.name = TextOf(row[1]);
+    f.label = TextOf(row[2]);
+    auto type = ParseFieldType(TextOf(row[3]));
     if (!type) {
       return Fail(Error(ErrorCode::kInternal, "Corrupt metadata.")
-                      .WithInternal("unknown field type " + Text(row[3])));
+                      .WithInternal("unknown field type " + TextOf(row[3])));
     }
     f.type = *type;
-    f.column = Text(row[4]);
+    f.column = TextOf(row[4]);
     f.required = OptInt(row[5]).value_or(0) != 0;
     f.unique = OptInt(row[6]).value_or(0) != 0;
     f.indexed = OptInt(row[7]).value_or(0) != 0;
-    f.options = DecodeOptions(Text(row[8]));
-    f.target = Text(row[9]);
+    f.options = DecodeOptions(TextOf(row[8]));
+    f.target = TextOf(row[9]);
     f.max_length = OptInt(row[10]);
     if (auto v = OptInt(row[11])) f.min_value = Decimal{*v};
     if (auto v = OptInt(row[12])) f.max_value = Decimal{*v};

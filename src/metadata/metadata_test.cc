@@ -8,6 +8,7 @@
 #include "metadata/metadata_store.h"
 #include "metadata/object_builder.h"
 #include "metadata/system_schema.h"
+#include "support/temp_dir.h"
 
 namespace rapport::metadata {
 namespace {
@@ -27,12 +28,7 @@ std::vector<ObjectDef> TestObjects() {
 class MetadataStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport_meta_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = std::move(*storage::Database::Open({.url = (dir_ / "m.db").string()}));
+    db_ = std::move(*storage::Database::Open({.url = dir_.File("m.db")}));
     ASSERT_TRUE(storage::Migrate(*db_, SystemMigrations()));
     store_ = std::make_unique<MetadataStore>(*db_, TestObjects());
     ASSERT_TRUE(store_->EnsureStandardSchema());
@@ -40,13 +36,12 @@ class MetadataStoreTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     db_.reset();
-    std::filesystem::remove_all(dir_);
   }
   Status Exec(const std::string& sql) {
     return db_->Write([&](storage::Connection& c) { return c.ExecuteScript(sql); });
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"rapport_meta"};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<MetadataStore> store_;
 };

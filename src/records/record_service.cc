@@ -23,6 +23,7 @@ using metadata::SnapshotPtr;
 using security::Operation;
 using security::Principal;
 using storage::Connection;
+using storage::TextOf;
 using storage::Value;
 
 constexpr std::string_view kDefaultCurrency = "USD";
@@ -37,10 +38,6 @@ bool IsEngineManaged(const FieldDef& f) { return f.system; }  // id, version, ti
 
 std::string Quote(const storage::SqlDialect& d, std::string_view name) { return d.QuoteIdentifier(name); }
 
-std::string Text(const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  return {};
-}
 
 // Which fields a read returns, and how to select them.
 struct Projection {
@@ -75,7 +72,7 @@ Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const 
                   const std::vector<std::string>& requested) {
   Record r;
   r.object = object.name;
-  r.id = Text(row[0]);
+  r.id = TextOf(row[0]);
   r.version = std::holds_alternative<int64_t>(row[1]) ? std::get<int64_t>(row[1]) : 0;
   bool all = requested.empty();
   auto want = [&](std::string_view name) {
@@ -302,7 +299,7 @@ class RecordService::Impl {
                             fmt::format("Another {} already has this {}.", t.object->label, f->label))
                           .WithField(f->name, "duplicate",
                                      fmt::format("`{}` is already used by record {}.",
-                                                 internal::DisplayText(value), Text(found.rows[0][0]))));
+                                                 internal::DisplayText(value), TextOf(found.rows[0][0]))));
         }
       }
     }
@@ -572,13 +569,13 @@ Result<Record> RecordService::Create(const Principal& p, const CreateCommand& co
                              "tenant_id = ? AND user_id = ? AND idem_key = ? AND created_at >= ?",
                              params));
       if (!seen.rows.empty()) {
-        if (Text(seen.rows[0][0]) != fingerprint || Text(seen.rows[0][1]) != command.object) {
+        if (TextOf(seen.rows[0][0]) != fingerprint || TextOf(seen.rows[0][1]) != command.object) {
           return Fail(Error(ErrorCode::kFailedPrecondition,
                             "This Idempotency-Key was already used for a different request.")
                           .WithField("Idempotency-Key", "reused", "Use a new key for a new request."));
         }
         // A retry: answer with the record the first request created (as it is now).
-        RAPPORT_ASSIGN_OR_RETURN(record, impl_->LoadForWrite(c, p, target, Text(seen.rows[0][2]), false));
+        RAPPORT_ASSIGN_OR_RETURN(record, impl_->LoadForWrite(c, p, target, TextOf(seen.rows[0][2]), false));
         return Ok();
       }
       RAPPORT_ASSIGN_OR_RETURN(record, impl_->CreateInTransaction(c, p, target, changes));
@@ -698,7 +695,7 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
                                                                 Quote(d, other.table), Quote(d, f.column)),
                                                     params));
         for (const auto& row : refs.rows) {
-          std::string ref_id = Text(row[0]);
+          std::string ref_id = TextOf(row[0]);
           std::vector<Value> update = {now, p.tenant_id, ref_id};
           RAPPORT_TRY(c.Execute(fmt::format("UPDATE {} SET {} = NULL, updated_at = ?, version = version + 1 "
                                             "WHERE tenant_id = ? AND id = ?",
@@ -845,7 +842,7 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
                                                                Quote(c.dialect(), object.table),
                                                                Quote(c.dialect(), match->column)),
                                                    params));
-      if (!found.rows.empty()) existing_id = Text(found.rows[0][0]);
+      if (!found.rows.empty()) existing_id = TextOf(found.rows[0][0]);
     }
     // In a per-item batch each item runs under its own savepoint, so a failed item
     // leaves no trace. An atomic batch needs none: its first failure undoes everything.
@@ -892,15 +889,15 @@ Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std
                            params));
     for (const auto& row : rows.rows) {
       HistoryEntry e;
-      e.id = Text(row[0]);
-      e.change = Text(row[1]);
-      e.field = Text(row[2]);
+      e.id = TextOf(row[0]);
+      e.change = TextOf(row[1]);
+      e.field = TextOf(row[2]);
       e.old_is_null = storage::IsNull(row[3]);
-      e.old_value = Text(row[3]);
+      e.old_value = TextOf(row[3]);
       e.new_is_null = storage::IsNull(row[4]);
-      e.new_value = Text(row[4]);
-      e.changed_by = Text(row[5]);
-      e.changed_at = Text(row[6]);
+      e.new_value = TextOf(row[4]);
+      e.changed_by = TextOf(row[5]);
+      e.changed_at = TextOf(row[6]);
       entries.push_back(std::move(e));
     }
     return Ok();

@@ -10,7 +10,7 @@
 
 #include "app/app.h"
 #include "core/id.h"
-#include "../../tests/support/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace rapport::records {
 namespace {

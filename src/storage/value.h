@@ -17,6 +17,12 @@ using Value = std::variant<Null, int64_t, double, std::string>;
 
 inline bool IsNull(const Value& v) { return std::holds_alternative<Null>(v); }
 
+// The text of a TEXT cell; empty for NULL and non-text cells.
+inline std::string TextOf(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return {};
+}
+
 // A fully materialised query result. Rows are small (one page of a list), so a flat
 // vector of cells is the cheapest shape.
 struct QueryResult {
