@@ -63,6 +63,16 @@ TEST_F(PostgresSchemaTest, SystemMigrationsStandardSchemaAndEdits) {
   Status ensured_again = store.EnsureStandardSchema();
   ASSERT_TRUE(ensured_again) << ensured_again.error().ToString();
 
+  // Indexes keep NULLs first, the engine's ascending order (owner_id, email, and the
+  // company_id lookup).
+  ASSERT_TRUE(db_->Read([](storage::Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto r, c.Query("SELECT COUNT(*) FROM pg_indexes WHERE tablename = ? AND "
+                                             "indexdef LIKE '%NULLS FIRST%'",
+                                             std::vector<storage::Value>{std::string("people")}));
+    EXPECT_EQ(std::get<int64_t>(r.rows.at(0).at(0)), 3);
+    return Ok();
+  }));
+
   EXPECT_TRUE(Exec("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, name, employees, active) "
                    "VALUES ('t', 'c1', 1, 'x', 'x', 'Acme', 5000000000, 1)"));
   EXPECT_TRUE(Exec("UPDATE companies SET domain = 'acme.com' WHERE id = 'c1'"));

@@ -115,14 +115,18 @@ std::expected<void, std::string> PostgresServer::Init() {
     passwd* pw = ::getpwuid(::geteuid());
     user_ = pw ? pw->pw_name : "postgres";
   }
-  port_ = FreeLoopbackPort();
-  if (port_ == 0) return std::unexpected("no free loopback port");
   StartWatchdog(run_as_ + bin_dir_ + "/pg_ctl stop -D " + dir_ + "/data -m immediate >/dev/null 2>&1; rm -rf " + dir_);
   // -N: no fsync during initdb; the cluster is thrown away.
   if (auto r = Run("initdb", "-D " + dir_ + "/data -A trust -U " + user_ + " -E UTF8 --locale=C -N"); !r) {
     return r;
   }
-  return Start();
+  // Another process may take the free port before the server binds it: try a few.
+  std::expected<void, std::string> started = std::unexpected("no free loopback port");
+  for (int attempt = 0; attempt < 3 && !started; ++attempt) {
+    port_ = FreeLoopbackPort();
+    if (port_ != 0) started = Start();
+  }
+  return started;
 }
 
 PostgresServer::~PostgresServer() {
@@ -159,7 +163,7 @@ std::expected<void, std::string> PostgresServer::Start() {
   auto started = Run("pg_ctl", "start -w -t 60 -D " + dir_ + "/data -l " + dir_ + "/server.log -o \"-p " +
                                    std::to_string(port_) + " -k " + dir_ +
                                    " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                                   " -c full_page_writes=off -c max_connections=200\"");
+                                   " -c full_page_writes=off -c max_connections=50 -c shared_buffers=16MB\"");
   if (started) running_ = true;
   return started;
 }

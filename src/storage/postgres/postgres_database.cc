@@ -49,6 +49,10 @@ class PostgresDialect final : public SqlDialect {
   std::string CaseInsensitiveLike(std::string_view expr) const override {
     return fmt::format("{} ILIKE ? ESCAPE '\\'", expr);
   }
+  // PostgreSQL puts NULLs last by default.
+  std::string IndexKey(std::string_view quoted_column) const override {
+    return fmt::format("{} NULLS FIRST", quoted_column);
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
