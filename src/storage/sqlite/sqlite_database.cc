@@ -33,7 +33,6 @@ class SqliteDialect final : public SqlDialect {
   std::string CaseInsensitiveLike(std::string_view expr) const override {
     return fmt::format("{} LIKE ? ESCAPE '\\'", expr);
   }
-  std::string IndexKey(std::string_view quoted_column) const override { return std::string(quoted_column); }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
