@@ -17,6 +17,29 @@ std::string RandomSuffix() {
   return fmt::format("{:06x}", rng() & 0xFFFFFF);
 }
 
+// The standard objects with every lookup target before the objects that look it up
+// (otherwise in registration order). PostgreSQL checks a foreign key's target table
+// when a table is created, SQLite only when a row is written; this order suits both.
+// A lookup cycle keeps registration order for the objects on the cycle.
+std::vector<const ObjectDef*> TargetsFirst(const std::vector<ObjectDef>& objects) {
+  std::vector<const ObjectDef*> order;
+  std::set<std::string> placed, visiting;
+  auto visit = [&](auto& self, const ObjectDef& object) -> void {
+    if (placed.contains(object.name) || !visiting.insert(object.name).second) return;
+    for (const FieldDef& f : object.fields) {
+      if (f.type != FieldType::kLookup || f.target == object.name) continue;
+      for (const ObjectDef& target : objects) {
+        if (target.name == f.target) self(self, target);
+      }
+    }
+    visiting.erase(object.name);
+    placed.insert(object.name);
+    order.push_back(&object);
+  };
+  for (const ObjectDef& object : objects) visit(visit, object);
+  return order;
+}
+
 std::optional<int64_t> OptInt(const Value& v) {
   if (std::holds_alternative<int64_t>(v)) return std::get<int64_t>(v);
   return std::nullopt;
@@ -40,7 +63,8 @@ Status MetadataStore::EnsureStandardSchema() {
       }
       return Ok();
     };
-    for (const ObjectDef& object : standard_) {
+    for (const ObjectDef* object_ptr : TargetsFirst(standard_)) {
+      const ObjectDef& object = *object_ptr;
       bool table_exists = columns.contains({object.table, "id"});
       if (!table_exists) {
         for (const auto& sql : CreateTableSql(object, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));

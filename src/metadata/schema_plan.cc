@@ -217,7 +217,7 @@ std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field
     // stable sort) without a sort step, and keyset pages seek straight to the cursor.
     out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, {}, id)",
                               d.QuoteIdentifier(IndexName(object, field, "ix")),
-                              d.QuoteIdentifier(object.table), d.QuoteIdentifier(field.column)));
+                              d.QuoteIdentifier(object.table), d.IndexKey(d.QuoteIdentifier(field.column))));
   }
   return out;
 }
@@ -252,9 +252,9 @@ std::vector<std::string> CreateTableSql(const ObjectDef& object, const SqlDialec
   std::vector<std::string> out;
   out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}{})", d.QuoteIdentifier(object.table),
                             columns, constraints));
-  out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, owner_id, id)",
+  out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, {}, id)",
                             d.QuoteIdentifier("ix_" + object.table + "_owner_id"),
-                            d.QuoteIdentifier(object.table)));
+                            d.QuoteIdentifier(object.table), d.IndexKey("owner_id")));
   out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, updated_at, id)",
                             d.QuoteIdentifier("ix_" + object.table + "_updated_at"),
                             d.QuoteIdentifier(object.table)));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
 namespace rapport::storage {
@@ -9,8 +10,7 @@ namespace rapport::storage {
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   std::string_view url = options.url;
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "PostgreSQL is not supported by this build yet; use sqlite:PATH.");
+    return postgres::OpenPostgres(options.url, options);
   }
   if (url.starts_with("sqlite://")) url.remove_prefix(9);
   else if (url.starts_with("sqlite:")) url.remove_prefix(7);

@@ -1,5 +1,5 @@
-// A Database is a pool of connections to one SQLite file (or, later, a PostgreSQL
-// server). Thread-safe. Backend types never leak out of storage/.
+// A Database is a pool of connections to one SQLite file or one PostgreSQL
+// database. Thread-safe. Backend types never leak out of storage/.
 //
 // All SQL uses `?` placeholders; values are always bound, never spliced into text.
 #pragma once
@@ -33,7 +33,7 @@ class Connection {
 };
 
 struct DatabaseOptions {
-  std::string url;           // "sqlite:/path/to/file.db" or a bare path
+  std::string url;           // "sqlite:/path/to/file.db", a bare path, or postgresql://...
   int read_connections = 4;  // size of the reader pool
   int busy_timeout_ms = 5000;
 };

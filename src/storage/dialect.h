@@ -28,6 +28,10 @@ class SqlDialect {
   virtual std::string CaseInsensitiveLike(std::string_view expr) const = 0;
   // Escapes %, _ and the escape character '\' so `text` matches literally.
   static std::string EscapeLike(std::string_view text);
+  // One key column of a CREATE INDEX. Sorts put NULLs first when ascending (SQLite's
+  // native order, hence the default); an index must store them that way to serve
+  // those sorts, so dialects that order NULLs last by default say so here.
+  virtual std::string IndexKey(std::string_view quoted_column) const { return std::string(quoted_column); }
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;

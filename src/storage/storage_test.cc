@@ -6,19 +6,35 @@
 
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/postgres/postgres_database.h"
+#include "support/postgres_server.h"
 
 namespace rapport::storage {
 namespace {
 
-class StorageTest : public ::testing::Test {
+// Opens a fresh, empty database of the backend named by the test parameter: a new
+// SQLite file, or a new database on the test process's PostgreSQL cluster.
+class StorageTest : public ::testing::TestWithParam<std::string> {
  protected:
+  bool postgres() const { return GetParam() == "postgres"; }
+
   void SetUp() override {
+    // Parameterised test names ("Name/sqlite") contain a slash.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& ch : name) ch = ch == '/' ? '_' : ch;
     dir_ = std::filesystem::temp_directory_path() /
-           ("rapport_storage_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("rapport_storage_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto db = Database::Open({.url = "sqlite:" + (dir_ / "t.db").string()});
+    std::string url = "sqlite:" + (dir_ / "t.db").string();
+    if (postgres()) {
+      auto server = testing::PostgresServer::Instance();
+      ASSERT_TRUE(server) << server.error();
+      auto pg_url = (*server)->CreateDatabase();
+      ASSERT_TRUE(pg_url) << pg_url.error();
+      url = *pg_url;
+    }
+    auto db = Database::Open({.url = url});
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
     ASSERT_TRUE(db_->Write([](Connection& c) {
@@ -44,7 +60,7 @@ class StorageTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
 };
 
-TEST_F(StorageTest, BindsAndReadsEveryValueType) {
+TEST_P(StorageTest, BindsAndReadsEveryValueType) {
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     std::vector<Value> p = {int64_t{1}, std::string("it's \"quoted\"")};
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (?, ?)", p));
@@ -62,7 +78,7 @@ TEST_F(StorageTest, BindsAndReadsEveryValueType) {
   }));
 }
 
-TEST_F(StorageTest, FailedWriteRollsBackEverything) {
+TEST_P(StorageTest, FailedWriteRollsBackEverything) {
   Status s = db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
     return Fail(ErrorCode::kValidationFailed, "no");
@@ -71,7 +87,7 @@ TEST_F(StorageTest, FailedWriteRollsBackEverything) {
   EXPECT_EQ(Count(), 0);
 }
 
-TEST_F(StorageTest, UniqueViolationIsAlreadyExists) {
+TEST_P(StorageTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
     return Ok();
@@ -84,7 +100,7 @@ TEST_F(StorageTest, UniqueViolationIsAlreadyExists) {
   EXPECT_EQ(s.error().code(), ErrorCode::kAlreadyExists);
 }
 
-TEST_F(StorageTest, WrongParameterCountIsAnErrorNotACrash) {
+TEST_P(StorageTest, WrongParameterCountIsAnErrorNotACrash) {
   Status s = db_->Write([](Connection& c) -> Status {
     std::vector<Value> p = {int64_t{1}};
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (?, ?)", p));
@@ -95,7 +111,7 @@ TEST_F(StorageTest, WrongParameterCountIsAnErrorNotACrash) {
 }
 
 // Concurrent writers share commits, yet one writer's failure undoes only its own work.
-TEST_F(StorageTest, GroupCommitIsolatesFailures) {
+TEST_P(StorageTest, GroupCommitIsolatesFailures) {
   constexpr int kThreads = 8, kPerThread = 200;
   std::atomic<int> failures_seen{0};
   std::vector<std::thread> threads;
@@ -122,7 +138,7 @@ TEST_F(StorageTest, GroupCommitIsolatesFailures) {
   EXPECT_LE(stats.commits, stats.transactions);
 }
 
-TEST_F(StorageTest, ReadsSeeOneSnapshot) {
+TEST_P(StorageTest, ReadsSeeOneSnapshot) {
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
     return Ok();
@@ -144,7 +160,7 @@ TEST_F(StorageTest, ReadsSeeOneSnapshot) {
   EXPECT_EQ(Count(), 2);
 }
 
-TEST_F(StorageTest, MigrationsApplyOnceAndFailAtomically) {
+TEST_P(StorageTest, MigrationsApplyOnceAndFailAtomically) {
   static constexpr Migration kGood[] = {
       {1, "one", "CREATE TABLE m1 (x INTEGER)"},
       {2, "two", "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (1)"},
@@ -174,12 +190,18 @@ TEST_F(StorageTest, MigrationsApplyOnceAndFailAtomically) {
   EXPECT_EQ(older.error().code(), ErrorCode::kFailedPrecondition);
 }
 
-TEST_F(StorageTest, BackupIsConsistentCopy) {
+TEST_P(StorageTest, BackupIsConsistentCopy) {
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
     return Ok();
   }));
   auto path = (dir_ / "backup.db").string();
+  if (postgres()) {
+    Status backup = db_->BackupTo(path);
+    ASSERT_FALSE(backup);
+    EXPECT_EQ(backup.error().code(), ErrorCode::kFailedPrecondition);  // pg_dump's job
+    return;
+  }
   ASSERT_TRUE(db_->BackupTo(path));
   auto copy = Database::Open({.url = path, .read_connections = 1});
   ASSERT_TRUE(copy);
@@ -190,10 +212,119 @@ TEST_F(StorageTest, BackupIsConsistentCopy) {
   }));
 }
 
+// Integers beyond 32 bits, doubles, NULLs and text survive a round trip through the
+// dialect's column types, and aggregates come back with SQLite's types.
+TEST_P(StorageTest, DialectColumnTypesRoundTrip) {
+  const SqlDialect& d = db_->dialect();
+  EXPECT_EQ(d.name(), postgres() ? "postgresql" : "sqlite");
+  std::string ddl = "CREATE TABLE ty (i " + d.ColumnTypeSql(ColumnType::kInteger) + ", r " +
+                    d.ColumnTypeSql(ColumnType::kReal) + ", s " + d.ColumnTypeSql(ColumnType::kText) +
+                    ", b " + d.ColumnTypeSql(ColumnType::kBoolean) + ")";
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    RAPPORT_TRY(c.ExecuteScript(ddl));
+    std::vector<Value> p = {int64_t{1} << 40, 0.1, std::string("B"), int64_t{1}};
+    RAPPORT_TRY(c.Execute("INSERT INTO ty (i, r, s, b) VALUES (?, ?, ?, ?)", p));
+    std::vector<Value> q = {int64_t{-5}, Null{}, std::string("a_%"), int64_t{0}};
+    RAPPORT_TRY(c.Execute("INSERT INTO ty (i, r, s, b) VALUES (?, ?, ?, ?)", q));
+    return Ok();
+  }));
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto r, c.Query("SELECT i, r, s, b FROM ty ORDER BY s"));
+    // Bytewise text order: "B" (0x42) before "a" (0x61).
+    EXPECT_EQ(std::get<std::string>(r.rows.at(0).at(2)), "B");
+    EXPECT_EQ(std::get<int64_t>(r.rows[0][0]), int64_t{1} << 40);
+    EXPECT_DOUBLE_EQ(std::get<double>(r.rows[0][1]), 0.1);
+    EXPECT_EQ(std::get<int64_t>(r.rows[0][3]), 1);
+    EXPECT_TRUE(IsNull(r.rows[1][1]));
+    RAPPORT_ASSIGN_OR_RETURN(auto sum, c.Query("SELECT SUM(i), COUNT(*) FROM ty WHERE b = ?",
+                                               std::vector<Value>{int64_t{1}}));
+    EXPECT_EQ(std::get<int64_t>(sum.rows.at(0).at(0)), int64_t{1} << 40);
+    // Case-insensitive LIKE with an escaped pattern matches the literal text only.
+    std::vector<Value> like = {"%" + SqlDialect::EscapeLike("A_%") + "%"};
+    RAPPORT_ASSIGN_OR_RETURN(auto m, c.Query("SELECT s FROM ty WHERE " + d.CaseInsensitiveLike("s"), like));
+    EXPECT_EQ(m.rows.size(), 1u);
+    // A '?' inside a literal is text, not a placeholder.
+    RAPPORT_ASSIGN_OR_RETURN(auto lit, c.Query("SELECT 'what?' FROM ty WHERE i = ?",
+                                               std::vector<Value>{int64_t{-5}}));
+    EXPECT_EQ(std::get<std::string>(lit.rows.at(0).at(0)), "what?");
+    return Ok();
+  }));
+  int streamed = 0;
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+    return c.ForEach("SELECT i FROM ty ORDER BY i", {}, [&](std::span<const Value> row) {
+      EXPECT_EQ(std::get<int64_t>(row[0]), -5);
+      ++streamed;
+      return false;  // stop after the first row; the connection must stay usable
+    });
+  }));
+  EXPECT_EQ(streamed, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& param_info) { return param_info.param; });
+
+TEST(PostgresPlaceholderTest, RewritesOnlyPlaceholdersOutsideQuotes) {
+  int n = 0;
+  EXPECT_EQ(postgres::RewritePlaceholders("SELECT '?', \"a?\", ? FROM t WHERE x = ? -- ?\n AND y = 'it''s?' OR z = ?", &n),
+            "SELECT '?', \"a?\", $1 FROM t WHERE x = $2 -- ?\n AND y = 'it''s?' OR z = $3");
+  EXPECT_EQ(n, 3);
+}
+
+// A statement while the server is down fails as kUnavailable (no crash), and the same
+// Database works again once the server is back.
+TEST(PostgresStorageTest, ServerRestartIsUnavailableThenRecovers) {
+  auto server = testing::PostgresServer::Instance();
+  ASSERT_TRUE(server) << server.error();
+  auto url = (*server)->CreateDatabase();
+  ASSERT_TRUE(url) << url.error();
+  auto opened = Database::Open({.url = *url, .read_connections = 2});
+  ASSERT_TRUE(opened) << opened.error().ToString();
+  auto& db = **opened;
+  auto write = [&](int64_t k) {
+    return db.Write([&](Connection& c) -> Status {
+      RAPPORT_TRY(c.ExecuteScript("CREATE TABLE IF NOT EXISTS r (k INTEGER)"));
+      RAPPORT_TRY(c.Execute("INSERT INTO r (k) VALUES (?)", std::vector<Value>{k}));
+      return Ok();
+    });
+  };
+  auto count = [&]() -> Result<int64_t> {
+    int64_t n = -1;
+    RAPPORT_TRY(db.Read([&](Connection& c) -> Status {
+      RAPPORT_ASSIGN_OR_RETURN(auto r, c.Query("SELECT COUNT(*) FROM r"));
+      n = std::get<int64_t>(r.rows.at(0).at(0));
+      return Ok();
+    }));
+    return n;
+  };
+  ASSERT_TRUE(write(1));
+  ASSERT_TRUE(count());
+
+  ASSERT_TRUE((*server)->Stop());
+  Status down_write = write(2);
+  ASSERT_FALSE(down_write);
+  EXPECT_EQ(down_write.error().code(), ErrorCode::kUnavailable) << down_write.error().ToString();
+  auto down_read = count();
+  ASSERT_FALSE(down_read);
+  EXPECT_EQ(down_read.error().code(), ErrorCode::kUnavailable) << down_read.error().ToString();
+
+  ASSERT_TRUE((*server)->Start());
+  Status up_write = write(3);
+  EXPECT_TRUE(up_write) << up_write.error().ToString();
+  auto up_read = count();
+  ASSERT_TRUE(up_read) << up_read.error().ToString();
+  EXPECT_EQ(*up_read, 2);
+}
+
 TEST(StorageOpenTest, RejectsUnknownSchemes) {
   auto db = Database::Open({.url = ""});
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(StorageOpenTest, UnreachablePostgresIsUnavailable) {
+  auto db = Database::Open({.url = "postgresql://nobody@127.0.0.1:1/none"});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code(), ErrorCode::kUnavailable);
 }
 
 }  // namespace
