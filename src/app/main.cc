@@ -1,12 +1,19 @@
 // rapport: one binary, many subcommands (docs/api.md, "Command line").
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace rapport::cli;
+  // glibc gives every thread that allocates its own arena (up to 8 per core); with the
+  // server's I/O and write-pool threads that doubled peak RSS for no speed-up. One
+  // arena per core keeps memory flat (measured: 200 MB -> 112 MB under write load).
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   CLI::App app{"Rapport: a self-hosted CRM. `rapport init`, then `rapport serve`."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
