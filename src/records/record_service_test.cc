@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "core/id.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace rapport::records {
@@ -18,10 +19,19 @@ namespace {
 using security::Principal;
 using V = InputValue;
 
-class RecordServiceTest : public ::testing::Test {
+// Every case runs on both backends: a SQLite file and a private PostgreSQL cluster.
+class RecordServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto app = app::App::Open({.db_url = dir_.File("rapport.db")});
+    std::string url = dir_.File("rapport.db");
+    if (GetParam() == "postgres") {
+      auto server = testing::PostgresServer::Instance();
+      ASSERT_TRUE(server) << server.error();
+      auto database = (*server)->CreateDatabase();
+      ASSERT_TRUE(database) << database.error();
+      url = *database;
+    }
+    auto app = app::App::Open({.db_url = url});
     ASSERT_TRUE(app) << app.error().ToString();
     app_ = std::move(*app);
     auto tenant = app_->identity().CreateTenant("Acme");
@@ -54,7 +64,7 @@ class RecordServiceTest : public ::testing::Test {
   Principal stranger_;
 };
 
-TEST_F(RecordServiceTest, CreateGetRoundTripsEveryType) {
+TEST_P(RecordServiceTest, CreateGetRoundTripsEveryType) {
   Record company = MustCreate("companies", {{"name", V::String("Acme")},
                                             {"employees", V::Int(120)},
                                             {"industry", V::String("retail")},
@@ -80,7 +90,7 @@ TEST_F(RecordServiceTest, CreateGetRoundTripsEveryType) {
   EXPECT_EQ(std::get<std::string>(*got->Find("created_by")), admin_.user_id);
 }
 
-TEST_F(RecordServiceTest, ValidationCollectsEveryErrorAndWritesNothing) {
+TEST_P(RecordServiceTest, ValidationCollectsEveryErrorAndWritesNothing) {
   auto r = records().Create(admin_, {"people",
                                      {{"email", V::String("not-an-email")},
                                       {"phone", V::String("12")},
@@ -110,7 +120,7 @@ TEST_F(RecordServiceTest, ValidationCollectsEveryErrorAndWritesNothing) {
   EXPECT_EQ(Count("people"), 0);
 }
 
-TEST_F(RecordServiceTest, UpdateIsOptimisticAndRecordsHistory) {
+TEST_P(RecordServiceTest, UpdateIsOptimisticAndRecordsHistory) {
   Record deal = MustCreate("opportunities", {{"name", V::String("Big deal")}, {"amount", V::String("100")},
                                              {"stage", V::String("prospecting")}});
   auto stale = records().Update(admin_, {"opportunities", deal.id, {{"amount", V::Int(5)}}, 0});
@@ -144,7 +154,7 @@ TEST_F(RecordServiceTest, UpdateIsOptimisticAndRecordsHistory) {
   }
 }
 
-TEST_F(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
+TEST_P(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
   Record company = MustCreate("companies", {{"name", V::String("Gone Inc")}});
   Record person = MustCreate("people", {{"last_name", V::String("Smith")}, {"company_id", V::String(company.id)}});
   ASSERT_TRUE(records().Delete(admin_, "companies", company.id));
@@ -173,7 +183,7 @@ TEST_F(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
   EXPECT_EQ(records().Restore(admin_, "companies", company.id).error().code(), ErrorCode::kNotFound);
 }
 
-TEST_F(RecordServiceTest, UniqueValuesAreEnforcedPerTenantWithTheField) {
+TEST_P(RecordServiceTest, UniqueValuesAreEnforcedPerTenantWithTheField) {
   MustCreate("products", {{"name", V::String("Widget")}, {"code", V::String("W-1")}});
   auto dup = records().Create(admin_, {"products", {{"name", V::String("Other")}, {"code", V::String("W-1")}}});
   ASSERT_FALSE(dup);
@@ -184,7 +194,7 @@ TEST_F(RecordServiceTest, UniqueValuesAreEnforcedPerTenantWithTheField) {
   EXPECT_TRUE(elsewhere) << elsewhere.error().ToString();
 }
 
-TEST_F(RecordServiceTest, TenantsAreIsolated) {
+TEST_P(RecordServiceTest, TenantsAreIsolated) {
   Record company = MustCreate("companies", {{"name", V::String("Private")}});
   EXPECT_EQ(records().Get(stranger_, "companies", company.id).error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(records().Update(stranger_, {"companies", company.id, {{"name", V::String("Mine")}}}).error().code(),
@@ -199,7 +209,7 @@ TEST_F(RecordServiceTest, TenantsAreIsolated) {
   EXPECT_FALSE(cross);
 }
 
-TEST_F(RecordServiceTest, ListFiltersSortsPagesAndIncludes) {
+TEST_P(RecordServiceTest, ListFiltersSortsPagesAndIncludes) {
   Record acme = MustCreate("companies", {{"name", V::String("Acme")}, {"industry", V::String("retail")}});
   Record globex = MustCreate("companies", {{"name", V::String("Globex")}, {"industry", V::String("software")}});
   for (int i = 0; i < 25; ++i) {
@@ -247,7 +257,7 @@ TEST_F(RecordServiceTest, ListFiltersSortsPagesAndIncludes) {
   EXPECT_FALSE(records().List(admin_, {.object = "people", .read = {.include = {"compnay"}}}));
 }
 
-TEST_F(RecordServiceTest, BatchIsPerItemOrAtomic) {
+TEST_P(RecordServiceTest, BatchIsPerItemOrAtomic) {
   BatchCommand mixed{"companies", {}, false};
   mixed.items.push_back({.values = {{"name", V::String("One")}}});
   mixed.items.push_back({.values = {{"employees", V::String("many")}}});
@@ -285,7 +295,7 @@ TEST_F(RecordServiceTest, BatchIsPerItemOrAtomic) {
   EXPECT_EQ(records().Batch(admin_, too_big).error().code(), ErrorCode::kPayloadTooLarge);
 }
 
-TEST_F(RecordServiceTest, IdempotencyKeyReplaysTheFirstCreate) {
+TEST_P(RecordServiceTest, IdempotencyKeyReplaysTheFirstCreate) {
   CreateCommand command{"companies", {{"name", V::String("Once")}}, "key-1"};
   auto first = records().Create(admin_, command);
   auto second = records().Create(admin_, command);
@@ -300,7 +310,7 @@ TEST_F(RecordServiceTest, IdempotencyKeyReplaysTheFirstCreate) {
   EXPECT_EQ(Count("companies"), 1);
 }
 
-TEST_F(RecordServiceTest, CustomFieldsAreUsableImmediately) {
+TEST_P(RecordServiceTest, CustomFieldsAreUsableImmediately) {
   ASSERT_TRUE(app_->metadata().Apply(admin_.tenant_id,
                                      metadata::AddField{"companies", {.name = "tier", .type = "picklist",
                                                                       .options = {{"gold", ""}, {"silver", ""}}}}));
@@ -312,7 +322,7 @@ TEST_F(RecordServiceTest, CustomFieldsAreUsableImmediately) {
   EXPECT_FALSE(records().Create(stranger_, {"companies", {{"name", V::String("S")}, {"tier", V::String("gold")}}}));
 }
 
-TEST_F(RecordServiceTest, MembersCannotChangeTheOrganisationOrTheSchema) {
+TEST_P(RecordServiceTest, MembersCannotChangeTheOrganisationOrTheSchema) {
   Record member_user = MustCreate("users", {{"name", V::String("Bob")}, {"email", V::String("bob@example.com")},
                                             {"role", V::String("member")}});
   Principal member{admin_.tenant_id, member_user.id, false};
@@ -332,7 +342,7 @@ TEST_F(RecordServiceTest, MembersCannotChangeTheOrganisationOrTheSchema) {
   EXPECT_EQ(std::get<std::string>(*records().Get(admin_, "users", member_user.id)->Find("role")), "member");
 }
 
-TEST_F(RecordServiceTest, ConcurrentCreatesAllLand) {
+TEST_P(RecordServiceTest, ConcurrentCreatesAllLand) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
@@ -342,6 +352,9 @@ TEST_F(RecordServiceTest, ConcurrentCreatesAllLand) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(Count("companies"), 200);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RecordServiceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport::records
