@@ -5,11 +5,14 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <memory>
+#include <stdexcept>
 #include <set>
 #include <string>
 
 #include "support/http_client.h"
+#include "support/postgres_server.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -24,9 +27,19 @@ using Reply = HttpClient::Reply;
 
 class ApiTest : public ::testing::Test {
  protected:
+  // RAPPORT_TEST_BACKEND=postgres runs the suite on a private PostgreSQL server
+  // (ctest registers both runs).
   static void SetUpTestSuite() {
     dir_ = new TempDir("rapport_api");
-    server_ = new ServerProcess(dir_->path().string());
+    std::string db_url;
+    if (const char* backend = std::getenv("RAPPORT_TEST_BACKEND"); backend && std::string(backend) == "postgres") {
+      auto server = testing::PostgresServer::Instance();
+      if (!server) throw std::runtime_error(server.error());
+      auto database = (*server)->CreateDatabase();
+      if (!database) throw std::runtime_error(database.error());
+      db_url = *database;
+    }
+    server_ = new ServerProcess(dir_->path().string(), db_url);
     token_ = server_->Init("Acme");
     other_token_ = server_->Init("Other", "boss@other.example");
     server_->Start();
@@ -318,8 +331,7 @@ TEST_F(ApiTest, MembersGet403ForAdminOnlyChanges) {
                      R"({"name": "Mia Member", "email": "mia@acme.example", "role": "member"})");
   ASSERT_EQ(member.status, 201) << member.body;
   std::string member_id(Json(member).at("id").as_string());
-  auto token = testing::RunRapport("token create --data " + server_->data_dir() +
-                                   " --tenant Acme --email mia@acme.example");
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email mia@acme.example");
   ASSERT_EQ(token.exit_status, 0) << token.output;
   std::string member_token = token.output.substr(0, token.output.find('\n'));
   Problem(Call("PATCH", "/api/v1/objects/users/" + member_id, R"({"role": "admin"})", {}, member_token), 403);

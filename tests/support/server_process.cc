@@ -32,7 +32,7 @@ CommandResult RunRapport(const std::string& args) {
 }
 
 std::string ServerProcess::Init(const std::string& tenant, const std::string& admin_email) {
-  auto result = RunRapport("init --data " + data_dir_ + " --tenant " + tenant + " --admin-email " + admin_email +
+  auto result = RunRapport("init " + DatabaseArgs() + " --tenant " + tenant + " --admin-email " + admin_email +
                            " --admin-password 'correct horse battery staple'");
   std::smatch m;
   static const std::regex kToken("API token:\\s+(rpt_[0-9a-f_]+)");
@@ -51,8 +51,10 @@ void ServerProcess::Start() {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     std::string binary = Binary();
-    ::execl(binary.c_str(), binary.c_str(), "serve", "--data", data_dir_.c_str(), "--listen", "127.0.0.1:0",
-            "--threads", "2", static_cast<char*>(nullptr));
+    const char* db_flag = db_url_.empty() ? "--data" : "--db";
+    const char* db_value = db_url_.empty() ? data_dir_.c_str() : db_url_.c_str();
+    ::execl(binary.c_str(), binary.c_str(), "serve", db_flag, db_value, "--listen", "127.0.0.1:0", "--threads", "2",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   static const std::regex kListening("serving http://127\\.0\\.0\\.1:([0-9]+)");

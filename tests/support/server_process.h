@@ -18,7 +18,10 @@ CommandResult RunRapport(const std::string& args);
 
 class ServerProcess {
  public:
-  explicit ServerProcess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  // `data_dir` holds the server log (and the SQLite database unless `db_url` is set:
+  // then the server runs on that database, e.g. a PostgreSQL URL).
+  explicit ServerProcess(std::string data_dir, std::string db_url = "")
+      : data_dir_(std::move(data_dir)), db_url_(std::move(db_url)) {}
   ~ServerProcess() { Stop(SIGKILL); }
 
   // `rapport init` for tenant `tenant`; returns the API token it printed.
@@ -31,10 +34,13 @@ class ServerProcess {
   uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& data_dir() const { return data_dir_; }
+  // The database arguments for a `rapport` command: "--data DIR" or "--db URL".
+  std::string DatabaseArgs() const { return db_url_.empty() ? "--data " + data_dir_ : "--db " + db_url_; }
   std::string Log() const;
 
  private:
   std::string data_dir_;
+  std::string db_url_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
 };
