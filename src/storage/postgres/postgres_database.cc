@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/internal/group_commit.h"
+
 namespace rapport::storage::postgres {
 
 namespace {
@@ -454,94 +456,20 @@ class PostgresDatabase final : public Database {
     return status;
   }
 
-  // Group commit, as in the SQLite backend: the first caller to find no batch running
-  // becomes the leader, runs every queued write in its own SAVEPOINT of one
-  // transaction and commits once; followers wait for their result.
-  Status Write(const std::function<Status(Connection&)>& work) override {
-    PendingWrite pending{&work};
-    std::unique_lock lock(queue_mu_);
-    queue_.push_back(&pending);
-    while (!pending.done) {
-      if (leader_active_) {
-        queue_cv_.wait(lock);
-        continue;
-      }
-      leader_active_ = true;
-      std::vector<PendingWrite*> batch;
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      lock.unlock();
-      RunBatch(batch);
-      lock.lock();
-      for (auto* p : batch) p->done = true;
-      leader_active_ = false;
-      queue_cv_.notify_all();
-    }
-    return std::move(pending.result);
-  }
+  // Group commit (storage/internal/group_commit.h), as in the SQLite backend.
+  Status Write(const std::function<Status(Connection&)>& work) override { return group_commit_.Write(work); }
 
   const SqlDialect& dialect() const override { return Dialect(); }
 
-  DatabaseStats stats() const override { return {transactions_.load(), commits_.load(), reads_.load()}; }
+  DatabaseStats stats() const override {
+    return {group_commit_.transactions(), group_commit_.commits(), reads_.load()};
+  }
 
   Status BackupTo(const std::string&) override {
     return Fail(ErrorCode::kFailedPrecondition, "Use pg_dump for PostgreSQL backups.");
   }
 
  private:
-  static constexpr size_t kMaxBatch = 256;
-
-  struct PendingWrite {
-    const std::function<Status(Connection&)>* work;
-    Status result = Ok();
-    bool done = false;
-  };
-
-  void RunBatch(const std::vector<PendingWrite*>& batch) {
-    transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-    // READ COMMITTED is enough: this one connection serialises every write.
-    Status begin = writer_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
-    if (!begin) {
-      for (auto* p : batch) p->result = begin;
-      return;
-    }
-    bool any_ok = false;
-    if (batch.size() == 1) {
-      batch[0]->result = (*batch[0]->work)(*writer_);
-      any_ok = batch[0]->result.has_value();
-    } else {
-      for (auto* p : batch) {
-        Status sp = writer_->Control("SAVEPOINT rapport_write");
-        if (!sp) {
-          p->result = sp;
-          continue;
-        }
-        p->result = (*p->work)(*writer_);
-        if (p->result) {
-          // RELEASE fails if `work` swallowed a statement error (the transaction is
-          // then aborted); rolling back to the savepoint keeps the others' work.
-          Status release = writer_->Control("RELEASE rapport_write");
-          if (release) {
-            any_ok = true;
-            continue;
-          }
-          p->result = release;
-        }
-        (void)writer_->Control("ROLLBACK TO rapport_write");
-        (void)writer_->Control("RELEASE rapport_write");
-      }
-    }
-    Status end = writer_->Control(any_ok ? "COMMIT" : "ROLLBACK");
-    commits_.fetch_add(1, std::memory_order_relaxed);
-    if (!end) {
-      (void)writer_->ExecuteScript("ROLLBACK");
-      for (auto* p : batch) {
-        if (p->result) p->result = end;
-      }
-    }
-  }
 
   std::unique_ptr<PostgresConnection> writer_;
   std::vector<std::unique_ptr<PostgresConnection>> readers_;
@@ -550,13 +478,11 @@ class PostgresDatabase final : public Database {
   std::condition_variable readers_cv_;
   std::vector<PostgresConnection*> idle_readers_;
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<PendingWrite*> queue_;
-  bool leader_active_ = false;
+  // READ COMMITTED is enough: this one connection serialises every write.
+  internal::GroupCommit group_commit_{*writer_,
+                                      [this] { return writer_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED"); },
+                                      [this](std::string_view sql) { return writer_->Control(sql); }};
 
-  std::atomic<int64_t> transactions_{0};
-  std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> reads_{0};
 };
 

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/internal/group_commit.h"
+
 namespace rapport::storage::sqlite {
 
 namespace {
@@ -290,38 +292,13 @@ class SqliteDatabase final : public Database {
     return status;
   }
 
-  // Group commit: the first caller to find no batch running becomes the leader, takes
-  // every queued write, runs each inside its own SAVEPOINT of one transaction and
-  // commits once. Followers wait for the leader to report their result.
-  Status Write(const std::function<Status(Connection&)>& work) override {
-    PendingWrite pending{&work};
-    std::unique_lock lock(queue_mu_);
-    queue_.push_back(&pending);
-    while (!pending.done) {
-      if (leader_active_) {
-        queue_cv_.wait(lock);
-        continue;
-      }
-      leader_active_ = true;
-      std::vector<PendingWrite*> batch;
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      lock.unlock();
-      RunBatch(batch);
-      lock.lock();
-      for (auto* p : batch) p->done = true;
-      leader_active_ = false;
-      queue_cv_.notify_all();
-    }
-    return std::move(pending.result);
-  }
+  // Group commit (storage/internal/group_commit.h): concurrent writers share commits.
+  Status Write(const std::function<Status(Connection&)>& work) override { return group_commit_.Write(work); }
 
   const SqlDialect& dialect() const override { return Dialect(); }
 
   DatabaseStats stats() const override {
-    return {transactions_.load(), commits_.load(), reads_.load()};
+    return {group_commit_.transactions(), group_commit_.commits(), reads_.load()};
   }
 
   Status BackupTo(const std::string& dest_path) override {
@@ -349,7 +326,6 @@ class SqliteDatabase final : public Database {
   }
 
  private:
-  static constexpr size_t kMaxBatch = 256;
   static constexpr int kCheckpointFrames = 1000;
 
   static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
@@ -376,50 +352,6 @@ class SqliteDatabase final : public Database {
     }
   }
 
-  struct PendingWrite {
-    const std::function<Status(Connection&)>* work;
-    Status result = Ok();
-    bool done = false;
-  };
-
-  void RunBatch(const std::vector<PendingWrite*>& batch) {
-    transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-    Status begin = writer_->Control("BEGIN IMMEDIATE");
-    if (!begin) {
-      for (auto* p : batch) p->result = begin;
-      return;
-    }
-    bool any_ok = false;
-    if (batch.size() == 1) {
-      batch[0]->result = (*batch[0]->work)(*writer_);
-      any_ok = batch[0]->result.has_value();
-    } else {
-      for (auto* p : batch) {
-        Status sp = writer_->Control("SAVEPOINT rapport_write");
-        if (!sp) {
-          p->result = sp;
-          continue;
-        }
-        p->result = (*p->work)(*writer_);
-        if (p->result) {
-          any_ok = true;
-          p->result = writer_->Control("RELEASE rapport_write");
-        } else {
-          (void)writer_->Control("ROLLBACK TO rapport_write");
-          (void)writer_->Control("RELEASE rapport_write");
-        }
-      }
-    }
-    Status end = writer_->Control(any_ok ? "COMMIT" : "ROLLBACK");
-    commits_.fetch_add(1, std::memory_order_relaxed);
-    if (!end) {
-      (void)writer_->ExecuteScript("ROLLBACK");
-      for (auto* p : batch) {
-        if (p->result) p->result = end;
-      }
-    }
-  }
-
   std::string path_;
   std::unique_ptr<SqliteConnection> writer_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
@@ -428,10 +360,8 @@ class SqliteDatabase final : public Database {
   std::condition_variable readers_cv_;
   std::vector<SqliteConnection*> idle_readers_;
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<PendingWrite*> queue_;
-  bool leader_active_ = false;
+  internal::GroupCommit group_commit_{*writer_, [this] { return writer_->Control("BEGIN IMMEDIATE"); },
+                                      [this](std::string_view sql) { return writer_->Control(sql); }};
 
   std::unique_ptr<SqliteConnection> checkpointer_;
   std::mutex checkpoint_mu_;
@@ -440,8 +370,6 @@ class SqliteDatabase final : public Database {
   bool stopping_ = false;
   std::thread checkpoint_thread_;
 
-  std::atomic<int64_t> transactions_{0};
-  std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> reads_{0};
 };
 

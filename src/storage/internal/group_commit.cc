@@ -1,0 +1,73 @@
+#include "storage/internal/group_commit.h"
+
+namespace rapport::storage::internal {
+
+Status GroupCommit::Write(const std::function<Status(Connection&)>& work) {
+  PendingWrite pending{&work};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (leader_active_) {
+      cv_.wait(lock);
+      continue;
+    }
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    RunBatch(batch);
+    lock.lock();
+    for (auto* p : batch) p->done = true;
+    leader_active_ = false;
+    cv_.notify_all();
+  }
+  return std::move(pending.result);
+}
+
+void GroupCommit::RunBatch(const std::vector<PendingWrite*>& batch) {
+  transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+  Status begin = begin_();
+  if (!begin) {
+    for (auto* p : batch) p->result = begin;
+    return;
+  }
+  bool any_ok = false;
+  if (batch.size() == 1) {
+    batch[0]->result = (*batch[0]->work)(writer_);
+    any_ok = batch[0]->result.has_value();
+  } else {
+    for (auto* p : batch) {
+      Status savepoint = control_("SAVEPOINT rapport_write");
+      if (!savepoint) {
+        p->result = savepoint;
+        continue;
+      }
+      p->result = (*p->work)(writer_);
+      if (p->result) {
+        // RELEASE fails if `work` swallowed a statement error (PostgreSQL then aborts
+        // the transaction); rolling back to the savepoint keeps the others' work.
+        Status release = control_("RELEASE rapport_write");
+        if (release) {
+          any_ok = true;
+          continue;
+        }
+        p->result = release;
+      }
+      (void)control_("ROLLBACK TO rapport_write");
+      (void)control_("RELEASE rapport_write");
+    }
+  }
+  Status end = control_(any_ok ? "COMMIT" : "ROLLBACK");
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  if (!end) {
+    (void)control_("ROLLBACK");
+    for (auto* p : batch) {
+      if (p->result) p->result = end;
+    }
+  }
+}
+
+}  // namespace rapport::storage::internal

@@ -1,0 +1,60 @@
+// Group commit, shared by the backends: concurrent Write() callers are batched into
+// one transaction on the single writer connection. The first caller to find no batch
+// running becomes the leader, runs every queued write inside its own SAVEPOINT and
+// commits once; followers wait for their own result. One caller's failure rolls back
+// only its savepoint. Private to storage/.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/database.h"
+
+namespace rapport::storage::internal {
+
+class GroupCommit {
+ public:
+  // `begin` opens a write transaction on `writer` (the backend's own statement);
+  // `control` runs a transaction-control statement (SAVEPOINT, COMMIT...) on it.
+  GroupCommit(Connection& writer, std::function<Status()> begin,
+              std::function<Status(std::string_view)> control)
+      : writer_(writer), begin_(std::move(begin)), control_(std::move(control)) {}
+
+  // Runs `work` in a transaction shared with concurrent callers; returns after the
+  // commit, with `work`'s own result (or the commit's failure).
+  Status Write(const std::function<Status(Connection&)>& work);
+
+  int64_t transactions() const { return transactions_.load(); }
+  int64_t commits() const { return commits_.load(); }
+
+ private:
+  static constexpr size_t kMaxBatch = 256;
+
+  struct PendingWrite {
+    const std::function<Status(Connection&)>* work;
+    Status result = Ok();
+    bool done = false;
+  };
+
+  void RunBatch(const std::vector<PendingWrite*>& batch);
+
+  Connection& writer_;
+  std::function<Status()> begin_;
+  std::function<Status(std::string_view)> control_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingWrite*> queue_;
+  bool leader_active_ = false;
+  std::atomic<int64_t> transactions_{0};
+  std::atomic<int64_t> commits_{0};
+};
+
+}  // namespace rapport::storage::internal
