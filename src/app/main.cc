@@ -72,13 +72,24 @@ int main(int argc, char** argv) {
 
   std::string file;
   bool force = false;
-  auto* backup_cmd = app.add_subcommand("backup", "Write a consistent online backup to FILE");
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Write a consistent online backup to FILE (SQLite: a database file; PostgreSQL: an archive)");
   add_common(backup_cmd);
   backup_cmd->add_option("FILE", file, "Backup file to create")->required();
   auto* restore_cmd = app.add_subcommand("restore", "Replace the database with a backup (server stopped)");
   add_common(restore_cmd);
   restore_cmd->add_option("FILE", file, "Backup file")->required();
-  restore_cmd->add_flag("--force", force, "Replace an existing database (it is kept as *.before-restore)");
+  restore_cmd->add_flag("--force", force, "Replace existing data (it is saved first, never deleted)");
+
+  bool replace = false;
+  auto* export_cmd = app.add_subcommand("export-tenant", "Write one tenant (all its rows) as an archive to FILE");
+  add_common(export_cmd);
+  add_tenant(export_cmd);
+  export_cmd->add_option("FILE", file, "Archive to create (- for stdout)")->required();
+  auto* import_cmd = app.add_subcommand("import-tenant", "Load the tenant(s) of an archive made by export-tenant");
+  add_common(import_cmd);
+  import_cmd->add_option("FILE", file, "Archive to read (- for stdin)")->required();
+  import_cmd->add_flag("--replace", replace, "Replace a tenant with the same id instead of refusing");
 
   try {
     app.parse(argc, argv);
@@ -93,5 +104,7 @@ int main(int argc, char** argv) {
   if (*migrate_cmd) return RunMigrate(common, dry_run);
   if (*backup_cmd) return RunBackup(common, file);
   if (*restore_cmd) return RunRestore(common, file, force);
+  if (*export_cmd) return RunExportTenant(common, file);
+  if (*import_cmd) return RunImportTenant(common, file, replace);
   return Failure("unknown command", 2);
 }

@@ -1,14 +1,21 @@
 #include "cli/commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "app/app.h"
 #include "app/sample_data.h"
+#include "core/time.h"
 #include "metadata/system_schema.h"
 #include "storage/migrations.h"
+#include "transfer/archive.h"
 
 namespace rapport::cli {
 
@@ -16,7 +23,7 @@ namespace {
 
 using records::InputValue;
 
-Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool create_dir) {
+Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool create_dir, bool migrate = true) {
   if (common.db_url.empty() && create_dir) {
     std::error_code ec;
     std::filesystem::create_directories(common.data_dir, ec);
@@ -30,7 +37,7 @@ Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool crea
     return Fail(ErrorCode::kNotFound,
                 fmt::format("No database in {}: run `rapport init --admin-email ...` first.", common.data_dir));
   }
-  return app::App::Open({.db_url = common.DatabaseUrl()});
+  return app::App::Open({.db_url = common.DatabaseUrl(), .migrate = migrate});
 }
 
 int ReportError(const Error& error) { return Failure(error.detail() + (error.internal().empty() ? "" : " (" + error.internal() + ")")); }
@@ -201,23 +208,111 @@ int RunMigrate(const CommonOptions& common, bool dry_run) {
   return 0;
 }
 
+namespace {
+
+// Writes through `write` into FILE.partial, syncs it to disk, then renames it to FILE:
+// a reader never sees half a file, and a crash leaves no file rather than a short one.
+Status WriteFileAtomically(const std::string& file, const std::function<Status(std::ostream&)>& write) {
+  std::string partial = file + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) return Fail(ErrorCode::kUnavailable, fmt::format("Cannot create {}.", partial));
+    Status written = write(out);
+    out.close();
+    if (!written || !out) {
+      std::filesystem::remove(partial);
+      if (!written) return written;
+      return Fail(ErrorCode::kUnavailable, fmt::format("Cannot write {} (disk full?).", partial));
+    }
+  }
+  int fd = ::open(partial.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, file, ec);
+  if (ec) return Fail(ErrorCode::kUnavailable, fmt::format("Cannot rename {}: {}", partial, ec.message()));
+  return Ok();
+}
+
+// Writes an archive of `tenant_ids` (all when empty) to FILE, or stdout for "-".
+Result<transfer::ArchiveSummary> WriteArchive(app::App& app, const std::vector<std::string>& tenant_ids,
+                                              const std::string& file) {
+  if (file == "-") return transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, std::cout);
+  transfer::ArchiveSummary summary;
+  RAPPORT_TRY(WriteFileAtomically(file, [&](std::ostream& out) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(summary, transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, out));
+    return Ok();
+  }));
+  return summary;
+}
+
+std::string CompactTimestamp() {
+  std::string t = FormatDatetime(SystemClock::Instance().Now());  // 2026-11-25T16:44:42.000000Z
+  std::erase_if(t, [](char c) { return c == '-' || c == ':'; });
+  return t.substr(0, 15) + "Z";                                    // 20261125T164442Z
+}
+
+// Replaces the database's contents with an archive; with --force the replaced tenants
+// are first saved next to the archive, so a restore never loses data.
+int RestoreArchive(const CommonOptions& common, const std::string& file, bool force) {
+  auto app = OpenApp(common, true);
+  if (!app) return ReportError(app.error());
+  auto tenants = (*app)->identity().ListTenants();
+  if (!tenants) return ReportError(tenants.error());
+  if (!tenants->empty()) {
+    if (!force) {
+      return Failure(fmt::format("The database holds {} tenant(s); stop the server and pass --force to replace "
+                                 "them (they are saved first).",
+                                 tenants->size()));
+    }
+    std::string saved = (std::filesystem::path(file).parent_path() /
+                         fmt::format("before-restore-{}.rapport", CompactTimestamp()))
+                            .string();
+    auto kept = WriteArchive(**app, {}, saved);
+    if (!kept) return ReportError(kept.error());
+    std::cout << fmt::format("Saved the replaced contents ({} tenants) to {}\n", kept->tenants, saved);
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Failure(fmt::format("Cannot read {}.", file));
+  auto restored = transfer::ImportArchive((*app)->db(), (*app)->metadata(), in, transfer::ImportMode::kReplaceAll);
+  if (!restored) return ReportError(restored.error());
+  std::cout << fmt::format("Restored {} tenant(s), {} rows, into {}\n", restored->tenants, restored->rows,
+                           common.DatabaseUrl());
+  return 0;
+}
+
+}  // namespace
+
 int RunBackup(const CommonOptions& common, const std::string& file) {
   if (file.empty()) return Failure("backup needs a FILE.", 2);
   if (std::filesystem::exists(file)) return Failure(fmt::format("{} exists; refusing to overwrite it.", file));
-  auto db = storage::Database::Open({.url = common.DatabaseUrl(), .read_connections = 1});
-  if (!db) return ReportError(db.error());
-  auto status = (*db)->BackupTo(file);
-  if (!status) return ReportError(status.error());
+  auto app = OpenApp(common, false, /*migrate=*/false);
+  if (!app) return ReportError(app.error());
+  storage::Database& db = (*app)->db();
+  if (db.dialect().name() == "sqlite") {
+    // The SQLite online backup API: a page-for-page copy of one snapshot.
+    auto status = db.BackupTo(file);
+    if (!status) return ReportError(status.error());
+  } else {
+    // Other backends: an archive of every tenant, read in one snapshot.
+    auto summary = WriteArchive(**app, {}, file);
+    if (!summary) return ReportError(summary.error());
+  }
   std::cout << fmt::format("Backup written to {}\n", file);
   return 0;
 }
 
 int RunRestore(const CommonOptions& common, const std::string& file, bool force) {
-  if (!common.db_url.empty() && !common.db_url.starts_with("sqlite:")) {
-    return Failure("restore supports SQLite databases only in this release.");
-  }
   if (!std::filesystem::exists(file)) return Failure(fmt::format("{} does not exist.", file));
+  if (transfer::IsArchiveFile(file)) return RestoreArchive(common, file, force);
   std::string url = common.DatabaseUrl();
+  if (!url.starts_with("sqlite:")) {
+    return Failure(fmt::format("{} is a SQLite backup: restore it into SQLite, then move its tenants with "
+                               "`rapport export-tenant` and `rapport import-tenant`.",
+                               file));
+  }
   std::string target = url.substr(url.find(':') + 1);
   if (std::filesystem::exists(target) && !force) {
     return Failure(fmt::format("{} exists; stop the server and pass --force to replace it.", target));
@@ -245,6 +340,41 @@ int RunRestore(const CommonOptions& common, const std::string& file, bool force)
   std::filesystem::rename(staging, target, ec);  // atomic within one file system
   if (ec) return Failure(fmt::format("Cannot replace {}: {}", target, ec.message()));
   std::cout << fmt::format("Restored {} from {}\n", target, file);
+  return 0;
+}
+
+int RunExportTenant(const CommonOptions& common, const std::string& file) {
+  if (file != "-" && std::filesystem::exists(file)) {
+    return Failure(fmt::format("{} exists; refusing to overwrite it.", file));
+  }
+  auto app = OpenApp(common, false, /*migrate=*/false);
+  if (!app) return ReportError(app.error());
+  auto tenant = (*app)->identity().ResolveTenant(common.tenant);
+  if (!tenant) return ReportError(tenant.error());
+  auto summary = WriteArchive(**app, {tenant->id}, file);
+  if (!summary) return ReportError(summary.error());
+  if (file != "-") {
+    std::cout << fmt::format("Exported tenant `{}` ({} rows) to {}\n", tenant->name, summary->rows, file);
+  }
+  return 0;
+}
+
+int RunImportTenant(const CommonOptions& common, const std::string& file, bool replace) {
+  std::ifstream file_in;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    file_in.open(file, std::ios::binary);
+    if (!file_in) return Failure(fmt::format("Cannot read {}.", file));
+    in = &file_in;
+  }
+  auto app = OpenApp(common, true);
+  if (!app) return ReportError(app.error());
+  auto summary = transfer::ImportArchive((*app)->db(), (*app)->metadata(), *in,
+                                         replace ? transfer::ImportMode::kReplaceTenants
+                                                 : transfer::ImportMode::kAddTenants);
+  if (!summary) return ReportError(summary.error());
+  std::cout << fmt::format("Imported {} tenant(s), {} rows, into {}\n", summary->tenants, summary->rows,
+                           common.DatabaseUrl());
   return 0;
 }
 

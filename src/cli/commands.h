@@ -38,6 +38,9 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options);
 int RunMigrate(const CommonOptions& common, bool dry_run);
 int RunBackup(const CommonOptions& common, const std::string& file);
 int RunRestore(const CommonOptions& common, const std::string& file, bool force);
+// Tenant archives (transfer/archive.h); FILE "-" is stdout / stdin.
+int RunExportTenant(const CommonOptions& common, const std::string& file);
+int RunImportTenant(const CommonOptions& common, const std::string& file, bool replace);
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";

@@ -81,18 +81,23 @@ Result<std::optional<Tenant>> Identity::FindTenant(const std::string& name) {
   return found;
 }
 
+Result<std::vector<Tenant>> Identity::ListTenants() {
+  std::vector<Tenant> all;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants ORDER BY created_at, id"));
+    for (const auto& row : rows.rows) all.push_back({TextOf(row[0]), TextOf(row[1])});
+    return Ok();
+  }));
+  return all;
+}
+
 Result<Tenant> Identity::ResolveTenant(const std::string& name) {
   if (!name.empty()) {
     RAPPORT_ASSIGN_OR_RETURN(auto found, FindTenant(name));
     if (!found) return Fail(ErrorCode::kNotFound, fmt::format("No tenant named `{}`.", name));
     return *found;
   }
-  std::vector<Tenant> all;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT id, name FROM tenants ORDER BY created_at LIMIT 2"));
-    for (const auto& row : rows.rows) all.push_back({TextOf(row[0]), TextOf(row[1])});
-    return Ok();
-  }));
+  RAPPORT_ASSIGN_OR_RETURN(std::vector<Tenant> all, ListTenants());
   if (all.empty()) return Fail(ErrorCode::kNotFound, "No tenant yet: run `rapport init` first.");
   if (all.size() > 1) return Fail(ErrorCode::kFailedPrecondition, "Several tenants exist: pass --tenant NAME.");
   return all[0];

@@ -38,6 +38,8 @@ class Identity {
   // kAlreadyExists if a tenant of that name exists.
   Result<Tenant> CreateTenant(const std::string& name);
   Result<std::optional<Tenant>> FindTenant(const std::string& name);
+  // Every tenant, oldest first.
+  Result<std::vector<Tenant>> ListTenants();
   // The only tenant, or the one named; kNotFound / kFailedPrecondition if ambiguous.
   Result<Tenant> ResolveTenant(const std::string& name);
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/catalog.h"
+
 namespace rapport::metadata {
 
 namespace {
@@ -15,29 +17,6 @@ using storage::Value;
 std::string RandomSuffix() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return fmt::format("{:06x}", rng() & 0xFFFFFF);
-}
-
-// The standard objects with every lookup target before the objects that look it up
-// (otherwise in registration order). PostgreSQL checks a foreign key's target table
-// when a table is created, SQLite only when a row is written; this order suits both.
-// A lookup cycle keeps registration order for the objects on the cycle.
-std::vector<const ObjectDef*> TargetsFirst(const std::vector<ObjectDef>& objects) {
-  std::vector<const ObjectDef*> order;
-  std::set<std::string> placed, visiting;
-  auto visit = [&](auto& self, const ObjectDef& object) -> void {
-    if (placed.contains(object.name) || !visiting.insert(object.name).second) return;
-    for (const FieldDef& f : object.fields) {
-      if (f.type != FieldType::kLookup || f.target == object.name) continue;
-      for (const ObjectDef& target : objects) {
-        if (target.name == f.target) self(self, target);
-      }
-    }
-    visiting.erase(object.name);
-    placed.insert(object.name);
-    order.push_back(&object);
-  };
-  for (const ObjectDef& object : objects) visit(visit, object);
-  return order;
 }
 
 std::optional<int64_t> OptInt(const Value& v) {
@@ -90,7 +69,7 @@ Result<SnapshotPtr> MetadataStore::Current(const std::string& tenant_id) {
   }
   SnapshotPtr snapshot;
   RAPPORT_TRY(db_.Read([&](storage::Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(snapshot, Load(c, tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(snapshot, ReadSnapshot(c, tenant_id));
     return Ok();
   }));
   std::lock_guard lock(cache_mu_);
@@ -98,7 +77,7 @@ Result<SnapshotPtr> MetadataStore::Current(const std::string& tenant_id) {
   return it->second;
 }
 
-Result<SnapshotPtr> MetadataStore::Load(storage::Connection& c, const std::string& tenant_id) {
+Result<SnapshotPtr> MetadataStore::ReadSnapshot(storage::Connection& c, const std::string& tenant_id) {
   std::vector<Value> p = {tenant_id};
   RAPPORT_ASSIGN_OR_RETURN(auto version_rows,
                            c.Query("SELECT version FROM meta_versions WHERE tenant_id = ?", p));
@@ -155,6 +134,33 @@ Result<SnapshotPtr> MetadataStore::Load(storage::Connection& c, const std::strin
   return std::make_shared<const MetadataSnapshot>(version, std::move(objects));
 }
 
+Status MetadataStore::EnsureTenantSchema(storage::Connection& c, const MetadataSnapshot& snapshot) {
+  for (const ObjectDef* object : TargetsFirst(snapshot.objects())) {
+    if (object->custom) {
+      for (const auto& sql : CreateTableSql(*object, c.dialect(), &snapshot)) RAPPORT_TRY(c.ExecuteScript(sql));
+      continue;
+    }
+    std::vector<const FieldDef*> custom_fields;
+    for (const FieldDef& f : object->fields) {
+      if (f.custom) custom_fields.push_back(&f);
+    }
+    if (custom_fields.empty()) continue;
+    RAPPORT_ASSIGN_OR_RETURN(auto existing, storage::TableColumns(c, object->table));
+    for (const FieldDef* f : custom_fields) {
+      bool present = std::any_of(existing.begin(), existing.end(),
+                                 [&](const storage::ColumnInfo& col) { return col.name == f->column; });
+      if (present) continue;
+      for (const auto& sql : AddColumnSql(*object, *f, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));
+    }
+  }
+  return Ok();
+}
+
+void MetadataStore::Forget(const std::string& tenant_id) {
+  std::lock_guard lock(cache_mu_);
+  cache_.erase(tenant_id);
+}
+
 Result<SchemaPlan> MetadataStore::Plan(const std::string& tenant_id, const MetadataEdit& edit) {
   RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr current, Current(tenant_id));
   return PlanSchemaChange(*current, edit, db_.dialect(), tenant_id,
@@ -179,7 +185,7 @@ Result<SnapshotPtr> MetadataStore::Apply(const std::string& tenant_id, const Met
     if (changed == 0) {
       RAPPORT_TRY(c.Execute("INSERT INTO meta_versions (tenant_id, version) VALUES (?, 1)", p));
     }
-    RAPPORT_ASSIGN_OR_RETURN(next, Load(c, tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(next, ReadSnapshot(c, tenant_id));
     return Ok();
   }));
   std::lock_guard lock(cache_mu_);

@@ -44,8 +44,19 @@ class MetadataStore {
 
   const std::vector<ObjectDef>& standard_objects() const { return standard_; }
 
+  // The tenant's snapshot as `c` sees it (inside the caller's transaction), uncached.
+  Result<SnapshotPtr> ReadSnapshot(storage::Connection& c, const std::string& tenant_id);
+
+  // Creates the tables of `snapshot`'s custom objects and the columns of its custom
+  // fields on standard tables, where missing, inside the caller's transaction: the
+  // physical schema for metadata rows written directly (a tenant archive being
+  // imported). Standard tables must exist (EnsureStandardSchema).
+  Status EnsureTenantSchema(storage::Connection& c, const MetadataSnapshot& snapshot);
+
+  // Drops the cached snapshot, after the tenant's metadata rows changed underneath.
+  void Forget(const std::string& tenant_id);
+
  private:
-  Result<SnapshotPtr> Load(storage::Connection& c, const std::string& tenant_id);
 
   storage::Database& db_;
   std::vector<ObjectDef> standard_;

@@ -14,6 +14,8 @@ namespace {
 using storage::SqlDialect;
 using storage::Value;
 
+constexpr std::string_view kCustomColumnPrefix = "cf_";
+
 // Names that would shadow columns every table has, or words the API reserves.
 const std::set<std::string, std::less<>> kReservedFieldNames = {
     "id", "version", "created_at", "updated_at", "created_by", "owner_id",
@@ -141,7 +143,7 @@ std::optional<FieldDef> ValidateFieldSpec(const FieldSpec& spec, const ObjectDef
   f.name = spec.name;
   f.label = spec.label.empty() ? spec.name : spec.label;
   f.type = *type;
-  f.column = fmt::format("cf_{}_{}", spec.name, suffix);
+  f.column = fmt::format("{}{}_{}", kCustomColumnPrefix, spec.name, suffix);
   f.required = spec.required;
   f.unique = spec.unique;
   f.indexed = spec.indexed || spec.unique || *type == FieldType::kLookup;
@@ -203,6 +205,8 @@ Result<const FieldDef*> FindCustomField(const ObjectDef& object, const std::stri
 }
 
 }  // namespace
+
+bool IsCustomColumn(std::string_view column) { return column.starts_with(kCustomColumnPrefix); }
 
 std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field,
                                   const SqlDialect& d) {

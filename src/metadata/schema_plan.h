@@ -41,6 +41,11 @@ std::vector<std::string> AddColumnSql(const ObjectDef& object, const FieldDef& f
 std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field,
                                   const storage::SqlDialect& dialect);
 
+// True for the physical column of a custom field (or its currency-code column). On a
+// standard object's table, which all tenants share, such a column belongs to the one
+// tenant whose meta_fields names it.
+bool IsCustomColumn(std::string_view column);
+
 // Text form of picklist options as stored in meta_fields.options.
 std::string EncodeOptions(const std::vector<PicklistOption>& options);
 std::vector<PicklistOption> DecodeOptions(std::string_view text);

@@ -33,4 +33,9 @@ class MetadataSnapshot {
 
 using SnapshotPtr = std::shared_ptr<const MetadataSnapshot>;
 
+// `objects` with every lookup target before the objects that look it up (otherwise in
+// the given order): the order to create their tables and to load their rows. Objects
+// on a lookup cycle (or looking themselves up) keep the given order.
+std::vector<const ObjectDef*> TargetsFirst(const std::vector<ObjectDef>& objects);
+
 }  // namespace rapport::metadata

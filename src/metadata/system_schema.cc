@@ -110,8 +110,16 @@ CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (tenant_id, created
 )sql"},
 };
 
+constexpr std::string_view kTenantTables[] = {
+    "meta_objects", "meta_fields",    "meta_versions",  "credentials",
+    "api_tokens",   "record_history", "change_events", "idempotency_keys",
+};
+constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns"};
+
 }  // namespace
 
 std::span<const storage::Migration> SystemMigrations() { return kMigrations; }
+std::span<const std::string_view> TenantSystemTables() { return kTenantTables; }
+std::span<const std::string_view> GlobalSystemTables() { return kGlobalTables; }
 
 }  // namespace rapport::metadata

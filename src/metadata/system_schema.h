@@ -8,11 +8,20 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include "storage/migrations.h"
 
 namespace rapport::metadata {
 
 std::span<const storage::Migration> SystemMigrations();
+
+// Rapport's own tables that hold rows per tenant (tenant_id column), metadata first:
+// the order a tenant archive carries them. Record tables come from the metadata.
+// tenant_shape_test checks that every table in the catalog is accounted for.
+std::span<const std::string_view> TenantSystemTables();
+// Tables shared by all tenants: `tenants` (one row per tenant), `schema_columns`
+// (which standard columns exist; no tenant data).
+std::span<const std::string_view> GlobalSystemTables();
 
 }  // namespace rapport::metadata

@@ -80,6 +80,9 @@ class SqliteTestDialect final : public storage::SqlDialect {
   std::string CaseInsensitiveLike(std::string_view expr) const override {
     return std::string(expr) + " LIKE ? ESCAPE '\\'";
   }
+  std::string ColumnsQuery() const override {
+    return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

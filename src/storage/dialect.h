@@ -32,6 +32,10 @@ class SqlDialect {
   // native order, hence the default); an index must store them that way to serve
   // those sorts, so dialects that order NULLs last by default say so here.
   virtual std::string IndexKey(std::string_view quoted_column) const { return std::string(quoted_column); }
+  // A query with one `?` (a table name) listing that table's columns in order as rows
+  // (name, type), type being 'text', 'integer' or 'real'; no rows if there is no
+  // such table. Use TableColumns() (storage/catalog.h) rather than this directly.
+  virtual std::string ColumnsQuery() const = 0;
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/app.h"
+#include "metadata/system_schema.h"
 #include "support/temp_dir.h"
 
 namespace rapport {
@@ -74,6 +75,37 @@ TEST(TenantShapeTest, EveryKeyIndexAndForeignKeyLeadsWithTenantId) {
   EXPECT_GE(tables_checked, 16);
   EXPECT_GE(indexes_checked, 30);
   EXPECT_GE(foreign_keys_checked, 6);
+}
+
+// Tenant archives (transfer/archive.h) carry the tenant system tables and the object
+// tables. A new table that is neither, nor declared global, would be silently left out
+// of every export: this fails first.
+TEST(TenantShapeTest, EveryTableIsGlobalOrCarriedByTenantArchives) {
+  testing::TempDir dir("rapport_tables");
+  auto app = app::App::Open({.db_url = dir.File("rapport.db")});
+  ASSERT_TRUE(app) << app.error().ToString();
+  auto tenant = (*app)->identity().CreateTenant("Tables");
+  ASSERT_TRUE(tenant);
+  ASSERT_TRUE((*app)->metadata().Apply(
+      tenant->id, metadata::CreateObject{.name = "projects", .label = "Project", .label_plural = "Projects",
+                                         .fields = {{.name = "title", .type = "text"}}}));
+  std::set<std::string> accounted = {"schema_migrations"};  // storage's own
+  for (auto table : metadata::GlobalSystemTables()) accounted.emplace(table);
+  for (auto table : metadata::TenantSystemTables()) accounted.emplace(table);
+  auto snapshot = (*app)->metadata().Current(tenant->id);
+  ASSERT_TRUE(snapshot);
+  for (const auto& object : (*snapshot)->objects()) accounted.insert(object.table);
+  int seen = 0;
+  ASSERT_TRUE((*app)->db().Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto tables, c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                                  "name NOT LIKE 'sqlite_%'"));
+    for (const auto& row : tables.rows) {
+      ++seen;
+      EXPECT_TRUE(accounted.contains(TextOf(row[0]))) << TextOf(row[0]) << " is in no archive and not global";
+    }
+    return Ok();
+  }));
+  EXPECT_GE(seen, 20);
 }
 
 }  // namespace

@@ -55,6 +55,12 @@ class PostgresDialect final : public SqlDialect {
   std::string IndexKey(std::string_view quoted_column) const override {
     return fmt::format("{} NULLS FIRST", quoted_column);
   }
+  std::string ColumnsQuery() const override {
+    return "SELECT column_name::text, CASE data_type WHEN 'bigint' THEN 'integer' "
+           "WHEN 'integer' THEN 'integer' WHEN 'double precision' THEN 'real' ELSE 'text' END "
+           "FROM information_schema.columns WHERE table_schema = current_schema() "
+           "AND table_name = ? ORDER BY ordinal_position";
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

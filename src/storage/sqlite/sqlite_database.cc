@@ -35,6 +35,9 @@ class SqliteDialect final : public SqlDialect {
   std::string CaseInsensitiveLike(std::string_view expr) const override {
     return fmt::format("{} LIKE ? ESCAPE '\\'", expr);
   }
+  std::string ColumnsQuery() const override {
+    return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
