@@ -1,10 +1,12 @@
 // Benchmark helper for bench/run.sh:
-//   bench_tool seed DIR PEOPLE   generate companies + people through the engine's batch
-//                                path; writes DIR/ids.txt (sample of person ids) and
+//   bench_tool seed DBURL IDS PEOPLE  generate companies + people through the engine's
+//                                batch path; writes IDS (a sample of person ids) and
 //                                prints "key value" result lines
 //   bench_tool raw DIR           the same reads straight through the SQLite C API (the
 //                                storage ceiling), plus a raw prepared-insert loop
+//   bench_tool raw-pg URL IDS    the same through libpq (the PostgreSQL ceiling)
 // Never run by ctest: benchmarks report, tests verify.
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -29,8 +31,8 @@ using rapport::records::InputValue;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-int Seed(const std::string& dir, int people) {
-  auto app = rapport::app::App::Open({.db_url = "sqlite:" + dir + "/rapport.db"});
+int Seed(const std::string& db_url, const std::string& ids_file, int people) {
+  auto app = rapport::app::App::Open({.db_url = db_url});
   if (!app) {
     std::fprintf(stderr, "%s\n", app.error().ToString().c_str());
     return 1;
@@ -85,7 +87,7 @@ int Seed(const std::string& dir, int people) {
     }
   }
   double people_seconds = Seconds(start);
-  std::ofstream ids(dir + "/ids.txt");
+  std::ofstream ids(ids_file);
   std::shuffle(sample.begin(), sample.end(), rng);
   if (sample.size() > 20000) sample.resize(20000);
   for (const auto& id : sample) ids << id << "\n";
@@ -211,10 +213,119 @@ int Raw(const std::string& dir) {
   return 0;
 }
 
+
+// Runs one statement; the result is discarded after its cells are read (as the API
+// reads every cell it returns).
+bool Exec(PGconn* pg, const char* name, std::vector<const char*> params = {}) {
+  PGresult* r = name ? PQexecPrepared(pg, name, static_cast<int>(params.size()), params.data(), nullptr, nullptr, 0)
+                     : PQexec(pg, params.empty() ? "" : params[0]);
+  ExecStatusType status = PQresultStatus(r);
+  for (int row = 0; row < PQntuples(r); ++row) {
+    for (int c = 0; c < PQnfields(r); ++c) (void)PQgetvalue(r, row, c);
+  }
+  bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  if (!ok) std::fprintf(stderr, "%s", PQerrorMessage(pg));
+  PQclear(r);
+  return ok;
+}
+
+bool Prepare(PGconn* pg, const char* name, const char* sql) {
+  PGresult* r = PQprepare(pg, name, sql, 0, nullptr);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) std::fprintf(stderr, "%s", PQerrorMessage(pg));
+  PQclear(r);
+  return ok;
+}
+
+// The same reads and insert loop as Raw(), through libpq: one connection, prepared
+// statements, and the transaction shape the server uses (a REPEATABLE READ READ ONLY
+// transaction per read).
+int RawPostgres(const std::string& url, const std::string& ids_file) {
+  PGconn* pg = PQconnectdb(url.c_str());
+  if (PQstatus(pg) != CONNECTION_OK) {
+    std::fprintf(stderr, "%s", PQerrorMessage(pg));
+    return 1;
+  }
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(ids_file);
+    for (std::string line; std::getline(in, line);) ids.push_back(line);
+  }
+  PGresult* t = PQexec(pg, "SELECT id FROM tenants LIMIT 1");
+  std::string tenant = PQgetvalue(t, 0, 0);
+  PQclear(t);
+  bool ok = Prepare(pg, "begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") &&
+            Prepare(pg, "commit", "COMMIT") &&
+            Prepare(pg, "get", "SELECT * FROM people WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL") &&
+            Prepare(pg, "list",
+                    "SELECT * FROM people r WHERE r.tenant_id = $1 AND r.deleted_at IS NULL AND (r.job_title = $2) "
+                    "ORDER BY r.last_name ASC NULLS FIRST, r.id ASC NULLS FIRST LIMIT 51");
+  if (!ok) return 1;
+  {
+    auto start = Clock::now();
+    int n = 0;
+    while (Seconds(start) < 3) {
+      for (int k = 0; k < 200; ++k, ++n) {
+        Exec(pg, "begin");
+        Exec(pg, "get", {tenant.c_str(), ids[static_cast<size_t>(n) % ids.size()].c_str()});
+        Exec(pg, "commit");
+      }
+    }
+    std::printf("raw_get_by_id_per_s %.0f\n", n / Seconds(start));
+  }
+  {
+    std::vector<double> latencies;
+    auto start = Clock::now();
+    while (Seconds(start) < 3) {
+      auto t0 = Clock::now();
+      Exec(pg, "begin");
+      Exec(pg, "list", {tenant.c_str(), "CTO"});
+      Exec(pg, "commit");
+      latencies.push_back(Seconds(t0) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("raw_list_per_s %.0f\nraw_list_p99_ms %.2f\n", latencies.size() / Seconds(start),
+                latencies[latencies.size() * 99 / 100]);
+  }
+  {
+    Exec(pg, nullptr, {"DROP TABLE IF EXISTS bench_people"});
+    Exec(pg, nullptr, {"CREATE TABLE bench_people (LIKE people INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"});
+    Exec(pg, nullptr, {"CREATE INDEX bench_ix1 ON bench_people (tenant_id, last_name NULLS FIRST, id)"});
+    Exec(pg, nullptr, {"CREATE INDEX bench_ix2 ON bench_people (tenant_id, email NULLS FIRST, id)"});
+    Exec(pg, nullptr, {"CREATE INDEX bench_ix3 ON bench_people (tenant_id, company_id NULLS FIRST, id)"});
+    Exec(pg, nullptr, {"CREATE INDEX bench_ix7 ON bench_people (tenant_id, owner_id NULLS FIRST, id)"});
+    Exec(pg, nullptr, {"CREATE INDEX bench_ix8 ON bench_people (tenant_id, updated_at, id)"});
+    Exec(pg, nullptr, {"ALTER TABLE bench_people ADD PRIMARY KEY (tenant_id, id)"});
+    if (!Prepare(pg, "insert",
+                 "INSERT INTO bench_people (tenant_id, id, version, created_at, updated_at, created_by, owner_id, "
+                 "first_name, last_name, email, phone, job_title, city, country, company_id) "
+                 "VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")) {
+      return 1;
+    }
+    const int n = 100000;
+    auto start = Clock::now();
+    Exec(pg, nullptr, {"BEGIN"});
+    for (int i = 0; i < n; ++i) {
+      std::string id = rapport::NewId();
+      std::string now = "2026-11-25T10:00:00.000000Z";
+      std::string email = fmt::format("raw{}@bench.example", i);
+      std::string last = fmt::format("Raw{}", i % 5000);
+      Exec(pg, "insert", {tenant.c_str(), id.c_str(), now.c_str(), now.c_str(), "u", "u", "Ada", last.c_str(),
+                          email.c_str(), "+1 555 0100", "CTO", "Berlin", "DE", ids[0].c_str()});
+    }
+    Exec(pg, nullptr, {"COMMIT"});
+    std::printf("raw_insert_per_s %.0f\n", n / Seconds(start));
+    Exec(pg, nullptr, {"DROP TABLE bench_people"});
+  }
+  PQfinish(pg);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::string(argv[1]) == "seed") return Seed(argv[2], std::stoi(argv[3]));
+  if (argc >= 5 && std::string(argv[1]) == "seed") return Seed(argv[2], argv[3], std::stoi(argv[4]));
+  if (argc >= 4 && std::string(argv[1]) == "raw-pg") return RawPostgres(argv[2], argv[3]);
   if (argc >= 3 && std::string(argv[1]) == "raw") return Raw(argv[2]);
   std::fprintf(stderr, "usage: bench_tool seed DIR PEOPLE | raw DIR\n");
   return 2;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: measures Rapport against its own ceilings in one run and rewrites
 # docs/benchmarks.md. HTTP ceiling = /healthz; storage ceiling = the same queries
-# straight through the SQLite C API. Sizes: BENCH_SIZES (default "100000 1000000").
+# straight through the SQLite C API or libpq. Sizes: BENCH_SIZES (default "100000
+# 1000000"); backends: BENCH_BACKENDS (default "sqlite postgresql").
 set -euo pipefail
 BUILD="${1:-build}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,9 +16,9 @@ command -v wrk >/dev/null || { echo "wrk is missing (scripts/setup.sh installs i
 
 declare -A R  # results: R[size.key]=value
 
-wrk_run() {  # wrk_run SIZE KEY CONNECTIONS SCRIPT PATH
+wrk_run() {  # wrk_run RUNKEY KEY CONNECTIONS SCRIPT PATH   (IDS: the sampled ids file)
   local size=$1 key=$2 conns=$3 script=$4 path=$5 out
-  out=$(IDS_FILE="$WORK/$size/ids.txt" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
+  out=$(IDS_FILE="$IDS" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
         -H "Authorization: Bearer $TOKEN" ${script:+-s "$ROOT/bench/$script"} "http://127.0.0.1:$PORT$path")
   R[$size.$key.rps]=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   R[$size.$key.p50]=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -26,65 +27,154 @@ wrk_run() {  # wrk_run SIZE KEY CONNECTIONS SCRIPT PATH
   R[$size.$key.errors]=${non2xx:-0}
 }
 
-for size in $SIZES; do
-  dir="$WORK/$size"
+# PostgreSQL: a private cluster for the run (stock settings but shared_buffers, so
+# commits fsync as in production), started the way the tests start theirs.
+PG_BIN=""; PG_DIR=""; PG_PORT=""; RUN_AS=""
+start_postgres() {
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL is missing (scripts/setup.sh installs it)"; exit 1; }
+  PG_DIR=$(mktemp -d /tmp/rapport-bench-pg.XXXXXX)
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; RUN_AS="runuser -u postgres --"; fi
+  PG_PORT=$((19000 + RANDOM % 1000))
+  $RUN_AS "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U rapport -E UTF8 --locale=C >/dev/null
+  $RUN_AS "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=50" >/dev/null
+  trap stop_postgres EXIT
+}
+stop_postgres() {
+  [ -n "$PG_DIR" ] || return 0
+  $RUN_AS "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m fast >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+new_pg_db() {  # new_pg_db NAME -> prints its URL
+  $RUN_AS "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U rapport "$1"
+  echo "postgresql://rapport@127.0.0.1:$PG_PORT/$1"
+}
+
+BACKENDS="${BENCH_BACKENDS:-sqlite postgresql}"
+[[ " $BACKENDS " == *" postgresql "* ]] && start_postgres
+
+bench_one() {  # bench_one BACKEND SIZE
+  local backend=$1 size=$2 dir="$WORK/$backend-$2" db_args key
+  key="$backend.$size"
   rm -rf "$dir"; mkdir -p "$dir"
-  TOKEN=$("$BIN" init --data "$dir" --admin-email admin@example.com --tenant Bench | awk '/API token/ {print $3}')
-  echo "== $size people: seeding through the engine's batch path"
-  while read -r k v; do R[$size.$k]=$v; done < <("$TOOL" seed "$dir" "$size")
-  echo "== $size: raw SQLite"
-  while read -r k v; do R[$size.$k]=$v; done < <("$TOOL" raw "$dir")
-  R[$size.db_mb]=$(du -m "$dir/rapport.db" | cut -f1)
+  if [ "$backend" = sqlite ]; then
+    db_args=(--data "$dir"); url="sqlite:$dir/rapport.db"
+  else
+    url=$(new_pg_db "bench_$size"); db_args=(--db "$url")
+  fi
+  TOKEN=$("$BIN" init "${db_args[@]}" --admin-email admin@example.com --tenant Bench | awk '/API token/ {print $3}')
+  echo "== $backend, $size people: seeding through the engine's batch path"
+  while read -r k v; do R[$key.$k]=$v; done < <("$TOOL" seed "$url" "$dir/ids.txt" "$size")
+  echo "== $backend, $size: raw ceiling"
+  if [ "$backend" = sqlite ]; then
+    while read -r k v; do R[$key.$k]=$v; done < <("$TOOL" raw "$dir")
+    R[$key.db_mb]=$(du -m "$dir/rapport.db" | cut -f1)
+  else
+    while read -r k v; do R[$key.$k]=$v; done < <("$TOOL" raw-pg "$url" "$dir/ids.txt")
+    R[$key.db_mb]=$(psql_size "$url")
+  fi
 
   PORT=$((18000 + RANDOM % 1000))
   # Start-up: the median of three starts, exec to the first /healthz answer.
   starts=()
   for attempt in 1 2 3 4; do
     start_ns=$(date +%s%N)
-    "$BIN" serve --data "$dir" --listen "127.0.0.1:$PORT" --threads 2 --no-access-log > "$dir/serve.log" 2>&1 &
+    "$BIN" serve "${db_args[@]}" --listen "127.0.0.1:$PORT" --threads 2 --no-access-log > "$dir/serve.log" 2>&1 &
     SERVER=$!
     until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.002; done
     [ "$attempt" -gt 1 ] && starts+=($(( ($(date +%s%N) - start_ns) / 1000000 )))
     [ "$attempt" -lt 4 ] && { kill -TERM "$SERVER"; wait "$SERVER" || true; }
   done
-  R[$size.startup_ms]=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
+  R[$key.startup_ms]=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
 
-  echo "== $size: HTTP"
-  wrk_run "$size" healthz 64 "" /healthz
-  wrk_run "$size" get 16 get_by_id.lua /
-  wrk_run "$size" list 16 list.lua /
-  wrk_run "$size" create 16 create.lua /api/v1/objects/people
-  wrk_run "$size" batch 2 batch.lua /api/v1/objects/people/batch
-  R[$size.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
+  echo "== $backend, $size: HTTP"
+  IDS="$dir/ids.txt"
+  wrk_run "$key" healthz 64 "" /healthz
+  wrk_run "$key" get 16 get_by_id.lua /
+  wrk_run "$key" list 16 list.lua /
+  wrk_run "$key" create 16 create.lua /api/v1/objects/people
+  wrk_run "$key" batch 2 batch.lua /api/v1/objects/people/batch
+  R[$key.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
   kill -TERM "$SERVER"; wait "$SERVER" || true
+
+  # Moving the tenant out as an archive (and, from SQLite, into PostgreSQL).
+  local start_ns rows
+  start_ns=$(date +%s%N)
+  "$BIN" export-tenant "${db_args[@]}" "$dir/tenant.rapport" >/dev/null
+  R[$key.export_s]=$(awk -v ns=$(( $(date +%s%N) - start_ns )) 'BEGIN { printf "%.1f", ns/1e9 }')
+  rows=$(tail -1 "$dir/tenant.rapport" | sed 's/.*"rows":\([0-9]*\).*/\1/')
+  R[$key.archive_rows]=$rows
+  R[$key.archive_mb]=$(du -m "$dir/tenant.rapport" | cut -f1)
+  if [ "$backend" = sqlite ] && [ -n "$PG_DIR" ]; then
+    local target; target=$(new_pg_db "move_$size")
+    start_ns=$(date +%s%N)
+    "$BIN" import-tenant --db "$target" "$dir/tenant.rapport" >/dev/null
+    R[$key.import_pg_s]=$(awk -v ns=$(( $(date +%s%N) - start_ns )) 'BEGIN { printf "%.1f", ns/1e9 }')
+  fi
+  rm -f "$dir/tenant.rapport"
+}
+
+psql_size() {  # psql_size URL -> the database's size in MB
+  "$PG_BIN/psql" -Atc "SELECT pg_database_size(current_database()) / 1048576" "$1"
+}
+
+for size in $SIZES; do
+  for backend in $BACKENDS; do bench_one "$backend" "$size"; done
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100*a/b; else print "n/a" }'; }
 times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else print "n/a" }'; }
 
 {
   echo "# Benchmarks"
   echo
   echo "Written by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d), commit $(git -C "$ROOT" rev-parse --short HEAD),"
-  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), SQLite backend, server with 2 threads,"
-  echo "load from \`wrk -t1\` on the same machine (it shares the 2 cores). ${DURATION}s per figure."
+  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), server with 2 threads, load from \`wrk -t1\`"
+  echo "on the same machine (it shares the 2 cores), ${DURATION}s per figure. Backends: $BACKENDS."
+  echo "PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}') is a private cluster on loopback with stock settings except"
+  echo "shared_buffers=256MB (so every commit is fsynced, as in production; SQLite runs WAL with"
+  echo "synchronous=NORMAL, which does not fsync per commit)."
   echo "Ratios are within one run: the API against /healthz (the HTTP ceiling) and against the"
-  echo "same query through the SQLite C API (the storage ceiling, one thread, no HTTP)."
+  echo "same query straight through the database's C library (SQLite C API / libpq: one"
+  echo "connection, prepared statements, the same transaction per read; the storage ceiling)."
   echo
   for size in $SIZES; do
-    echo "## $size people ($(( size / 10 )) companies, database ${R[$size.db_mb]} MB)"
+    echo "## $size people ($(( size / 10 )) companies)"
     echo
-    echo "| measure | result | ratio |"
-    echo "|---|---|---|"
-    echo "| /healthz (HTTP ceiling), 64 connections | ${R[$size.healthz.rps]} req/s, p99 ${R[$size.healthz.p99]} | 100% |"
-    echo "| GET person by random id, 16 connections | ${R[$size.get.rps]} req/s, p99 ${R[$size.get.p99]} | $(ratio "${R[$size.get.rps]}" "${R[$size.healthz.rps]}") of /healthz; $(ratio "${R[$size.get.rps]}" "${R[$size.raw_get_by_id_per_s]}") of raw SQLite (${R[$size.raw_get_by_id_per_s]}/s) |"
-    echo "| list: 10%-selective filter, sort, limit 50, 16 connections | ${R[$size.list.rps]} req/s, p50 ${R[$size.list.p50]}, p99 ${R[$size.list.p99]} | raw SQLite ${R[$size.raw_list_per_s]}/s, p99 ${R[$size.raw_list_p99_ms]}ms |"
-    echo "| single create, 16 connections | ${R[$size.create.rps]} req/s, p99 ${R[$size.create.p99]} | $(ratio "${R[$size.create.rps]}" "${R[$size.healthz.rps]}") of /healthz |"
-    echo "| batch create over HTTP (1000 per request), 2 connections | $(( ${R[$size.batch.rps]:-0} * 1000 )) rows/s | $(ratio "$(( ${R[$size.batch.rps]:-0} * 1000 ))" "${R[$size.raw_insert_per_s]}") of a raw prepared-insert loop (${R[$size.raw_insert_per_s]} rows/s, same indexes) |"
-    echo "| batch create through the engine (seeding, no HTTP) | ${R[$size.batch_create_per_s]} rows/s | $(ratio "${R[$size.batch_create_per_s]}" "${R[$size.raw_insert_per_s]}") of the raw loop |"
-    echo "| server peak RSS after the run | ${R[$size.rss_mb]} MB | |"
-    echo "| start-up to first /healthz answer (median of 3, after one cold start) | ${R[$size.startup_ms]} ms | |"
-    echo "| non-2xx answers during the run | healthz ${R[$size.healthz.errors]}, get ${R[$size.get.errors]}, list ${R[$size.list.errors]}, create ${R[$size.create.errors]}, batch ${R[$size.batch.errors]} | |"
+    header="| measure |"; rule="|---|"
+    for b in $BACKENDS; do header+=" $b |"; rule+="---|"; done
+    echo "$header"; echo "$rule"
+    row() {  # row LABEL FUNCTION: FUNCTION KEY prints one cell
+      local line="| $1 |"
+      for b in $BACKENDS; do line+=" $($2 "$b.$size") |"; done
+      echo "$line"
+    }
+    c_db() { echo "${R[$1.db_mb]} MB"; }
+    c_healthz() { echo "${R[$1.healthz.rps]} req/s, p99 ${R[$1.healthz.p99]}"; }
+    c_get() { echo "${R[$1.get.rps]} req/s, p99 ${R[$1.get.p99]}: $(ratio "${R[$1.get.rps]}" "${R[$1.healthz.rps]}") of /healthz, $(ratio "${R[$1.get.rps]}" "${R[$1.raw_get_by_id_per_s]}") of raw (${R[$1.raw_get_by_id_per_s]}/s, 1 connection)"; }
+    c_list() { echo "${R[$1.list.rps]} req/s, p50 ${R[$1.list.p50]}, p99 ${R[$1.list.p99]}; raw ${R[$1.raw_list_per_s]}/s, p99 ${R[$1.raw_list_p99_ms]}ms"; }
+    c_create() { echo "${R[$1.create.rps]} req/s, p99 ${R[$1.create.p99]}: $(ratio "${R[$1.create.rps]}" "${R[$1.healthz.rps]}") of /healthz"; }
+    c_batch() { local rows=$(( ${R[$1.batch.rps]:-0} * 1000 )); echo "$rows rows/s: $(ratio "$rows" "${R[$1.raw_insert_per_s]}") of a raw insert loop (${R[$1.raw_insert_per_s]} rows/s)"; }
+    c_seed() { echo "${R[$1.batch_create_per_s]} rows/s: $(ratio "${R[$1.batch_create_per_s]}" "${R[$1.raw_insert_per_s]}") of the raw loop"; }
+    c_rss() { echo "${R[$1.rss_mb]} MB"; }
+    c_start() { echo "${R[$1.startup_ms]} ms"; }
+    c_export() { echo "${R[$1.export_s]} s for ${R[$1.archive_rows]} rows ($(per_s "${R[$1.archive_rows]}" "${R[$1.export_s]}") rows/s), ${R[$1.archive_mb]} MB"; }
+    c_import() { if [ -n "${R[$1.import_pg_s]:-}" ]; then echo "${R[$1.import_pg_s]} s ($(per_s "${R[$1.archive_rows]}" "${R[$1.import_pg_s]}") rows/s)"; else echo "-"; fi; }
+    c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
+    row "database size after seeding" c_db
+    row "/healthz (HTTP ceiling), 64 connections" c_healthz
+    row "GET person by random id, 16 connections" c_get
+    row "list: 10%-selective filter, sort, limit 50, 16 connections" c_list
+    row "single create, 16 connections" c_create
+    row "batch create over HTTP (1000 per request), 2 connections" c_batch
+    row "batch create through the engine (seeding, no HTTP)" c_seed
+    row "server peak RSS after the run" c_rss
+    row "start-up to first /healthz answer (median of 3)" c_start
+    row "export-tenant (whole tenant, one snapshot)" c_export
+    row "import-tenant of that archive into PostgreSQL" c_import
+    row "non-2xx answers during the run" c_errors
     echo
   done
   if [ -f "$ROOT/bench/notes.md" ]; then cat "$ROOT/bench/notes.md"; fi
