@@ -17,7 +17,8 @@ void RegisterModules(records::ModuleRegistry& registry) {
 Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   std::unique_ptr<App> app(new App());
   RAPPORT_ASSIGN_OR_RETURN(app->db_, storage::Database::Open({.url = options.db_url,
-                                                             .read_connections = options.read_connections}));
+                                                             .read_connections = options.read_connections,
+                                                             .observe_statement = options.observe_statement}));
   if (options.migrate) RAPPORT_TRY(storage::Migrate(*app->db_, metadata::SystemMigrations()));
   RegisterModules(app->modules_);
   app->metadata_ = std::make_unique<metadata::MetadataStore>(*app->db_, app->modules_.objects());

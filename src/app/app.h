@@ -19,6 +19,7 @@ struct AppOptions {
   std::string db_url;          // sqlite:PATH (or a bare path)
   int read_connections = 4;
   bool migrate = true;         // apply pending migrations and standard-object DDL
+  storage::StatementObserver observe_statement;  // see storage::DatabaseOptions
 };
 
 class App {

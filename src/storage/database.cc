@@ -7,7 +7,63 @@
 
 namespace rapport::storage {
 
-Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+namespace {
+
+// Shows every statement to an observer, then runs it on the real connection.
+class ObservedConnection final : public Connection {
+ public:
+  ObservedConnection(Connection& inner, const StatementObserver& observe) : inner_(inner), observe_(observe) {}
+  Result<QueryResult> Query(std::string_view sql, std::span<const Value> params) override {
+    observe_(sql);
+    return inner_.Query(sql, params);
+  }
+  Status ForEach(std::string_view sql, std::span<const Value> params,
+                 const std::function<bool(std::span<const Value> row)>& on_row) override {
+    observe_(sql);
+    return inner_.ForEach(sql, params, on_row);
+  }
+  Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) override {
+    observe_(sql);
+    return inner_.Execute(sql, params);
+  }
+  Status ExecuteScript(std::string_view sql) override {
+    observe_(sql);
+    return inner_.ExecuteScript(sql);
+  }
+  const SqlDialect& dialect() const override { return inner_.dialect(); }
+
+ private:
+  Connection& inner_;
+  const StatementObserver& observe_;
+};
+
+// A decorator, so backends stay unaware of observation and pay nothing without it.
+class ObservedDatabase final : public Database {
+ public:
+  ObservedDatabase(std::unique_ptr<Database> inner, StatementObserver observe)
+      : inner_(std::move(inner)), observe_(std::move(observe)) {}
+  Status Read(const std::function<Status(Connection&)>& work) override {
+    return inner_->Read([&](Connection& c) {
+      ObservedConnection observed(c, observe_);
+      return work(observed);
+    });
+  }
+  Status Write(const std::function<Status(Connection&)>& work) override {
+    return inner_->Write([&](Connection& c) {
+      ObservedConnection observed(c, observe_);
+      return work(observed);
+    });
+  }
+  const SqlDialect& dialect() const override { return inner_->dialect(); }
+  DatabaseStats stats() const override { return inner_->stats(); }
+  Status BackupTo(const std::string& path) override { return inner_->BackupTo(path); }
+
+ private:
+  std::unique_ptr<Database> inner_;
+  StatementObserver observe_;
+};
+
+Result<std::unique_ptr<Database>> OpenBackend(const DatabaseOptions& options) {
   std::string_view url = options.url;
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     return postgres::OpenPostgres(options.url, options);
@@ -16,6 +72,14 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   else if (url.starts_with("sqlite:")) url.remove_prefix(7);
   if (url.empty()) return Fail(ErrorCode::kInvalidArgument, "Empty database URL.");
   return sqlite::OpenSqlite(std::string(url), options);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  RAPPORT_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenBackend(options));
+  if (!options.observe_statement) return db;
+  return std::unique_ptr<Database>(std::make_unique<ObservedDatabase>(std::move(db), options.observe_statement));
 }
 
 }  // namespace rapport::storage

@@ -32,10 +32,15 @@ class Connection {
   virtual const SqlDialect& dialect() const = 0;
 };
 
+// Sees the text of every statement run through a Connection (from any thread).
+using StatementObserver = std::function<void(std::string_view sql)>;
+
 struct DatabaseOptions {
   std::string url;           // "sqlite:/path/to/file.db", a bare path, or postgresql://...
   int read_connections = 4;  // size of the reader pool
   int busy_timeout_ms = 5000;
+  // For checks over the SQL the engine emits (tests, tracing); unset in production.
+  StatementObserver observe_statement;
 };
 
 struct DatabaseStats {
