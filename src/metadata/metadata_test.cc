@@ -8,6 +8,7 @@
 #include "metadata/metadata_store.h"
 #include "metadata/object_builder.h"
 #include "metadata/system_schema.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace rapport::metadata {
@@ -25,10 +26,21 @@ std::vector<ObjectDef> TestObjects() {
               .Build()};
 }
 
-class MetadataStoreTest : public ::testing::Test {
+// Every case runs on both backends: a SQLite file and a private PostgreSQL cluster.
+class MetadataStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = std::move(*storage::Database::Open({.url = dir_.File("m.db")}));
+    std::string url = dir_.File("m.db");
+    if (GetParam() == "postgres") {
+      auto server = testing::PostgresServer::Instance();
+      ASSERT_TRUE(server) << server.error();
+      auto database = (*server)->CreateDatabase();
+      ASSERT_TRUE(database) << database.error();
+      url = *database;
+    }
+    auto db = storage::Database::Open({.url = url});
+    ASSERT_TRUE(db) << db.error().ToString();
+    db_ = std::move(*db);
     ASSERT_TRUE(storage::Migrate(*db_, SystemMigrations()));
     store_ = std::make_unique<MetadataStore>(*db_, TestObjects());
     ASSERT_TRUE(store_->EnsureStandardSchema());
@@ -46,7 +58,7 @@ class MetadataStoreTest : public ::testing::Test {
   std::unique_ptr<MetadataStore> store_;
 };
 
-TEST_F(MetadataStoreTest, StandardSchemaIsIdempotentAndTenantLed) {
+TEST_P(MetadataStoreTest, StandardSchemaIsIdempotentAndTenantLed) {
   ASSERT_TRUE(store_->EnsureStandardSchema());
   EXPECT_TRUE(Exec("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, name) "
                    "VALUES ('t', 'c1', 1, 'x', 'x', 'Acme')"));
@@ -63,7 +75,7 @@ TEST_F(MetadataStoreTest, StandardSchemaIsIdempotentAndTenantLed) {
                    "VALUES ('t', 'p1', 1, 'x', 'x', 'c1')"));
 }
 
-TEST_F(MetadataStoreTest, CustomObjectAndFieldsAreUsableAtOnce) {
+TEST_P(MetadataStoreTest, CustomObjectAndFieldsAreUsableAtOnce) {
   auto snap = store_->Apply("t", CreateObject{.name = "projects", .label = "Project",
                                               .label_plural = "Projects",
                                               .fields = {{.name = "title", .type = "text", .required = true},
@@ -100,7 +112,7 @@ TEST_F(MetadataStoreTest, CustomObjectAndFieldsAreUsableAtOnce) {
   EXPECT_EQ((*again)->version(), 2);
 }
 
-TEST_F(MetadataStoreTest, InvalidEditsCollectEveryProblemAndChangeNothing) {
+TEST_P(MetadataStoreTest, InvalidEditsCollectEveryProblemAndChangeNothing) {
   auto result = store_->Apply("t", CreateObject{.name = "Bad Name", .label = "",
                                                 .label_plural = "X",
                                                 .fields = {{.name = "id", .type = "text"},
@@ -131,7 +143,7 @@ TEST_F(MetadataStoreTest, InvalidEditsCollectEveryProblemAndChangeNothing) {
   EXPECT_EQ((*store_->Current("t"))->version(), 0);
 }
 
-TEST_F(MetadataStoreTest, PlanListsStepsWithoutApplyingThem) {
+TEST_P(MetadataStoreTest, PlanListsStepsWithoutApplyingThem) {
   auto plan = store_->Plan("t", AddField{"companies", {.name = "code", .type = "text", .unique = true}});
   ASSERT_TRUE(plan) << plan.error().ToString();
   ASSERT_EQ(plan->steps.size(), 3u);  // metadata row, column, unique index
@@ -141,7 +153,7 @@ TEST_F(MetadataStoreTest, PlanListsStepsWithoutApplyingThem) {
   EXPECT_EQ((*store_->Current("t"))->FindObject("companies")->FindField("code"), nullptr);
 }
 
-TEST_F(MetadataStoreTest, RemovedFieldKeepsItsData) {
+TEST_P(MetadataStoreTest, RemovedFieldKeepsItsData) {
   ASSERT_TRUE(store_->Apply("t", AddField{"companies", {.name = "notes", .type = "long_text"}}));
   auto column = (*store_->Current("t"))->FindObject("companies")->FindField("notes")->column;
   ASSERT_TRUE(Exec(fmt::format("INSERT INTO companies (tenant_id, id, version, created_at, updated_at, "
@@ -154,6 +166,9 @@ TEST_F(MetadataStoreTest, RemovedFieldKeepsItsData) {
   ASSERT_FALSE(standard);
   EXPECT_EQ(standard.error().code(), ErrorCode::kFailedPrecondition);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport::metadata

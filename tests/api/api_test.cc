@@ -25,21 +25,25 @@ using testing::ServerProcess;
 using testing::TempDir;
 using Reply = HttpClient::Reply;
 
+// RAPPORT_TEST_BACKEND=postgres: a fresh database on the private PostgreSQL server;
+// otherwise "" (the server process uses a SQLite file in its data directory).
+std::string BackendDatabaseUrl() {
+  const char* backend = std::getenv("RAPPORT_TEST_BACKEND");
+  if (!backend || std::string(backend) != "postgres") return "";
+  auto server = testing::PostgresServer::Instance();
+  if (!server) throw std::runtime_error(server.error());
+  auto database = (*server)->CreateDatabase();
+  if (!database) throw std::runtime_error(database.error());
+  return *database;
+}
+
 class ApiTest : public ::testing::Test {
  protected:
   // RAPPORT_TEST_BACKEND=postgres runs the suite on a private PostgreSQL server
   // (ctest registers both runs).
   static void SetUpTestSuite() {
     dir_ = new TempDir("rapport_api");
-    std::string db_url;
-    if (const char* backend = std::getenv("RAPPORT_TEST_BACKEND"); backend && std::string(backend) == "postgres") {
-      auto server = testing::PostgresServer::Instance();
-      if (!server) throw std::runtime_error(server.error());
-      auto database = (*server)->CreateDatabase();
-      if (!database) throw std::runtime_error(database.error());
-      db_url = *database;
-    }
-    server_ = new ServerProcess(dir_->path().string(), db_url);
+    server_ = new ServerProcess(dir_->path().string(), BackendDatabaseUrl());
     token_ = server_->Init("Acme");
     other_token_ = server_->Init("Other", "boss@other.example");
     server_->Start();
@@ -345,7 +349,7 @@ TEST_F(ApiTest, MembersGet403ForAdminOnlyChanges) {
 // A write acknowledged to the client survives kill -9 of the server.
 TEST(ApiDurabilityTest, AcknowledgedWritesSurviveKill9) {
   TempDir dir("rapport_kill9");
-  ServerProcess server(dir.path().string());
+  ServerProcess server(dir.path().string(), BackendDatabaseUrl());
   std::string token = server.Init("Durable");
   server.Start();
   std::vector<std::string> ids;
@@ -371,29 +375,38 @@ TEST(ApiDurabilityTest, AcknowledgedWritesSurviveKill9) {
 
 TEST(ApiCliTest, CommandsFailWithOneLineReasons) {
   TempDir dir("rapport_cli");
-  auto missing = testing::RunRapport("token create --data " + dir.path().string() + " --email a@b.co");
+  std::string url = BackendDatabaseUrl();
+  std::string db = url.empty() ? "--data " + dir.path().string() : "--db " + url;
+  auto missing = testing::RunRapport("token create " + db + " --email a@b.co");
   EXPECT_NE(missing.exit_status, 0);
-  EXPECT_NE(missing.output.find("rapport init"), std::string::npos);
-  auto init = testing::RunRapport("init --data " + dir.path().string() + " --admin-email a@b.co --tenant T");
+  EXPECT_NE(missing.output.find("rapport init"), std::string::npos) << missing.output;
+  auto init = testing::RunRapport("init " + db + " --admin-email a@b.co --tenant T");
   EXPECT_EQ(init.exit_status, 0) << init.output;
-  auto again = testing::RunRapport("init --data " + dir.path().string() + " --admin-email a@b.co --tenant T");
+  auto again = testing::RunRapport("init " + db + " --admin-email a@b.co --tenant T");
   EXPECT_NE(again.exit_status, 0);
   EXPECT_NE(again.output.find("already exists"), std::string::npos);
-  auto token = testing::RunRapport("token create --data " + dir.path().string() + " --email a@b.co");
+  auto token = testing::RunRapport("token create " + db + " --email a@b.co");
   EXPECT_EQ(token.exit_status, 0);
   EXPECT_TRUE(token.output.starts_with("rpt_"));
-  auto unknown = testing::RunRapport("token create --data " + dir.path().string() + " --email nobody@b.co");
+  auto unknown = testing::RunRapport("token create " + db + " --email nobody@b.co");
   EXPECT_NE(unknown.exit_status, 0);
-  auto demo = testing::RunRapport("demo --data " + dir.path().string());
+  auto demo = testing::RunRapport("demo " + db);
   EXPECT_EQ(demo.exit_status, 0) << demo.output;
-  auto migrate = testing::RunRapport("migrate --data " + dir.path().string());
+  auto migrate = testing::RunRapport("migrate " + db);
   EXPECT_EQ(migrate.exit_status, 0) << migrate.output;
-  auto backup = testing::RunRapport("backup --data " + dir.path().string() + " " + dir.File("b.db"));
+  auto backup = testing::RunRapport("backup " + db + " " + dir.File("b.backup"));
   EXPECT_EQ(backup.exit_status, 0) << backup.output;
-  auto restore = testing::RunRapport("restore --data " + dir.path().string() + " " + dir.File("b.db"));
+  auto exists = testing::RunRapport("backup " + db + " " + dir.File("b.backup"));
+  EXPECT_NE(exists.exit_status, 0);  // never overwrites
+  auto restore = testing::RunRapport("restore " + db + " " + dir.File("b.backup"));
   EXPECT_NE(restore.exit_status, 0);  // refuses to replace without --force
-  auto forced = testing::RunRapport("restore --force --data " + dir.path().string() + " " + dir.File("b.db"));
+  auto forced = testing::RunRapport("restore --force " + db + " " + dir.File("b.backup"));
   EXPECT_EQ(forced.exit_status, 0) << forced.output;
+  auto after = testing::RunRapport("token create " + db + " --email a@b.co");
+  EXPECT_EQ(after.exit_status, 0) << after.output;  // the restored workspace works
+  auto not_archive = testing::RunRapport("import-tenant " + db + " " + dir.File("nothing"));
+  EXPECT_NE(not_archive.exit_status, 0);
+  EXPECT_NE(not_archive.output.find("Cannot read"), std::string::npos) << not_archive.output;
   auto bad = testing::RunRapport("frobnicate");
   EXPECT_NE(bad.exit_status, 0);
 }
