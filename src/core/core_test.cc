@@ -82,6 +82,16 @@ TEST(StringsTest, SuggestsCloseNames) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
 }
 
+TEST(StringsTest, RepairsInvalidUtf8) {
+  EXPECT_EQ(ToValidUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(ToValidUtf8("Gr\xC3\xBC\xC3\x9F \xF0\x9F\x98\x80"), "Gr\xC3\xBC\xC3\x9F \xF0\x9F\x98\x80");
+  EXPECT_EQ(ToValidUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToValidUtf8("\xC3"), "\xEF\xBF\xBD");                      // truncated sequence
+  EXPECT_EQ(ToValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80x"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // surrogate
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\x80\x80\xF4\x90\x80\x80")));
+}
+
 TEST(HistogramTest, BucketsAreCumulativeAndInclusive) {
   static constexpr std::array<double, 3> kBounds = {0.001, 0.01, 0.1};
   LatencyHistogram h(kBounds);
