@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "app/app.h"
 #include "app/sample_data.h"
+#include "logging/logging.h"
 #include "metadata/system_schema.h"
 #include "storage/migrations.h"
 
@@ -43,7 +45,8 @@ std::string CommonOptions::DatabaseUrl() const {
 }
 
 int Failure(const std::string& message, int code) {
-  std::cerr << "rapport: " << message << "\n";
+  if (logging::CurrentFormat() == logging::Format::kJson) spdlog::error("{}", message);
+  else std::cerr << "rapport: " << message << "\n";
   return code;
 }
 
