@@ -112,8 +112,11 @@ std::map<std::string, std::vector<std::string>> ReadConfigFile(CLI::App& root, C
       throw CLI::ConfigError(fmt::format("config file {}: {}", path, why));
     };
     std::string name = OptionName(item.name);
-    if (!seen.insert(item.fullname()).second || item.inputs.size() > 1) {
-      fail(fmt::format("`{}` is set more than once (or to a list); give it one value", item.fullname()));
+    if (!seen.insert(item.fullname()).second) fail(fmt::format("`{}` is set more than once", item.fullname()));
+    if (item.inputs.size() > 1) {
+      // CLI11 joins a key repeated on consecutive lines into one item with two values.
+      fail(fmt::format("`{}` has more than one value (set twice, or a string with spaces not quoted)",
+                       item.fullname()));
     }
     if (item.parents.empty()) {
       // A top-level key: any command's option; it applies to the running command if it

@@ -170,7 +170,13 @@ TEST_F(CommandLineTest, UnknownKeysAndSectionsAreErrors) {
   EXPECT_THAT(Error({"serve", "--config", Config("[serv]\nlisten = \"0.0.0.0:1\"\n")}),
               HasSubstr("unknown section [serv]"));
   EXPECT_THAT(Error({"serve", "--config", Config("listen = \"a:1\"\nlisten = \"b:2\"\n")}),
+              HasSubstr("`listen` has more than one value"));
+  EXPECT_THAT(Error({"serve", "--config", Config("listen = \"a:1\"\nthreads = 2\nlisten = \"b:2\"\n")}),
               HasSubstr("`listen` is set more than once"));
+  EXPECT_THAT(Error({"init", "--config", Config("[init]\nadmin_name = Ada Lovelace\n")}),
+              HasSubstr("`init.admin_name` has more than one value"));
+  EXPECT_EQ(Ok({"init", "--config", Config("[init]\nadmin_name = \"Ada Lovelace\"\n")}).init.admin_name,
+            "Ada Lovelace");
   EXPECT_THAT(Error({"restore", "x.db", "--config", Config("force = true\n")}),
               HasSubstr("`force` cannot be set in a config file"));
   EXPECT_THAT(Error({"serve", "--config", Config("config = \"other.toml\"\n")}), HasSubstr("unknown key `config`"));
