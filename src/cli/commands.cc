@@ -9,10 +9,12 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "app/app.h"
 #include "app/sample_data.h"
 #include "core/time.h"
+#include "logging/logging.h"
 #include "metadata/system_schema.h"
 #include "storage/migrations.h"
 #include "transfer/archive.h"
@@ -50,7 +52,8 @@ std::string CommonOptions::DatabaseUrl() const {
 }
 
 int Failure(const std::string& message, int code) {
-  std::cerr << "rapport: " << message << "\n";
+  if (logging::CurrentFormat() == logging::Format::kJson) spdlog::error("{}", message);
+  else std::cerr << "rapport: " << message << "\n";
   return code;
 }
 

@@ -10,6 +10,7 @@ struct CommonOptions {
   std::string data_dir = "./data";
   std::string db_url;  // overrides data_dir when set
   std::string tenant;  // empty: the only tenant
+  std::string log_format = "text";  // or "json" (logging/logging.h)
 
   std::string DatabaseUrl() const;
 };
@@ -51,7 +52,8 @@ struct ServeOptions {
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 
-// Prints `message` prefixed with "rapport: " to stderr and returns `code`.
+// Prints `message` prefixed with "rapport: " to stderr (with --log-format json, as an
+// error log line) and returns `code`.
 int Failure(const std::string& message, int code = 1);
 
 }  // namespace rapport::cli

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "core/decimal.h"
 #include "core/error.h"
+#include "core/histogram.h"
 #include "core/id.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -76,6 +80,47 @@ TEST(StringsTest, SuggestsCloseNames) {
   EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));
   EXPECT_FALSE(IsValidUtf8("\xc3"));
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+}
+
+TEST(StringsTest, RepairsInvalidUtf8) {
+  EXPECT_EQ(ToValidUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(ToValidUtf8("Gr\xC3\xBC\xC3\x9F \xF0\x9F\x98\x80"), "Gr\xC3\xBC\xC3\x9F \xF0\x9F\x98\x80");
+  EXPECT_EQ(ToValidUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToValidUtf8("\xC3"), "\xEF\xBF\xBD");                      // truncated sequence
+  EXPECT_EQ(ToValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80x"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // surrogate
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\x80\x80\xF4\x90\x80\x80")));
+}
+
+TEST(HistogramTest, BucketsAreCumulativeAndInclusive) {
+  static constexpr std::array<double, 3> kBounds = {0.001, 0.01, 0.1};
+  LatencyHistogram h(kBounds);
+  h.Observe(0.0005);  // <= 0.001
+  h.Observe(0.001);   // le is inclusive
+  h.Observe(0.05);    // <= 0.1
+  h.Observe(3);       // +Inf only
+  h.Observe(-1);      // counts as 0
+  h.Observe(std::nan(""));
+  HistogramSnapshot s = h.Snapshot();
+  EXPECT_EQ(s.bounds, std::vector<double>(kBounds.begin(), kBounds.end()));
+  EXPECT_EQ(s.counts, (std::vector<uint64_t>{4, 4, 5, 6}));
+  EXPECT_EQ(s.count(), 6u);
+  EXPECT_DOUBLE_EQ(s.sum, 3.0515);
+  EXPECT_EQ(LatencyHistogram().Snapshot().counts.size(), LatencyHistogram::kDefaultBounds.size() + 1);
+}
+
+TEST(HistogramTest, ConcurrentObservationsAreAllCounted) {
+  LatencyHistogram h;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&h] {
+      for (int i = 0; i < 10000; ++i) h.Observe(0.002);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  HistogramSnapshot s = h.Snapshot();
+  EXPECT_EQ(s.count(), 40000u);
+  EXPECT_NEAR(s.sum, 80.0, 1e-9);
 }
 
 TEST(ErrorTest, CarriesFieldErrors) {

@@ -19,5 +19,8 @@ std::optional<std::string> ClosestMatch(std::string_view name,
 std::string DidYouMean(std::string_view name, std::span<const std::string> candidates);
 // True if `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
+// `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD
+// (for text from outside, such as a request path, that must go into JSON).
+std::string ToValidUtf8(std::string_view s);
 
 }  // namespace rapport

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 
@@ -16,10 +15,7 @@ struct Metrics::RouteStats {
     int status;
     uint64_t n;
   };
-  // Per-bucket (not cumulative) counts; the last slot is +Inf. Cumulated at render time
-  // so that Record() touches a single bucket.
-  std::array<std::atomic<uint64_t>, kBucketBounds.size() + 1> buckets{};
-  std::atomic<uint64_t> sum_ns{0};
+  LatencyHistogram latency{kBucketBounds};
   std::mutex counts_mu;
   std::vector<Count> counts;  // few entries per route; linear scan beats a map here
 };
@@ -83,6 +79,22 @@ bool IsValidMetricName(std::string_view name) {
   return true;
 }
 
+// `name_bucket{labels,le="..."}`, `name_sum{labels}` and `name_count{labels}`; `labels`
+// is empty or `key="value",` (already escaped).
+void RenderHistogram(std::string& out, std::string_view name, std::string_view labels,
+                     const HistogramSnapshot& histogram) {
+  auto sink = std::back_inserter(out);
+  for (size_t i = 0; i < histogram.counts.size(); ++i) {
+    std::string le = i < histogram.bounds.size() ? FormatValue(histogram.bounds[i]) : "+Inf";
+    fmt::format_to(sink, "{}_bucket{{{}le=\"{}\"}} {}\n", name, labels, le, histogram.counts[i]);
+  }
+  std::string braced = labels.empty() ? "" : fmt::format("{{{}}}", labels.substr(0, labels.size() - 1));
+  fmt::format_to(sink, "{}_sum{} {}\n", name, braced, FormatValue(histogram.sum));
+  // _count equals the +Inf bucket by definition; using it keeps them consistent even
+  // while samples are being recorded concurrently.
+  fmt::format_to(sink, "{}_count{} {}\n", name, braced, histogram.count());
+}
+
 }  // namespace
 
 Metrics::Metrics() = default;
@@ -102,12 +114,7 @@ Metrics::RouteStats& Metrics::StatsFor(std::string_view route) {
 
 void Metrics::Record(std::string_view route, std::string_view method, int status, double seconds) {
   RouteStats& stats = StatsFor(route);
-  if (!(seconds >= 0)) seconds = 0;  // also maps NaN to 0
-  size_t bucket = 0;
-  while (bucket < kBucketBounds.size() && seconds > kBucketBounds[bucket]) ++bucket;
-  stats.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-  stats.sum_ns.fetch_add(static_cast<uint64_t>(std::llround(seconds * 1e9)),
-                         std::memory_order_relaxed);
+  stats.latency.Observe(seconds);
 
   std::string_view normalized = NormalizeMethod(method);
   std::lock_guard lock(stats.counts_mu);
@@ -121,9 +128,26 @@ void Metrics::Record(std::string_view route, std::string_view method, int status
 }
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> read) {
-  RAPPORT_CHECK(IsValidMetricName(name), "invalid Prometheus metric name");
-  std::lock_guard lock(gauges_mu_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  Add({Kind::kGauge, std::move(name), std::move(help), std::move(read), nullptr});
+}
+
+void Metrics::AddCounter(std::string name, std::string help, std::function<double()> read) {
+  Add({Kind::kCounter, std::move(name), std::move(help), std::move(read), nullptr});
+}
+
+void Metrics::AddHistogram(std::string name, std::string help,
+                           std::function<HistogramSnapshot()> read) {
+  Add({Kind::kHistogram, std::move(name), std::move(help), nullptr, std::move(read)});
+}
+
+void Metrics::Add(Family family) {
+  RAPPORT_CHECK(IsValidMetricName(family.name), "invalid Prometheus metric name");
+  RAPPORT_CHECK(!family.name.starts_with("rapport_http_request"), "reserved metric name");
+  std::lock_guard lock(families_mu_);
+  for (const Family& existing : families_) {
+    RAPPORT_CHECK(existing.name != family.name, "metric registered twice");
+  }
+  families_.push_back(std::move(family));
 }
 
 std::string Metrics::RenderPrometheus() const {
@@ -145,28 +169,22 @@ std::string Metrics::RenderPrometheus() const {
     out += "# HELP rapport_http_request_duration_seconds HTTP request latency by route.\n";
     out += "# TYPE rapport_http_request_duration_seconds histogram\n";
     for (const auto& [route, stats] : routes_) {
-      std::string label = EscapeLabel(route);
-      uint64_t cumulative = 0;
-      for (size_t i = 0; i < stats->buckets.size(); ++i) {
-        cumulative += stats->buckets[i].load(std::memory_order_relaxed);
-        std::string le = i < kBucketBounds.size() ? FormatValue(kBucketBounds[i]) : "+Inf";
-        fmt::format_to(
-            sink, "rapport_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-            label, le, cumulative);
-      }
-      double sum = static_cast<double>(stats->sum_ns.load(std::memory_order_relaxed)) / 1e9;
-      fmt::format_to(sink, "rapport_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
-                     FormatValue(sum));
-      // _count equals the +Inf bucket by definition; using it keeps them consistent
-      // even while requests are being recorded concurrently.
-      fmt::format_to(sink, "rapport_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                     label, cumulative);
+      RenderHistogram(out, "rapport_http_request_duration_seconds",
+                      fmt::format("route=\"{}\",", EscapeLabel(route)), stats->latency.Snapshot());
     }
   }
-  std::lock_guard lock(gauges_mu_);
-  for (const Gauge& gauge : gauges_) {
-    fmt::format_to(sink, "# HELP {} {}\n# TYPE {} gauge\n{} {}\n", gauge.name,
-                   EscapeHelp(gauge.help), gauge.name, gauge.name, FormatValue(gauge.read()));
+  std::lock_guard lock(families_mu_);
+  for (const Family& family : families_) {
+    std::string_view type = family.kind == Kind::kGauge     ? "gauge"
+                            : family.kind == Kind::kCounter ? "counter"
+                                                            : "histogram";
+    fmt::format_to(sink, "# HELP {} {}\n# TYPE {} {}\n", family.name, EscapeHelp(family.help),
+                   family.name, type);
+    if (family.kind == Kind::kHistogram) {
+      RenderHistogram(out, family.name, "", family.histogram());
+    } else {
+      fmt::format_to(sink, "{} {}\n", family.name, FormatValue(family.value()));
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Request metrics in Prometheus text format: request counts by route/method/status and
-// latency histograms by route, plus app-supplied gauges.
+// latency histograms by route, plus gauges, counters and histograms that the app
+// registers and that are read when /metrics is scraped (the database's, for one).
 //
 // Thread-safety: all methods are safe to call concurrently. Record() is the hot path:
 // after a route's first request it takes a shared lock on the route table, bumps
@@ -15,6 +16,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/histogram.h"
 
 namespace rapport::http {
 
@@ -33,28 +36,40 @@ class Metrics {
   // methods outside the standard set are counted as "OTHER" to bound cardinality.
   void Record(std::string_view route, std::string_view method, int status, double seconds);
 
-  // Registers a gauge rendered as `name` with `help`, read by calling `read` at render
-  // time (under an internal lock: keep it fast, and don't call back into Metrics).
-  // `name` must be a valid Prometheus metric name (checked).
+  // Registers a series rendered as `name` with `help`, read by calling `read` at render
+  // time (under an internal lock: keep it fast, and don't call back into Metrics), in
+  // registration order after the request series. `name` must be a valid Prometheus
+  // metric name and not registered before (checked).
+  //
+  // A gauge: a value that goes up and down (connections in use).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
+  // A counter: a total that only grows (name it `..._total`).
+  void AddCounter(std::string name, std::string help, std::function<double()> read);
+  // A histogram, typically a LatencyHistogram's Snapshot() (name it `..._seconds`);
+  // rendered as `name_bucket{le=...}`, `name_sum` and `name_count`.
+  void AddHistogram(std::string name, std::string help, std::function<HistogramSnapshot()> read);
 
   // The Prometheus text exposition format (version 0.0.4).
   std::string RenderPrometheus() const;
 
  private:
   struct RouteStats;
-  struct Gauge {
+  enum class Kind { kGauge, kCounter, kHistogram };
+  struct Family {
+    Kind kind;
     std::string name;
     std::string help;
-    std::function<double()> read;
+    std::function<double()> value;                 // gauges and counters
+    std::function<HistogramSnapshot()> histogram;  // histograms
   };
 
   RouteStats& StatsFor(std::string_view route);
+  void Add(Family family);
 
   mutable std::shared_mutex routes_mu_;
   std::map<std::string, std::unique_ptr<RouteStats>, std::less<>> routes_;
-  mutable std::mutex gauges_mu_;
-  std::vector<Gauge> gauges_;
+  mutable std::mutex families_mu_;
+  std::vector<Family> families_;
 };
 
 // The content type for RenderPrometheus() output.

@@ -67,9 +67,51 @@ TEST(MetricsTest, EscapesLabelsAndRendersGauges) {
   EXPECT_THAT(text, Not(HasSubstr("\nd\"")));
 }
 
+TEST(MetricsTest, RendersCountersAndHistogramsInRegistrationOrder) {
+  Metrics metrics;
+  LatencyHistogram waits;
+  waits.Observe(0.0002);
+  waits.Observe(0.003);
+  int64_t reads = 41;
+  metrics.AddCounter("rapport_things_total", "Things done.", [&reads] { return static_cast<double>(++reads); });
+  metrics.AddHistogram("rapport_wait_seconds", "Time spent waiting.", [&waits] { return waits.Snapshot(); });
+  metrics.AddGauge("rapport_in_use", "Things in use.", [] { return 2; });
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("# HELP rapport_things_total Things done.\n"
+                              "# TYPE rapport_things_total counter\n"
+                              "rapport_things_total 42\n"
+                              "# HELP rapport_wait_seconds Time spent waiting.\n"
+                              "# TYPE rapport_wait_seconds histogram\n"
+                              "rapport_wait_seconds_bucket{le=\"0.0001\"} 0\n"
+                              "rapport_wait_seconds_bucket{le=\"0.00025\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("rapport_wait_seconds_bucket{le=\"0.0025\"} 1\n"
+                              "rapport_wait_seconds_bucket{le=\"0.005\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("rapport_wait_seconds_bucket{le=\"5\"} 2\n"
+                              "rapport_wait_seconds_bucket{le=\"+Inf\"} 2\n"
+                              "rapport_wait_seconds_sum 0.0032\n"
+                              "rapport_wait_seconds_count 2\n"
+                              "# HELP rapport_in_use Things in use.\n"
+                              "# TYPE rapport_in_use gauge\n"
+                              "rapport_in_use 2\n"));
+  // Read at every scrape, not at registration.
+  EXPECT_THAT(metrics.RenderPrometheus(), HasSubstr("rapport_things_total 43\n"));
+}
+
+TEST(MetricsDeathTest, RefusesDuplicateAndReservedNames) {
+  Metrics metrics;
+  metrics.AddCounter("rapport_x_total", "x", [] { return 0; });
+  EXPECT_DEATH(metrics.AddGauge("rapport_x_total", "again", [] { return 0; }), "registered twice");
+  EXPECT_DEATH(metrics.AddCounter("rapport_http_requests_total", "clash", [] { return 0; }), "reserved");
+  EXPECT_DEATH(metrics.AddHistogram("bad name", "x", [] { return HistogramSnapshot{}; }), "metric name");
+}
+
 TEST(MetricsTest, EveryLineIsCommentOrSample) {
   Metrics metrics;
   metrics.Record("x", "POST", 201, 0.01);
+  LatencyHistogram histogram;
+  histogram.Observe(0.5);
+  metrics.AddHistogram("rapport_h_seconds", "h", [&histogram] { return histogram.Snapshot(); });
+  metrics.AddCounter("rapport_c_total", "c", [] { return 1; });
   std::string text = metrics.RenderPrometheus();
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <exception>
 #include <mutex>
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "http/problem.h"
+#include "logging/logging.h"
 
 namespace rapport::http {
 namespace {
@@ -66,8 +68,19 @@ struct RequestInfo {
   std::string method = "-";
   std::string log_path = "-";  // raw (still encoded) path without the query
   std::string route = "invalid";
-  std::string remote;  // peer address, for the access log
+  std::string remote;      // peer address, for the access log
+  std::string request_id;  // the client's X-Request-Id, if it sent a loggable one
 };
+
+// A client-chosen X-Request-Id goes into the access log only if it is short printable
+// ASCII: it is the client's text in our log, so it must not forge or bloat lines.
+std::string LoggableRequestId(std::string_view id) {
+  if (id.size() > 128) return {};
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7E) return {};
+  }
+  return std::string(id);
+}
 
 void LogCoroutineException(std::exception_ptr error) {
   if (!error) return;
@@ -271,8 +284,18 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics.Record(info.route, info.method, status, seconds);
   if (options.access_log) {
-    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3,
-                 info.remote);
+    if (logging::CurrentFormat() == logging::Format::kJson) {
+      // Fields rather than one formatted message, so collectors need no parsing.
+      const double ms = std::round(seconds * 1e6) / 1e3;
+      logging::Log(spdlog::level::info, "request",
+                   {{"method", info.method}, {"path", info.log_path}, {"route", info.route},
+                    {"status", status}, {"bytes", bytes}, {"ms", ms}, {"remote", info.remote},
+                    logging::Field::UnlessEmpty("request_id", info.request_id)});
+    } else {
+      // The established text line: method path status bytes ms remote.
+      spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3,
+                   info.remote);
+    }
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
   if (head_only) {
@@ -331,6 +354,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     if (!ec) {
       info.method = parser.get().method_string();
       info.log_path = RawPath(parser.get().target());
+      info.request_id = LoggableRequestId(parser.get()["X-Request-Id"]);
       if (EqualsIgnoreCase(parser.get()[bhttp::field::expect], "100-continue") &&
           !parser.is_done()) {
         // The body is within limits (checked with the header); tell the client to send it.

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/histogram.h"
 #include "storage/dialect.h"
 #include "storage/value.h"
 
@@ -43,10 +44,18 @@ struct DatabaseOptions {
   StatementObserver observe_statement;
 };
 
+// What /metrics shows about the database; the same on every backend (kept by the
+// shared reader pool and group commit in storage/internal/).
 struct DatabaseStats {
   int64_t transactions = 0;
   int64_t commits = 0;       // physical commits (< transactions under group commit)
   int64_t reads = 0;
+  int reader_pool_size = 0;  // reader connections
+  int readers_in_use = 0;    // lent to a Read() right now
+  HistogramSnapshot reader_wait;     // seconds a Read() waited for an idle reader
+  HistogramSnapshot read_latency;    // seconds a Read() held its reader (BEGIN..COMMIT)
+  HistogramSnapshot write_latency;   // seconds from calling Write() to its return
+  HistogramSnapshot commit_latency;  // seconds of each physical COMMIT
 };
 
 class Database {
@@ -66,6 +75,7 @@ class Database {
   virtual Status Write(const std::function<Status(Connection&)>& work) = 0;
 
   virtual const SqlDialect& dialect() const = 0;
+  // A snapshot of the statistics; copies a few small histograms (not for hot paths).
   virtual DatabaseStats stats() const = 0;
   // Writes a consistent copy of the whole database to `path` while others write.
   virtual Status BackupTo(const std::string& path) = 0;

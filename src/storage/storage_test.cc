@@ -138,6 +138,42 @@ TEST_P(StorageTest, GroupCommitIsolatesFailures) {
   EXPECT_LE(stats.commits, stats.transactions);
 }
 
+// The pool and latency statistics behind /metrics, the same on every backend.
+TEST_P(StorageTest, StatsCountReadsWritesAndReadersInUse) {
+  // Database::Open's default pool: DatabaseOptions::read_connections.
+  DatabaseStats before = db_->stats();
+  EXPECT_EQ(before.reader_pool_size, DatabaseOptions{}.read_connections);
+  EXPECT_EQ(before.readers_in_use, 0);
+  for (int i = 0; i < 3; ++i) Count();
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
+    return Ok();
+  }));
+  // Inside a read, its reader is in use; a nested read takes a second one.
+  ASSERT_TRUE(db_->Read([&](Connection&) -> Status {
+    EXPECT_EQ(db_->stats().readers_in_use, 1);
+    return db_->Read([&](Connection&) -> Status {
+      EXPECT_EQ(db_->stats().readers_in_use, 2);
+      return Ok();
+    });
+  }));
+  DatabaseStats after = db_->stats();
+  EXPECT_EQ(after.readers_in_use, 0);
+  EXPECT_EQ(after.reads - before.reads, 5);
+  EXPECT_EQ(after.read_latency.count() - before.read_latency.count(), 5u);
+  EXPECT_EQ(after.reader_wait.count() - before.reader_wait.count(), 5u);
+  EXPECT_EQ(after.write_latency.count() - before.write_latency.count(), 1u);
+  EXPECT_EQ(after.commit_latency.count() - before.commit_latency.count(), 1u);
+  EXPECT_EQ(after.transactions - before.transactions, 1);
+  EXPECT_GT(after.write_latency.sum, 0);
+  EXPECT_GT(after.read_latency.sum, 0);
+  // A failed write rolls back: no COMMIT to time, but the caller still waited.
+  EXPECT_FALSE(db_->Write([](Connection&) -> Status { return Fail(ErrorCode::kValidationFailed, "no"); }));
+  DatabaseStats failed = db_->stats();
+  EXPECT_EQ(failed.commit_latency.count(), after.commit_latency.count());
+  EXPECT_EQ(failed.write_latency.count(), after.write_latency.count() + 1);
+}
+
 TEST_P(StorageTest, ReadsSeeOneSnapshot) {
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));

@@ -110,6 +110,35 @@ TEST_F(ApiTest, HealthAndMetricsNeedNoToken) {
   EXPECT_NE(metrics.body.find("rapport_db_commits_total"), std::string::npos);
 }
 
+// The database pool and latency series (docs/operations.md), after reads and a write.
+TEST_F(ApiTest, MetricsShowDatabasePoolAndLatency) {
+  Create("companies", R"({"name": "Metrics Ltd"})");
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1").status, 200);
+  auto metrics = client_->Send("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  // The value of the sample line that starts with `series ` (-1 if there is none).
+  auto value = [&](const std::string& series) -> double {
+    size_t at = metrics.body.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics.body.substr(at + series.size() + 2));
+  };
+  EXPECT_NE(metrics.body.find("# TYPE rapport_db_transactions_total counter\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE rapport_db_reader_pool_size gauge\n"), std::string::npos);
+  EXPECT_EQ(value("rapport_db_reader_pool_size"), 4);  // --threads 2, plus 2
+  EXPECT_GE(value("rapport_db_readers_in_use"), 0);
+  EXPECT_LE(value("rapport_db_readers_in_use"), 4);
+  for (std::string histogram : {"rapport_db_reader_wait_seconds", "rapport_db_read_duration_seconds",
+                                "rapport_db_write_duration_seconds", "rapport_db_commit_duration_seconds"}) {
+    SCOPED_TRACE(histogram);
+    EXPECT_NE(metrics.body.find("# TYPE " + histogram + " histogram\n"), std::string::npos);
+    EXPECT_NE(metrics.body.find(histogram + "_bucket{le=\"0.001\"} "), std::string::npos);
+    EXPECT_GE(value(histogram + "_count"), 1);
+    EXPECT_EQ(value(histogram + "_count"), value(histogram + "_bucket{le=\"+Inf\"}"));
+    EXPECT_GT(value(histogram + "_sum"), 0);
+  }
+  EXPECT_GE(value("rapport_db_reads_total"), 1);
+}
+
 TEST_F(ApiTest, RequestsWithoutAValidTokenAre401) {
   Problem(client_->Send("GET", "/api/v1/objects/companies"), 401);
   Problem(client_->Send("GET", "/api/v1/objects/companies", "", {{"Authorization", "Basic abc"}}), 401);

@@ -18,9 +18,9 @@ namespace {
 std::string Binary() { return RAPPORT_BINARY_PATH; }
 }  // namespace
 
-CommandResult RunRapport(const std::string& args) {
+CommandResult RunRapport(const std::string& args, const std::string& env) {
   CommandResult result;
-  std::string command = Binary() + " " + args + " 2>&1";
+  std::string command = (env.empty() ? "" : "env " + env + " ") + Binary() + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
   char buffer[4096];
@@ -42,7 +42,7 @@ std::string ServerProcess::Init(const std::string& tenant, const std::string& ad
   return m[1];
 }
 
-void ServerProcess::Start() {
+void ServerProcess::Start(const std::vector<std::string>& extra_args) {
   std::string log = data_dir_ + "/server.log";
   size_t log_offset = Log().size();  // earlier runs' lines stay in the log
   pid_ = ::fork();
@@ -51,10 +51,14 @@ void ServerProcess::Start() {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     std::string binary = Binary();
-    const char* db_flag = db_url_.empty() ? "--data" : "--db";
-    const char* db_value = db_url_.empty() ? data_dir_.c_str() : db_url_.c_str();
-    ::execl(binary.c_str(), binary.c_str(), "serve", db_flag, db_value, "--listen", "127.0.0.1:0", "--threads", "2",
-            static_cast<char*>(nullptr));
+    std::vector<std::string> args = {binary, "serve", db_url_.empty() ? "--data" : "--db",
+                                     db_url_.empty() ? data_dir_ : db_url_, "--listen", "127.0.0.1:0",
+                                     "--threads", "2"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
     ::_exit(127);
   }
   static const std::regex kListening("serving http://127\\.0\\.0\\.1:([0-9]+)");

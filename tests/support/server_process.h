@@ -6,15 +6,18 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace rapport::testing {
 
-// Runs `rapport <args>` to completion; returns its exit status and captured output.
+// Runs `rapport <args>` (a shell command line) to completion with `env` (shell
+// assignments such as "RAPPORT_DATA=/x") added to the environment; returns its exit
+// status and captured output.
 struct CommandResult {
   int exit_status = -1;
   std::string output;  // stdout and stderr
 };
-CommandResult RunRapport(const std::string& args);
+CommandResult RunRapport(const std::string& args, const std::string& env = "");
 
 class ServerProcess {
  public:
@@ -26,8 +29,8 @@ class ServerProcess {
 
   // `rapport init` for tenant `tenant`; returns the API token it printed.
   std::string Init(const std::string& tenant, const std::string& admin_email = "admin@example.com");
-  // Starts `rapport serve --listen 127.0.0.1:0` and waits until it listens.
-  void Start();
+  // Starts `rapport serve --listen 127.0.0.1:0 <extra_args>` and waits until it listens.
+  void Start(const std::vector<std::string>& extra_args = {});
   // Sends `signal` and waits for the process; returns its exit status (or -signal).
   int Stop(int signal = SIGTERM);
 

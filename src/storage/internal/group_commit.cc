@@ -1,8 +1,11 @@
 #include "storage/internal/group_commit.h"
 
+#include <chrono>
+
 namespace rapport::storage::internal {
 
 Status GroupCommit::Write(const std::function<Status(Connection&)>& work) {
+  auto start = std::chrono::steady_clock::now();
   PendingWrite pending{&work};
   std::unique_lock lock(mu_);
   queue_.push_back(&pending);
@@ -24,6 +27,8 @@ Status GroupCommit::Write(const std::function<Status(Connection&)>& work) {
     leader_active_ = false;
     cv_.notify_all();
   }
+  lock.unlock();
+  write_latency_.ObserveSince(start);
   return std::move(pending.result);
 }
 
@@ -60,7 +65,9 @@ void GroupCommit::RunBatch(const std::vector<PendingWrite*>& batch) {
       (void)control_("RELEASE rapport_write");
     }
   }
+  auto commit_start = std::chrono::steady_clock::now();
   Status end = control_(any_ok ? "COMMIT" : "ROLLBACK");
+  if (any_ok) commit_latency_.ObserveSince(commit_start);
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (!end) {
     (void)control_("ROLLBACK");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/histogram.h"
 #include "storage/database.h"
 
 namespace rapport::storage::internal {
@@ -34,6 +35,11 @@ class GroupCommit {
 
   int64_t transactions() const { return transactions_.load(); }
   int64_t commits() const { return commits_.load(); }
+  // Write() calls, from the call to its return: queueing behind the running batch, the
+  // caller's work, and the shared commit. What a request waits for.
+  HistogramSnapshot write_latency() const { return write_latency_.Snapshot(); }
+  // The COMMIT statement of each batch (on SQLite, mostly the WAL write).
+  HistogramSnapshot commit_latency() const { return commit_latency_.Snapshot(); }
 
  private:
   static constexpr size_t kMaxBatch = 256;
@@ -55,6 +61,8 @@ class GroupCommit {
   bool leader_active_ = false;
   std::atomic<int64_t> transactions_{0};
   std::atomic<int64_t> commits_{0};
+  LatencyHistogram write_latency_;
+  LatencyHistogram commit_latency_;
 };
 
 }  // namespace rapport::storage::internal

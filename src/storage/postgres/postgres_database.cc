@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "storage/internal/group_commit.h"
+#include "storage/internal/reader_pool.h"
+#include "storage/internal/stats.h"
 
 namespace rapport::storage::postgres {
 
@@ -434,32 +436,19 @@ class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(std::unique_ptr<PostgresConnection> writer,
                    std::vector<std::unique_ptr<PostgresConnection>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {
-    for (auto& r : readers_) idle_readers_.push_back(r.get());
-  }
+      : writer_(std::move(writer)), readers_(std::move(readers)), reader_pool_(readers_) {}
 
   Status Read(const std::function<Status(Connection&)>& work) override {
-    PostgresConnection* connection;
-    {
-      std::unique_lock lock(readers_mu_);
-      readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
-      connection = idle_readers_.back();
-      idle_readers_.pop_back();
-    }
-    reads_.fetch_add(1, std::memory_order_relaxed);
-    // REPEATABLE READ: every statement of `work` sees the snapshot of its first one.
-    Status status = connection->Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (status) {
-      status = work(*connection);
-      Status end = connection->Control(status ? "COMMIT" : "ROLLBACK");
-      if (status && !end) status = end;
-    }
-    {
-      std::lock_guard lock(readers_mu_);
-      idle_readers_.push_back(connection);
-    }
-    readers_cv_.notify_one();
-    return status;
+    return reader_pool_.Read([&](PostgresConnection& connection) {
+      // REPEATABLE READ: every statement of `work` sees the snapshot of its first one.
+      Status status = connection.Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (status) {
+        status = work(connection);
+        Status end = connection.Control(status ? "COMMIT" : "ROLLBACK");
+        if (status && !end) status = end;
+      }
+      return status;
+    });
   }
 
   // Group commit (storage/internal/group_commit.h), as in the SQLite backend.
@@ -467,9 +456,7 @@ class PostgresDatabase final : public Database {
 
   const SqlDialect& dialect() const override { return Dialect(); }
 
-  DatabaseStats stats() const override {
-    return {group_commit_.transactions(), group_commit_.commits(), reads_.load()};
-  }
+  DatabaseStats stats() const override { return internal::CollectStats(reader_pool_, group_commit_); }
 
   Status BackupTo(const std::string&) override {
     return Fail(ErrorCode::kFailedPrecondition, "Use pg_dump for PostgreSQL backups.");
@@ -479,17 +466,12 @@ class PostgresDatabase final : public Database {
 
   std::unique_ptr<PostgresConnection> writer_;
   std::vector<std::unique_ptr<PostgresConnection>> readers_;
-
-  std::mutex readers_mu_;
-  std::condition_variable readers_cv_;
-  std::vector<PostgresConnection*> idle_readers_;
+  internal::ReaderPool<PostgresConnection> reader_pool_;
 
   // READ COMMITTED is enough: this one connection serialises every write.
   internal::GroupCommit group_commit_{*writer_,
                                       [this] { return writer_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED"); },
                                       [this](std::string_view sql) { return writer_->Control(sql); }};
-
-  std::atomic<int64_t> reads_{0};
 };
 
 }  // namespace

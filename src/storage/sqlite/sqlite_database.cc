@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "storage/internal/group_commit.h"
+#include "storage/internal/reader_pool.h"
+#include "storage/internal/stats.h"
 
 namespace rapport::storage::sqlite {
 
@@ -249,8 +251,8 @@ class SqliteDatabase final : public Database {
       : path_(std::move(path)),
         writer_(std::move(writer)),
         readers_(std::move(readers)),
+        reader_pool_(readers_),
         checkpointer_(std::move(checkpointer)) {
-    for (auto& r : readers_) idle_readers_.push_back(r.get());
     // Checkpoints move WAL pages into the database file. SQLite runs them inside the
     // committing writer by default, which puts that I/O on a request's path; here a
     // background thread runs them (PASSIVE: never blocks readers or the writer) once
@@ -272,27 +274,16 @@ class SqliteDatabase final : public Database {
   }
 
   Status Read(const std::function<Status(Connection&)>& work) override {
-    SqliteConnection* connection;
-    {
-      std::unique_lock lock(readers_mu_);
-      readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
-      connection = idle_readers_.back();
-      idle_readers_.pop_back();
-    }
-    reads_.fetch_add(1, std::memory_order_relaxed);
-    // BEGIN makes every statement of `work` see one snapshot.
-    Status status = connection->Control("BEGIN");
-    if (status) {
-      status = work(*connection);
-      Status end = connection->Control(status ? "COMMIT" : "ROLLBACK");
-      if (status && !end) status = end;
-    }
-    {
-      std::lock_guard lock(readers_mu_);
-      idle_readers_.push_back(connection);
-    }
-    readers_cv_.notify_one();
-    return status;
+    return reader_pool_.Read([&](SqliteConnection& connection) {
+      // BEGIN makes every statement of `work` see one snapshot.
+      Status status = connection.Control("BEGIN");
+      if (status) {
+        status = work(connection);
+        Status end = connection.Control(status ? "COMMIT" : "ROLLBACK");
+        if (status && !end) status = end;
+      }
+      return status;
+    });
   }
 
   // Group commit (storage/internal/group_commit.h): concurrent writers share commits.
@@ -300,9 +291,7 @@ class SqliteDatabase final : public Database {
 
   const SqlDialect& dialect() const override { return Dialect(); }
 
-  DatabaseStats stats() const override {
-    return {group_commit_.transactions(), group_commit_.commits(), reads_.load()};
-  }
+  DatabaseStats stats() const override { return internal::CollectStats(reader_pool_, group_commit_); }
 
   Status BackupTo(const std::string& dest_path) override {
     sqlite3* dest = nullptr;
@@ -331,6 +320,7 @@ class SqliteDatabase final : public Database {
  private:
   static constexpr int kCheckpointFrames = 1000;
 
+
   static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
     if (frames >= kCheckpointFrames) {
@@ -358,10 +348,7 @@ class SqliteDatabase final : public Database {
   std::string path_;
   std::unique_ptr<SqliteConnection> writer_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
-
-  std::mutex readers_mu_;
-  std::condition_variable readers_cv_;
-  std::vector<SqliteConnection*> idle_readers_;
+  internal::ReaderPool<SqliteConnection> reader_pool_;
 
   internal::GroupCommit group_commit_{*writer_, [this] { return writer_->Control("BEGIN IMMEDIATE"); },
                                       [this](std::string_view sql) { return writer_->Control(sql); }};
@@ -372,8 +359,6 @@ class SqliteDatabase final : public Database {
   bool checkpoint_wanted_ = false;
   bool stopping_ = false;
   std::thread checkpoint_thread_;
-
-  std::atomic<int64_t> reads_{0};
 };
 
 }  // namespace

@@ -1,0 +1,152 @@
+// Operations, end to end with the real binary (docs/operations.md): where option values
+// come from, and JSON log lines.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/http_client.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+namespace rapport {
+namespace {
+
+namespace json = boost::json;
+using testing::HttpClient;
+using testing::RunRapport;
+using testing::ServerProcess;
+using testing::TempDir;
+
+// Three initialised data directories whose admins differ: `token create --email X`
+// succeeds only against the directory that has X, which shows which layer won.
+TEST(OpsConfigTest, FlagsWinOverEnvironmentWhichWinsOverTheConfigFile) {
+  TempDir dir("rapport_ops_config");
+  for (std::string layer : {"file", "env", "flag"}) {
+    auto init = RunRapport("init --data " + dir.File(layer) + " --admin-email " + layer + "@example.com");
+    ASSERT_EQ(init.exit_status, 0) << init.output;
+  }
+  std::string config = dir.File("rapport.toml");
+  std::ofstream(config) << "# test config\ndata = \"" << dir.File("file") << "\"\n[token.create]\nname = \"from-file\"\n";
+  auto token = [&](const std::string& email, const std::string& flags, const std::string& env) {
+    return RunRapport("token create --config " + config + " --email " + email + " " + flags, env);
+  };
+  const std::string env = "RAPPORT_DATA=" + dir.File("env");
+
+  // The file alone.
+  EXPECT_EQ(token("file@example.com", "", "").exit_status, 0);
+  EXPECT_NE(token("env@example.com", "", "").exit_status, 0);
+  // RAPPORT_CONFIG names the file when --config does not.
+  auto via_env = RunRapport("token create --email file@example.com", "RAPPORT_CONFIG=" + config);
+  EXPECT_EQ(via_env.exit_status, 0) << via_env.output;
+  // The environment over the file.
+  EXPECT_EQ(token("env@example.com", "", env).exit_status, 0);
+  EXPECT_NE(token("file@example.com", "", env).exit_status, 0);
+  // The flag over both.
+  EXPECT_EQ(token("flag@example.com", "--data " + dir.File("flag"), env).exit_status, 0);
+  EXPECT_NE(token("env@example.com", "--data " + dir.File("flag"), env).exit_status, 0);
+}
+
+TEST(OpsConfigTest, UnknownConfigKeyIsAClearError) {
+  TempDir dir("rapport_ops_badkey");
+  std::string config = dir.File("rapport.toml");
+  std::ofstream(config) << "[serve]\nwrite_thread = 4\n";
+  auto result = RunRapport("serve --config " + config + " --data " + dir.File("data"));
+  EXPECT_NE(result.exit_status, 0);
+  EXPECT_NE(result.output.find("config file " + config + ": unknown key `write_thread` in [serve]. Did you mean "
+                               "`write_threads`?"),
+            std::string::npos)
+      << result.output;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(OpsLoggingTest, JsonLogLinesAreObjectsWithStructuredAccessLog) {
+  TempDir dir("rapport_ops_json");
+  ServerProcess server(dir.path().string());
+  std::string token = server.Init("Logs");
+  server.Start({"--log-format", "json"});
+  {
+    HttpClient client("127.0.0.1", server.port());
+    EXPECT_EQ(client.Send("GET", "/healthz", "", {{"X-Request-Id", "req-42"}}).status, 200);
+    EXPECT_EQ(client.Send("POST", "/api/v1/objects/companies", R"({"name": "Log \"Quote\" Ltd"})",
+                          {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}})
+                  .status,
+              201);
+    EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1&filter=name%20%3D%20%22x%22", "",
+                          {{"Authorization", "Bearer " + token}, {"X-Request-Id", "bad id with spaces"}})
+                  .status,
+              200);
+    EXPECT_EQ(client.Send("GET", "/nope").status, 404);
+  }
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+
+  static const std::regex kRfc3339Utc(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)");
+  std::vector<json::object> requests;
+  bool saw_serving = false, saw_stopped = false;
+  std::vector<std::string> lines = Lines(server.Log());
+  ASSERT_GE(lines.size(), 6u) << server.Log();
+  for (const std::string& line : lines) {
+    boost::system::error_code ec;
+    json::value value = json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    ASSERT_TRUE(value.is_object()) << line;
+    const json::object& o = value.as_object();
+    ASSERT_TRUE(o.contains("ts") && o.at("ts").is_string()) << line;
+    EXPECT_TRUE(std::regex_match(std::string(o.at("ts").as_string()), kRfc3339Utc)) << line;
+    ASSERT_TRUE(o.contains("level") && o.at("level").is_string()) << line;
+    ASSERT_TRUE(o.contains("msg") && o.at("msg").is_string()) << line;
+    std::string msg(o.at("msg").as_string());
+    saw_serving = saw_serving || msg.starts_with("rapport serving http://127.0.0.1:");
+    saw_stopped = saw_stopped || msg == "rapport stopped";
+    if (msg == "request") requests.push_back(o);
+  }
+  EXPECT_TRUE(saw_serving);
+  EXPECT_TRUE(saw_stopped);
+  ASSERT_EQ(requests.size(), 4u);
+  for (const json::object& r : requests) {
+    EXPECT_EQ(r.at("level").as_string(), "info");
+    EXPECT_TRUE(r.at("status").is_int64());
+    EXPECT_TRUE(r.at("bytes").is_int64());
+    EXPECT_TRUE(r.at("ms").is_number());
+    EXPECT_GE(r.at("ms").to_number<double>(), 0);
+    EXPECT_TRUE(r.at("remote").as_string().starts_with("127.0.0.1:"));
+  }
+  EXPECT_EQ(requests[0].at("method").as_string(), "GET");
+  EXPECT_EQ(requests[0].at("path").as_string(), "/healthz");
+  EXPECT_EQ(requests[0].at("route").as_string(), "/healthz");
+  EXPECT_EQ(requests[0].at("status").as_int64(), 200);
+  EXPECT_GT(requests[0].at("bytes").as_int64(), 0);
+  EXPECT_EQ(requests[0].at("request_id").as_string(), "req-42");
+  EXPECT_EQ(requests[1].at("method").as_string(), "POST");
+  EXPECT_EQ(requests[1].at("status").as_int64(), 201);
+  EXPECT_FALSE(requests[1].contains("request_id"));
+  EXPECT_EQ(requests[2].at("path").as_string(), "/api/v1/objects/companies");  // without the query
+  EXPECT_FALSE(requests[2].contains("request_id"));                           // not loggable: left out
+  EXPECT_EQ(requests[3].at("status").as_int64(), 404);
+}
+
+// Failures before the server starts are JSON lines too.
+TEST(OpsLoggingTest, JsonFailureIsALogLine) {
+  TempDir dir("rapport_ops_json_fail");
+  auto result = RunRapport("token create --log-format json --email a@b.co --data " + dir.File("none"));
+  EXPECT_NE(result.exit_status, 0);
+  json::value line = json::parse(result.output);
+  EXPECT_EQ(line.at("level").as_string(), "error");
+  EXPECT_NE(line.at("msg").as_string().find("rapport init"), json::string::npos);
+}
+
+}  // namespace
+}  // namespace rapport
