@@ -25,6 +25,8 @@ void AddDatabaseMetrics(storage::Database& db, http::Metrics& metrics) {
                      [&db] { return static_cast<double>(db.stats().transactions); });
   metrics.AddCounter("rapport_db_commits_total", "Physical commits (group commit batches)",
                      [&db] { return static_cast<double>(db.stats().commits); });
+  metrics.AddCounter("rapport_db_write_retries_total", "Writes run again after a conflict with another writer",
+                     [&db] { return static_cast<double>(db.stats().write_retries); });
   metrics.AddCounter("rapport_db_reads_total", "Read transactions run",
                      [&db] { return static_cast<double>(db.stats().reads); });
   metrics.AddGauge("rapport_db_reader_pool_size", "Reader connections in the pool",

@@ -49,6 +49,7 @@ struct DatabaseOptions {
 struct DatabaseStats {
   int64_t transactions = 0;
   int64_t commits = 0;       // physical commits (< transactions under group commit)
+  int64_t write_retries = 0; // writes run again after a conflict with another writer
   int64_t reads = 0;
   int reader_pool_size = 0;  // reader connections
   int readers_in_use = 0;    // lent to a Read() right now
@@ -72,6 +73,9 @@ class Database {
   // (with nothing written) otherwise. Writes are serialised; concurrent callers may
   // share one physical commit (group commit), each isolated by a savepoint, so one
   // caller's failure never undoes another's work. Returns only after the commit.
+  // `work` may run more than once: when it loses a conflict with another process
+  // (deadlock, lock timeout) it is rolled back and run again, so it must have no
+  // effect beyond the connection other than setting its own outputs.
   virtual Status Write(const std::function<Status(Connection&)>& work) = 0;
 
   virtual const SqlDialect& dialect() const = 0;

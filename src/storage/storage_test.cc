@@ -306,6 +306,53 @@ TEST(PostgresPlaceholderTest, RewritesOnlyPlaceholdersOutsideQuotes) {
   EXPECT_EQ(n, 3);
 }
 
+// Two processes' writers (two Databases on one PostgreSQL database) lock the same two
+// rows in opposite orders: PostgreSQL breaks the deadlock by failing one of them, and
+// that write is rolled back and run again, so both succeed and neither is lost.
+TEST(PostgresStorageTest, DeadlockedWriteIsRunAgain) {
+  auto server = testing::PostgresServer::Instance();
+  ASSERT_TRUE(server) << server.error();
+  auto url = (*server)->CreateDatabase();
+  ASSERT_TRUE(url) << url.error();
+  auto first = Database::Open({.url = *url, .read_connections = 1});
+  auto second = Database::Open({.url = *url, .read_connections = 1});
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE((*first)->Write([](Connection& c) {
+    return c.ExecuteScript("CREATE TABLE d (k INTEGER PRIMARY KEY, v INTEGER NOT NULL); "
+                           "INSERT INTO d VALUES (1, 0), (2, 0)");
+  }));
+  // Each holds its first row until the other holds its own: a certain deadlock.
+  std::atomic<int> holding = 0;
+  auto crossing = [&](Database& db, int64_t a, int64_t b) {
+    std::atomic<int> runs = 0;
+    Status status = db.Write([&](Connection& c) -> Status {
+      bool first_run = runs++ == 0;
+      RAPPORT_TRY(c.Execute("UPDATE d SET v = v + 1 WHERE k = ?", std::vector<Value>{a}));
+      if (first_run) {
+        ++holding;
+        while (holding < 2) std::this_thread::yield();
+      }
+      RAPPORT_TRY(c.Execute("UPDATE d SET v = v + 1 WHERE k = ?", std::vector<Value>{b}));
+      return Ok();
+    });
+    return std::pair{status, runs.load()};
+  };
+  std::pair<Status, int> one{Ok(), 0}, two{Ok(), 0};
+  std::thread t1([&] { one = crossing(**first, 1, 2); });
+  std::thread t2([&] { two = crossing(**second, 2, 1); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(one.first) << one.first.error().ToString();
+  EXPECT_TRUE(two.first) << two.first.error().ToString();
+  EXPECT_EQ(one.second + two.second, 3) << "exactly one of them ran twice";
+  EXPECT_EQ((*first)->stats().write_retries + (*second)->stats().write_retries, 1);
+  ASSERT_TRUE((*first)->Read([](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto r, c.Query("SELECT SUM(v) FROM d"));
+    EXPECT_EQ(std::get<int64_t>(r.rows.at(0).at(0)), 4);  // both writes, each once
+    return Ok();
+  }));
+}
+
 // A statement while the server is down fails as kUnavailable (no crash), and the same
 // Database works again once the server is back.
 TEST(PostgresStorageTest, ServerRestartIsUnavailableThenRecovers) {

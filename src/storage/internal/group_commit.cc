@@ -1,6 +1,8 @@
 #include "storage/internal/group_commit.h"
 
 #include <chrono>
+#include <random>
+#include <thread>
 
 namespace rapport::storage::internal {
 
@@ -34,15 +36,32 @@ Status GroupCommit::Write(const std::function<Status(Connection&)>& work) {
 
 void GroupCommit::RunBatch(const std::vector<PendingWrite*>& batch) {
   transactions_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+  std::vector<PendingWrite*> todo = batch;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<PendingWrite*> conflicted = RunTransaction(todo);
+    // A write that still conflicts after the last attempt keeps its error (503).
+    if (conflicted.empty() || attempt == kMaxAttempts) return;
+    retries_.fetch_add(static_cast<int64_t>(conflicted.size()), std::memory_order_relaxed);
+    // The other writer needs a moment to finish what it holds; back off a little
+    // more each time, with jitter so two retrying processes fall out of step.
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 5 + jitter() % 10));
+    todo = std::move(conflicted);
+  }
+}
+
+std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::vector<PendingWrite*>& batch) {
+  std::vector<PendingWrite*> conflicted;
   Status begin = begin_();
   if (!begin) {
     for (auto* p : batch) p->result = begin;
-    return;
+    return conflicted;
   }
   bool any_ok = false;
   if (batch.size() == 1) {
     batch[0]->result = (*batch[0]->work)(writer_);
     any_ok = batch[0]->result.has_value();
+    if (!any_ok && Conflicted()) conflicted.push_back(batch[0]);
   } else {
     for (auto* p : batch) {
       Status savepoint = control_("SAVEPOINT rapport_write");
@@ -61,6 +80,9 @@ void GroupCommit::RunBatch(const std::vector<PendingWrite*>& batch) {
         }
         p->result = release;
       }
+      // Retried in a later transaction, once this one has released its locks: run
+      // again here, it would likely meet the same lock.
+      if (Conflicted()) conflicted.push_back(p);
       (void)control_("ROLLBACK TO rapport_write");
       (void)control_("RELEASE rapport_write");
     }
@@ -70,11 +92,16 @@ void GroupCommit::RunBatch(const std::vector<PendingWrite*>& batch) {
   if (any_ok) commit_latency_.ObserveSince(commit_start);
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (!end) {
+    bool retry_all = Conflicted();
     (void)control_("ROLLBACK");
     for (auto* p : batch) {
-      if (p->result) p->result = end;
+      if (p->result) {
+        p->result = end;
+        if (retry_all) conflicted.push_back(p);
+      }
     }
   }
+  return conflicted;
 }
 
 }  // namespace rapport::storage::internal

@@ -2,7 +2,9 @@
 // one transaction on the single writer connection. The first caller to find no batch
 // running becomes the leader, runs every queued write inside its own SAVEPOINT and
 // commits once; followers wait for their own result. One caller's failure rolls back
-// only its savepoint. Private to storage/.
+// only its savepoint. A write that lost a race with another process (a deadlock, say)
+// is rolled back and run again, up to kMaxAttempts times, after the batch that held
+// its locks has committed. Private to storage/.
 //
 // Thread-safe.
 #pragma once
@@ -24,10 +26,13 @@ namespace rapport::storage::internal {
 class GroupCommit {
  public:
   // `begin` opens a write transaction on `writer` (the backend's own statement);
-  // `control` runs a transaction-control statement (SAVEPOINT, COMMIT...) on it.
+  // `control` runs a transaction-control statement (SAVEPOINT, COMMIT...) on it;
+  // `conflicted`, if given, says whether the writer's last failure was a conflict with
+  // another writer that running the work again can resolve.
   GroupCommit(Connection& writer, std::function<Status()> begin,
-              std::function<Status(std::string_view)> control)
-      : writer_(writer), begin_(std::move(begin)), control_(std::move(control)) {}
+              std::function<Status(std::string_view)> control, std::function<bool()> conflicted = nullptr)
+      : writer_(writer), begin_(std::move(begin)), control_(std::move(control)),
+        conflicted_(std::move(conflicted)) {}
 
   // Runs `work` in a transaction shared with concurrent callers; returns after the
   // commit, with `work`'s own result (or the commit's failure).
@@ -35,6 +40,8 @@ class GroupCommit {
 
   int64_t transactions() const { return transactions_.load(); }
   int64_t commits() const { return commits_.load(); }
+  // Writes run again after a conflict with another writer.
+  int64_t retries() const { return retries_.load(); }
   // Write() calls, from the call to its return: queueing behind the running batch, the
   // caller's work, and the shared commit. What a request waits for.
   HistogramSnapshot write_latency() const { return write_latency_.Snapshot(); }
@@ -43,6 +50,7 @@ class GroupCommit {
 
  private:
   static constexpr size_t kMaxBatch = 256;
+  static constexpr int kMaxAttempts = 4;
 
   struct PendingWrite {
     const std::function<Status(Connection&)>* work;
@@ -51,16 +59,21 @@ class GroupCommit {
   };
 
   void RunBatch(const std::vector<PendingWrite*>& batch);
+  // One transaction over `batch`; returns the writes that lost a conflict.
+  std::vector<PendingWrite*> RunTransaction(const std::vector<PendingWrite*>& batch);
+  bool Conflicted() const { return conflicted_ && conflicted_(); }
 
   Connection& writer_;
   std::function<Status()> begin_;
   std::function<Status(std::string_view)> control_;
+  std::function<bool()> conflicted_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::atomic<int64_t> transactions_{0};
   std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> retries_{0};
   LatencyHistogram write_latency_;
   LatencyHistogram commit_latency_;
 };

@@ -11,6 +11,7 @@ namespace rapport::storage::internal {
 inline DatabaseStats CollectStats(const ReaderPoolStats& readers, const GroupCommit& writes) {
   return {.transactions = writes.transactions(),
           .commits = writes.commits(),
+          .write_retries = writes.retries(),
           .reads = readers.reads(),
           .reader_pool_size = readers.size(),
           .readers_in_use = readers.in_use(),

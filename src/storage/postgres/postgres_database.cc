@@ -211,9 +211,24 @@ class PostgresConnection final : public Connection {
 
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
+  // PgError, remembering the SQLSTATE for last_error_was_conflict().
+  Error Failed(const PGresult* result, std::string_view sql) {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    last_sqlstate_ = state ? state : "";
+    return PgError(conn_, result, sql);
+  }
+
+  // Whether the last failed statement lost a race with another writer (serialization
+  // failure, deadlock, lock timeout): running the whole unit of work again, in a new
+  // transaction or savepoint, can succeed. Cleared by Begin().
+  bool last_error_was_conflict() const {
+    return last_sqlstate_ == "40001" || last_sqlstate_ == "40P01" || last_sqlstate_ == "55P03";
+  }
+
   // Transaction control. Begin() retries once on a fresh connection: nothing has run
   // yet, and it makes the first request after a server restart succeed.
   Status Begin(std::string_view sql) {
+    last_sqlstate_.clear();
     RAPPORT_TRY(EnsureConnected());
     Status status = Control(sql);
     if (!status && broken()) {
@@ -227,7 +242,7 @@ class PostgresConnection final : public Connection {
     std::string text(sql);
     ResultPtr result(PQexec(conn_, text.c_str()));
     if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      return Fail(PgError(conn_, result.get(), sql));
+      return Fail(Failed(result.get(), sql));
     }
     // COMMIT of a transaction that an earlier (swallowed) error aborted rolls back
     // and reports success: that must not look like a commit to the caller.
@@ -235,6 +250,7 @@ class PostgresConnection final : public Connection {
       return Fail(Error(ErrorCode::kInternal, "Database error.")
                       .WithInternal("postgresql: COMMIT rolled back a transaction aborted by an earlier error"));
     }
+    last_sqlstate_.clear();  // a SAVEPOINT starts a new unit of work
     return Ok();
   }
 
@@ -259,7 +275,7 @@ class PostgresConnection final : public Connection {
     RAPPORT_ASSIGN_OR_RETURN(Prepared * stmt, Prepare(sql, params));
     BoundParams bound(params);
     if (!PQsendQueryPrepared(conn_, stmt->name.c_str(), bound.count(), bound.values(), nullptr, nullptr, 0)) {
-      return Fail(PgError(conn_, nullptr, sql));
+      return Fail(Failed(nullptr, sql));
     }
     PQsetSingleRowMode(conn_);
     std::vector<Value> row;
@@ -277,7 +293,7 @@ class PostgresConnection final : public Connection {
         for (int i = 0; i < columns; ++i) row[i] = CellValue(raw, 0, i);
         wanted = on_row(row);
       } else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && status) {
-        status = Fail(PgError(conn_, raw, sql));
+        status = Fail(Failed(raw, sql));
       }
     }
     if (!status) ForgetOnStaleError(sql, params, status.error());
@@ -299,7 +315,7 @@ class PostgresConnection final : public Connection {
     ResultPtr result(PQexec(conn_, text.c_str()));
     ExecStatusType st = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-      return Fail(PgError(conn_, result.get(), sql));
+      return Fail(Failed(result.get(), sql));
     }
     return Ok();
   }
@@ -377,7 +393,7 @@ class PostgresConnection final : public Connection {
     ResultPtr result(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(types.size()),
                                types.data()));
     if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      return Fail(PgError(conn_, result.get(), sql));
+      return Fail(Failed(result.get(), sql));
     }
     return &cache_.emplace(std::move(key), Prepared{std::move(name)}).first->second;
   }
@@ -389,7 +405,7 @@ class PostgresConnection final : public Connection {
                                     nullptr, 0));
     ExecStatusType st = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      Error error = PgError(conn_, result.get(), sql);
+      Error error = Failed(result.get(), sql);
       ForgetOnStaleError(sql, params, error);
       return Fail(std::move(error));
     }
@@ -410,6 +426,7 @@ class PostgresConnection final : public Connection {
   PGconn* conn_;
   std::unordered_map<std::string, Prepared> cache_;
   uint64_t next_statement_ = 1;
+  std::string last_sqlstate_;  // of the last failed statement
 };
 
 void IgnoreNotice(void*, const char*) {}
@@ -468,10 +485,13 @@ class PostgresDatabase final : public Database {
   std::vector<std::unique_ptr<PostgresConnection>> readers_;
   internal::ReaderPool<PostgresConnection> reader_pool_;
 
-  // READ COMMITTED is enough: this one connection serialises every write.
+  // READ COMMITTED is enough: this one connection serialises this process's writes.
+  // Other processes on the same database (several servers, a CLI import) can still
+  // deadlock with it or time out on its locks: such writes are run again.
   internal::GroupCommit group_commit_{*writer_,
                                       [this] { return writer_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED"); },
-                                      [this](std::string_view sql) { return writer_->Control(sql); }};
+                                      [this](std::string_view sql) { return writer_->Control(sql); },
+                                      [this] { return writer_->last_error_was_conflict(); }};
 };
 
 }  // namespace
