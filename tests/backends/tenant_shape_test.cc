@@ -1,7 +1,7 @@
 // The scale-out shape (docs/architecture.md): every tenant-owned table's primary key,
 // every index and every foreign key leads with tenant_id, so a distributed engine can
-// shard by tenant. Checked over the real SQLite catalog after the standard objects, a
-// custom object and custom fields exist.
+// shard by tenant. Checked over the real SQLite and PostgreSQL catalogs after the
+// standard objects, a custom object and custom fields exist.
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -11,6 +11,7 @@
 
 #include "app/app.h"
 #include "metadata/system_schema.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace rapport {
@@ -23,52 +24,94 @@ using storage::Value;
 // Global lookup tables (reference tables when sharded): not tenant-owned.
 const std::set<std::string> kGlobalTables = {"tenants", "api_tokens", "schema_migrations", "schema_columns"};
 
-TEST(TenantShapeTest, EveryKeyIndexAndForeignKeyLeadsWithTenantId) {
-  testing::TempDir dir("rapport_shape");
-  auto app = app::App::Open({.db_url = dir.File("rapport.db")});
-  ASSERT_TRUE(app) << app.error().ToString();
-  auto tenant = (*app)->identity().CreateTenant("Shape");
+// What the shape checks need from a catalog, asked of SQLite's or PostgreSQL's own.
+struct Catalog {
+  std::string tables;       // -> (name)
+  std::string primary_key;  // ? table -> (first key column)
+  std::string indexes;      // ? table -> (index name, first key column; NULL for an expression)
+  std::string foreign_keys; // ? table -> (first referencing column, first referenced column)
+};
+
+const Catalog kSqliteCatalog = {
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    "SELECT name FROM pragma_table_info(?) WHERE pk = 1",
+    "SELECT l.name, (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) FROM pragma_index_list(?) l",
+    "SELECT \"from\", \"to\" FROM pragma_foreign_key_list(?) WHERE seq = 0",
+};
+
+const Catalog kPostgresCatalog = {
+    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+    "SELECT a.attname::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+    "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+    "WHERE t.relname = ? AND t.relnamespace = current_schema()::regnamespace AND i.indisprimary",
+    "SELECT ic.relname::text, a.attname::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+    "JOIN pg_class ic ON ic.oid = i.indexrelid LEFT JOIN pg_attribute a ON a.attrelid = t.oid "
+    "AND a.attnum = i.indkey[0] WHERE t.relname = ? AND t.relnamespace = current_schema()::regnamespace",
+    "SELECT a.attname::text, fa.attname::text FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+    "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+    "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
+    "WHERE c.contype = 'f' AND t.relname = ? AND t.relnamespace = current_schema()::regnamespace",
+};
+
+// Each check runs on both backends' real catalogs.
+class TenantShapeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<app::App> Open(storage::StatementObserver observe = nullptr) {
+    std::string url = dir_.File("rapport.db");
+    if (GetParam() == "postgres") {
+      auto server = testing::PostgresServer::Instance();
+      EXPECT_TRUE(server) << server.error();
+      if (!server) return nullptr;
+      auto database = (*server)->CreateDatabase();
+      EXPECT_TRUE(database) << database.error();
+      if (!database) return nullptr;
+      url = *database;
+    }
+    auto app = app::App::Open({.db_url = url, .observe_statement = std::move(observe)});
+    EXPECT_TRUE(app) << app.error().ToString();
+    return app ? std::move(*app) : nullptr;
+  }
+  const Catalog& catalog() const { return GetParam() == "postgres" ? kPostgresCatalog : kSqliteCatalog; }
+
+  testing::TempDir dir_{"rapport_shape"};
+};
+
+TEST_P(TenantShapeTest, EveryKeyIndexAndForeignKeyLeadsWithTenantId) {
+  auto app = Open();
+  ASSERT_TRUE(app);
+  auto tenant = app->identity().CreateTenant("Shape");
   ASSERT_TRUE(tenant);
-  ASSERT_TRUE((*app)->metadata().Apply(
+  ASSERT_TRUE(app->metadata().Apply(
       tenant->id, metadata::CreateObject{.name = "projects", .label = "Project", .label_plural = "Projects",
                                          .fields = {{.name = "title", .type = "text", .unique = true},
                                                     {.name = "company_id", .type = "lookup", .target = "companies"}}}));
-  ASSERT_TRUE((*app)->metadata().Apply(
+  ASSERT_TRUE(app->metadata().Apply(
       tenant->id, metadata::AddField{"people", {.name = "tier", .type = "picklist", .indexed = true,
                                                 .options = {{"a", ""}, {"b", ""}}}}));
 
   int tables_checked = 0, indexes_checked = 0, foreign_keys_checked = 0;
-  ASSERT_TRUE((*app)->db().Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto tables, c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                                  "name NOT LIKE 'sqlite_%'"));
+  ASSERT_TRUE(app->db().Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto tables, c.Query(catalog().tables));
     for (const auto& row : tables.rows) {
       std::string table = TextOf(row[0]);
       if (kGlobalTables.contains(table)) continue;
       ++tables_checked;
       std::vector<Value> p = {table};
-      // Primary key columns in key order.
-      RAPPORT_ASSIGN_OR_RETURN(auto pk, c.Query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", p));
-      EXPECT_FALSE(pk.rows.empty()) << table << " has no primary key";
+      RAPPORT_ASSIGN_OR_RETURN(auto pk, c.Query(catalog().primary_key, p));
+      EXPECT_EQ(pk.rows.size(), 1u) << table << " has no primary key";
       if (!pk.rows.empty()) {
         EXPECT_EQ(TextOf(pk.rows[0][0]), "tenant_id") << "primary key of " << table;
       }
-      RAPPORT_ASSIGN_OR_RETURN(auto indexes, c.Query("SELECT name FROM pragma_index_list(?)", p));
+      RAPPORT_ASSIGN_OR_RETURN(auto indexes, c.Query(catalog().indexes, p));
       for (const auto& index : indexes.rows) {
         ++indexes_checked;
-        std::vector<Value> ip = {TextOf(index[0])};
-        RAPPORT_ASSIGN_OR_RETURN(auto first, c.Query("SELECT name FROM pragma_index_info(?) WHERE seqno = 0", ip));
-        EXPECT_EQ(first.rows.size(), 1u);
-        if (!first.rows.empty()) {
-          EXPECT_EQ(TextOf(first.rows[0][0]), "tenant_id") << "index " << TextOf(index[0]) << " on " << table;
-        }
+        EXPECT_EQ(TextOf(index[1]), "tenant_id") << "index " << TextOf(index[0]) << " on " << table;
       }
-      RAPPORT_ASSIGN_OR_RETURN(auto fks, c.Query("SELECT id, \"from\", \"to\" FROM pragma_foreign_key_list(?) "
-                                                 "WHERE seq = 0",
-                                                 p));
+      RAPPORT_ASSIGN_OR_RETURN(auto fks, c.Query(catalog().foreign_keys, p));
       for (const auto& fk : fks.rows) {
         ++foreign_keys_checked;
+        EXPECT_EQ(TextOf(fk[0]), "tenant_id") << "foreign key of " << table;
         EXPECT_EQ(TextOf(fk[1]), "tenant_id") << "foreign key of " << table;
-        EXPECT_EQ(TextOf(fk[2]), "tenant_id") << "foreign key of " << table;
       }
     }
     return Ok();
@@ -82,25 +125,23 @@ TEST(TenantShapeTest, EveryKeyIndexAndForeignKeyLeadsWithTenantId) {
 // Tenant archives (transfer/archive.h) carry the tenant system tables and the object
 // tables. A new table that is neither, nor declared global, would be silently left out
 // of every export: this fails first.
-TEST(TenantShapeTest, EveryTableIsGlobalOrCarriedByTenantArchives) {
-  testing::TempDir dir("rapport_tables");
-  auto app = app::App::Open({.db_url = dir.File("rapport.db")});
-  ASSERT_TRUE(app) << app.error().ToString();
-  auto tenant = (*app)->identity().CreateTenant("Tables");
+TEST_P(TenantShapeTest, EveryTableIsGlobalOrCarriedByTenantArchives) {
+  auto app = Open();
+  ASSERT_TRUE(app);
+  auto tenant = app->identity().CreateTenant("Tables");
   ASSERT_TRUE(tenant);
-  ASSERT_TRUE((*app)->metadata().Apply(
+  ASSERT_TRUE(app->metadata().Apply(
       tenant->id, metadata::CreateObject{.name = "projects", .label = "Project", .label_plural = "Projects",
                                          .fields = {{.name = "title", .type = "text"}}}));
   std::set<std::string> accounted = {"schema_migrations"};  // storage's own
   for (auto table : metadata::GlobalSystemTables()) accounted.emplace(table);
   for (auto table : metadata::TenantSystemTables()) accounted.emplace(table);
-  auto snapshot = (*app)->metadata().Current(tenant->id);
+  auto snapshot = app->metadata().Current(tenant->id);
   ASSERT_TRUE(snapshot);
   for (const auto& object : (*snapshot)->objects()) accounted.insert(object.table);
   int seen = 0;
-  ASSERT_TRUE((*app)->db().Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto tables, c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                                  "name NOT LIKE 'sqlite_%'"));
+  ASSERT_TRUE(app->db().Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto tables, c.Query(catalog().tables));
     for (const auto& row : tables.rows) {
       ++seen;
       EXPECT_TRUE(accounted.contains(TextOf(row[0]))) << TextOf(row[0]) << " is in no archive and not global";
@@ -115,17 +156,16 @@ TEST(TenantShapeTest, EveryTableIsGlobalOrCarriedByTenantArchives) {
 // captured; each reference to a tenant-owned table must come with a tenant_id
 // predicate (or, for an INSERT, a tenant_id value), which a distributed engine routes
 // to a single shard.
-TEST(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
-  testing::TempDir dir("rapport_sql");
+TEST_P(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
   std::mutex mu;
   std::set<std::string> statements;
-  auto app = app::App::Open({.db_url = dir.File("rapport.db"), .observe_statement = [&](std::string_view sql) {
-                               std::lock_guard lock(mu);
-                               statements.emplace(sql);
-                             }});
-  ASSERT_TRUE(app) << app.error().ToString();
-  auto& identity = (*app)->identity();
-  auto& records = (*app)->records();
+  auto app = Open([&](std::string_view sql) {
+    std::lock_guard lock(mu);
+    statements.emplace(sql);
+  });
+  ASSERT_TRUE(app);
+  auto& identity = app->identity();
+  auto& records = app->records();
   auto tenant = identity.CreateTenant("Scoped");
   ASSERT_TRUE(tenant);
   auto user = identity.CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
@@ -165,7 +205,7 @@ TEST(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
 
   std::set<std::string> tenant_tables;
   for (auto table : metadata::TenantSystemTables()) tenant_tables.emplace(table);
-  auto snapshot = (*app)->metadata().Current(tenant->id);
+  auto snapshot = app->metadata().Current(tenant->id);
   ASSERT_TRUE(snapshot);
   for (const auto& object : (*snapshot)->objects()) tenant_tables.insert(object.table);
 
@@ -197,6 +237,9 @@ TEST(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
   }
   EXPECT_GE(checked, 25) << "the workload should reach every engine path";
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, TenantShapeTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport
