@@ -30,15 +30,9 @@ std::vector<ObjectDef> TestObjects() {
 class MetadataStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string url = dir_.File("m.db");
-    if (GetParam() == "postgres") {
-      auto server = testing::PostgresServer::Instance();
-      ASSERT_TRUE(server) << server.error();
-      auto database = (*server)->CreateDatabase();
-      ASSERT_TRUE(database) << database.error();
-      url = *database;
-    }
-    auto db = storage::Database::Open({.url = url});
+    auto url = testing::FreshDatabase(GetParam(), dir_.File("m.db"));
+    ASSERT_TRUE(url) << url.error();
+    auto db = storage::Database::Open({.url = *url});
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
     ASSERT_TRUE(storage::Migrate(*db_, SystemMigrations()));

@@ -23,15 +23,9 @@ using V = InputValue;
 class RecordServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string url = dir_.File("rapport.db");
-    if (GetParam() == "postgres") {
-      auto server = testing::PostgresServer::Instance();
-      ASSERT_TRUE(server) << server.error();
-      auto database = (*server)->CreateDatabase();
-      ASSERT_TRUE(database) << database.error();
-      url = *database;
-    }
-    auto app = app::App::Open({.db_url = url});
+    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
+    ASSERT_TRUE(url) << url.error();
+    auto app = app::App::Open({.db_url = *url});
     ASSERT_TRUE(app) << app.error().ToString();
     app_ = std::move(*app);
     auto tenant = app_->identity().CreateTenant("Acme");

@@ -26,15 +26,9 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
            ("rapport_storage_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    std::string url = "sqlite:" + (dir_ / "t.db").string();
-    if (postgres()) {
-      auto server = testing::PostgresServer::Instance();
-      ASSERT_TRUE(server) << server.error();
-      auto pg_url = (*server)->CreateDatabase();
-      ASSERT_TRUE(pg_url) << pg_url.error();
-      url = *pg_url;
-    }
-    auto db = Database::Open({.url = url});
+    auto url = testing::FreshDatabase(GetParam(), (dir_ / "t.db").string());
+    ASSERT_TRUE(url) << url.error();
+    auto db = Database::Open({.url = *url});
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
     ASSERT_TRUE(db_->Write([](Connection& c) {

@@ -89,17 +89,10 @@ class ArchiveTest : public ::testing::TestWithParam<std::string> {
 
   // A fresh, empty database of the kind under test.
   std::unique_ptr<app::App> Destination(const std::string& name = "destination") {
-    std::string url = dir_.File(name + ".db");
-    if (GetParam() == "postgres") {
-      auto server = testing::PostgresServer::Instance();
-      EXPECT_TRUE(server) << server.error();
-      if (!server) return nullptr;
-      auto database = (*server)->CreateDatabase();
-      EXPECT_TRUE(database) << database.error();
-      if (!database) return nullptr;
-      url = *database;
-    }
-    auto app = app::App::Open({.db_url = url});
+    auto url = testing::FreshDatabase(GetParam(), dir_.File(name + ".db"));
+    EXPECT_TRUE(url) << url.error();
+    if (!url) return nullptr;
+    auto app = app::App::Open({.db_url = *url});
     EXPECT_TRUE(app) << app.error().ToString();
     return app ? std::move(*app) : nullptr;
   }

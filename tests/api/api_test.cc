@@ -30,9 +30,7 @@ using Reply = HttpClient::Reply;
 std::string BackendDatabaseUrl() {
   const char* backend = std::getenv("RAPPORT_TEST_BACKEND");
   if (!backend || std::string(backend) != "postgres") return "";
-  auto server = testing::PostgresServer::Instance();
-  if (!server) throw std::runtime_error(server.error());
-  auto database = (*server)->CreateDatabase();
+  auto database = testing::FreshDatabase(backend, "");
   if (!database) throw std::runtime_error(database.error());
   return *database;
 }

@@ -29,9 +29,7 @@ using testing::ServerProcess;
 using testing::TempDir;
 
 std::string NewPostgresDatabase() {
-  auto server = testing::PostgresServer::Instance();
-  if (!server) throw std::runtime_error(server.error());
-  auto database = (*server)->CreateDatabase();
+  auto database = testing::FreshDatabase("postgres", "");
   if (!database) throw std::runtime_error(database.error());
   return *database;
 }

@@ -57,17 +57,10 @@ const Catalog kPostgresCatalog = {
 class TenantShapeTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::unique_ptr<app::App> Open(storage::StatementObserver observe = nullptr) {
-    std::string url = dir_.File("rapport.db");
-    if (GetParam() == "postgres") {
-      auto server = testing::PostgresServer::Instance();
-      EXPECT_TRUE(server) << server.error();
-      if (!server) return nullptr;
-      auto database = (*server)->CreateDatabase();
-      EXPECT_TRUE(database) << database.error();
-      if (!database) return nullptr;
-      url = *database;
-    }
-    auto app = app::App::Open({.db_url = url, .observe_statement = std::move(observe)});
+    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
+    EXPECT_TRUE(url) << url.error();
+    if (!url) return nullptr;
+    auto app = app::App::Open({.db_url = *url, .observe_statement = std::move(observe)});
     EXPECT_TRUE(app) << app.error().ToString();
     return app ? std::move(*app) : nullptr;
   }

@@ -185,4 +185,11 @@ std::expected<std::string, std::string> PostgresServer::CreateDatabase() {
   return "postgresql://" + user_ + "@127.0.0.1:" + std::to_string(port_) + "/" + name;
 }
 
+std::expected<std::string, std::string> FreshDatabase(const std::string& backend, const std::string& sqlite_path) {
+  if (backend != "postgres") return "sqlite:" + sqlite_path;
+  auto server = PostgresServer::Instance();
+  if (!server) return std::unexpected(server.error());
+  return (*server)->CreateDatabase();
+}
+
 }  // namespace rapport::testing

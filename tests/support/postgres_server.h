@@ -54,4 +54,9 @@ class PostgresServer {
   int next_database_ = 0;
 };
 
+// A fresh, empty database for a test parameterised by backend: for "postgres" a new
+// database on the process's cluster, otherwise `sqlite_path` (a file in the test's
+// temporary directory). Returns the URL for Database::Open / App::Open / --db.
+std::expected<std::string, std::string> FreshDatabase(const std::string& backend, const std::string& sqlite_path);
+
 }  // namespace rapport::testing
