@@ -152,7 +152,7 @@ int Raw(const std::string& dir) {
     Stmt list;
     sqlite3_prepare_v2(db,
                        "SELECT * FROM people r WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND "
-                       "(r.job_title = ?) ORDER BY r.last_name ASC NULLS FIRST, r.id ASC NULLS FIRST LIMIT 51",
+                       "(r.job_title = ?) ORDER BY r.last_name ASC NULLS FIRST, r.id ASC LIMIT 51",
                        -1, &list.s, nullptr);
     std::vector<double> latencies;
     auto start = Clock::now();
@@ -259,7 +259,7 @@ int RawPostgres(const std::string& url, const std::string& ids_file) {
             Prepare(pg, "get", "SELECT * FROM people WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL") &&
             Prepare(pg, "list",
                     "SELECT * FROM people r WHERE r.tenant_id = $1 AND r.deleted_at IS NULL AND (r.job_title = $2) "
-                    "ORDER BY r.last_name ASC NULLS FIRST, r.id ASC NULLS FIRST LIMIT 51");
+                    "ORDER BY r.last_name ASC NULLS FIRST, r.id ASC LIMIT 51");
   if (!ok) return 1;
   {
     auto start = Clock::now();

@@ -335,7 +335,7 @@ TEST_F(QueryTest, ParsesSortSpecs) {
   EXPECT_FALSE((*keys)[1].descending);
   EXPECT_EQ((*keys)[2].field->name, "id");
   EXPECT_EQ(OrderBySql(*keys, dialect_, "r"),
-            R"(r."amount" DESC NULLS LAST, r."name" ASC NULLS FIRST, r."id" ASC NULLS FIRST)");
+            R"(r."amount" DESC NULLS LAST, r."name" ASC NULLS FIRST, r."id" ASC)");
   EXPECT_EQ(SortColumns(*keys), (std::vector<std::string>{"amount", "name", "id"}));
 
   keys = ParseSort("", deals_);

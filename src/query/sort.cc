@@ -175,13 +175,26 @@ Result<std::vector<SortKey>> ParseSort(std::string_view spec, const metadata::Ob
   return keys;
 }
 
+namespace {
+
+// Columns that are NOT NULL in every table (metadata/schema_plan.cc CreateTableSql).
+bool NeverNull(const metadata::FieldDef& f) {
+  return f.type == FieldType::kId || (f.system && (f.name == "version" || f.name == "created_at" ||
+                                                   f.name == "updated_at"));
+}
+
+}  // namespace
+
 std::string OrderBySql(const std::vector<SortKey>& keys, const storage::SqlDialect& dialect,
                        std::string_view alias) {
   std::string out;
   for (const SortKey& key : keys) {
     if (!out.empty()) out += ", ";
-    out += fmt::format("{}.{} {}", alias, dialect.QuoteIdentifier(key.field->column),
-                       key.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST");
+    // A column that is never NULL takes no NULLS clause: with one, PostgreSQL cannot
+    // walk an index declared without it (its pathkeys compare the NULLS order too).
+    std::string_view direction = key.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST";
+    if (NeverNull(*key.field)) direction = key.descending ? "DESC" : "ASC";
+    out += fmt::format("{}.{} {}", alias, dialect.QuoteIdentifier(key.field->column), direction);
   }
   return out;
 }

@@ -35,7 +35,8 @@ inline constexpr size_t kMaxCursorBytes = 8192;
 // unless the spec already includes `id` (unique, so the order is already total).
 Result<std::vector<SortKey>> ParseSort(std::string_view spec, const metadata::ObjectDef& object);
 
-// `alias."amount" DESC NULLS LAST, alias."id" ASC NULLS FIRST` (without ORDER BY).
+// `alias."amount" DESC NULLS LAST, alias."id" ASC` (without ORDER BY; columns that are
+// never NULL take no NULLS clause).
 std::string OrderBySql(const std::vector<SortKey>& keys, const storage::SqlDialect& dialect,
                        std::string_view alias);
 
