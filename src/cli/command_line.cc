@@ -284,6 +284,13 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   import_cmd->add_flag("--replace", run.replace, "Replace a tenant with the same id instead of refusing")
       ->configurable(false);
 
+  auto* audit_cmd = app.add_subcommand("audit", "The hash-chained audit log");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand(
+      "verify", "Check every link of a tenant's audit chain; print its head hash (exit 1 if broken)");
+  add_common(audit_verify);
+  add_tenant(audit_verify);
+
   for (CLI::App* command : Commands(&app)) {
     if (!LayeredOptions(command).empty()) command->footer(kLayersFooter);
   }
@@ -317,6 +324,7 @@ int Run(const Invocation& run) {
   if (run.command == "migrate") return RunMigrate(run.common, run.dry_run);
   if (run.command == "backup") return RunBackup(run.common, run.file);
   if (run.command == "restore") return RunRestore(run.common, run.file, run.force);
+  if (run.command == "audit verify") return RunAuditVerify(run.common);
   if (run.command == "export-tenant") return RunExportTenant(run.common, run.file);
   if (run.command == "import-tenant") return RunImportTenant(run.common, run.file, run.replace);
   return Failure("unknown command " + run.command, 2);

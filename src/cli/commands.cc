@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "app/sample_data.h"
+#include "audit/audit_log.h"
 #include "core/time.h"
 #include "logging/logging.h"
 #include "metadata/system_schema.h"
@@ -343,6 +344,22 @@ int RunRestore(const CommonOptions& common, const std::string& file, bool force)
   std::filesystem::rename(staging, target, ec);  // atomic within one file system
   if (ec) return Failure(fmt::format("Cannot replace {}: {}", target, ec.message()));
   std::cout << fmt::format("Restored {} from {}\n", target, file);
+  return 0;
+}
+
+int RunAuditVerify(const CommonOptions& common) {
+  auto app = OpenApp(common, false, /*migrate=*/false);
+  if (!app) return ReportError(app.error());
+  auto tenant = (*app)->identity().ResolveTenant(common.tenant);
+  if (!tenant) return ReportError(tenant.error());
+  auto verified = audit::Verify((*app)->db(), tenant->id);
+  if (!verified) return ReportError(verified.error());
+  if (verified->broken_at) {
+    return Failure(fmt::format("The audit log of `{}` is broken at entry {}: {}. {} entries before it check out.",
+                               tenant->name, *verified->broken_at, verified->problem, verified->entries));
+  }
+  std::cout << fmt::format("The audit log of `{}` is intact: {} entries, head {}\n", tenant->name,
+                           verified->entries, verified->head_hash);
   return 0;
 }
 

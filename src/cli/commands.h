@@ -39,6 +39,8 @@ int RunDemo(const CommonOptions& common, const DemoOptions& options);
 int RunMigrate(const CommonOptions& common, bool dry_run);
 int RunBackup(const CommonOptions& common, const std::string& file);
 int RunRestore(const CommonOptions& common, const std::string& file, bool force);
+// Verifies the tenant's audit chain: 0 if intact, 1 if not (naming the first bad entry).
+int RunAuditVerify(const CommonOptions& common);
 // Tenant archives (transfer/archive.h); FILE "-" is stdout / stdin.
 int RunExportTenant(const CommonOptions& common, const std::string& file);
 int RunImportTenant(const CommonOptions& common, const std::string& file, bool replace);

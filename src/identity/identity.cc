@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_log.h"
 #include "core/id.h"
 #include "core/strings.h"
 
@@ -159,7 +160,11 @@ Result<CreatedToken> Identity::CreateToken(const Tenant& tenant, const std::stri
     RAPPORT_TRY(c.Execute("INSERT INTO api_tokens (id, tenant_id, user_id, name, secret_hash, created_at, expires_at) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
                           p));
-    return Ok();
+    return audit::Append(c, tenant.id,
+                         {.kind = "token.created", .object_name = "users", .record_id = user_id,
+                          .detail = audit::Detail({{"token_id", token_id}, {"name", TextOf(p[3])},
+                                                   {"expires_at", TextOf(expires)}})},
+                         clock_);
   }));
   return CreatedToken{token_id, fmt::format("rpt_{}_{}", token_id, secret)};
 }
@@ -171,7 +176,8 @@ Status Identity::RevokeToken(const std::string& tenant_id, const std::string& to
                                                   "AND revoked_at IS NULL",
                                                   p));
     if (n == 0) return Fail(ErrorCode::kNotFound, "No such active token.");
-    return Ok();
+    return audit::Append(c, tenant_id, {.kind = "token.revoked", .detail = audit::Detail({{"token_id", token_id}})},
+                         clock_);
   }));
   std::lock_guard lock(cache_mu_);
   cache_.erase(token_id);

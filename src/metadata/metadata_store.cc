@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_log.h"
 #include "storage/catalog.h"
 
 namespace rapport::metadata {
@@ -167,7 +168,8 @@ Result<SchemaPlan> MetadataStore::Plan(const std::string& tenant_id, const Metad
                           FormatDatetime(clock_.Now()), RandomSuffix());
 }
 
-Result<SnapshotPtr> MetadataStore::Apply(const std::string& tenant_id, const MetadataEdit& edit) {
+Result<SnapshotPtr> MetadataStore::Apply(const std::string& tenant_id, const MetadataEdit& edit,
+                                         const std::string& actor_id) {
   std::lock_guard apply_lock(apply_mu_);
   RAPPORT_ASSIGN_OR_RETURN(SchemaPlan plan, Plan(tenant_id, edit));
   SnapshotPtr next;
@@ -179,6 +181,14 @@ Result<SnapshotPtr> MetadataStore::Apply(const std::string& tenant_id, const Met
         RAPPORT_TRY(c.Execute(step.sql, step.params));
       }
     }
+    std::string steps;
+    for (const PlanStep& step : plan.steps) steps += (steps.empty() ? "" : "; ") + step.description;
+    std::string object_name = std::visit([](const auto& e) -> std::string {
+      if constexpr (requires { e.object; }) return e.object; else return e.name;
+    }, edit);
+    RAPPORT_TRY(audit::Append(c, tenant_id, {.kind = "metadata.changed", .actor_id = actor_id,
+                                             .object_name = object_name,
+                                             .detail = audit::Detail({{"steps", steps}})}));
     std::vector<Value> p = {tenant_id};
     RAPPORT_ASSIGN_OR_RETURN(int64_t changed,
                              c.Execute("UPDATE meta_versions SET version = version + 1 WHERE tenant_id = ?", p));

@@ -37,7 +37,9 @@ class MetadataStore {
   // transaction, then publishes the new snapshot. On any error nothing changes:
   // kValidationFailed (with field errors), kNotFound, kFailedPrecondition,
   // kAlreadyExists (e.g. a unique field over existing duplicates).
-  Result<SnapshotPtr> Apply(const std::string& tenant_id, const MetadataEdit& edit);
+  // The change is recorded in the audit log (as `actor_id`'s) in the same transaction.
+  Result<SnapshotPtr> Apply(const std::string& tenant_id, const MetadataEdit& edit,
+                            const std::string& actor_id = "");
 
   // The plan Apply would run, without running it (for --dry-run and tests).
   Result<SchemaPlan> Plan(const std::string& tenant_id, const MetadataEdit& edit);

@@ -108,11 +108,34 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (tenant_id, created_at);
 )sql"},
+    {2, "hash-chained audit log", R"sql(
+CREATE TABLE audit_log (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,
+  actor_id TEXT,
+  kind TEXT NOT NULL,
+  object_name TEXT,
+  record_id TEXT,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+CREATE INDEX ix_audit_log_kind ON audit_log (tenant_id, kind, seq);
+CREATE TABLE audit_heads (
+  tenant_id TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
     "meta_objects", "meta_fields",    "meta_versions",  "credentials",
     "api_tokens",   "record_history", "change_events", "idempotency_keys",
+    "audit_log",    "audit_heads",
 };
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns"};
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_log.h"
 #include "core/id.h"
 #include "core/strings.h"
 #include "query/expression.h"
@@ -552,7 +553,13 @@ Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
 Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
   if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
   RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p));
-  return metadata_.Apply(p.tenant_id, edit);
+  return metadata_.Apply(p.tenant_id, edit, p.user_id);
+}
+
+Result<std::vector<audit::Entry>> RecordService::Audit(const Principal& p, const audit::ListQuery& query) {
+  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
+  RAPPORT_TRY(impl_->policy_.CheckReadAudit(p));
+  return audit::List(impl_->db_, p.tenant_id, query);
 }
 
 Result<Record> RecordService::Create(const Principal& p, const CreateCommand& command) {
@@ -712,6 +719,10 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
     std::vector<Value> history = {p.tenant_id, target.object->name, record_id};
     RAPPORT_TRY(c.Execute("DELETE FROM record_history WHERE tenant_id = ? AND object_name = ? AND record_id = ?",
                           history));
+    // The record and its history are gone for good; the audit log keeps that it was.
+    RAPPORT_TRY(audit::Append(c, p.tenant_id, {.kind = "record.purged", .actor_id = p.user_id,
+                                               .object_name = target.object->name, .record_id = record_id},
+                              impl_->clock_));
     return impl_->WriteEvent(c, p, *target.object, record_id, "purged", 0, now, NewId(impl_->clock_), {});
   });
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "metadata/metadata_store.h"
@@ -122,6 +123,9 @@ class RecordService {
   Result<std::vector<HistoryEntry>> History(const security::Principal& principal,
                                             std::string_view object, std::string_view id,
                                             int limit = 200);
+
+  // The tenant's audit log, newest first (administrators only: kPermissionDenied).
+  Result<std::vector<audit::Entry>> Audit(const security::Principal& principal, const audit::ListQuery& query);
 
   // The objects and fields the principal may see.
   Result<metadata::SnapshotPtr> Metadata(const security::Principal& principal);

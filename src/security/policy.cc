@@ -19,6 +19,13 @@ Status Policy::CheckManageMetadata(const Principal& principal) const {
   return Ok();
 }
 
+Status Policy::CheckReadAudit(const Principal& principal) const {
+  if (!principal.is_admin) {
+    return Fail(ErrorCode::kPermissionDenied, "Only administrators can read the audit log.");
+  }
+  return Ok();
+}
+
 std::optional<std::string> Policy::RowPredicate(const Principal&, const metadata::ObjectDef&) const {
   return std::nullopt;
 }

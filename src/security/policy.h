@@ -28,6 +28,8 @@ class Policy {
                              Operation op) const;
   // kPermissionDenied unless the principal may change objects and fields.
   virtual Status CheckManageMetadata(const Principal& principal) const;
+  // kPermissionDenied unless the principal may read the audit log.
+  virtual Status CheckReadAudit(const Principal& principal) const;
   // An extra SQL predicate (over alias `r`) limiting which rows the principal sees,
   // or nullopt for all rows of the tenant.
   virtual std::optional<std::string> RowPredicate(const Principal& principal,

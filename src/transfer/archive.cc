@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_log.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "metadata/schema_plan.h"
@@ -284,6 +285,7 @@ class Importer {
                               "with the rapport release that wrote it, then upgrade.",
                               IntMember(header, "schema_version").value_or(0), schema_version));
     }
+    source_ = StringMember(header, "backend").value_or("unknown");
     if (mode_ == ImportMode::kReplaceAll) {
       RAPPORT_ASSIGN_OR_RETURN(auto existing, c_.Query("SELECT id FROM tenants"));
       for (const auto& row : existing.rows) RAPPORT_TRY(DeleteTenant(c_, metadata_, TextOf(row[0])));
@@ -317,6 +319,7 @@ class Importer {
     auto created_at = StringMember(tenant, "created_at");
     if (!id || !name || !created_at) return Fail(Malformed(reader_.line(), "a tenant needs id, name and created_at."));
     tenant_id_ = *id;
+    tenant_rows_ = 0;
     custom_tables_.clear();
     custom_columns_.clear();
     loaded_tables_.clear();
@@ -355,6 +358,10 @@ class Importer {
                                          c_.dialect().QuoteIdentifier(d.column)),
                              params));
     }
+    // The imported audit chain continues with the import itself.
+    RAPPORT_TRY(audit::Append(c_, tenant_id_,
+                              {.kind = "tenant.imported",
+                               .detail = audit::Detail({{"rows", std::to_string(tenant_rows_)}, {"from", source_}})}));
     metadata_.Forget(tenant_id_);
     ++summary_.tenants;
     return next;
@@ -531,6 +538,7 @@ class Importer {
     RAPPORT_TRY(flush());
     loaded_tables_.insert(table);
     summary_.rows += rows;
+    tenant_rows_ += rows;
     return Ok();
   }
 
@@ -542,7 +550,9 @@ class Importer {
   ArchiveSummary summary_;
 
   // The tenant being imported.
+  std::string source_;  // the backend the archive came from
   std::string tenant_id_;
+  int64_t tenant_rows_ = 0;
   std::set<std::string> custom_tables_;   // named by its meta_objects rows
   std::set<std::string> custom_columns_;  // named by its meta_fields rows
   std::set<std::string> loaded_tables_;

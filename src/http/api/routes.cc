@@ -335,6 +335,43 @@ void AddRoutes(Router& router, const ApiServices& services) {
     if (result.total) out.emplace("total", *result.total);
     return JsonReply(200, out);
   }));
+  router.Add("GET", "/api/v1/audit", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"kind", "actor", "since", "cursor", "limit"}));
+    audit::ListQuery q;
+    q.kind = std::string(req.QueryParam("kind").value_or(""));
+    q.actor_id = std::string(req.QueryParam("actor").value_or(""));
+    q.since = std::string(req.QueryParam("since").value_or(""));
+    if (auto cursor = req.QueryParam("cursor")) { RAPPORT_ASSIGN_OR_RETURN(q.before_seq, ParseInt("cursor", *cursor)); }
+    if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
+    if (q.limit < 1 || q.limit > 500) {
+      return Fail(Error(ErrorCode::kInvalidArgument, "limit must be between 1 and 500.")
+                      .WithField("limit", "out_of_range", "1 to 500"));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto entries, records.Audit(p, q));
+    json::array data;
+    for (const auto& e : entries) {
+      json::object entry{{"seq", e.seq},
+                         {"id", e.id},
+                         {"occurred_at", e.occurred_at},
+                         {"kind", e.event.kind},
+                         {"actor_id", e.event.actor_id.empty() ? json::value(nullptr) : json::value(e.event.actor_id)},
+                         {"object", e.event.object_name.empty() ? json::value(nullptr) : json::value(e.event.object_name)},
+                         {"record_id", e.event.record_id.empty() ? json::value(nullptr) : json::value(e.event.record_id)},
+                         {"prev_hash", e.prev_hash},
+                         {"hash", e.hash}};
+      auto detail = ParseJson(e.event.detail);
+      entry.emplace("detail", detail ? std::move(*detail) : json::value(e.event.detail));
+      data.push_back(std::move(entry));
+    }
+    json::object out{{"data", std::move(data)}};
+    // The next page holds the entries older than the last one here.
+    if (static_cast<int>(entries.size()) == q.limit && entries.back().seq > 1) {
+      out.emplace("next_cursor", std::to_string(entries.back().seq));
+    } else {
+      out.emplace("next_cursor", nullptr);
+    }
+    return JsonReply(200, out);
+  }));
   router.Add("POST", "/api/v1/objects/{object}/batch", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"records\": [...]}.");
