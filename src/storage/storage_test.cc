@@ -229,7 +229,7 @@ TEST_P(StorageTest, BackupIsConsistentCopy) {
   if (postgres()) {
     Status backup = db_->BackupTo(path);
     ASSERT_FALSE(backup);
-    EXPECT_EQ(backup.error().code(), ErrorCode::kFailedPrecondition);  // pg_dump's job
+    EXPECT_EQ(backup.error().code(), ErrorCode::kFailedPrecondition);  // an archive's job
     return;
   }
   ASSERT_TRUE(db_->BackupTo(path));

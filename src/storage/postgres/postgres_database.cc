@@ -476,7 +476,8 @@ class PostgresDatabase final : public Database {
   DatabaseStats stats() const override { return internal::CollectStats(reader_pool_, group_commit_); }
 
   Status BackupTo(const std::string&) override {
-    return Fail(ErrorCode::kFailedPrecondition, "Use pg_dump for PostgreSQL backups.");
+    return Fail(ErrorCode::kFailedPrecondition,
+                "A PostgreSQL backup is an archive (`rapport backup`) or a pg_dump, not a file copy.");
   }
 
  private:
