@@ -146,37 +146,90 @@ Result<records::Record> Identity::FindUserByEmail(const Tenant& tenant, const st
 }
 
 Result<CreatedToken> Identity::CreateToken(const Tenant& tenant, const std::string& user_id, const std::string& name,
-                                           int expires_in_days) {
+                                           int expires_in_days, bool read_only) {
+  return IssueToken(tenant.id, user_id, {.name = name, .expires_in_days = expires_in_days, .read_only = read_only}, "");
+}
+
+Result<CreatedToken> Identity::CreateTokenFor(const security::Principal& principal, const TokenOptions& options) {
+  if (principal.read_only) {
+    return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot create tokens.");
+  }
+  if (principal.user_id.empty()) return Fail(ErrorCode::kPermissionDenied, "Tokens belong to a user.");
+  return IssueToken(principal.tenant_id, principal.user_id, options, principal.user_id);
+}
+
+Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& principal) {
+  std::string sql =
+      "SELECT id, user_id, name, created_at, expires_at, revoked_at, read_only FROM api_tokens WHERE tenant_id = ?";
+  std::vector<Value> params = {principal.tenant_id};
+  if (!principal.is_admin) {
+    sql += " AND user_id = ?";
+    params.emplace_back(principal.user_id);
+  }
+  sql += " ORDER BY created_at DESC, id";
+  std::vector<TokenInfo> out;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+    for (const auto& row : rows.rows) {
+      out.push_back({TextOf(row[0]), TextOf(row[1]), TextOf(row[2]), TextOf(row[3]), TextOf(row[4]), TextOf(row[5]),
+                     std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0});
+    }
+    return Ok();
+  }));
+  return out;
+}
+
+Status Identity::RevokeTokenFor(const security::Principal& principal, const std::string& token_id) {
+  if (principal.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot revoke tokens.");
+  if (!principal.is_admin) {
+    // Only one's own: another user's token answers as if it did not exist.
+    auto mine = ListTokens(principal);
+    if (!mine) return Fail(mine.error());
+    bool own = std::any_of(mine->begin(), mine->end(), [&](const TokenInfo& t) { return t.id == token_id; });
+    if (!own) return Fail(ErrorCode::kNotFound, "No such active token.");
+  }
+  return RevokeToken(principal.tenant_id, token_id, principal.user_id);
+}
+
+Result<CreatedToken> Identity::IssueToken(const std::string& tenant_id, const std::string& user_id,
+                                          const TokenOptions& options, const std::string& actor_id) {
+  const std::string& name = options.name;
+  int expires_in_days = options.expires_in_days;
   if (expires_in_days < 0 || expires_in_days > 3650) {
-    return Fail(ErrorCode::kInvalidArgument, "Expiry is 0 (never) to 3650 days.");
+    return Fail(Error(ErrorCode::kInvalidArgument, "Expiry is 0 (never) to 3650 days.")
+                    .WithField("expires_in_days", "out_of_range", "0 (never) to 3650"));
   }
   std::string token_id = RandomHex(8);
   std::string secret = RandomHex(24);
   Value expires = storage::Null{};
   if (expires_in_days > 0) expires = FormatDatetime(clock_.Now() + expires_in_days * kMicrosPerDay);
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-    std::vector<Value> p = {token_id, tenant.id, user_id, name.empty() ? std::string("api") : name,
-                            HashSecret(secret), FormatDatetime(clock_.Now()), expires};
-    RAPPORT_TRY(c.Execute("INSERT INTO api_tokens (id, tenant_id, user_id, name, secret_hash, created_at, expires_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    std::vector<Value> p = {token_id, tenant_id, user_id, name.empty() ? std::string("api") : name,
+                            HashSecret(secret), FormatDatetime(clock_.Now()), expires,
+                            int64_t{options.read_only ? 1 : 0}};
+    RAPPORT_TRY(c.Execute("INSERT INTO api_tokens (id, tenant_id, user_id, name, secret_hash, created_at, expires_at, "
+                          "read_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                           p));
-    return audit::Append(c, tenant.id,
-                         {.kind = "token.created", .object_name = "users", .record_id = user_id,
+    return audit::Append(c, tenant_id,
+                         {.kind = "token.created", .actor_id = actor_id, .object_name = "users", .record_id = user_id,
                           .detail = audit::Detail({{"token_id", token_id}, {"name", TextOf(p[3])},
-                                                   {"expires_at", TextOf(expires)}})},
+                                                   {"expires_at", TextOf(expires)},
+                                                   {"read_only", options.read_only ? "true" : "false"}})},
                          clock_);
   }));
   return CreatedToken{token_id, fmt::format("rpt_{}_{}", token_id, secret)};
 }
 
-Status Identity::RevokeToken(const std::string& tenant_id, const std::string& token_id) {
+Status Identity::RevokeToken(const std::string& tenant_id, const std::string& token_id, const std::string& actor_id) {
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
     std::vector<Value> p = {FormatDatetime(clock_.Now()), tenant_id, token_id};
     RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? "
                                                   "AND revoked_at IS NULL",
                                                   p));
     if (n == 0) return Fail(ErrorCode::kNotFound, "No such active token.");
-    return audit::Append(c, tenant_id, {.kind = "token.revoked", .detail = audit::Detail({{"token_id", token_id}})},
+    return audit::Append(c, tenant_id,
+                         {.kind = "token.revoked", .actor_id = actor_id,
+                          .detail = audit::Detail({{"token_id", token_id}})},
                          clock_);
   }));
   std::lock_guard lock(cache_mu_);
@@ -211,7 +264,7 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     // the tenant), users is sharded by tenant, and the second read names its shard.
     std::vector<Value> p = {token_id};
     RAPPORT_ASSIGN_OR_RETURN(
-        auto tokens, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at FROM api_tokens "
+        auto tokens, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at, read_only FROM api_tokens "
                              "WHERE id = ? AND revoked_at IS NULL",
                              p));
     if (tokens.rows.empty()) return Fail(BadToken());
@@ -219,6 +272,7 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     principal.user_id = TextOf(tokens.rows[0][1]);
     stored_hash = TextOf(tokens.rows[0][2]);
     expires_at = TextOf(tokens.rows[0][3]);
+    principal.read_only = std::holds_alternative<int64_t>(tokens.rows[0][4]) && std::get<int64_t>(tokens.rows[0][4]) != 0;
     std::vector<Value> user_key = {principal.tenant_id, principal.user_id};
     RAPPORT_ASSIGN_OR_RETURN(
         auto users, c.Query("SELECT role, active FROM users WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",

@@ -30,6 +30,23 @@ struct CreatedToken {
   std::string token;  // shown once; never stored
 };
 
+struct TokenOptions {
+  std::string name;
+  int expires_in_days = 0;  // 0: never
+  bool read_only = false;   // the token may only read, whatever its user may do
+};
+
+// A token as listed: never its secret or hash.
+struct TokenInfo {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string created_at;
+  std::string expires_at;  // empty: never
+  std::string revoked_at;  // empty: active
+  bool read_only = false;
+};
+
 class Identity {
  public:
   Identity(storage::Database& db, records::RecordService& records,
@@ -49,10 +66,20 @@ class Identity {
   // kNotFound if no such user in the tenant.
   Result<records::Record> FindUserByEmail(const Tenant& tenant, const std::string& email);
 
-  // A new API token for the user. `expires_in_days` 0 means no expiry.
+  // A new API token for the user. `expires_in_days` 0 means no expiry. (The CLI's
+  // path: whoever can run it can open the database anyway.)
   Result<CreatedToken> CreateToken(const Tenant& tenant, const std::string& user_id, const std::string& name,
-                                   int expires_in_days);
-  Status RevokeToken(const std::string& tenant_id, const std::string& token_id);
+                                   int expires_in_days, bool read_only = false);
+  Status RevokeToken(const std::string& tenant_id, const std::string& token_id, const std::string& actor_id = "");
+
+  // The API's path, checked against `principal`: a token for the principal's own user
+  // (kPermissionDenied from a read-only token, which must not mint a stronger one).
+  Result<CreatedToken> CreateTokenFor(const security::Principal& principal, const TokenOptions& options);
+  // The principal's own tokens; an administrator's lists every user's.
+  Result<std::vector<TokenInfo>> ListTokens(const security::Principal& principal);
+  // Revokes one of the principal's tokens (an administrator: anyone's). Someone
+  // else's token is kNotFound, as if it did not exist.
+  Status RevokeTokenFor(const security::Principal& principal, const std::string& token_id);
   // kUnauthenticated for anything but a valid, unexpired, unrevoked token of an
   // active user. Results are cached briefly (kCacheMicros) to keep the hot path cheap.
   Result<security::Principal> Authenticate(std::string_view bearer_token);
@@ -62,6 +89,9 @@ class Identity {
   static std::string GeneratePassword();
 
  private:
+  Result<CreatedToken> IssueToken(const std::string& tenant_id, const std::string& user_id,
+                                  const TokenOptions& options, const std::string& actor_id);
+
   static constexpr Micros kCacheMicros = 10 * kMicrosPerSecond;
   struct CacheEntry {
     std::string secret_hash;

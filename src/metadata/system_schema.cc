@@ -130,6 +130,9 @@ CREATE TABLE audit_heads (
   hash TEXT NOT NULL
 );
 )sql"},
+    {3, "read-only API tokens", R"sql(
+ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {

@@ -4,6 +4,9 @@ namespace rapport::security {
 
 Status Policy::CheckObject(const Principal& principal, const metadata::ObjectDef& object,
                            Operation op) const {
+  if (principal.read_only && op != Operation::kRead) {
+    return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  }
   bool organisation = object.name == "users" || object.name == "teams";
   if (organisation && op != Operation::kRead && !principal.is_admin) {
     return Fail(ErrorCode::kPermissionDenied,
@@ -13,6 +16,7 @@ Status Policy::CheckObject(const Principal& principal, const metadata::ObjectDef
 }
 
 Status Policy::CheckManageMetadata(const Principal& principal) const {
+  if (principal.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   if (!principal.is_admin) {
     return Fail(ErrorCode::kPermissionDenied, "Only administrators can change objects and fields.");
   }

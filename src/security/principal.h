@@ -12,6 +12,9 @@ struct Principal {
   bool is_admin = false;  // may change metadata
   // The engine itself (migrations, demo data, init): full access within tenant_id.
   bool is_system = false;
+  // Authenticated by a read-only API token: reads only, whatever the user may do.
+  // (Last, so positional initialisers of the fields above keep their meaning.)
+  bool read_only = false;
 
   static Principal System(std::string tenant_id) {
     return Principal{std::move(tenant_id), std::string(), true, true};

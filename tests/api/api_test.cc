@@ -373,6 +373,62 @@ TEST_F(ApiTest, MembersGet403ForAdminOnlyChanges) {
   EXPECT_EQ(Json(Call("GET", "/api/v1/objects/users/" + member_id)).at("role").as_string(), "member");
 }
 
+TEST_F(ApiTest, ReadOnlyTokensReadButNeverWrite) {
+  auto created = Call("POST", "/api/v1/tokens", R"({"name": "dashboard", "read_only": true, "expires_in_days": 30})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string ro(Json(created).at("token").as_string());
+  std::string ro_id(Json(created).at("id").as_string());
+  EXPECT_TRUE(Json(created).at("read_only").as_bool());
+
+  auto company = Create("companies", R"({"name": "Read Only Inc"})");
+  std::string id(company.at("id").as_string());
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies/" + id, "", {}, ro).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, ro).status, 200);
+  int64_t before = Count("companies");
+  Problem(Call("POST", "/api/v1/objects/companies", R"({"name": "Sneaky"})", {}, ro), 403);
+  Problem(Call("POST", "/api/v1/objects/companies/batch", R"({"records": [{"name": "Sneaky"}]})", {}, ro), 403);
+  Problem(Call("PATCH", "/api/v1/objects/companies/" + id, R"({"name": "Renamed"})", {}, ro), 403);
+  Problem(Call("DELETE", "/api/v1/objects/companies/" + id, "", {}, ro), 403);
+  Problem(Call("POST", "/api/v1/metadata/objects/companies/fields", R"({"name": "x", "label": "X", "type": "text"})", {}, ro), 403);
+  // It cannot mint a stronger token, nor revoke one.
+  Problem(Call("POST", "/api/v1/tokens", R"({"name": "escalate"})", {}, ro), 403);
+  Problem(Call("DELETE", "/api/v1/tokens/" + ro_id, "", {}, ro), 403);
+  EXPECT_EQ(Count("companies"), before);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/objects/companies/" + id)).at("name").as_string(), "Read Only Inc");
+
+  // Listed without secrets; revoked, it stops working.
+  auto listed = Call("GET", "/api/v1/tokens");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find("rpt_"), std::string::npos) << "no secret in a listing";
+  bool seen = false;
+  json::value listing = Json(listed);
+  for (const auto& t : listing.at("data").as_array()) {
+    if (t.at("id").as_string() == ro_id) {
+      seen = true;
+      EXPECT_TRUE(t.at("read_only").as_bool());
+      EXPECT_TRUE(t.at("expires_at").is_string());
+    }
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + ro_id).status, 204);
+  Problem(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, ro), 401);
+  Problem(Call("DELETE", "/api/v1/tokens/" + ro_id), 404);  // already revoked
+
+  // Bad requests say which field and why; another tenant's token is not ours to revoke.
+  auto bad = Problem(Call("POST", "/api/v1/tokens", R"({"name": 5, "colour": "red"})"), 422);
+  EXPECT_EQ(bad.at("errors").as_array().size(), 2u) << json::serialize(bad);
+  Problem(Call("POST", "/api/v1/tokens", R"({"name": "long", "expires_in_days": 99999})"), 400);
+  auto theirs = Json(Call("GET", "/api/v1/tokens", "", {}, other_token_)).at("data").as_array();
+  ASSERT_FALSE(theirs.empty());
+  Problem(Call("DELETE", "/api/v1/tokens/" + std::string(theirs[0].at("id").as_string())), 404);
+  for (const auto& t : theirs) EXPECT_NE(t.at("id").as_string(), ro_id);
+
+  // The audit log names who did it.
+  auto revoked = Json(Call("GET", "/api/v1/audit?kind=token.revoked")).at("data").as_array();
+  ASSERT_FALSE(revoked.empty());
+  EXPECT_TRUE(revoked[0].at("actor_id").is_string());
+}
+
 TEST_F(ApiTest, AuditLogRecordsSecurityEventsForAdminsOnly) {
   auto field = Call("POST", "/api/v1/metadata/objects/companies/fields",
                     R"({"name": "audited_tier", "label": "Audited tier", "type": "text"})");

@@ -209,7 +209,7 @@ TEST_P(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
   // The one lookup that cannot know its tenant yet: a bearer token found by its id,
   // which then names the tenant (api_tokens is a reference table when sharded).
   auto is_token_lookup = [](const std::string& sql) {
-    return sql.starts_with("SELECT tenant_id, user_id, secret_hash, expires_at FROM api_tokens WHERE id = ?");
+    return sql.starts_with("SELECT tenant_id, user_id, secret_hash, expires_at, read_only FROM api_tokens WHERE id = ?");
   };
   int checked = 0;
   for (const std::string& sql : statements) {

@@ -335,6 +335,57 @@ void AddRoutes(Router& router, const ApiServices& services) {
     if (result.total) out.emplace("total", *result.total);
     return JsonReply(200, out);
   }));
+  // API tokens: a user's own (an administrator sees and revokes everyone's).
+  auto token_json = [](const identity::TokenInfo& t) {
+    auto text_or_null = [](const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); };
+    return json::object{{"id", t.id},
+                        {"user_id", t.user_id},
+                        {"name", t.name},
+                        {"read_only", t.read_only},
+                        {"created_at", t.created_at},
+                        {"expires_at", text_or_null(t.expires_at)},
+                        {"revoked_at", text_or_null(t.revoked_at)}};
+  };
+  router.Add("GET", "/api/v1/tokens", "", Authed(identity, [&, token_json](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto tokens, identity.ListTokens(p));
+    json::array data;
+    for (const auto& t : tokens) data.push_back(token_json(t));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("POST", "/api/v1/tokens", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
+    if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"name\": ..., \"expires_in_days\": ..., \"read_only\": ...}.");
+    identity::TokenOptions options;
+    std::vector<FieldError> errors;
+    for (const auto& [key, value] : body.as_object()) {
+      if (key == "name" && value.is_string()) {
+        options.name = std::string(value.as_string());
+      } else if (key == "expires_in_days" && value.is_int64()) {
+        options.expires_in_days = static_cast<int>(std::clamp<int64_t>(value.as_int64(), -1, 1000000));
+      } else if (key == "read_only" && value.is_bool()) {
+        options.read_only = value.as_bool();
+      } else if (key == "name" || key == "expires_in_days" || key == "read_only") {
+        errors.push_back({std::string(key), "invalid_type",
+                          key == "name" ? "A string." : key == "read_only" ? "true or false." : "A whole number of days."});
+      } else {
+        errors.push_back({std::string(key), "unknown_field", "Tokens have name, expires_in_days and read_only."});
+      }
+    }
+    if (options.name.empty() && errors.empty()) errors.push_back({"name", "required", "Name the token."});
+    if (!errors.empty()) {
+      return Fail(Error(ErrorCode::kValidationFailed, "The token request is not valid.").WithFieldErrors(errors));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto created, identity.CreateTokenFor(p, options));
+    return JsonReply(201, json::object{{"id", created.id},
+                                       {"token", created.token},
+                                       {"name", options.name},
+                                       {"read_only", options.read_only}});
+  }));
+  router.Add("DELETE", "/api/v1/tokens/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(identity.RevokeTokenFor(p, std::string(req.Param("id"))));
+    return Response::NoContent();
+  }));
   router.Add("GET", "/api/v1/audit", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"kind", "actor", "since", "cursor", "limit"}));
     audit::ListQuery q;
