@@ -321,6 +321,17 @@ class RecordService::Impl {
     RAPPORT_TRY(c.Execute("INSERT INTO change_events (tenant_id, id, object_name, record_id, kind, "
                           "record_version, user_id, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           params));
+    // Changes to users and teams (roles, who is active) are security events too. A
+    // purge is already in the log as record.purged.
+    if (policy_.AuditsChangesTo(object) && kind != "purged") {
+      std::string names;
+      for (const auto& f : fields) names += (names.empty() ? "" : ",") + f;
+      RAPPORT_TRY(audit::Append(c, p.tenant_id,
+                                {.kind = fmt::format("{}.{}", object.name, kind), .actor_id = p.user_id,
+                                 .object_name = object.name, .record_id = std::string(record_id),
+                                 .detail = audit::Detail({{"fields", names}})},
+                                clock_));
+    }
     return Ok();
   }
 

@@ -2,13 +2,19 @@
 
 namespace rapport::security {
 
+namespace {
+
+// Users and teams are the organisation itself: who may sign in and with what role.
+bool IsOrganisation(const metadata::ObjectDef& object) { return object.name == "users" || object.name == "teams"; }
+
+}  // namespace
+
 Status Policy::CheckObject(const Principal& principal, const metadata::ObjectDef& object,
                            Operation op) const {
   if (principal.read_only && op != Operation::kRead) {
     return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   }
-  bool organisation = object.name == "users" || object.name == "teams";
-  if (organisation && op != Operation::kRead && !principal.is_admin) {
+  if (IsOrganisation(object) && op != Operation::kRead && !principal.is_admin) {
     return Fail(ErrorCode::kPermissionDenied,
                 "Only administrators can change users and teams.");
   }
@@ -22,6 +28,8 @@ Status Policy::CheckManageMetadata(const Principal& principal) const {
   }
   return Ok();
 }
+
+bool Policy::AuditsChangesTo(const metadata::ObjectDef& object) const { return IsOrganisation(object); }
 
 Status Policy::CheckReadAudit(const Principal& principal) const {
   if (!principal.is_admin) {

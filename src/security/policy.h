@@ -28,6 +28,9 @@ class Policy {
                              Operation op) const;
   // kPermissionDenied unless the principal may change objects and fields.
   virtual Status CheckManageMetadata(const Principal& principal) const;
+  // Whether changes to records of this object are security events for the audit log
+  // (users and teams: who may do what).
+  virtual bool AuditsChangesTo(const metadata::ObjectDef& object) const;
   // kPermissionDenied unless the principal may read the audit log.
   virtual Status CheckReadAudit(const Principal& principal) const;
   // An extra SQL predicate (over alias `r`) limiting which rows the principal sees,

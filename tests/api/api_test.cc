@@ -470,6 +470,16 @@ TEST_F(ApiTest, AuditLogRecordsSecurityEventsForAdminsOnly) {
   auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email aud@acme.example");
   ASSERT_EQ(token.exit_status, 0) << token.output;
   Problem(Call("GET", "/api/v1/audit", "", {}, token.output.substr(0, token.output.find('\n'))), 403);
+  // Changes to users are security events: who added the member, and its role.
+  std::string member_id(Json(member).at("id").as_string());
+  ASSERT_EQ(Call("PATCH", "/api/v1/objects/users/" + member_id, R"({"role": "admin"})").status, 200);
+  auto user_events = Json(Call("GET", "/api/v1/audit?kind=users.")).at("data").as_array();
+  ASSERT_GE(user_events.size(), 2u);
+  EXPECT_EQ(user_events[0].at("kind").as_string(), "users.updated");
+  EXPECT_EQ(user_events[0].at("record_id").as_string(), member_id);
+  EXPECT_EQ(user_events[0].at("detail").at("fields").as_string(), "role");
+  EXPECT_TRUE(user_events[0].at("actor_id").is_string());
+  EXPECT_EQ(user_events[1].at("kind").as_string(), "users.created");
 
   // The chain verifies from the command line.
   auto verify = testing::RunRapport("audit verify " + server_->DatabaseArgs() + " --tenant Acme");
