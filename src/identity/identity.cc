@@ -181,14 +181,8 @@ Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& p
 
 Status Identity::RevokeTokenFor(const security::Principal& principal, const std::string& token_id) {
   if (principal.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot revoke tokens.");
-  if (!principal.is_admin) {
-    // Only one's own: another user's token answers as if it did not exist.
-    auto mine = ListTokens(principal);
-    if (!mine) return Fail(mine.error());
-    bool own = std::any_of(mine->begin(), mine->end(), [&](const TokenInfo& t) { return t.id == token_id; });
-    if (!own) return Fail(ErrorCode::kNotFound, "No such active token.");
-  }
-  return RevokeToken(principal.tenant_id, token_id, principal.user_id);
+  // A member revokes only their own: another user's token answers as if it did not exist.
+  return Revoke(principal.tenant_id, token_id, principal.user_id, principal.is_admin ? "" : principal.user_id);
 }
 
 Result<CreatedToken> Identity::IssueToken(const std::string& tenant_id, const std::string& user_id,
@@ -221,11 +215,19 @@ Result<CreatedToken> Identity::IssueToken(const std::string& tenant_id, const st
 }
 
 Status Identity::RevokeToken(const std::string& tenant_id, const std::string& token_id, const std::string& actor_id) {
+  return Revoke(tenant_id, token_id, actor_id, "");
+}
+
+Status Identity::Revoke(const std::string& tenant_id, const std::string& token_id, const std::string& actor_id,
+                        const std::string& owner_id) {
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::string sql = "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL";
     std::vector<Value> p = {FormatDatetime(clock_.Now()), tenant_id, token_id};
-    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? "
-                                                  "AND revoked_at IS NULL",
-                                                  p));
+    if (!owner_id.empty()) {
+      sql += " AND user_id = ?";
+      p.emplace_back(owner_id);
+    }
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute(sql, p));
     if (n == 0) return Fail(ErrorCode::kNotFound, "No such active token.");
     return audit::Append(c, tenant_id,
                          {.kind = "token.revoked", .actor_id = actor_id,

@@ -89,6 +89,9 @@ class Identity {
   static std::string GeneratePassword();
 
  private:
+  // Revokes an active token; with `owner_id`, only if it is that user's.
+  Status Revoke(const std::string& tenant_id, const std::string& token_id, const std::string& actor_id,
+                const std::string& owner_id);
   Result<CreatedToken> IssueToken(const std::string& tenant_id, const std::string& user_id,
                                   const TokenOptions& options, const std::string& actor_id);
 

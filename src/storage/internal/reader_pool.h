@@ -12,10 +12,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
 #include "core/histogram.h"
+#include "storage/database.h"
 
 namespace rapport::storage::internal {
 
@@ -77,5 +79,18 @@ class ReaderPool : public ReaderPoolStats {
   std::condition_variable cv_;
   std::vector<C*> idle_;
 };
+
+// `work` inside one read transaction on a backend connection: `begin` (the backend's
+// own BEGIN), then COMMIT, or ROLLBACK if `work` failed. A failed COMMIT is the result.
+template <typename C>
+Status ReadTransaction(C& connection, std::string_view begin, const std::function<Status(Connection&)>& work) {
+  Status status = connection.Begin(begin);
+  if (status) {
+    status = work(connection);
+    Status end = connection.Control(status ? "COMMIT" : "ROLLBACK");
+    if (status && !end) status = end;
+  }
+  return status;
+}
 
 }  // namespace rapport::storage::internal

@@ -458,13 +458,7 @@ class PostgresDatabase final : public Database {
   Status Read(const std::function<Status(Connection&)>& work) override {
     return reader_pool_.Read([&](PostgresConnection& connection) {
       // REPEATABLE READ: every statement of `work` sees the snapshot of its first one.
-      Status status = connection.Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      if (status) {
-        status = work(connection);
-        Status end = connection.Control(status ? "COMMIT" : "ROLLBACK");
-        if (status && !end) status = end;
-      }
-      return status;
+      return internal::ReadTransaction(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work);
     });
   }
 

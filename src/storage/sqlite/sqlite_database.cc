@@ -84,6 +84,9 @@ class SqliteConnection final : public Connection {
 
   // Transaction control (BEGIN, COMMIT, SAVEPOINT...) through the statement cache:
   // sqlite3_exec would re-parse these on every request.
+  // Opens a transaction (the shape internal::ReadTransaction expects of a connection).
+  Status Begin(std::string_view sql) { return Control(sql); }
+
   Status Control(std::string_view sql) {
     RAPPORT_TRY(Execute(sql, {}));
     return Ok();
@@ -276,13 +279,7 @@ class SqliteDatabase final : public Database {
   Status Read(const std::function<Status(Connection&)>& work) override {
     return reader_pool_.Read([&](SqliteConnection& connection) {
       // BEGIN makes every statement of `work` see one snapshot.
-      Status status = connection.Control("BEGIN");
-      if (status) {
-        status = work(connection);
-        Status end = connection.Control(status ? "COMMIT" : "ROLLBACK");
-        if (status && !end) status = end;
-      }
-      return status;
+      return internal::ReadTransaction(connection, "BEGIN", work);
     });
   }
 
