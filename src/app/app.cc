@@ -23,8 +23,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   RegisterModules(app->modules_);
   app->metadata_ = std::make_unique<metadata::MetadataStore>(*app->db_, app->modules_.objects());
   if (options.migrate) RAPPORT_TRY(app->metadata_->EnsureStandardSchema());
-  app->records_ =
-      std::make_unique<records::RecordService>(*app->metadata_, *app->db_, app->policy_, app->modules_);
+  app->access_ = std::make_unique<security::AccessStore>(*app->db_, *app->metadata_, app->policy_);
+  app->records_ = std::make_unique<records::RecordService>(*app->metadata_, *app->db_, app->policy_, *app->access_,
+                                                           app->modules_);
   app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
   return app;
 }

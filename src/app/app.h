@@ -10,6 +10,7 @@
 #include "metadata/metadata_store.h"
 #include "records/module_registry.h"
 #include "records/record_service.h"
+#include "security/access_store.h"
 #include "security/policy.h"
 #include "storage/database.h"
 
@@ -31,6 +32,7 @@ class App {
   metadata::MetadataStore& metadata() { return *metadata_; }
   records::RecordService& records() { return *records_; }
   identity::Identity& identity() { return *identity_; }
+  security::AccessStore& access() { return *access_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
  private:
@@ -39,6 +41,7 @@ class App {
   records::ModuleRegistry modules_;
   security::Policy policy_;
   std::unique_ptr<metadata::MetadataStore> metadata_;
+  std::unique_ptr<security::AccessStore> access_;
   std::unique_ptr<records::RecordService> records_;
   std::unique_ptr<identity::Identity> identity_;
 };

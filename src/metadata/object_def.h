@@ -29,6 +29,9 @@ struct FieldDef {
   bool system = false;    // maintained by the engine (id, version, timestamps): read-only
   bool indexed = false;   // has a (tenant_id, column) index
   bool custom = false;    // added by an admin
+  // Only in a principal's view of the schema (field-level security): visible, but
+  // the principal may not set it.
+  bool read_only = false;
   std::vector<PicklistOption> options;  // picklist, multi_picklist
   std::string target;                   // lookup: the target object's api name
   std::optional<int64_t> max_length;    // text-like types

@@ -133,12 +133,85 @@ CREATE TABLE audit_heads (
     {3, "read-only API tokens", R"sql(
 ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {4, "roles, sharing defaults, sharing rules, manual shares", R"sql(
+CREATE TABLE roles (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  manage_metadata INTEGER NOT NULL DEFAULT 0,
+  manage_users INTEGER NOT NULL DEFAULT 0,
+  require_mfa INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX ux_roles_name ON roles (tenant_id, name);
+CREATE TABLE role_objects (
+  tenant_id TEXT NOT NULL,
+  role_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  create_scope TEXT NOT NULL,
+  read_scope TEXT NOT NULL,
+  edit_scope TEXT NOT NULL,
+  delete_scope TEXT NOT NULL,
+  export_records INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, role_id, object_name)
+);
+CREATE TABLE role_fields (
+  tenant_id TEXT NOT NULL,
+  role_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  field_name TEXT NOT NULL,
+  access TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, role_id, object_name, field_name)
+);
+CREATE TABLE user_roles (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  role_id TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id, role_id)
+);
+CREATE TABLE sharing_defaults (
+  tenant_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  access TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, object_name)
+);
+CREATE TABLE sharing_rules (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  criteria TEXT NOT NULL,
+  target_kind TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE record_shares (
+  tenant_id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  target_kind TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_by TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, object_name, record_id, target_kind, target_id)
+);
+CREATE INDEX ix_record_shares_target ON record_shares (tenant_id, object_name, target_kind, target_id, record_id);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
     "meta_objects", "meta_fields",    "meta_versions",  "credentials",
     "api_tokens",   "record_history", "change_events", "idempotency_keys",
-    "audit_log",    "audit_heads",
+    "audit_log",    "audit_heads",    "roles",          "role_objects",
+    "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
+    "record_shares",
 };
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns"};
 

@@ -53,6 +53,12 @@ class Compiler {
     const std::string alias = context_.table_alias == "l" ? "l2" : "l";
     RAPPORT_ASSIGN_OR_RETURN(std::string inner, Predicate(leaf, Column(alias, leaf.column)));
     const std::string lookup = Column(context_.table_alias, leaf.lookup_column);
+    if (context_.related_rows) {
+      if (auto rows = context_.related_rows(leaf.target_table, alias)) {
+        inner += " AND " + rows->sql;
+        params_.insert(params_.end(), rows->params.begin(), rows->params.end());
+      }
+    }
     std::string subquery = fmt::format(
         "(SELECT {} FROM {} {} WHERE {} = {} AND {} IS NULL AND {})",
         Column(alias, leaf.target_id_column), dialect_.QuoteIdentifier(leaf.target_table), alias,

@@ -42,6 +42,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,11 @@ struct CompileContext {
   std::string table_alias = "r";  // alias of the object's table in the outer query
   std::string user_id;             // me(); empty when there is no user (me() fails)
   Micros now = 0;                  // now() and today() (the UTC date of `now`)
+  // Optional: which rows of a related table (by physical name) a relation path may
+  // see, as a predicate over the given alias; nullopt means all. Record-level
+  // security plugs in here, so `company.name = "x"` cannot probe companies the
+  // caller may not read.
+  std::function<std::optional<SqlFragment>(std::string_view table, std::string_view alias)> related_rows;
 };
 
 // Returns the stored-encoding value of a field path for the record being evaluated:

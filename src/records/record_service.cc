@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -129,6 +130,34 @@ const FieldValue* FindChange(const Changes& changes, std::string_view field) {
   return nullptr;
 }
 
+// Adds the rows an operation may reach to a statement's WHERE clause.
+void AddRows(const security::RowAccess& rows, std::string& sql, std::vector<Value>& params) {
+  auto predicate = rows.Predicate();
+  if (!predicate) return;
+  sql += " AND " + predicate->sql;
+  params.insert(params.end(), predicate->params.begin(), predicate->params.end());
+}
+
+// The schema as one principal sees it: fields their roles hide are gone, fields they
+// may only read are marked read_only.
+SnapshotPtr MaskedView(const metadata::MetadataSnapshot& full, const Principal& p,
+                       const security::AccessConfig& config, const security::Policy& policy) {
+  std::vector<ObjectDef> objects;
+  objects.reserve(full.objects().size());
+  for (const ObjectDef& object : full.objects()) {
+    ObjectDef view = object;
+    view.fields.clear();
+    for (const FieldDef& f : object.fields) {
+      security::FieldAccess access = policy.FieldAccessFor(p, config, object, f);
+      if (access == security::FieldAccess::kHidden) continue;
+      view.fields.push_back(f);
+      view.fields.back().read_only = access == security::FieldAccess::kReadOnly;
+    }
+    objects.push_back(std::move(view));
+  }
+  return std::make_shared<const metadata::MetadataSnapshot>(full.version(), std::move(objects));
+}
+
 Error ValidationError(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1
                            ? fmt::format("`{}`: {}", errors[0].field, errors[0].message)
@@ -185,20 +214,68 @@ std::string Fingerprint(std::string_view object, const InputObject& values) {
 class RecordService::Impl {
  public:
   Impl(metadata::MetadataStore& metadata, storage::Database& db, const security::Policy& policy,
-       const ModuleRegistry& modules, const Clock& clock)
-      : metadata_(metadata), db_(db), policy_(policy), modules_(modules), clock_(clock) {}
+       security::AccessStore& access, const ModuleRegistry& modules, const Clock& clock)
+      : metadata_(metadata), db_(db), policy_(policy), access_(access), modules_(modules), clock_(clock) {}
 
+  // One object as one principal may use it in one request.
   struct Target {
-    SnapshotPtr snapshot;
-    const ObjectDef* object;
+    SnapshotPtr snapshot;        // the principal's view of the schema (MaskedView)
+    const ObjectDef* object;     // in `snapshot`
+    SnapshotPtr full;            // the tenant's whole schema
+    security::AccessConfigPtr config;
+    security::ObjectAccess access;  // rows over alias `r`
   };
 
-  Result<Target> Resolve(const Principal& p, std::string_view object_name, Operation op) {
+  // The tenant's schema as the principal sees it, and the access model it came from.
+  struct View {
+    SnapshotPtr full;
+    SnapshotPtr snapshot;
+    security::AccessConfigPtr config;
+  };
+
+  Result<View> ViewFor(const Principal& p) {
     if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
-    RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
-    RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* object, snapshot->GetObject(object_name));
-    RAPPORT_TRY(policy_.CheckObject(p, *object, op));
-    return Target{std::move(snapshot), object};
+    View v;
+    RAPPORT_ASSIGN_OR_RETURN(v.full, metadata_.Current(p.tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(v.config, access_.Current(p.tenant_id));
+    if (!policy_.RestrictsFields(p, *v.config)) {
+      v.snapshot = v.full;
+      return v;
+    }
+    // Views are shared by everyone holding the same roles under the same schema and
+    // model; the entry keeps both alive, so their addresses identify them.
+    std::string key = fmt::format("{}/{}", static_cast<const void*>(v.full.get()), static_cast<const void*>(v.config.get()));
+    for (const security::Role* role : v.config->RolesOf(p.user_id)) key += "/" + role->id;
+    std::lock_guard lock(views_mu_);
+    auto it = views_.find(key);
+    if (it == views_.end()) {
+      if (views_.size() > 256) views_.clear();
+      it = views_.emplace(key, CachedView{v.full, v.config, MaskedView(*v.full, p, *v.config, policy_)}).first;
+    }
+    v.snapshot = it->second.view;
+    return v;
+  }
+
+  Result<Target> Resolve(const Principal& p, std::string_view object_name, Operation op) {
+    RAPPORT_ASSIGN_OR_RETURN(View v, ViewFor(p));
+    RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* object, v.snapshot->GetObject(object_name));
+    RAPPORT_TRY(policy_.CheckObject(p, *v.config, *object, op));
+    const ObjectDef* full_object = v.full->FindObject(object_name);
+    security::ObjectAccess access =
+        policy_.Access(p, *v.config, *v.full, *full_object, db_.dialect(), "r", clock_.Now());
+    return Target{std::move(v.snapshot), object, std::move(v.full), std::move(v.config), std::move(access)};
+  }
+
+  // The rows of `object` the principal may read, over `alias` (for lookups and
+  // relation filters into other objects).
+  std::optional<query::SqlFragment> ReadableRows(const Principal& p, const Target& t, const ObjectDef& object,
+                                                 std::string_view alias) {
+    const ObjectDef* full_object = t.full->FindObject(object.name);
+    if (!full_object) return query::SqlFragment{"1 = 0", {}};
+    if (policy_.Permissions(p, *t.config, *full_object).read == security::Scope::kNone) {
+      return query::SqlFragment{"1 = 0", {}};
+    }
+    return policy_.Access(p, *t.config, *t.full, *full_object, db_.dialect(), alias, clock_.Now()).read.Predicate();
   }
 
   // Input → validated changes. Collects every problem. On create, required fields
@@ -221,6 +298,10 @@ class RecordService::Impl {
       }
       if (IsEngineManaged(*f)) {
         errors.push_back({name, "read_only", fmt::format("`{}` is set by Rapport.", name)});
+        continue;
+      }
+      if (f->read_only) {
+        errors.push_back({name, "read_only", fmt::format("Your roles do not allow you to change `{}`.", name)});
         continue;
       }
       auto coerced = internal::Coerce(*f, value, kDefaultCurrency);
@@ -273,12 +354,15 @@ class RecordService::Impl {
           verified_key = target->name + "/" + target_id;
           if (verified->contains(verified_key)) continue;
         }
+        // A record the principal may not read does not exist for them.
         std::vector<Value> params = {p.tenant_id, target_id};
-        RAPPORT_ASSIGN_OR_RETURN(
-            auto found, c.Query(fmt::format("SELECT 1 FROM {} WHERE tenant_id = ? AND id = ? AND "
-                                            "deleted_at IS NULL",
-                                            Quote(c.dialect(), target->table)),
-                                params));
+        std::string sql = fmt::format("SELECT 1 FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at IS NULL",
+                                      Quote(c.dialect(), target->table));
+        if (auto rows = ReadableRows(p, t, *target, "r")) {
+          sql += " AND " + rows->sql;
+          params.insert(params.end(), rows->params.begin(), rows->params.end());
+        }
+        RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(sql, params));
         if (found.rows.empty()) {
           errors.push_back({f->name, "not_found", fmt::format("No {} with id `{}`.", target->label, target_id)});
         } else if (verified) {
@@ -296,11 +380,12 @@ class RecordService::Impl {
                                             Quote(c.dialect(), f->column)),
                                 params));
         if (!found.rows.empty()) {
+          // Name the other record only to someone who may read every record.
+          std::string by = t.access.read.Everything() ? fmt::format(" by record {}", TextOf(found.rows[0][0])) : "";
           return Fail(Error(ErrorCode::kAlreadyExists,
                             fmt::format("Another {} already has this {}.", t.object->label, f->label))
                           .WithField(f->name, "duplicate",
-                                     fmt::format("`{}` is already used by record {}.",
-                                                 internal::DisplayText(value), TextOf(found.rows[0][0]))));
+                                     fmt::format("`{}` is already used{}.", internal::DisplayText(value), by)));
         }
       }
     }
@@ -409,15 +494,16 @@ class RecordService::Impl {
     return record;
   }
 
-  // Loads the live (or, with `deleted`, recycled) row for update/delete/restore.
+  // Loads the live (or, with `deleted`, recycled) row for update/delete/restore, if
+  // it is among `rows` (kNotFound otherwise: what may not be touched is not there).
   Result<Record> LoadForWrite(Connection& c, const Principal& p, const Target& t, std::string_view id,
-                              bool deleted) {
+                              bool deleted, const security::RowAccess& reachable) {
     RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(*t.object, c.dialect(), {}));
     std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at {}",
                                   proj.columns_sql, Quote(c.dialect(), t.object->table),
                                   deleted ? "IS NOT NULL" : "IS NULL");
-    if (auto predicate = policy_.RowPredicate(p, *t.object)) sql += " AND (" + *predicate + ")";
     std::vector<Value> params = {p.tenant_id, std::string(id)};
+    AddRows(reachable, sql, params);
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     if (rows.rows.empty()) return Fail(NotFound(*t.object, id));
     return ReadRecord(*t.object, proj, rows.rows[0], {});
@@ -431,7 +517,7 @@ class RecordService::Impl {
                                      const Changes& requested, std::optional<int64_t> expected_version,
                                      std::set<std::string, std::less<>>* verified = nullptr) {
     const ObjectDef& object = *t.object;
-    RAPPORT_ASSIGN_OR_RETURN(Record current, LoadForWrite(c, p, t, id, false));
+    RAPPORT_ASSIGN_OR_RETURN(Record current, LoadForWrite(c, p, t, id, false, t.access.edit));
     if (expected_version && *expected_version != current.version) {
       return Fail(ErrorCode::kVersionMismatch,
                   fmt::format("The record is at version {}, not {}; reload it and retry.", current.version,
@@ -526,7 +612,7 @@ class RecordService::Impl {
         std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND "
                                       "r.id IN ({})",
                                       proj.columns_sql, Quote(c.dialect(), related->object->table), in);
-        if (auto predicate = policy_.RowPredicate(p, *related->object)) sql += " AND (" + *predicate + ")";
+        AddRows(related->access.read, sql, params);
         RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
         for (const auto& row : rows.rows) {
           Record rec = ReadRecord(*related->object, proj, row, {});
@@ -546,24 +632,34 @@ class RecordService::Impl {
   metadata::MetadataStore& metadata_;
   storage::Database& db_;
   const security::Policy& policy_;
+  security::AccessStore& access_;
   const ModuleRegistry& modules_;
   const Clock& clock_;
+
+  struct CachedView {
+    SnapshotPtr full;
+    security::AccessConfigPtr config;
+    SnapshotPtr view;
+  };
+  std::mutex views_mu_;
+  std::map<std::string, CachedView> views_;
 };
 
 // ---------------------------------------------------------------------------------
 
 RecordService::RecordService(metadata::MetadataStore& metadata, storage::Database& db,
-                             const security::Policy& policy, const ModuleRegistry& modules, const Clock& clock)
-    : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, modules, clock)) {}
+                             const security::Policy& policy, security::AccessStore& access,
+                             const ModuleRegistry& modules, const Clock& clock)
+    : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, access, modules, clock)) {}
 
 Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
-  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
-  return metadata_.Current(p.tenant_id);
+  RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
+  return view.snapshot;
 }
 
 Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
-  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
-  RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p));
+  RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
+  RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p, *view.config));
   return metadata_.Apply(p.tenant_id, edit, p.user_id);
 }
 
@@ -593,7 +689,8 @@ Result<Record> RecordService::Create(const Principal& p, const CreateCommand& co
                           .WithField("Idempotency-Key", "reused", "Use a new key for a new request."));
         }
         // A retry: answer with the record the first request created (as it is now).
-        RAPPORT_ASSIGN_OR_RETURN(record, impl_->LoadForWrite(c, p, target, TextOf(seen.rows[0][2]), false));
+        RAPPORT_ASSIGN_OR_RETURN(record, impl_->LoadForWrite(c, p, target, TextOf(seen.rows[0][2]), false,
+                                                             target.access.read));
         return Ok();
       }
       RAPPORT_ASSIGN_OR_RETURN(record, impl_->CreateInTransaction(c, p, target, changes));
@@ -622,8 +719,8 @@ Result<Record> RecordService::Get(const Principal& p, std::string_view object, s
     RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(*target.object, c.dialect(), options.fields));
     std::string sql = fmt::format("SELECT {} FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at IS NULL",
                                   proj.columns_sql, Quote(c.dialect(), target.object->table));
-    if (auto predicate = impl_->policy_.RowPredicate(p, *target.object)) sql += " AND (" + *predicate + ")";
     std::vector<Value> params = {p.tenant_id, AsciiLower(id)};
+    AddRows(target.access.read, sql, params);
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     if (rows.rows.empty()) return Fail(Impl::NotFound(*target.object, id));
     found.push_back(ReadRecord(*target.object, proj, rows.rows[0], options.fields));
@@ -651,7 +748,7 @@ Status RecordService::Delete(const Principal& p, std::string_view object, std::s
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   return impl_->db_.Write([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, false));
+    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, false, target.access.del));
     std::string now = FormatDatetime(impl_->clock_.Now());
     std::vector<Value> params = {now, now, p.tenant_id, record_id, current.version};
     RAPPORT_ASSIGN_OR_RETURN(
@@ -671,7 +768,7 @@ Result<Record> RecordService::Restore(const Principal& p, std::string_view objec
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, true));
+    RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
     std::string now = FormatDatetime(impl_->clock_.Now());
     std::vector<Value> params = {now, p.tenant_id, record_id};
     auto restored = c.Execute(fmt::format("UPDATE {} SET deleted_at = NULL, updated_at = ?, version = version + 1 "
@@ -697,11 +794,11 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   return impl_->db_.Write([&](Connection& c) -> Status {
-    auto live = impl_->LoadForWrite(c, p, target, record_id, false);
+    auto live = impl_->LoadForWrite(c, p, target, record_id, false, target.access.del);
     if (live) {
       return Fail(ErrorCode::kFailedPrecondition, "Delete the record before purging it from the recycle bin.");
     }
-    RAPPORT_TRY(impl_->LoadForWrite(c, p, target, record_id, true));
+    RAPPORT_TRY(impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
     std::string now = FormatDatetime(impl_->clock_.Now());
     const auto& d = c.dialect();
     // Clear every lookup that points at the record, with history, so nothing dangles.
@@ -751,9 +848,18 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
   context.user_id = p.user_id;
   context.now = impl_->clock_.Now();
 
+  // A filter through a lookup only sees related records the principal may read, so it
+  // cannot probe what they hold.
+  context.related_rows = [&](std::string_view table, std::string_view alias) -> std::optional<query::SqlFragment> {
+    for (const ObjectDef& related : target.snapshot->objects()) {
+      if (related.table == table) return impl_->ReadableRows(p, target, related, alias);
+    }
+    return query::SqlFragment{"1 = 0", {}};
+  };
+
   std::string where = "r.tenant_id = ? AND r.deleted_at IS NULL";
   std::vector<Value> params = {p.tenant_id};
-  if (auto predicate = impl_->policy_.RowPredicate(p, object)) where += " AND (" + *predicate + ")";
+  AddRows(target.access.read, where, params);
   if (!q.filter.empty()) {
     RAPPORT_ASSIGN_OR_RETURN(auto ast, query::Parse(q.filter));
     RAPPORT_ASSIGN_OR_RETURN(auto bound, query::Bind(ast, object, *target.snapshot));
@@ -809,8 +915,13 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
                 fmt::format("A batch holds at most {} records, not {}.", kMaxBatchItems, command.items.size()));
   }
   if (command.items.empty()) return Fail(ErrorCode::kInvalidArgument, "A batch needs at least one record.");
-  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kCreate));
-  RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.object, Operation::kUpdate));
+  bool creates = std::any_of(command.items.begin(), command.items.end(),
+                             [](const BatchItem& item) { return item.op != BatchOp::kUpdate; });
+  bool updates = std::any_of(command.items.begin(), command.items.end(),
+                             [](const BatchItem& item) { return item.op != BatchOp::kCreate; });
+  RAPPORT_ASSIGN_OR_RETURN(auto target,
+                           impl_->Resolve(p, command.object, creates ? Operation::kCreate : Operation::kUpdate));
+  if (creates && updates) RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.config, *target.object, Operation::kUpdate));
   const ObjectDef& object = *target.object;
 
   // Validation needs no database, so it runs before the write transaction.
@@ -859,11 +970,12 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
       }
       std::vector<Value> params = {p.tenant_id};
       internal::AppendStorage(*match, it->second, params);
-      RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ? AND {} = ? AND "
-                                                               "deleted_at IS NULL",
-                                                               Quote(c.dialect(), object.table),
-                                                               Quote(c.dialect(), match->column)),
-                                                   params));
+      // Only a record the principal may read can match (one they may not read stays
+      // invisible: creating its twin then fails on the unique value, naming no id).
+      std::string sql = fmt::format("SELECT r.id FROM {} r WHERE r.tenant_id = ? AND r.{} = ? AND r.deleted_at IS NULL",
+                                    Quote(c.dialect(), object.table), Quote(c.dialect(), match->column));
+      AddRows(target.access.read, sql, params);
+      RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(sql, params));
       if (!found.rows.empty()) existing_id = TextOf(found.rows[0][0]);
     }
     // In a per-item batch each item runs under its own savepoint, so a failed item
@@ -900,6 +1012,7 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
 
 Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std::string_view object,
                                                           std::string_view id, int limit) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kRead));
   RAPPORT_ASSIGN_OR_RETURN(Record record, Get(p, object, id));
   std::vector<HistoryEntry> entries;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
@@ -910,6 +1023,8 @@ Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std
                            "ORDER BY id DESC LIMIT ?",
                            params));
     for (const auto& row : rows.rows) {
+      // Changes to fields hidden from the principal are not theirs to see.
+      if (std::string field = TextOf(row[2]); !field.empty() && !target.object->FindField(field)) continue;
       HistoryEntry e;
       e.id = TextOf(row[0]);
       e.change = TextOf(row[1]);
@@ -936,6 +1051,168 @@ Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std
     entries.push_back(std::move(created));
   }
   return entries;
+}
+
+// ---------------------------------------------------------------------------------
+// Manual shares and access explanations.
+
+namespace {
+
+using security::ShareTarget;
+
+Status CheckShareTarget(Connection& c, const Principal& p, const ShareTarget& target) {
+  if (target.kind != ShareTarget::Kind::kUser && target.kind != ShareTarget::Kind::kTeam) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "Share a record with a user or a team.")
+                    .WithField("share_with", "invalid_value", "`user` or `team`"));
+  }
+  std::string table = target.kind == ShareTarget::Kind::kUser ? "users" : "teams";
+  std::vector<Value> key = {p.tenant_id, target.id};
+  RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(fmt::format("SELECT 1 FROM {} WHERE tenant_id = ? AND id = ? AND "
+                                                           "deleted_at IS NULL",
+                                                           Quote(c.dialect(), table)),
+                                               key));
+  if (found.rows.empty()) {
+    return Fail(Error(ErrorCode::kValidationFailed, fmt::format("No {} with id `{}`.", Name(target.kind), target.id))
+                    .WithField("target_id", "not_found", "Name an existing user or team."));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::vector<security::RecordShare>> RecordService::Shares(const Principal& p, std::string_view object,
+                                                                 std::string_view id) {
+  RAPPORT_ASSIGN_OR_RETURN(Record record, Get(p, object, id));
+  std::vector<security::RecordShare> shares;
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> key = {p.tenant_id, std::string(object), record.id};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT target_kind, target_id, level, created_by, created_at FROM "
+                                                "record_shares WHERE tenant_id = ? AND object_name = ? AND "
+                                                "record_id = ? ORDER BY created_at, target_id",
+                                                key));
+    for (const auto& row : rows.rows) {
+      security::RecordShare share;
+      share.object = std::string(object);
+      share.record_id = record.id;
+      share.target = {security::ParseShareTargetKind(TextOf(row[0])).value_or(ShareTarget::Kind::kUser), TextOf(row[1])};
+      share.level = security::ParseShareLevel(TextOf(row[2])).value_or(security::ShareLevel::kRead);
+      share.created_by = TextOf(row[3]);
+      share.created_at = TextOf(row[4]);
+      shares.push_back(std::move(share));
+    }
+    return Ok();
+  }));
+  return shares;
+}
+
+Status RecordService::Share(const Principal& p, std::string_view object, std::string_view id,
+                            const ShareTarget& target, security::ShareLevel level) {
+  RAPPORT_ASSIGN_OR_RETURN(auto t, impl_->Resolve(p, object, Operation::kRead));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*t.object, id));
+  std::string record_id = AsciiLower(id);
+  auto may_share = impl_->policy_.ShareAccess(p, *t.config, *t.full, impl_->db_.dialect(), "r");
+  return impl_->db_.Write([&](Connection& c) -> Status {
+    RAPPORT_TRY(impl_->LoadForWrite(c, p, t, record_id, false, may_share));
+    RAPPORT_TRY(CheckShareTarget(c, p, target));
+    std::vector<Value> key = {p.tenant_id, t.object->name, record_id, std::string(Name(target.kind)), target.id};
+    RAPPORT_TRY(c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND object_name = ? AND record_id = ? AND "
+                          "target_kind = ? AND target_id = ?",
+                          key));
+    std::vector<Value> row = key;
+    row.emplace_back(std::string(Name(level)));
+    row.emplace_back(p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id));
+    row.emplace_back(FormatDatetime(impl_->clock_.Now()));
+    RAPPORT_TRY(c.Execute("INSERT INTO record_shares (tenant_id, object_name, record_id, target_kind, target_id, "
+                          "level, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          row));
+    return audit::Append(c, p.tenant_id,
+                         {.kind = "record.shared", .actor_id = p.user_id, .object_name = t.object->name,
+                          .record_id = record_id,
+                          .detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id},
+                                                   {"level", Name(level)}})},
+                         impl_->clock_);
+  });
+}
+
+Status RecordService::Unshare(const Principal& p, std::string_view object, std::string_view id,
+                              const ShareTarget& target) {
+  RAPPORT_ASSIGN_OR_RETURN(auto t, impl_->Resolve(p, object, Operation::kRead));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*t.object, id));
+  std::string record_id = AsciiLower(id);
+  auto may_share = impl_->policy_.ShareAccess(p, *t.config, *t.full, impl_->db_.dialect(), "r");
+  return impl_->db_.Write([&](Connection& c) -> Status {
+    RAPPORT_TRY(impl_->LoadForWrite(c, p, t, record_id, false, may_share));
+    std::vector<Value> key = {p.tenant_id, t.object->name, record_id, std::string(Name(target.kind)), target.id};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND object_name = ? "
+                                                  "AND record_id = ? AND target_kind = ? AND target_id = ?",
+                                                  key));
+    if (n == 0) return Fail(ErrorCode::kNotFound, "The record is not shared with them.");
+    return audit::Append(c, p.tenant_id,
+                         {.kind = "record.unshared", .actor_id = p.user_id, .object_name = t.object->name,
+                          .record_id = record_id,
+                          .detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id}})},
+                         impl_->clock_);
+  });
+}
+
+Result<AccessExplanation> RecordService::Explain(const Principal& p, const std::string& user_id,
+                                                 std::string_view object, std::string_view id) {
+  RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
+  if (user_id != p.user_id) RAPPORT_TRY(impl_->policy_.CheckManageAccess(p, *view.config));
+  RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* full_object, view.full->GetObject(object));
+  AccessExplanation out;
+  out.user_id = user_id;
+  std::string record_id = AsciiLower(id);
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> key = {p.tenant_id, user_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto users, c.Query("SELECT role FROM users WHERE tenant_id = ? AND id = ? AND "
+                                                 "deleted_at IS NULL",
+                                                 key));
+    if (users.rows.empty()) {
+      return Fail(Error(ErrorCode::kNotFound, fmt::format("No user with id `{}`.", user_id))
+                      .WithField("user", "not_found", "Name a user of this workspace."));
+    }
+    Principal who{p.tenant_id, user_id, TextOf(users.rows[0][0]) == "admin"};
+    out.is_admin = who.is_admin;
+    out.permissions = impl_->policy_.Permissions(who, *view.config, *full_object);
+    for (const FieldDef& f : full_object->fields) {
+      auto access = impl_->policy_.FieldAccessFor(who, *view.config, *full_object, f);
+      if (access == security::FieldAccess::kHidden) out.hidden_fields.push_back(f.name);
+      if (access == security::FieldAccess::kReadOnly) out.read_only_fields.push_back(f.name);
+    }
+    std::string table = Quote(c.dialect(), full_object->table);
+    std::vector<Value> record = {p.tenant_id, record_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto exists, c.Query(fmt::format("SELECT 1 FROM {} r WHERE r.tenant_id = ? AND r.id = ? "
+                                                              "AND r.deleted_at IS NULL",
+                                                              table),
+                                                  record));
+    out.exists = !exists.rows.empty();
+    if (!out.exists) return Ok();
+    auto access = impl_->policy_.Access(who, *view.config, *view.full, *full_object, c.dialect(), "r",
+                                        impl_->clock_.Now());
+    // Each grant on its own, so the answer names every rule that reaches the record.
+    auto reasons = [&](const security::RowAccess& rows, std::vector<std::string>& into) -> Status {
+      for (const security::Grant& grant : rows.grants) {
+        if (!grant.rows) {
+          into.push_back(grant.reason);
+          continue;
+        }
+        std::string sql = fmt::format("SELECT 1 FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at IS NULL "
+                                      "AND {}",
+                                      table, grant.rows->sql);
+        std::vector<Value> params = record;
+        params.insert(params.end(), grant.rows->params.begin(), grant.rows->params.end());
+        RAPPORT_ASSIGN_OR_RETURN(auto hit, c.Query(sql, params));
+        if (!hit.rows.empty()) into.push_back(grant.reason);
+      }
+      return Ok();
+    };
+    RAPPORT_TRY(reasons(access.read, out.read));
+    RAPPORT_TRY(reasons(access.edit, out.edit));
+    RAPPORT_TRY(reasons(access.del, out.del));
+    return Ok();
+  }));
+  return out;
 }
 
 }  // namespace rapport::records

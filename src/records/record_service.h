@@ -25,6 +25,8 @@
 #include "records/module_registry.h"
 #include "records/record.h"
 #include "records/value.h"
+#include "security/access.h"
+#include "security/access_store.h"
 #include "security/policy.h"
 #include "security/principal.h"
 #include "storage/database.h"
@@ -89,6 +91,18 @@ struct BatchItemResult {
   Result<Record> outcome;
 };
 
+// Why a user may (or may not) read, edit and delete one record: the answer of
+// GET /access/explain.
+struct AccessExplanation {
+  std::string user_id;
+  bool is_admin = false;
+  security::ObjectPermissions permissions;  // merged over the user's roles
+  bool exists = false;                      // the record exists (and is not deleted)
+  // The grants that reach the record; empty: the operation is not allowed.
+  std::vector<std::string> read, edit, del;
+  std::vector<std::string> hidden_fields, read_only_fields;
+};
+
 inline constexpr size_t kMaxBatchItems = 1000;
 inline constexpr int kMaxPageSize = 500;
 
@@ -96,8 +110,8 @@ class RecordService {
  public:
   // `modules` supplies the per-object validators; it must outlive the service.
   RecordService(metadata::MetadataStore& metadata, storage::Database& db,
-                const security::Policy& policy, const ModuleRegistry& modules,
-                const Clock& clock = SystemClock::Instance());
+                const security::Policy& policy, security::AccessStore& access,
+                const ModuleRegistry& modules, const Clock& clock = SystemClock::Instance());
 
   // kNotFound (unknown object), kValidationFailed, kAlreadyExists (unique value taken,
   // with the field), kFailedPrecondition (idempotency key reused with other values).
@@ -123,6 +137,21 @@ class RecordService {
   Result<std::vector<HistoryEntry>> History(const security::Principal& principal,
                                             std::string_view object, std::string_view id,
                                             int limit = 200);
+
+  // Manual sharing of one record with a user or team (target kind kUser or kTeam).
+  // The record's owner, the owner's managers, administrators and user managers may
+  // share; anyone else gets kNotFound. Sharing again changes the level.
+  Result<std::vector<security::RecordShare>> Shares(const security::Principal& principal, std::string_view object,
+                                                    std::string_view id);
+  Status Share(const security::Principal& principal, std::string_view object, std::string_view id,
+               const security::ShareTarget& target, security::ShareLevel level);
+  Status Unshare(const security::Principal& principal, std::string_view object, std::string_view id,
+                 const security::ShareTarget& target);
+
+  // Whether and why `user_id` may read, edit and delete the record (administrators
+  // and user managers; anyone about themselves).
+  Result<AccessExplanation> Explain(const security::Principal& principal, const std::string& user_id,
+                                    std::string_view object, std::string_view id);
 
   // The tenant's audit log, newest first (administrators only: kPermissionDenied).
   Result<std::vector<audit::Entry>> Audit(const security::Principal& principal, const audit::ListQuery& query);

@@ -1,42 +1,101 @@
-// The permission hook of the record engine. RecordService asks the Policy before every
-// operation and adds its row predicate to every query, so REST, import, export,
-// search and reports obey one set of rules.
+// The permission model of the record engine. RecordService asks the Policy before
+// every operation and adds the rows it allows to every statement, so REST, import,
+// export, search and reports obey one set of rules. docs/security.md explains it.
 //
-// Today every authenticated principal has full access within its own tenant (tenant
-// isolation is enforced by the engine's tenant_id scoping). The role, field-level and
-// sharing model (issue 4) replaces this class's body, not its callers.
+//   * Administrators (and the engine itself) may do everything within their tenant.
+//   * A member works under their roles (or the tenant's default role; with neither,
+//     the built-in member access: everything on records, nothing on the schema).
+//     Per object, the most permissive role wins for create / read / edit / delete,
+//     each with a scope none | own | team | all. `none` closes the object: no grant
+//     below reopens it.
+//   * Which records a member may read is the union of grants, each a SQL predicate:
+//     the scope (own: they or their reports own it; team: someone in their team
+//     does; all), the object's organisation-wide default, the sharing rules that
+//     target them, and records shared with them or their team by hand. Edit is the
+//     same with edit-level grants; delete has no sharing grants.
+//   * Fields: per role hidden / read-only / editable (the most permissive wins). A
+//     hidden field does not exist for the member: not in reads, filters, sorts,
+//     includes, writes or history.
+//   * Users and teams are the organisation's directory: every member reads them,
+//     only administrators and `manage_users` roles change them.
+//
+// Thread-safe (stateless).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "core/time.h"
 #include "metadata/object_def.h"
+#include "metadata/snapshot.h"
+#include "query/expression.h"
+#include "security/access.h"
 #include "security/principal.h"
+#include "storage/dialect.h"
 
 namespace rapport::security {
 
 enum class Operation { kCreate, kRead, kUpdate, kDelete };
 
+// One reason a principal may reach records: "owner", "sharing rule `Big deals`"...
+struct Grant {
+  std::string reason;
+  std::optional<query::SqlFragment> rows;  // over the alias it was built for; nullopt: every record
+};
+
+// The records an operation may touch, as the union of its grants.
+struct RowAccess {
+  std::vector<Grant> grants;  // empty: no record
+
+  bool Everything() const;
+  // The OR of the grants; nullopt when some grant covers every record. An empty
+  // RowAccess yields a predicate that is always false.
+  std::optional<query::SqlFragment> Predicate() const;
+};
+
+struct ObjectAccess {
+  ObjectPermissions permissions;  // merged over the principal's roles
+  RowAccess read, edit, del;
+};
+
 class Policy {
  public:
-  virtual ~Policy() = default;
-  // kPermissionDenied if the principal may not perform `op` on objects of this type.
-  // Users and teams are the organisation itself: only admins change them (a member who
-  // could edit their own user record could make themselves an admin).
-  virtual Status CheckObject(const Principal& principal, const metadata::ObjectDef& object,
-                             Operation op) const;
+  // kPermissionDenied if the principal may not perform `op` on this object at all.
+  Status CheckObject(const Principal& principal, const AccessConfig& config, const metadata::ObjectDef& object,
+                     Operation op) const;
   // kPermissionDenied unless the principal may change objects and fields.
-  virtual Status CheckManageMetadata(const Principal& principal) const;
+  Status CheckManageMetadata(const Principal& principal, const AccessConfig& config) const;
+  // kPermissionDenied unless the principal may change roles, sharing and other users'
+  // access (administrators and `manage_users` roles).
+  Status CheckManageAccess(const Principal& principal, const AccessConfig& config) const;
+  // kPermissionDenied unless the principal may read the audit log.
+  Status CheckReadAudit(const Principal& principal) const;
   // Whether changes to records of this object are security events for the audit log
   // (users and teams: who may do what).
-  virtual bool AuditsChangesTo(const metadata::ObjectDef& object) const;
-  // kPermissionDenied unless the principal may read the audit log.
-  virtual Status CheckReadAudit(const Principal& principal) const;
-  // An extra SQL predicate (over alias `r`) limiting which rows the principal sees,
-  // or nullopt for all rows of the tenant.
-  virtual std::optional<std::string> RowPredicate(const Principal& principal,
-                                                  const metadata::ObjectDef& object) const;
+  bool AuditsChangesTo(const metadata::ObjectDef& object) const;
+
+  ObjectPermissions Permissions(const Principal& principal, const AccessConfig& config,
+                                const metadata::ObjectDef& object) const;
+  FieldAccess FieldAccessFor(const Principal& principal, const AccessConfig& config,
+                             const metadata::ObjectDef& object, const metadata::FieldDef& field) const;
+  // Whether any field of any object is hidden or read-only for the principal (if not,
+  // the tenant's schema needs no masking for them).
+  bool RestrictsFields(const Principal& principal, const AccessConfig& config) const;
+
+  // The rows the principal may read, edit and delete, as predicates over `alias`.
+  // `snapshot` supplies the users object (owners, teams, managers) and binds the
+  // criteria of sharing rules. Fails only on a sharing rule that no longer binds
+  // (its field was removed): such a rule grants nothing rather than failing reads.
+  ObjectAccess Access(const Principal& principal, const AccessConfig& config,
+                      const metadata::MetadataSnapshot& snapshot, const metadata::ObjectDef& object,
+                      const storage::SqlDialect& dialect, std::string_view alias, Micros now) const;
+  // The records the principal may share by hand: their own and their reports' (every
+  // record for administrators and user managers).
+  RowAccess ShareAccess(const Principal& principal, const AccessConfig& config,
+                        const metadata::MetadataSnapshot& snapshot, const storage::SqlDialect& dialect,
+                        std::string_view alias) const;
 };
 
 }  // namespace rapport::security

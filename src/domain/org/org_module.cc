@@ -16,6 +16,7 @@ void Register(records::ModuleRegistry& registry) {
                          .Field("active", "Active", FieldType::kBoolean)
                          .Field("job_title", "Job title", FieldType::kText)
                          .Lookup("team_id", "Team", "teams")
+                         .Lookup("manager_id", "Manager", "users")
                          .Build());
   registry.AddObject(ObjectBuilder("teams", "Team", "Teams")
                          .Title("name")

@@ -7,16 +7,20 @@
 #include "http/router.h"
 #include "identity/identity.h"
 #include "records/record_service.h"
+#include "security/access_store.h"
 
 namespace rapport::http::api {
 
 struct ApiServices {
   records::RecordService& records;
   identity::Identity& identity;
+  security::AccessStore& access;
   Metrics& metrics;
 };
 
 // Adds every route: /healthz, /metrics, /api/v1/... . `services` must outlive `router`.
 void AddRoutes(Router& router, const ApiServices& services);
+// Roles, sharing and access explanations (access_routes.cc); called by AddRoutes.
+void AddAccessRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "http/api/api.h"
+#include "http/api/handlers.h"
 #include "http/api/json_codec.h"
 #include "http/api/openapi.h"
 #include "http/json.h"
@@ -17,35 +18,8 @@ namespace {
 namespace json = boost::json;
 using security::Principal;
 
-Result<Principal> Authenticate(const Request& request, identity::Identity& identity) {
-  auto header = request.Header("Authorization");
-  if (!header) return Fail(ErrorCode::kUnauthenticated, "Send `Authorization: Bearer <token>`.");
-  std::string_view value = *header;
-  if (value.size() < 7 || !EqualsIgnoreCase(value.substr(0, 7), "Bearer ")) {
-    return Fail(ErrorCode::kUnauthenticated, "Only Bearer tokens are accepted.");
-  }
-  value.remove_prefix(7);
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  return identity.Authenticate(value);
-}
 
-Response JsonReply(int status, const json::value& value) { return Response::Json(status, json::serialize(value)); }
 
-// Query parameters are checked against the route's list, so a typo is an error, not
-// a silently ignored option.
-Status CheckQueryParams(const Request& request, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [name, value] : request.query) {
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown query parameter `{}`.", name))
-                      .WithField(name, "unknown_parameter",
-                                 list.empty() ? "This endpoint takes no query parameters."
-                                              : fmt::format("Allowed: {}.", list)));
-    }
-  }
-  return Ok();
-}
 
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
@@ -105,20 +79,7 @@ json::value ProblemJson(const Error& error) {
   return json::parse(problem.body);
 }
 
-Result<std::string> RequiredString(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string() || it->value().get_string().empty()) {
-    return Fail(Error(ErrorCode::kValidationFailed, fmt::format("`{}` is required.", key))
-                    .WithField(std::string(key), "required", fmt::format("`{}` is required (a string).", key)));
-  }
-  return std::string(it->value().get_string());
-}
 
-std::optional<std::string> OptionalString(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().get_string());
-}
 
 Result<std::vector<metadata::PicklistOption>> ParseOptions(const json::value& v) {
   if (!v.is_array()) {
@@ -194,14 +155,6 @@ Result<metadata::FieldSpec> ParseFieldSpec(const json::value& body) {
   return spec;
 }
 
-// Wraps a handler that needs the caller: authenticates first.
-template <typename F>
-Handler Authed(identity::Identity& identity, F f) {
-  return [&identity, f](Request& request) -> Result<Response> {
-    RAPPORT_ASSIGN_OR_RETURN(Principal principal, Authenticate(request, identity));
-    return f(request, principal);
-  };
-}
 
 }  // namespace
 
@@ -209,6 +162,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   records::RecordService& records = services.records;
   identity::Identity& identity = services.identity;
   Metrics& metrics = services.metrics;
+  AddAccessRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");
