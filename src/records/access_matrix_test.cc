@@ -7,6 +7,8 @@
 // engine compiles it to SQL. Zero leaks is the bar.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "app/app.h"
@@ -247,6 +249,194 @@ TEST_P(AccessMatrixTest, EveryOperationOnEveryObjectMatchesTheModel) {
   }
   RecordProperty("checks", checks_);
   std::printf("authorisation matrix: %d checks over %zu objects\n", checks_, objects.size());
+}
+
+// Grants beyond the role's scope: organisation-wide defaults, criteria sharing rules
+// and manual shares open exactly what they say, and /access/explain names them.
+TEST_P(AccessMatrixTest, DefaultsRulesAndSharesGrantExactlyWhatTheySay) {
+  Assign({Scope::kAll, Scope::kOwn, Scope::kOwn, Scope::kOwn, false});
+  const Principal other{admin_.tenant_id, other_, false};
+  auto deal = [&](const std::string& name) {
+    return MustCreate(admin_, "opportunities", {{"name", V::String(name)}, {"owner_id", V::String(other_)}}).id;
+  };
+  std::string small = deal("Small renewal");
+  std::string big = deal("Big platform deal");
+  auto can_read = [&](const std::string& id) { return Outcome(records().Get(member_, "opportunities", id)); };
+  auto can_edit = [&](const std::string& id) {
+    return Outcome(records().Update(member_, {"opportunities", id, {{"name", V::String("Edited")}}}));
+  };
+  auto count = [&] {
+    auto listed = records().List(member_, {.object = "opportunities", .count = true});
+    EXPECT_TRUE(listed);
+    return listed ? *listed->total : -1;
+  };
+  EXPECT_EQ(can_read(small), "404");
+  EXPECT_EQ(count(), 0);
+
+  // Organisation-wide defaults.
+  ASSERT_TRUE(access().SetDefault(admin_, "opportunities", security::DefaultSharing::kPublicRead));
+  EXPECT_EQ(can_read(small), "allowed");
+  EXPECT_EQ(can_edit(small), "404");
+  EXPECT_EQ(count(), 2);
+  ASSERT_TRUE(access().SetDefault(admin_, "opportunities", security::DefaultSharing::kPublicReadWrite));
+  EXPECT_EQ(can_edit(small), "allowed");
+  EXPECT_EQ(Outcome(records().Delete(member_, "opportunities", small)), "404");  // sharing never grants delete
+  ASSERT_TRUE(access().SetDefault(admin_, "opportunities", security::DefaultSharing::kPrivate));
+  EXPECT_EQ(count(), 0);
+
+  // A criteria rule for the member's team, read only; then one at edit level.
+  auto teams = records().List(admin_, {.object = "teams", .filter = "name = \"Red\""});
+  ASSERT_TRUE(teams && teams->records.size() == 1);
+  security::SharingRule rule{.object = "opportunities", .name = "Big deals", .criteria = "name ~ \"big\"",
+                             .target = {security::ShareTarget::Kind::kTeam, teams->records[0].id}};
+  auto created = access().CreateRule(admin_, rule);
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_EQ(can_read(big), "allowed");
+  EXPECT_EQ(can_read(small), "404");
+  EXPECT_EQ(can_edit(big), "404");
+  auto why = records().Explain(admin_, me_, "opportunities", big);
+  ASSERT_TRUE(why) << why.error().ToString();
+  EXPECT_EQ(why->read, std::vector<std::string>{"sharing rule `Big deals`"});
+  EXPECT_TRUE(why->edit.empty());
+  ASSERT_TRUE(access().DeleteRule(admin_, created->id));
+  EXPECT_EQ(can_read(big), "404");
+  rule.level = security::ShareLevel::kEdit;
+  rule.target = {security::ShareTarget::Kind::kEveryone, ""};
+  ASSERT_TRUE(access().CreateRule(admin_, rule));
+  EXPECT_EQ(can_edit(big), "allowed");
+  // A rule whose criteria do not bind is refused.
+  rule.criteria = "no_such_field = 1";
+  EXPECT_EQ(access().CreateRule(admin_, rule).error().code(), ErrorCode::kValidationFailed);
+
+  // Manual shares: only the owner (or their managers, or an administrator) may share.
+  security::ShareTarget me{security::ShareTarget::Kind::kUser, me_};
+  auto not_mine = records().Share(member_, "opportunities", small, me, security::ShareLevel::kRead);
+  ASSERT_FALSE(not_mine);
+  EXPECT_EQ(not_mine.error().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(records().Share(other, "opportunities", small, me, security::ShareLevel::kRead));
+  EXPECT_EQ(can_read(small), "allowed");
+  EXPECT_EQ(can_edit(small), "404");
+  why = records().Explain(member_, me_, "opportunities", small);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->read, std::vector<std::string>{"shared with you"});
+  ASSERT_TRUE(records().Share(other, "opportunities", small, me, security::ShareLevel::kEdit));
+  EXPECT_EQ(can_edit(small), "allowed");
+  auto shares = records().Shares(other, "opportunities", small);
+  ASSERT_TRUE(shares);
+  ASSERT_EQ(shares->size(), 1u);
+  EXPECT_EQ((*shares)[0].level, security::ShareLevel::kEdit);
+  ASSERT_TRUE(records().Unshare(other, "opportunities", small, me));
+  EXPECT_EQ(can_read(small), "404");
+  // Shared with the member's team.
+  ASSERT_TRUE(records().Share(other, "opportunities", small, {security::ShareTarget::Kind::kTeam, teams->records[0].id},
+                              security::ShareLevel::kRead));
+  EXPECT_EQ(can_read(small), "allowed");
+  // Someone else may not ask why the member sees it; the member may.
+  EXPECT_EQ(records().Explain(other, me_, "opportunities", small).error().code(), ErrorCode::kPermissionDenied);
+}
+
+// A hidden field does not exist for the member: not read, written, filtered, sorted,
+// selected, included or shown in history; a read-only one is read but never written.
+TEST_P(AccessMatrixTest, HiddenFieldsCannotBeReadWrittenOrProbed) {
+  security::Role role;
+  role.name = "Restricted";
+  role.objects["*"] = {Scope::kAll, Scope::kAll, Scope::kAll, Scope::kAll, false};
+  role.fields = {{"opportunities.amount", security::FieldAccess::kHidden},
+                 {"opportunities.stage", security::FieldAccess::kReadOnly},
+                 {"companies.industry", security::FieldAccess::kHidden}};
+  auto created = access().CreateRole(admin_, role);
+  ASSERT_TRUE(created) << created.error().ToString();
+  ASSERT_TRUE(access().SetUserRoles(admin_, me_, {created->id}));
+  std::string company =
+      MustCreate(admin_, "companies", {{"name", V::String("Acme")}, {"industry", V::String("retail")}}).id;
+  V amount;
+  amount.kind = V::Kind::kObject;
+  amount.members = {{"amount", V::String("5000")}, {"currency", V::String("EUR")}};
+  std::string deal = MustCreate(admin_, "opportunities", {{"name", V::String("Deal")},
+                                                          {"amount", amount},
+                                                          {"stage", V::String("proposal")},
+                                                          {"company_id", V::String(company)}})
+                         .id;
+  auto got = records().Get(member_, "opportunities", deal, {.include = {"company"}});
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(got->Find("amount"), nullptr);
+  EXPECT_NE(got->Find("stage"), nullptr);
+  ASSERT_TRUE(got->included.contains("company"));
+  EXPECT_EQ(got->included.at("company").Find("industry"), nullptr);
+  EXPECT_NE(got->included.at("company").Find("name"), nullptr);
+
+  auto bad = [&](ListQuery q) {
+    q.object = "opportunities";
+    return Outcome(records().List(member_, q)).substr(0, 22);
+  };
+  const std::string kInvalid = "error: invalid_argumen";
+  EXPECT_EQ(bad({.filter = "amount > 1000"}), kInvalid);  // as if there were no such field: not a probe
+  EXPECT_EQ(bad({.filter = "company.industry = \"retail\""}), kInvalid);
+  EXPECT_EQ(bad({.sort = "-amount"}), kInvalid);
+  EXPECT_EQ(bad({.read = {.fields = {"amount"}}}), kInvalid);
+  EXPECT_EQ(bad({.filter = "stage = \"proposal\""}), "allowed");  // read-only is readable
+
+  auto write = [&](InputObject changes) {
+    auto r = records().Update(member_, {"opportunities", deal, std::move(changes)});
+    return r ? std::string("ok") : r.error().field_errors().empty() ? r.error().ToString()
+                                                                    : r.error().field_errors()[0].code;
+  };
+  EXPECT_EQ(write({{"amount", amount}}), "unknown_field");
+  EXPECT_EQ(write({{"stage", V::String("won")}}), "read_only");
+  EXPECT_EQ(write({{"name", V::String("Renamed")}}), "ok");
+
+  amount.members[0].second = V::String("9000");
+  ASSERT_TRUE(records().Update(admin_, {"opportunities", deal, {{"amount", amount}}}));
+  auto history = records().History(member_, "opportunities", deal);
+  ASSERT_TRUE(history);
+  for (const auto& entry : *history) EXPECT_NE(entry.field, "amount");
+  auto admin_history = records().History(admin_, "opportunities", deal);
+  ASSERT_TRUE(admin_history);
+  EXPECT_TRUE(std::any_of(admin_history->begin(), admin_history->end(),
+                          [](const HistoryEntry& e) { return e.field == "amount"; }));
+
+  auto schema = records().Metadata(member_);
+  ASSERT_TRUE(schema);
+  EXPECT_EQ((*schema)->FindObject("opportunities")->FindField("amount"), nullptr);
+  EXPECT_TRUE((*schema)->FindObject("opportunities")->FindField("stage")->read_only);
+  auto why = records().Explain(admin_, me_, "opportunities", deal);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->hidden_fields, std::vector<std::string>{"amount"});
+  EXPECT_EQ(why->read_only_fields, std::vector<std::string>{"stage"});
+}
+
+// Records the member may not read cannot be reached sideways: not through a filter on
+// a relation, an include, or by pointing a lookup at them.
+TEST_P(AccessMatrixTest, InvisibleRecordsCannotBeProbedThroughRelations) {
+  Assign({Scope::kAll, Scope::kOwn, Scope::kOwn, Scope::kOwn, false});
+  std::string secret =
+      MustCreate(admin_, "companies", {{"name", V::String("Secret Corp")}, {"owner_id", V::String(other_)}}).id;
+  std::string mine =
+      MustCreate(admin_, "companies", {{"name", V::String("Mine Ltd")}, {"owner_id", V::String(me_)}}).id;
+  std::string deal = MustCreate(admin_, "opportunities", {{"name", V::String("Deal")},
+                                                          {"owner_id", V::String(me_)},
+                                                          {"company_id", V::String(secret)}})
+                         .id;
+  auto matches = [&](const std::string& filter) {
+    auto r = records().List(member_, {.object = "opportunities", .filter = filter, .count = true});
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? *r->total : -1;
+  };
+  EXPECT_EQ(matches("company.name = \"Secret Corp\""), 0);
+  EXPECT_EQ(matches("company.name != \"Secret Corp\""), 1);
+  auto got = records().Get(member_, "opportunities", deal, {.include = {"company"}});
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->included.contains("company"));
+  auto pointed = records().Update(member_, {"opportunities", deal, {{"company_id", V::String(secret)}}});
+  EXPECT_TRUE(pointed);  // unchanged value: nothing to check
+  auto other_deal = MustCreate(member_, "opportunities", {{"name", V::String("Mine")}}).id;
+  auto probe = records().Update(member_, {"opportunities", other_deal, {{"company_id", V::String(secret)}}});
+  ASSERT_FALSE(probe);
+  EXPECT_EQ(probe.error().code(), ErrorCode::kValidationFailed);
+  EXPECT_TRUE(records().Update(member_, {"opportunities", other_deal, {{"company_id", V::String(mine)}}}));
+  // The directory: members read users and teams but cannot change them.
+  EXPECT_TRUE(records().Get(member_, "users", other_));
+  EXPECT_EQ(Outcome(records().Update(member_, {"users", me_, {{"job_title", V::String("CEO")}}})), "403");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccessMatrixTest, ::testing::Values("sqlite", "postgres"),
