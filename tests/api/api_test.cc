@@ -429,6 +429,86 @@ TEST_F(ApiTest, ReadOnlyTokensReadButNeverWrite) {
   EXPECT_TRUE(revoked[0].at("actor_id").is_string());
 }
 
+// Roles, sharing and explanations over HTTP: what the web app's admin screens use.
+TEST_F(ApiTest, RolesAndSharingOverTheApi) {
+  auto member = Call("POST", "/api/v1/objects/users",
+                     R"({"name": "Rex Rep", "email": "rex@acme.example", "role": "member"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  std::string member_id(Json(member).at("id").as_string());
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email rex@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string rex = token.output.substr(0, token.output.find('\n'));
+
+  // Bad roles name the key at fault and change nothing.
+  auto bad = Problem(Call("POST", "/api/v1/roles", R"({"name": "Rep", "objects": {"opportunities": {"read": "own", "edit": "all"}}})"), 422);
+  EXPECT_EQ(bad.at("errors").as_array()[0].at("field").as_string(), "objects.opportunities.edit");
+  bad = Problem(Call("POST", "/api/v1/roles", R"({"name": "Rep", "objects": {"opportunities": {"read": "most"}}})"), 422);
+  EXPECT_EQ(bad.at("errors").as_array()[0].at("field").as_string(), "objects.opportunities.read");
+  Problem(Call("POST", "/api/v1/roles", R"({"name": "Rep", "fields": {"opportunities.nope": "hidden"}})"), 422);
+  Problem(Call("POST", "/api/v1/roles", R"({"name": "Rep", "colour": "red"})"), 422);
+
+  auto role = Call("POST", "/api/v1/roles", R"({"name": "Sales rep", "objects": {
+      "*": {"create": "all", "read": "all", "edit": "all", "delete": "none"},
+      "opportunities": {"create": "all", "read": "own", "edit": "own", "delete": "own"}},
+      "fields": {"opportunities.probability": "hidden"}})");
+  ASSERT_EQ(role.status, 201) << role.body;
+  std::string role_id(Json(role).at("id").as_string());
+  EXPECT_EQ(Json(role).at("objects").at("opportunities").at("read").as_string(), "own");
+  // Only administrators and user managers manage access.
+  Problem(Call("POST", "/api/v1/roles", R"({"name": "Escalate"})", {}, rex), 403);
+  Problem(Call("PUT", "/api/v1/users/" + member_id + "/roles", R"({"roles": []})", {}, rex), 403);
+  auto assigned = Call("PUT", "/api/v1/users/" + member_id + "/roles", R"({"roles": [")" + role_id + R"("]})");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(Json(Call("GET", "/api/v1/users/" + member_id + "/roles", "", {}, rex)).at("roles").as_array().size(), 1u);
+
+  auto theirs = Create("opportunities", R"({"name": "Admin's deal", "probability": 40})");
+  std::string theirs_id(theirs.at("id").as_string());
+  auto mine = Call("POST", "/api/v1/objects/opportunities", R"({"name": "Rex's deal"})", {}, rex);
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  EXPECT_FALSE(Json(mine).as_object().contains("probability"));
+  Problem(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex), 404);
+  EXPECT_EQ(Count("opportunities", rex), 1);
+  Problem(Call("GET", "/api/v1/objects/opportunities?filter=probability%20%3E%2010", "", {}, rex), 400);
+  Problem(Call("DELETE", "/api/v1/objects/companies/" + std::string(Create("companies", R"({"name": "Keep"})").at("id").as_string()), "", {}, rex), 403);
+
+  // Shared by hand, then explained.
+  auto share = Call("POST", "/api/v1/objects/opportunities/" + theirs_id + "/shares",
+                    R"({"share_with": "user", "target_id": ")" + member_id + R"(", "level": "read"})");
+  ASSERT_EQ(share.status, 201) << share.body;
+  EXPECT_EQ(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex).status, 200);
+  Problem(Call("PATCH", "/api/v1/objects/opportunities/" + theirs_id, R"({"name": "Mine now"})", {}, rex), 404);
+  auto why = Call("GET", "/api/v1/access/explain?user=" + member_id + "&object=opportunities&id=" + theirs_id);
+  ASSERT_EQ(why.status, 200) << why.body;
+  json::value explained = Json(why);
+  EXPECT_TRUE(explained.at("read").at("allowed").as_bool());
+  EXPECT_EQ(explained.at("read").at("granted_by").as_array()[0].as_string(), "shared with you");
+  EXPECT_FALSE(explained.at("edit").at("allowed").as_bool());
+  EXPECT_EQ(explained.at("hidden_fields").as_array()[0].as_string(), "probability");
+  Problem(Call("GET", "/api/v1/access/explain?user=" + member_id + "&object=opportunities", "", {}), 400);
+  EXPECT_EQ(Call("DELETE", "/api/v1/objects/opportunities/" + theirs_id + "/shares/user/" + member_id).status, 204);
+  Problem(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex), 404);
+
+  // An organisation-wide default and a sharing rule.
+  ASSERT_EQ(Call("PUT", "/api/v1/sharing/defaults/opportunities", R"({"access": "public_read"})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/sharing/defaults")).at("data").at("opportunities").as_string(), "public_read");
+  ASSERT_EQ(Call("PUT", "/api/v1/sharing/defaults/opportunities", R"({"access": "private"})").status, 200);
+  Problem(Call("POST", "/api/v1/sharing/rules", R"({"object": "opportunities", "name": "x", "criteria": "amount >", "share_with": "everyone"})"), 422);
+  auto rule = Call("POST", "/api/v1/sharing/rules", R"({"object": "opportunities", "name": "Admin deals", "criteria": "name ~ \"admin\"", "share_with": "role", "target_id": ")" + role_id + R"(", "level": "edit"})");
+  ASSERT_EQ(rule.status, 201) << rule.body;
+  EXPECT_EQ(Call("PATCH", "/api/v1/objects/opportunities/" + theirs_id, R"({"name": "Admin's deal, edited"})", {}, rex).status, 200);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/sharing/rules")).at("data").as_array().size(), 1u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/sharing/rules/" + std::string(Json(rule).at("id").as_string())).status, 204);
+  Problem(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex), 404);
+
+  // Every change is in the audit log; deleting the role returns the member to the default.
+  auto events = Json(Call("GET", "/api/v1/audit?kind=sharing.&limit=50")).at("data").as_array();
+  EXPECT_GE(events.size(), 4u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/roles/" + role_id).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex).status, 200);
+  Problem(Call("GET", "/api/v1/roles/" + role_id), 404);
+}
+
 TEST_F(ApiTest, AuditLogRecordsSecurityEventsForAdminsOnly) {
   auto field = Call("POST", "/api/v1/metadata/objects/companies/fields",
                     R"({"name": "audited_tier", "label": "Audited tier", "type": "text"})");

@@ -196,6 +196,50 @@ TEST_P(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
   ASSERT_TRUE(purged) << purged.error().ToString();
   ASSERT_TRUE(records.Metadata(*principal));
 
+  // The access model's paths: a member under a role with own scopes and a read-only
+  // field, an organisation-wide default, a team sharing rule and a manual share.
+  using security::Scope;
+  auto member = identity.CreateUser(*tenant, "Mo", "mo@example.com", "member", "correct horse battery");
+  ASSERT_TRUE(member);
+  auto team = records.Create(*principal, {"teams", {{"name", V::String("Red")}}});
+  ASSERT_TRUE(team);
+  ASSERT_TRUE(records.Update(*principal, {"users", member->id, {{"team_id", V::String(team->id)},
+                                                                {"manager_id", V::String(user->id)}}}));
+  security::Role role{.name = "Rep"};
+  role.objects["*"] = {Scope::kAll, Scope::kTeam, Scope::kOwn, Scope::kOwn, false};
+  role.fields["people.tier"] = security::FieldAccess::kReadOnly;
+  auto& access = app->access();
+  auto created_role = access.CreateRole(*principal, role);
+  ASSERT_TRUE(created_role) << created_role.error().ToString();
+  ASSERT_TRUE(access.SetUserRoles(*principal, member->id, {created_role->id}));
+  ASSERT_TRUE(access.SetDefault(*principal, "companies", security::DefaultSharing::kPublicRead));
+  auto rule = access.CreateRule(*principal, {.object = "people", .name = "Gold", .criteria = "tier = \"gold\"",
+                                             .target = {security::ShareTarget::Kind::kTeam, team->id}});
+  ASSERT_TRUE(rule) << rule.error().ToString();
+  security::ShareTarget mo_target{security::ShareTarget::Kind::kUser, member->id};
+  ASSERT_TRUE(records.Share(*principal, "people", person->id, mo_target, security::ShareLevel::kEdit));
+  security::Principal mo{tenant->id, member->id, false};
+  auto seen = records.List(mo, {.object = "people", .filter = "company.name = \"Acme\" and tier != \"x\"",
+                                .limit = 5, .read = {.include = {"company"}}, .count = true});
+  ASSERT_TRUE(seen) << seen.error().ToString();
+  ASSERT_TRUE(records.Get(mo, "people", person->id, {.include = {"company"}}));
+  ASSERT_TRUE(records.Update(mo, {"people", person->id, {{"last_name", V::String("C")}}}));
+  ASSERT_TRUE(records.History(mo, "people", person->id));
+  auto own = records.Create(mo, {"people", {{"last_name", V::String("Own")}, {"company_id", V::String(company->id)}}});
+  ASSERT_FALSE(own);  // the company was purged: not found, whoever asks
+  own = records.Create(mo, {"people", {{"last_name", V::String("Own")}}});
+  ASSERT_TRUE(own) << own.error().ToString();
+  ASSERT_TRUE(records.Delete(mo, "people", own->id));
+  ASSERT_TRUE(records.Restore(mo, "people", own->id));
+  ASSERT_TRUE(records.Shares(*principal, "people", person->id));
+  ASSERT_TRUE(records.Explain(*principal, member->id, "people", person->id));
+  ASSERT_TRUE(records.Unshare(*principal, "people", person->id, mo_target));
+  ASSERT_TRUE(access.ListRoles(*principal));
+  ASSERT_TRUE(access.Defaults(*principal));
+  ASSERT_TRUE(access.ListRules(*principal));
+  ASSERT_TRUE(access.DeleteRule(*principal, rule->id));
+  ASSERT_TRUE(access.DeleteRole(*principal, created_role->id));
+
   std::set<std::string> tenant_tables;
   for (auto table : metadata::TenantSystemTables()) tenant_tables.emplace(table);
   auto snapshot = app->metadata().Current(tenant->id);
