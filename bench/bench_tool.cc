@@ -5,6 +5,8 @@
 //   bench_tool raw DIR           the same reads straight through the SQLite C API (the
 //                                storage ceiling), plus a raw prepared-insert loop
 //   bench_tool raw-pg URL IDS    the same through libpq (the PostgreSQL ceiling)
+//   bench_tool access DBURL      a member whose people are private but for a team
+//                                sharing rule opening half of them; prints their token
 // Never run by ctest: benchmarks report, tests verify.
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -94,6 +96,51 @@ int Seed(const std::string& db_url, const std::string& ids_file, int people) {
   std::printf("seed_companies %d\nseed_companies_per_s %.0f\nseed_people %d\nseed_people_seconds %.1f\n"
               "batch_create_per_s %.0f\n",
               companies, companies / company_seconds, people, people_seconds, people / people_seconds);
+  return 0;
+}
+
+// The sharing-rules case: the member owns nothing and reads people through a role
+// (read own), the manager hierarchy, manual shares and a criteria rule for their team
+// that opens the people of 9 of the 18 sample countries (half, uncorrelated with the
+// list's filter and sort).
+int Access(const std::string& db_url) {
+  auto app = rapport::app::App::Open({.db_url = db_url});
+  if (!app) return 1;
+  auto& identity = (*app)->identity();
+  auto tenant = identity.ResolveTenant("");
+  if (!tenant) return 1;
+  auto admin = identity.FindUserByEmail(*tenant, "admin@example.com");
+  if (!admin) return 1;
+  rapport::security::Principal principal{tenant->id, admin->id, true};
+  auto& records = (*app)->records();
+  auto fail = [](const rapport::Error& e) {
+    std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    return 1;
+  };
+  auto team = records.Create(principal, {"teams", {{"name", InputValue::String("Field sales")}}});
+  if (!team) return fail(team.error());
+  auto rep = identity.CreateUser(*tenant, "Rep", "rep@example.com", "member", identity.GeneratePassword());
+  if (!rep) return fail(rep.error());
+  if (auto placed = records.Update(principal, {"users", rep->id, {{"team_id", InputValue::String(team->id)}}}); !placed) {
+    return fail(placed.error());
+  }
+  using rapport::security::Scope;
+  rapport::security::Role role{.name = "Field rep"};
+  role.objects["*"] = {Scope::kAll, Scope::kAll, Scope::kAll, Scope::kAll, false};
+  role.objects["people"] = {Scope::kAll, Scope::kOwn, Scope::kOwn, Scope::kOwn, false};
+  auto& access = (*app)->access();
+  auto created = access.CreateRole(principal, role);
+  if (!created) return fail(created.error());
+  if (auto held = access.SetUserRoles(principal, rep->id, {created->id}); !held) return fail(held.error());
+  auto rule = access.CreateRule(principal, {.object = "people",
+                                            .name = "Europe west",
+                                            .criteria = "country in (\"DE\", \"FR\", \"GB\", \"ES\", \"PT\", "
+                                                        "\"NL\", \"AT\", \"CH\", \"DK\")",
+                                            .target = {rapport::security::ShareTarget::Kind::kTeam, team->id}});
+  if (!rule) return fail(rule.error());
+  auto token = identity.CreateToken(*tenant, rep->id, "bench", 0);
+  if (!token) return fail(token.error());
+  std::printf("%s\n", token->token.c_str());
   return 0;
 }
 
@@ -327,6 +374,7 @@ int main(int argc, char** argv) {
   if (argc >= 5 && std::string(argv[1]) == "seed") return Seed(argv[2], argv[3], std::stoi(argv[4]));
   if (argc >= 4 && std::string(argv[1]) == "raw-pg") return RawPostgres(argv[2], argv[3]);
   if (argc >= 3 && std::string(argv[1]) == "raw") return Raw(argv[2]);
+  if (argc >= 3 && std::string(argv[1]) == "access") return Access(argv[2]);
   std::fprintf(stderr, "usage: bench_tool seed DIR PEOPLE | raw DIR\n");
   return 2;
 }

@@ -75,6 +75,7 @@ bench_one() {  # bench_one BACKEND SIZE
     R[$key.db_mb]=$(psql_size "$url")
   fi
 
+  local member_token; member_token=$("$TOOL" access "$url")
   PORT=$((18000 + RANDOM % 1000))
   # Start-up: the median of three starts, exec to the first /healthz answer.
   starts=()
@@ -93,6 +94,10 @@ bench_one() {  # bench_one BACKEND SIZE
   wrk_run "$key" healthz 64 "" /healthz
   wrk_run "$key" get 16 get_by_id.lua /
   wrk_run "$key" list 16 list.lua /
+  # The same list as a member who sees half the people through a team sharing rule.
+  local admin_token=$TOKEN; TOKEN=$member_token
+  wrk_run "$key" list_shared 16 list.lua /
+  TOKEN=$admin_token
   wrk_run "$key" create 16 create.lua /api/v1/objects/people
   wrk_run "$key" batch 2 batch.lua /api/v1/objects/people/batch
   R[$key.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
@@ -155,6 +160,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_healthz() { echo "${R[$1.healthz.rps]} req/s, p99 ${R[$1.healthz.p99]}"; }
     c_get() { echo "${R[$1.get.rps]} req/s, p99 ${R[$1.get.p99]}: $(ratio "${R[$1.get.rps]}" "${R[$1.healthz.rps]}") of /healthz, $(ratio "${R[$1.get.rps]}" "${R[$1.raw_get_by_id_per_s]}") of raw (${R[$1.raw_get_by_id_per_s]}/s, 1 connection)"; }
     c_list() { echo "${R[$1.list.rps]} req/s, p50 ${R[$1.list.p50]}, p99 ${R[$1.list.p99]}; raw ${R[$1.raw_list_per_s]}/s, p99 ${R[$1.raw_list_p99_ms]}ms"; }
+    c_shared() { echo "${R[$1.list_shared.rps]} req/s, p50 ${R[$1.list_shared.p50]}, p99 ${R[$1.list_shared.p99]}: $(times "${R[$1.list.rps]}" "${R[$1.list_shared.rps]}")x the administrator's time per request"; }
     c_create() { echo "${R[$1.create.rps]} req/s, p99 ${R[$1.create.p99]}: $(ratio "${R[$1.create.rps]}" "${R[$1.healthz.rps]}") of /healthz"; }
     c_batch() { local rows=$(( ${R[$1.batch.rps]:-0} * 1000 )); echo "$rows rows/s: $(ratio "$rows" "${R[$1.raw_insert_per_s]}") of a raw insert loop (${R[$1.raw_insert_per_s]} rows/s)"; }
     c_seed() { echo "${R[$1.batch_create_per_s]} rows/s: $(ratio "${R[$1.batch_create_per_s]}" "${R[$1.raw_insert_per_s]}") of the raw loop"; }
@@ -162,11 +168,12 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_start() { echo "${R[$1.startup_ms]} ms"; }
     c_export() { echo "${R[$1.export_s]} s for ${R[$1.archive_rows]} rows ($(per_s "${R[$1.archive_rows]}" "${R[$1.export_s]}") rows/s), ${R[$1.archive_mb]} MB"; }
     c_import() { if [ -n "${R[$1.import_pg_s]:-}" ]; then echo "${R[$1.import_pg_s]} s ($(per_s "${R[$1.archive_rows]}" "${R[$1.import_pg_s]}") rows/s)"; else echo "-"; fi; }
-    c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
+    c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
     row "/healthz (HTTP ceiling), 64 connections" c_healthz
     row "GET person by random id, 16 connections" c_get
     row "list: 10%-selective filter, sort, limit 50, 16 connections" c_list
+    row "the same list as a member under sharing rules (sees half), 16 connections" c_shared
     row "single create, 16 connections" c_create
     row "batch create over HTTP (1000 per request), 2 connections" c_batch
     row "batch create through the engine (seeding, no HTTP)" c_seed
