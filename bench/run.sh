@@ -98,6 +98,7 @@ bench_one() {  # bench_one BACKEND SIZE
   local admin_token=$TOKEN; TOKEN=$member_token
   wrk_run "$key" list_shared 16 list.lua /
   TOKEN=$admin_token
+  wrk_run "$key" list_same 16 list_same_rows.lua /
   wrk_run "$key" create 16 create.lua /api/v1/objects/people
   wrk_run "$key" batch 2 batch.lua /api/v1/objects/people/batch
   R[$key.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
@@ -160,7 +161,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_healthz() { echo "${R[$1.healthz.rps]} req/s, p99 ${R[$1.healthz.p99]}"; }
     c_get() { echo "${R[$1.get.rps]} req/s, p99 ${R[$1.get.p99]}: $(ratio "${R[$1.get.rps]}" "${R[$1.healthz.rps]}") of /healthz, $(ratio "${R[$1.get.rps]}" "${R[$1.raw_get_by_id_per_s]}") of raw (${R[$1.raw_get_by_id_per_s]}/s, 1 connection)"; }
     c_list() { echo "${R[$1.list.rps]} req/s, p50 ${R[$1.list.p50]}, p99 ${R[$1.list.p99]}; raw ${R[$1.raw_list_per_s]}/s, p99 ${R[$1.raw_list_p99_ms]}ms"; }
-    c_shared() { echo "${R[$1.list_shared.rps]} req/s, p50 ${R[$1.list_shared.p50]}, p99 ${R[$1.list_shared.p99]}: $(times "${R[$1.list.rps]}" "${R[$1.list_shared.rps]}")x the administrator's time per request"; }
+    c_shared() { echo "${R[$1.list_shared.rps]} req/s, p50 ${R[$1.list_shared.p50]}, p99 ${R[$1.list_shared.p99]}: $(times "${R[$1.list.rps]}" "${R[$1.list_shared.rps]}")x the administrator's time per request for the whole list; $(times "${R[$1.list_same.rps]}" "${R[$1.list_shared.rps]}")x for the same rows (administrator: ${R[$1.list_same.rps]} req/s, p99 ${R[$1.list_same.p99]})"; }
     c_create() { echo "${R[$1.create.rps]} req/s, p99 ${R[$1.create.p99]}: $(ratio "${R[$1.create.rps]}" "${R[$1.healthz.rps]}") of /healthz"; }
     c_batch() { local rows=$(( ${R[$1.batch.rps]:-0} * 1000 )); echo "$rows rows/s: $(ratio "$rows" "${R[$1.raw_insert_per_s]}") of a raw insert loop (${R[$1.raw_insert_per_s]} rows/s)"; }
     c_seed() { echo "${R[$1.batch_create_per_s]} rows/s: $(ratio "${R[$1.batch_create_per_s]}" "${R[$1.raw_insert_per_s]}") of the raw loop"; }
