@@ -27,6 +27,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->records_ = std::make_unique<records::RecordService>(*app->metadata_, *app->db_, app->policy_, *app->access_,
                                                            app->modules_);
   app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
+  app->sign_in_ = std::make_unique<identity::SignIn>(*app->db_, *app->identity_, *app->access_);
   return app;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "identity/identity.h"
+#include "identity/sign_in.h"
 #include "metadata/metadata_store.h"
 #include "records/module_registry.h"
 #include "records/record_service.h"
@@ -33,6 +34,7 @@ class App {
   records::RecordService& records() { return *records_; }
   identity::Identity& identity() { return *identity_; }
   security::AccessStore& access() { return *access_; }
+  identity::SignIn& sign_in() { return *sign_in_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
  private:
@@ -44,6 +46,7 @@ class App {
   std::unique_ptr<security::AccessStore> access_;
   std::unique_ptr<records::RecordService> records_;
   std::unique_ptr<identity::Identity> identity_;
+  std::unique_ptr<identity::SignIn> sign_in_;
 };
 
 // Registers every domain module's objects and rules.

@@ -67,7 +67,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   http::Metrics metrics;
   AddDatabaseMetrics((*app)->db(), metrics);
   http::Router router;
-  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), metrics});
+  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), metrics});
 
   http::Server server({.address = host, .port = port, .threads = threads, .body_limit = options.body_limit,
                        .access_log = options.access_log, .write_threads = options.write_threads},

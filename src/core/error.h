@@ -47,6 +47,8 @@ class Error {
   const std::string& detail() const { return detail_; }
   const std::string& internal() const { return internal_; }
   const std::vector<FieldError>& field_errors() const { return field_errors_; }
+  // For kResourceExhausted (and kUnavailable): when to try again, in seconds (0: unsaid).
+  int retry_after_seconds() const { return retry_after_seconds_; }
 
   Error& WithInternal(std::string message) & {
     internal_ = std::move(message);
@@ -65,10 +67,16 @@ class Error {
     return std::move(*this);
   }
 
+  Error&& WithRetryAfter(int seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
+
   std::string ToString() const;
 
  private:
   ErrorCode code_;
+  int retry_after_seconds_ = 0;
   std::string detail_;
   std::string internal_;
   std::vector<FieldError> field_errors_;

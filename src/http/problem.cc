@@ -83,8 +83,11 @@ Response ProblemResponse(const Error& error) {
   for (char& c : slug) {
     if (c == '_') c = '-';
   }
-  return MakeProblem(status, slug, ProblemTitle(error.code()), error.detail(),
-                     error.field_errors());
+  Response response = MakeProblem(status, slug, ProblemTitle(error.code()), error.detail(), error.field_errors());
+  if (error.retry_after_seconds() > 0) {
+    response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds()));
+  }
+  return response;
 }
 
 }  // namespace rapport::http

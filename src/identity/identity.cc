@@ -1,4 +1,5 @@
 #include "identity/identity.h"
+#include "identity/secrets.h"
 
 #include <sodium.h>
 
@@ -17,25 +18,8 @@ using storage::TextOf;
 using storage::Value;
 
 
-std::string Hex(const unsigned char* data, size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), data, n);
-  out.pop_back();
-  return out;
-}
-
-std::string HashSecret(std::string_view secret) {
-  unsigned char hash[32];
-  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-                     nullptr, 0);
-  return Hex(hash, sizeof hash);
-}
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-}
+using internal::HashSecret;
+using internal::RandomHex;
 
 Error BadToken() { return Error(ErrorCode::kUnauthenticated, "Invalid or expired API token."); }
 

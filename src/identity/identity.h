@@ -84,6 +84,8 @@ class Identity {
   // active user. Results are cached briefly (kCacheMicros) to keep the hot path cheap.
   Result<security::Principal> Authenticate(std::string_view bearer_token);
 
+  records::RecordService& records() { return records_; }
+
   static std::string HashPassword(const std::string& password);
   static bool VerifyPassword(const std::string& hash, const std::string& password);
   static std::string GeneratePassword();

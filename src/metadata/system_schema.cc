@@ -204,6 +204,57 @@ CREATE TABLE record_shares (
 );
 CREATE INDEX ix_record_shares_target ON record_shares (tenant_id, object_name, target_kind, target_id, record_id);
 )sql"},
+    {5, "sessions, login history and throttling, invitations, IP allow-lists", R"sql(
+CREATE TABLE sessions (
+  id TEXT NOT NULL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  revoked_at TEXT,
+  ip TEXT,
+  user_agent TEXT
+);
+CREATE INDEX ix_sessions_user ON sessions (tenant_id, user_id);
+CREATE TABLE invitations (
+  id TEXT NOT NULL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_by TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT
+);
+CREATE INDEX ix_invitations_user ON invitations (tenant_id, user_id);
+CREATE TABLE login_history (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  user_id TEXT,
+  email TEXT NOT NULL,
+  ip TEXT,
+  user_agent TEXT,
+  occurred_at TEXT NOT NULL,
+  result TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_login_history_user ON login_history (tenant_id, user_id, id);
+CREATE TABLE login_throttle (
+  throttle_key TEXT NOT NULL PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  locked_until TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE ip_allowlist (
+  tenant_id TEXT NOT NULL,
+  cidr TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, cidr)
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -211,9 +262,10 @@ constexpr std::string_view kTenantTables[] = {
     "api_tokens",   "record_history", "change_events", "idempotency_keys",
     "audit_log",    "audit_heads",    "roles",          "role_objects",
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
-    "record_shares",
+    "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
 };
-constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns"};
+// login_throttle is keyed by email and address, before any tenant is known.
+constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};
 
 }  // namespace
 

@@ -123,6 +123,12 @@ void AccessStore::Forget(const std::string& tenant_id) {
   cache_.erase(tenant_id);
 }
 
+Status AccessStore::CheckManageAccess(const Principal& p) {
+  if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
+  RAPPORT_ASSIGN_OR_RETURN(AccessConfigPtr config, Current(p.tenant_id));
+  return policy_.CheckManageAccess(p, *config);
+}
+
 Status AccessStore::Change(const Principal& p, const std::function<Status(Connection&)>& work) {
   if (p.tenant_id.empty()) return Fail(ErrorCode::kUnauthenticated, "No tenant.");
   RAPPORT_ASSIGN_OR_RETURN(AccessConfigPtr config, Current(p.tenant_id));

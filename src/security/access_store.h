@@ -39,6 +39,9 @@ class AccessStore {
   static Result<AccessConfigPtr> Read(storage::Connection& c, const std::string& tenant_id);
   void Forget(const std::string& tenant_id);
 
+  // kPermissionDenied unless the principal may manage users and access.
+  Status CheckManageAccess(const Principal& principal);
+
   // Roles. kValidationFailed names the offending key ("objects.deals.edit"); a
   // duplicate name is kAlreadyExists; an unknown id kNotFound.
   Result<std::vector<Role>> ListRoles(const Principal& principal);

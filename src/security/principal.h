@@ -15,6 +15,8 @@ struct Principal {
   // Authenticated by a read-only API token: reads only, whatever the user may do.
   // (Last, so positional initialisers of the fields above keep their meaning.)
   bool read_only = false;
+  // Set when the request came with a session cookie (not an API token): that session.
+  std::string session_id;
 
   static Principal System(std::string tenant_id) {
     return Principal{std::move(tenant_id), std::string(), true, true};

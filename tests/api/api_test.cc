@@ -3,6 +3,8 @@
 // nothing was written.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <boost/json.hpp>
 
 #include <cstdlib>
@@ -11,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "identity/sign_in.h"
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/server_process.h"
@@ -507,6 +510,79 @@ TEST_F(ApiTest, RolesAndSharingOverTheApi) {
   EXPECT_EQ(Call("DELETE", "/api/v1/roles/" + role_id).status, 204);
   EXPECT_EQ(Call("GET", "/api/v1/objects/opportunities/" + theirs_id, "", {}, rex).status, 200);
   Problem(Call("GET", "/api/v1/roles/" + role_id), 404);
+}
+
+// The web app's path: a password sign-in sets an HttpOnly session cookie; reads work
+// with the cookie alone, writes also need the CSRF token; sign-out ends it.
+TEST_F(ApiTest, SessionCookiesSignInAndNeedCsrfForWrites) {
+  std::vector<std::pair<std::string, std::string>> json = {{"Content-Type", "application/json"}};
+  // A session id the client makes up (session fixation) is no session.
+  auto forged = client_->Send("GET", "/api/v1/auth/session", "",
+                              {{"Cookie", "rapport_session=rps_0123456789abcdef_" + std::string(48, 'a')}});
+  Problem(forged, 401);
+  auto bad = client_->Send("POST", "/api/v1/auth/login",
+                           R"({"email": "admin@example.com", "password": "wrong password", "tenant": "Acme"})");
+  EXPECT_EQ(Problem(bad, 401).at("detail").as_string(), "Wrong email or password.");
+  auto login = client_->Send("POST", "/api/v1/auth/login",
+                             R"({"email": "admin@example.com", "password": "correct horse battery staple", "tenant": "Acme"})",
+                             {{"Cookie", "rapport_session=attacker-chosen"}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string cookies = login.Header("set-cookie");
+  EXPECT_NE(cookies.find("HttpOnly"), std::string::npos) << cookies;
+  EXPECT_NE(cookies.find("SameSite=Lax"), std::string::npos) << cookies;
+  EXPECT_EQ(login.Header("cache-control"), "no-store");
+  std::smatch m;
+  std::regex session_cookie("rapport_session=(rps_[0-9a-f_]+)");
+  ASSERT_TRUE(std::regex_search(cookies, m, session_cookie)) << cookies;
+  std::string session = m[1];
+  EXPECT_EQ(session.find("attacker"), std::string::npos);
+  std::string csrf(Json(login).at("csrf_token").as_string());
+  std::string cookie = "rapport_session=" + session;
+
+  auto me = client_->Send("GET", "/api/v1/auth/session", "", {{"Cookie", cookie}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Json(me).at("via").as_string(), "session");
+  EXPECT_EQ(client_->Send("GET", "/api/v1/objects/companies?limit=1", "", {{"Cookie", cookie}}).status, 200);
+  // A write with the cookie but without the token (what a cross-site form would send).
+  int64_t before = Count("companies");
+  Problem(client_->Send("POST", "/api/v1/objects/companies", R"({"name": "CSRF Inc"})", {{"Cookie", cookie}}), 403);
+  Problem(client_->Send("POST", "/api/v1/objects/companies", R"({"name": "CSRF Inc"})",
+                        {{"Cookie", cookie}, {"X-CSRF-Token", std::string(64, '0')}}),
+          403);
+  EXPECT_EQ(Count("companies"), before);
+  auto made = client_->Send("POST", "/api/v1/objects/companies", R"({"name": "Session Inc"})",
+                            {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(made.status, 201) << made.body;
+
+  auto history = Json(Call("GET", "/api/v1/auth/history?limit=5")).at("data").as_array();
+  ASSERT_GE(history.size(), 2u);
+  EXPECT_EQ(history[0].at("result").as_string(), "succeeded");
+  EXPECT_EQ(history[1].at("result").as_string(), "failed");
+
+  auto out = client_->Send("POST", "/api/v1/auth/logout", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_NE(out.Header("set-cookie").find("Max-Age=0"), std::string::npos);
+  Problem(client_->Send("GET", "/api/v1/auth/session", "", {{"Cookie", cookie}}), 401);
+}
+
+TEST_F(ApiTest, BruteForceGets429WithRetryAfter) {
+  std::string body = R"({"email": "target@example.com", "password": "guess", "tenant": "Acme"})";
+  for (int i = 0; i < identity::kFreeFailures; ++i) Problem(client_->Send("POST", "/api/v1/auth/login", body), 401);
+  auto throttled = client_->Send("POST", "/api/v1/auth/login", body);
+  Problem(throttled, 429);
+  EXPECT_FALSE(throttled.Header("retry-after").empty());
+  // Invitations and the IP allow-list are administrators' business.
+  auto invite = Call("POST", "/api/v1/invitations", R"({"name": "Ivy", "email": "ivy@acme.example"})");
+  ASSERT_EQ(invite.status, 201) << invite.body;
+  auto accepted = client_->Send("POST", "/api/v1/auth/accept",
+                                R"({"token": ")" + std::string(Json(invite).at("token").as_string()) +
+                                    R"(", "password": "ivy's long passphrase"})");
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+  auto allow = Call("PUT", "/api/v1/security/ip-allowlist", R"({"cidrs": ["203.0.113.0/24"]})");
+  EXPECT_EQ(Problem(allow, 422).at("errors").as_array()[0].at("code").as_string(), "locks_you_out");
+  EXPECT_EQ(Call("PUT", "/api/v1/security/ip-allowlist", R"({"cidrs": ["127.0.0.0/8", "::1"]})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1").status, 200);
+  EXPECT_EQ(Call("PUT", "/api/v1/security/ip-allowlist", R"({"cidrs": []})").status, 200);
 }
 
 TEST_F(ApiTest, AuditLogRecordsSecurityEventsForAdminsOnly) {

@@ -22,7 +22,8 @@ using storage::TextOf;
 using storage::Value;
 
 // Global lookup tables (reference tables when sharded): not tenant-owned.
-const std::set<std::string> kGlobalTables = {"tenants", "api_tokens", "schema_migrations", "schema_columns"};
+const std::set<std::string> kGlobalTables = {"tenants",  "api_tokens",    "sessions",      "invitations",
+                                             "schema_migrations", "schema_columns", "login_throttle"};
 
 // What the shape checks need from a catalog, asked of SQLite's or PostgreSQL's own.
 struct Catalog {
@@ -240,11 +241,29 @@ TEST_P(TenantShapeTest, EveryStatementTheEngineEmitsIsTenantScoped) {
   ASSERT_TRUE(access.DeleteRule(*principal, rule->id));
   ASSERT_TRUE(access.DeleteRole(*principal, created_role->id));
 
+  // Signing in: throttles, history, sessions, a password change, a reset link.
+  auto& sign_in = app->sign_in();
+  EXPECT_FALSE(sign_in.Login("", "mo@example.com", "wrong password", {"192.0.2.1", "t"}));
+  auto session = sign_in.Login("", "mo@example.com", "correct horse battery", {"192.0.2.1", "t"});
+  ASSERT_TRUE(session) << session.error().ToString();
+  auto by_session = sign_in.Authenticate(session->token, {"192.0.2.1", "t"});
+  ASSERT_TRUE(by_session);
+  ASSERT_TRUE(sign_in.ChangePassword(*by_session, "correct horse battery", "another long passphrase"));
+  ASSERT_TRUE(sign_in.History(*principal, member->id));
+  ASSERT_TRUE(sign_in.SetAllowList(*principal, {"192.0.2.0/24"}, {"192.0.2.1", "t"}));
+  ASSERT_TRUE(sign_in.Logout(session->token));
+  auto link = sign_in.ResetPassword(*principal, member->id);
+  ASSERT_TRUE(link);
+  ASSERT_TRUE(sign_in.Accept(link->token, "a third long passphrase", {"192.0.2.1", "t"}));
+
   std::set<std::string> tenant_tables;
   for (auto table : metadata::TenantSystemTables()) tenant_tables.emplace(table);
   auto snapshot = app->metadata().Current(tenant->id);
   ASSERT_TRUE(snapshot);
   for (const auto& object : (*snapshot)->objects()) tenant_tables.insert(object.table);
+  // Reference tables (a token, session or link found by its id names the tenant) are
+  // looked up by id; their rows still carry tenant_id (checked on INSERT below).
+  for (const auto& table : {"api_tokens", "sessions", "invitations"}) tenant_tables.erase(table);
 
   static const std::regex kSkip(R"(^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|CREATE|ALTER|DROP))",
                                 std::regex::icase);

@@ -118,7 +118,9 @@ HttpClient::Reply HttpClient::Send(std::string method, std::string target, std::
     reply.status = static_cast<int>(response.result_int());
     reply.body = std::move(response.body());
     for (const auto& field : response) {
-      reply.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
+      // A repeated header (Set-Cookie) keeps every value, one per line.
+      std::string& value = reply.headers[Lower(std::string(field.name_string()))];
+      value += (value.empty() ? "" : "\n") + std::string(field.value());
     }
     if (!response.keep_alive()) impl_->socket.reset();
     return reply;

@@ -18,7 +18,7 @@ class HttpClient {
   struct Reply {
     int status = 0;  // 0: transport failure (see body)
     std::string body;
-    std::map<std::string, std::string> headers;  // lowercased names
+    std::map<std::string, std::string> headers;  // lowercased names; repeats joined by \n
     // The header's value, or "" when absent; `name` is matched case-insensitively.
     std::string Header(std::string name) const;
   };

@@ -165,14 +165,14 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
   security::AccessStore& access = services.access;
 
   // ---- roles ----
-  router.Add("GET", "/api/v1/roles", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/roles", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto roles, access.ListRoles(p));
     json::array data;
     for (const auto& role : roles) data.push_back(RoleToJson(role));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("POST", "/api/v1/roles", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/roles", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     RAPPORT_ASSIGN_OR_RETURN(security::Role role, ParseRole(body));
     RAPPORT_ASSIGN_OR_RETURN(role, access.CreateRole(p, std::move(role)));
@@ -180,26 +180,26 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     r.headers.emplace_back("Location", "/api/v1/roles/" + role.id);
     return r;
   }));
-  router.Add("GET", "/api/v1/roles/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/roles/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto role, access.GetRole(p, std::string(req.Param("id"))));
     return JsonReply(200, RoleToJson(role));
   }));
-  router.Add("PUT", "/api/v1/roles/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PUT", "/api/v1/roles/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     RAPPORT_ASSIGN_OR_RETURN(security::Role role, ParseRole(body));
     role.id = std::string(req.Param("id"));
     RAPPORT_ASSIGN_OR_RETURN(role, access.ReplaceRole(p, std::move(role)));
     return JsonReply(200, RoleToJson(role));
   }));
-  router.Add("DELETE", "/api/v1/roles/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/roles/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(access.DeleteRole(p, std::string(req.Param("id"))));
     return Response::NoContent();
   }));
-  router.Add("GET", "/api/v1/users/{id}/roles", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/users/{id}/roles", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto held, access.UserRoles(p, std::string(req.Param("id"))));
     return JsonReply(200, json::object{{"roles", Strings(held)}});
   }));
-  router.Add("PUT", "/api/v1/users/{id}/roles", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PUT", "/api/v1/users/{id}/roles", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"roles\": [role ids]}.");
     RAPPORT_TRY(OnlyKeys(body.get_object(), "a role assignment", {"roles"}));
@@ -215,14 +215,14 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
   }));
 
   // ---- organisation-wide defaults and sharing rules ----
-  router.Add("GET", "/api/v1/sharing/defaults", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/sharing/defaults", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto defaults, access.Defaults(p));
     json::object data;
     for (const auto& [object, sharing] : defaults) data[object] = Name(sharing);
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("PUT", "/api/v1/sharing/defaults/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PUT", "/api/v1/sharing/defaults/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"access\": ...}.");
     RAPPORT_TRY(OnlyKeys(body.get_object(), "a default", {"access"}));
@@ -234,14 +234,14 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     RAPPORT_TRY(access.SetDefault(p, object, sharing));
     return JsonReply(200, json::object{{"object", object}, {"access", Name(sharing)}});
   }));
-  router.Add("GET", "/api/v1/sharing/rules", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/sharing/rules", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto rules, access.ListRules(p));
     json::array data;
     for (const auto& rule : rules) data.push_back(RuleToJson(rule));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("POST", "/api/v1/sharing/rules", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/sharing/rules", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object describing the rule.");
     const auto& o = body.get_object();
@@ -256,13 +256,13 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(rule, access.CreateRule(p, std::move(rule)));
     return JsonReply(201, RuleToJson(rule));
   }));
-  router.Add("DELETE", "/api/v1/sharing/rules/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/sharing/rules/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(access.DeleteRule(p, std::string(req.Param("id"))));
     return Response::NoContent();
   }));
 
   // ---- manual shares of one record ----
-  router.Add("GET", "/api/v1/objects/{object}/{id}/shares", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/objects/{object}/{id}/shares", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto shares, records.Shares(p, req.Param("object"), req.Param("id")));
     json::array data;
@@ -275,7 +275,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     }
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("POST", "/api/v1/objects/{object}/{id}/shares", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/objects/{object}/{id}/shares", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"share_with\", \"target_id\", \"level\"}.");
     RAPPORT_TRY(OnlyKeys(body.get_object(), "a share", {"share_with", "target_id", "level"}));
@@ -285,7 +285,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
                                        {"target_id", share.target.id},
                                        {"level", Name(share.level)}});
   }));
-  router.Add("DELETE", "/api/v1/objects/{object}/{id}/shares/{kind}/{target}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/objects/{object}/{id}/shares/{kind}/{target}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     auto kind = security::ParseShareTargetKind(req.Param("kind"));
     if (!kind) return Fail(ErrorCode::kNotFound, "No such share.");
     RAPPORT_TRY(records.Unshare(p, req.Param("object"), req.Param("id"), {*kind, std::string(req.Param("target"))}));
@@ -293,7 +293,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
   }));
 
   // ---- explanations ----
-  router.Add("GET", "/api/v1/access/explain", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/access/explain", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"user", "object", "id"}));
     std::vector<FieldError> missing;
     for (std::string_view key : {"user", "object", "id"}) {

@@ -6,6 +6,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "identity/identity.h"
+#include "identity/sign_in.h"
 #include "records/record_service.h"
 #include "security/access_store.h"
 
@@ -15,12 +16,17 @@ struct ApiServices {
   records::RecordService& records;
   identity::Identity& identity;
   security::AccessStore& access;
+  identity::SignIn& sign_in;
   Metrics& metrics;
+  // Cookies get `Secure` (set when serving over TLS).
+  bool secure_cookies = false;
 };
 
 // Adds every route: /healthz, /metrics, /api/v1/... . `services` must outlive `router`.
 void AddRoutes(Router& router, const ApiServices& services);
 // Roles, sharing and access explanations (access_routes.cc); called by AddRoutes.
 void AddAccessRoutes(Router& router, const ApiServices& services);
+// Sign-in, sessions, passwords, invitations, login history, IP allow-list (auth_routes.cc).
+void AddAuthRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

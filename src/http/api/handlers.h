@@ -12,13 +12,26 @@
 #include "core/error.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "http/api/api.h"
 #include "identity/identity.h"
 #include "security/principal.h"
 
 namespace rapport::http::api {
 
-// The principal of a `Authorization: Bearer <token>` request (kUnauthenticated otherwise).
-Result<security::Principal> Authenticate(const Request& request, identity::Identity& identity);
+// The web app's session cookie (HttpOnly) and its readable CSRF companion.
+inline constexpr std::string_view kSessionCookie = "rapport_session";
+inline constexpr std::string_view kCsrfCookie = "rapport_csrf";
+
+// The caller: an `Authorization: Bearer <API token>`, or the web app's session cookie.
+// A cookie-authenticated change (not GET/HEAD) must carry the session's X-CSRF-Token.
+// Either way the tenant's IP allow-list applies. kUnauthenticated otherwise.
+Result<security::Principal> Authenticate(const Request& request, const ApiServices& services);
+
+// The client's address (without port) and user agent.
+identity::ClientInfo Client(const Request& request);
+
+// The value of cookie `name`, if the request carries it.
+std::optional<std::string> Cookie(const Request& request, std::string_view name);
 
 Response JsonReply(int status, const boost::json::value& value);
 
@@ -32,9 +45,9 @@ std::optional<std::string> OptionalString(const boost::json::object& o, std::str
 
 // Wraps a handler that needs the caller: authenticates first.
 template <typename F>
-Handler Authed(identity::Identity& identity, F f) {
-  return [&identity, f](Request& request) -> Result<Response> {
-    RAPPORT_ASSIGN_OR_RETURN(security::Principal principal, Authenticate(request, identity));
+Handler Authed(const ApiServices& services, F f) {
+  return [services, f](Request& request) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(security::Principal principal, Authenticate(request, services));
     return f(request, principal);
   };
 }

@@ -163,6 +163,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   identity::Identity& identity = services.identity;
   Metrics& metrics = services.metrics;
   AddAccessRoutes(router, services);
+  AddAuthRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");
@@ -174,26 +175,26 @@ void AddRoutes(Router& router, const ApiServices& services) {
     return r;
   });
 
-  router.Add("GET", "/api/v1/openapi.json", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/openapi.json", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     return JsonReply(200, OpenApiDocument(*snapshot));
   }));
 
   // ---- metadata ----
-  router.Add("GET", "/api/v1/metadata/objects", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     json::array data;
     for (const auto& object : snapshot->objects()) data.push_back(ObjectToJson(object));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("GET", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/metadata/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(req.Param("object")));
     return JsonReply(200, ObjectToJson(*object));
   }));
-  router.Add("POST", "/api/v1/metadata/objects", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object describing the object.");
     const auto& o = body.get_object();
@@ -213,7 +214,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     r.headers.emplace_back("Location", "/api/v1/metadata/objects/" + create.name);
     return r;
   }));
-  router.Add("PATCH", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PATCH", "/api/v1/metadata/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
     metadata::UpdateObject update{std::string(req.Param("object")), OptionalString(body.get_object(), "label"),
@@ -221,11 +222,11 @@ void AddRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, update));
     return JsonReply(200, ObjectToJson(*snapshot->FindObject(update.object)));
   }));
-  router.Add("DELETE", "/api/v1/metadata/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/metadata/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(records.ApplyMetadata(p, metadata::DeleteObject{std::string(req.Param("object"))}));
     return Response::NoContent();
   }));
-  router.Add("POST", "/api/v1/metadata/objects/{object}/fields", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/metadata/objects/{object}/fields", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     RAPPORT_ASSIGN_OR_RETURN(auto spec, ParseFieldSpec(body));
     metadata::AddField add{std::string(req.Param("object")), spec};
@@ -234,7 +235,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     r.headers.emplace_back("Location", fmt::format("/api/v1/metadata/objects/{}/fields/{}", add.object, spec.name));
     return r;
   }));
-  router.Add("PATCH", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PATCH", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
     const auto& o = body.get_object();
@@ -248,13 +249,13 @@ void AddRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.ApplyMetadata(p, update));
     return JsonReply(200, FieldToJson(*snapshot->FindObject(update.object)->FindField(update.field)));
   }));
-  router.Add("DELETE", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/metadata/objects/{object}/fields/{field}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(records.ApplyMetadata(p, metadata::DeleteField{std::string(req.Param("object")), std::string(req.Param("field"))}));
     return Response::NoContent();
   }));
 
   // ---- records ----
-  router.Add("POST", "/api/v1/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     RAPPORT_ASSIGN_OR_RETURN(auto values, ToInputObject(body));
@@ -268,7 +269,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     r.headers.emplace_back("Location", fmt::format("/api/v1/objects/{}/{}", command.object, record.id));
     return r;
   }));
-  router.Add("GET", "/api/v1/objects/{object}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"filter", "sort", "limit", "cursor", "fields", "include", "count"}));
     records::ListQuery q;
     q.object = std::string(req.Param("object"));
@@ -300,14 +301,14 @@ void AddRoutes(Router& router, const ApiServices& services) {
                         {"expires_at", text_or_null(t.expires_at)},
                         {"revoked_at", text_or_null(t.revoked_at)}};
   };
-  router.Add("GET", "/api/v1/tokens", "", Authed(identity, [&, token_json](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/tokens", "", Authed(services, [&, token_json](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto tokens, identity.ListTokens(p));
     json::array data;
     for (const auto& t : tokens) data.push_back(token_json(t));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
-  router.Add("POST", "/api/v1/tokens", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/tokens", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"name\": ..., \"expires_in_days\": ..., \"read_only\": ...}.");
     identity::TokenOptions options;
@@ -336,11 +337,11 @@ void AddRoutes(Router& router, const ApiServices& services) {
                                        {"name", options.name},
                                        {"read_only", options.read_only}});
   }));
-  router.Add("DELETE", "/api/v1/tokens/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/tokens/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(identity.RevokeTokenFor(p, std::string(req.Param("id"))));
     return Response::NoContent();
   }));
-  router.Add("GET", "/api/v1/audit", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/audit", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"kind", "actor", "since", "cursor", "limit"}));
     audit::ListQuery q;
     q.kind = std::string(req.QueryParam("kind").value_or(""));
@@ -377,7 +378,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     }
     return JsonReply(200, out);
   }));
-  router.Add("POST", "/api/v1/objects/{object}/batch", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/objects/{object}/batch", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"records\": [...]}.");
     const auto& o = body.get_object();
@@ -449,7 +450,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     }
     return JsonReply(any_failed ? 207 : 200, json::object{{"results", std::move(out)}});
   }));
-  router.Add("GET", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/objects/{object}/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"fields", "include"}));
     records::ReadOptions options;
     if (auto fields = req.QueryParam("fields")) options.fields = SplitList(*fields);
@@ -457,7 +458,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(auto record, records.Get(p, req.Param("object"), req.Param("id"), options));
     return RecordReply(200, record);
   }));
-  router.Add("PATCH", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("PATCH", "/api/v1/objects/{object}/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto expected, IfMatchVersion(req));
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
@@ -467,20 +468,20 @@ void AddRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(auto record, records.Update(p, command));
     return RecordReply(200, record);
   }));
-  router.Add("DELETE", "/api/v1/objects/{object}/{id}", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/objects/{object}/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_TRY(records.Delete(p, req.Param("object"), req.Param("id")));
     return Response::NoContent();
   }));
-  router.Add("POST", "/api/v1/objects/{object}/{id}/restore", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/objects/{object}/{id}/restore", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto record, records.Restore(p, req.Param("object"), req.Param("id")));
     return RecordReply(200, record);
   }));
-  router.Add("POST", "/api/v1/objects/{object}/{id}/purge", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("POST", "/api/v1/objects/{object}/{id}/purge", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(records.Purge(p, req.Param("object"), req.Param("id")));
     return Response::NoContent();
   }));
-  router.Add("GET", "/api/v1/objects/{object}/{id}/history", "", Authed(identity, [&](Request& req, const Principal& p) -> Result<Response> {
+  router.Add("GET", "/api/v1/objects/{object}/{id}/history", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"limit"}));
     int limit = 200;
     if (auto l = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(limit, ParseInt("limit", *l)); }
