@@ -238,6 +238,13 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_option("--write-threads", serve.write_threads, "Threads for requests that change data")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
+  serve_cmd->add_option("--rate-limit", serve.rate_limit,
+                        "API requests per second per client (token, session or address); 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  serve_cmd->add_option("--rate-burst", serve.rate_burst, "Burst size for --rate-limit (default: 2 s worth)")
+      ->check(CLI::Range(0.0, 1e7));
+  serve_cmd->add_flag("--hsts", serve.hsts, "Send Strict-Transport-Security (when clients reach Rapport over TLS)");
   // A plain flag, not CLI11's `!--no-...` form: that one reads RAPPORT_NO_ACCESS_LOG=1
   // as "log" (the value is taken before the negation).
   serve_cmd->add_flag("--no-access-log", no_access_log, "Do not log one line per request");

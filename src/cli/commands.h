@@ -51,6 +51,9 @@ struct ServeOptions {
   int write_threads = 16;  // threads for data-changing requests (see http::ServerOptions)
   size_t body_limit = 8 << 20;
   bool access_log = true;
+  double rate_limit = 0;  // API requests per second per client (0: no limit)
+  double rate_burst = 0;  // bursts up to this many (default: 2 seconds' worth)
+  bool hsts = false;      // send Strict-Transport-Security (behind TLS)
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 

@@ -69,8 +69,25 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   http::Router router;
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), metrics});
 
-  http::Server server({.address = host, .port = port, .threads = threads, .body_limit = options.body_limit,
-                       .access_log = options.access_log, .write_threads = options.write_threads},
+  // Security headers on every answer: nothing is sniffed, framed or sent as a referrer,
+  // and a page may only load what Rapport itself serves.
+  http::HeaderList headers = {
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+      {"Content-Security-Policy",
+       "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"}};
+  if (options.hsts) headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  http::Server server({.address = host,
+                       .port = port,
+                       .threads = threads,
+                       .body_limit = options.body_limit,
+                       .access_log = options.access_log,
+                       .write_threads = options.write_threads,
+                       .default_headers = std::move(headers),
+                       .rate_limit = options.rate_limit,
+                       .rate_burst = options.rate_burst > 0 ? options.rate_burst : 2 * options.rate_limit},
                       router, metrics);
   auto listening = server.Listen();
   if (!listening) return Failure(listening.error().detail());

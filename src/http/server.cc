@@ -1,6 +1,7 @@
 // The only translation unit of rapport_http that includes Beast/Asio (they are slow
 // to compile); everything Beast-shaped is converted to Request/Response here.
 #include "http/server.h"
+#include "http/rate_limiter.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -106,7 +107,7 @@ bool IsReservedHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Content-Type");
 }
 
-BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive) {
+BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive, const HeaderList& defaults = {}) {
   BeastResponse out;
   out.version(version);
   int status = response.status;
@@ -124,6 +125,9 @@ BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive) {
       continue;
     }
     out.insert(name, value);
+  }
+  for (const auto& [name, value] : defaults) {
+    if (out.find(name) == out.end()) out.set(name, value);
   }
   if (!no_body) {
     out.content_length(response.body.size());
@@ -180,6 +184,25 @@ struct Server::Impl {
     if (options.write_threads > 0) {
       write_pool = std::make_unique<asio::thread_pool>(static_cast<size_t>(options.write_threads));
     }
+    if (options.rate_limit > 0) {
+      limiter = std::make_unique<RateLimiter>(options.rate_limit, std::max(options.rate_burst, options.rate_limit));
+    }
+  }
+
+  // Whose bucket a request draws from: its API token's id, its session's id, or else
+  // its address. Only the public id part of a credential is used (never the secret).
+  static std::string RateKey(const Request& request) {
+    if (auto auth = request.Header("Authorization"); auth && auth->size() > 7 + 4 + 16) {
+      return "token:" + std::string(auth->substr(7 + 4, 16));
+    }
+    if (auto cookie = request.Header("Cookie")) {
+      if (auto at = cookie->find("rapport_session=rps_"); at != std::string_view::npos &&
+                                                           cookie->size() >= at + 20 + 16) {
+        return "session:" + std::string(cookie->substr(at + 20, 16));
+      }
+    }
+    std::string_view remote = request.remote_address;
+    return "ip:" + std::string(remote.substr(0, remote.rfind(':')));
   }
 
   static bool IsWrite(std::string_view method) {
@@ -208,6 +231,7 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> bound_port{0};
   std::unique_ptr<asio::thread_pool> write_pool;
+  std::unique_ptr<RateLimiter> limiter;
 
   std::mutex connections_mu;
   std::unordered_set<std::shared_ptr<Connection>> connections;
@@ -270,7 +294,7 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
                                          const RequestInfo& info, Clock::time_point start) {
   BeastResponse message;
   try {
-    message = ToBeast(std::move(response), version, keep_alive);
+    message = ToBeast(std::move(response), version, keep_alive, options.default_headers);
   } catch (const std::exception& e) {
     // Beast rejects oversized header names/values by throwing; answer 500 instead.
     spdlog::error("http: cannot serialise response: {}", e.what());
@@ -396,8 +420,16 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     const bool head_only = message.method() == bhttp::verb::head;
     Response response;
     Result<Request> request = BuildRequest(std::move(message), remote);
+    std::optional<int> wait;
+    if (request && limiter && request->path.starts_with("/api/")) {
+      wait = limiter->Take(RateKey(*request), SystemClock::Instance().Now());
+    }
     if (!request) {
       response = ProblemResponse(request.error());
+    } else if (wait) {
+      response = ProblemResponse(Error(ErrorCode::kResourceExhausted, "Too many requests; slow down.")
+                                     .WithRetryAfter(*wait));
+      info.route = "rate_limited";
     } else {
       if (write_pool && IsWrite(request->method)) {
         // Hop to the write pool and back: the coroutine resumes on its own strand.

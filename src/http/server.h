@@ -34,6 +34,13 @@ struct ServerOptions {
   // their time waiting for a commit; with more of them in flight, concurrent writes
   // share commits (group commit) while reads keep the I/O threads to themselves.
   int write_threads = 0;
+  // Sent with every response unless the handler set the same header (security
+  // headers: CSP, X-Content-Type-Options, Referrer-Policy, frame-ancestors, HSTS).
+  HeaderList default_headers;
+  // Requests per second per client (API token, session or address), with bursts of
+  // rate_burst; over it, 429 with Retry-After before any handler runs. 0: no limit.
+  double rate_limit = 0;
+  double rate_burst = 0;
 };
 
 class Server {

@@ -141,7 +141,27 @@ bool IsValidCidr(std::string_view cidr) {
 
 SignIn::SignIn(storage::Database& db, Identity& identity, security::AccessStore& access, const Clock& clock,
                SessionLimits limits)
-    : db_(db), identity_(identity), access_(access), clock_(clock), limits_(limits) {}
+    : db_(db), identity_(identity), access_(access), clock_(clock), limits_(limits), mfa_(db, clock) {}
+
+Result<bool> SignIn::RoleRequiresMfa(const std::string& tenant_id, const std::string& user_id) {
+  RAPPORT_ASSIGN_OR_RETURN(security::AccessConfigPtr config, access_.Current(tenant_id));
+  auto roles = config->RolesOf(user_id);
+  return std::any_of(roles.begin(), roles.end(), [](const security::Role* r) { return r->require_mfa; });
+}
+
+Result<Enrolment> SignIn::EnrolMfa(const security::Principal& p) {
+  std::string email, tenant_name;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> key = {p.tenant_id, p.user_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto users, c.Query("SELECT email FROM users WHERE tenant_id = ? AND id = ?", key));
+    if (!users.rows.empty()) email = TextOf(users.rows[0][0]);
+    std::vector<Value> tenant = {p.tenant_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto tenants, c.Query("SELECT name FROM tenants WHERE id = ?", tenant));
+    if (!tenants.rows.empty()) tenant_name = TextOf(tenants.rows[0][0]);
+    return Ok();
+  }));
+  return mfa_.Enrol(p, email, "Rapport " + tenant_name);
+}
 
 Status SignIn::RecordLogin(Connection& c, const std::string& tenant_id, const LoginEvent& e) {
   std::vector<Value> p = {tenant_id,
@@ -161,8 +181,14 @@ Status SignIn::RecordLogin(Connection& c, const std::string& tenant_id, const Lo
                        clock_);
 }
 
-Result<NewSession> SignIn::StartSession(Connection& c, const security::Principal& principal,
-                                        const ClientInfo& client) {
+Result<NewSession> SignIn::StartSession(Connection& c, security::Principal principal, const ClientInfo& client) {
+  if (!principal.is_admin) {
+    RAPPORT_ASSIGN_OR_RETURN(bool required, RoleRequiresMfa(principal.tenant_id, principal.user_id));
+    if (required) {
+      RAPPORT_ASSIGN_OR_RETURN(bool on, Mfa::Enabled(c, principal.tenant_id, principal.user_id));
+      principal.must_enrol_mfa = !on;
+    }
+  }
   std::string id = RandomHex(8);
   std::string secret = RandomHex(24);
   Micros now = clock_.Now();
@@ -180,15 +206,16 @@ Result<NewSession> SignIn::StartSession(Connection& c, const security::Principal
                           FormatDatetime(now),
                           session.expires_at,
                           client.ip,
-                          client.user_agent.substr(0, 512)};
+                          client.user_agent.substr(0, 512),
+                          int64_t{principal.must_enrol_mfa ? 1 : 0}};
   RAPPORT_TRY(c.Execute("INSERT INTO sessions (id, tenant_id, user_id, secret_hash, created_at, last_seen_at, "
-                        "expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "expires_at, ip, user_agent, must_enrol_mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         p));
   return session;
 }
 
 Result<NewSession> SignIn::Login(const std::string& tenant_name, const std::string& raw_email,
-                                 const std::string& password, const ClientInfo& client) {
+                                 const std::string& password, const ClientInfo& client, const std::string& code) {
   std::string email = Normalise(raw_email);
   RAPPORT_ASSIGN_OR_RETURN(Tenant tenant, identity_.ResolveTenant(tenant_name));
   if (auto allowed = CheckAllowed(tenant.id, client.ip); !allowed) {
@@ -248,6 +275,21 @@ Result<NewSession> SignIn::Login(const std::string& tenant_name, const std::stri
       event.result = "failed";
       return RecordLogin(c, tenant.id, event);
     }
+    RAPPORT_ASSIGN_OR_RETURN(bool mfa_on, Mfa::Enabled(c, tenant.id, user_id));
+    if (mfa_on && code.empty()) {
+      session = Fail(Error(ErrorCode::kUnauthenticated, "Enter the code from your authenticator app.")
+                         .WithField("code", "mfa_required", "A 6-digit code, or one of your recovery codes."));
+      return Ok();
+    }
+    if (mfa_on) {
+      if (auto second = mfa_.Verify(c, tenant.id, user_id, code); !second) {
+        RAPPORT_TRY(WriteFailure(c, account_key, account, kFreeFailures, now));
+        RAPPORT_TRY(WriteFailure(c, ip_key, address, kFreeIpFailures, now));
+        event.result = "failed_mfa";
+        session = std::unexpected(second.error());
+        return RecordLogin(c, tenant.id, event);
+      }
+    }
     std::vector<Value> key = {account_key};
     RAPPORT_TRY(c.Execute("DELETE FROM login_throttle WHERE throttle_key = ?", key));
     event.result = "succeeded";
@@ -266,8 +308,8 @@ Result<security::Principal> SignIn::Authenticate(std::string_view token, const C
   std::string stored_hash, expires_at, last_seen;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     std::vector<Value> p = {id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at, last_seen_at "
-                                                "FROM sessions WHERE id = ? AND revoked_at IS NULL",
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at, last_seen_at, "
+                                                "must_enrol_mfa FROM sessions WHERE id = ? AND revoked_at IS NULL",
                                                 p));
     if (rows.rows.empty()) return Fail(BadSession());
     principal.tenant_id = TextOf(rows.rows[0][0]);
@@ -275,6 +317,7 @@ Result<security::Principal> SignIn::Authenticate(std::string_view token, const C
     stored_hash = TextOf(rows.rows[0][2]);
     expires_at = TextOf(rows.rows[0][3]);
     last_seen = TextOf(rows.rows[0][4]);
+    principal.must_enrol_mfa = std::holds_alternative<int64_t>(rows.rows[0][5]) && std::get<int64_t>(rows.rows[0][5]) != 0;
     std::vector<Value> user = {principal.tenant_id, principal.user_id};
     RAPPORT_ASSIGN_OR_RETURN(auto users, c.Query("SELECT role, active FROM users WHERE tenant_id = ? AND id = ? AND "
                                                  "deleted_at IS NULL",

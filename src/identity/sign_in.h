@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "identity/identity.h"
+#include "identity/mfa.h"
 #include "security/access_store.h"
 #include "security/principal.h"
 #include "storage/database.h"
@@ -76,9 +77,17 @@ class SignIn {
 
   // `tenant` may be empty when there is only one. kUnauthenticated (generic) for bad
   // credentials; kResourceExhausted with a retry-after while throttled;
-  // kPermissionDenied when the tenant's IP allow-list refuses the client.
+  // kPermissionDenied when the tenant's IP allow-list refuses the client. A user with
+  // two-factor sign-in also needs `code` (TOTP or recovery): without it the answer is
+  // kUnauthenticated with field error `code`/`mfa_required`; a wrong one counts as a
+  // failed sign-in. A user whose role requires MFA but has none gets a session that
+  // may only enrol (Principal::must_enrol_mfa).
   Result<NewSession> Login(const std::string& tenant, const std::string& email, const std::string& password,
-                           const ClientInfo& client);
+                           const ClientInfo& client, const std::string& code = "");
+
+  // Two-factor enrolment for the principal's own user (see identity/mfa.h).
+  Result<Enrolment> EnrolMfa(const security::Principal& principal);
+  Mfa& mfa() { return mfa_; }
   // The principal of a live session (kUnauthenticated otherwise).
   Result<security::Principal> Authenticate(std::string_view session_token, const ClientInfo& client);
   // kPermissionDenied unless `csrf_header` is the session's CSRF token.
@@ -113,8 +122,9 @@ class SignIn {
   Status CheckAllowed(const std::string& tenant_id, const std::string& ip);
 
  private:
-  Result<NewSession> StartSession(storage::Connection& c, const security::Principal& principal,
-                                  const ClientInfo& client);
+  Result<NewSession> StartSession(storage::Connection& c, security::Principal principal, const ClientInfo& client);
+  // Whether any of the user's roles requires two-factor sign-in.
+  Result<bool> RoleRequiresMfa(const std::string& tenant_id, const std::string& user_id);
   Status RecordLogin(storage::Connection& c, const std::string& tenant_id, const LoginEvent& event);
   Result<Invitation> IssueLink(const security::Principal& principal, const std::string& user_id, std::string_view kind);
   Status CheckManageUsers(const security::Principal& principal);
@@ -124,6 +134,7 @@ class SignIn {
   security::AccessStore& access_;
   const Clock& clock_;
   SessionLimits limits_;
+  Mfa mfa_;
 
   struct CachedList {
     std::vector<std::string> cidrs;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "app/app.h"
+#include "identity/totp.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -211,6 +212,91 @@ TEST_P(SignInTest, IpAllowListRefusesOtherNetworks) {
   EXPECT_EQ(sign_in_->Authenticate(session->token, {"198.51.100.1", ""}).error().code(), ErrorCode::kPermissionDenied);
   ASSERT_TRUE(sign_in_->SetAllowList(admin_, {}, {"203.0.113.1", ""}));
   EXPECT_TRUE(Login("bob@example.com", kPassword, "198.51.100.1"));
+}
+
+TEST_P(SignInTest, TwoFactorSignInRefusesReplaysAndSpentRecoveryCodes) {
+  Principal bob{tenant_.id, bob_id_, false};
+  auto enrolment = sign_in_->EnrolMfa(bob);
+  ASSERT_TRUE(enrolment) << enrolment.error().ToString();
+  EXPECT_TRUE(enrolment->otpauth_uri.starts_with("otpauth://totp/Rapport%20Acme:"));
+  EXPECT_NE(enrolment->otpauth_uri.find("secret=" + enrolment->secret), std::string::npos);
+  EXPECT_TRUE(enrolment->qr_svg.starts_with("<svg"));
+  std::string secret = *Base32Decode(enrolment->secret);
+  auto code_now = [&] { return TotpCode(secret, TotpStep(clock_.Now())); };
+
+  // Not on until confirmed; a wrong first code is refused.
+  EXPECT_TRUE(Login("bob@example.com", kPassword));
+  EXPECT_EQ(sign_in_->mfa().Confirm(bob, "000000").error().code(), ErrorCode::kValidationFailed);
+  auto recovery = sign_in_->mfa().Confirm(bob, code_now());
+  ASSERT_TRUE(recovery) << recovery.error().ToString();
+  ASSERT_EQ(recovery->size(), static_cast<size_t>(kRecoveryCodes));
+
+  auto no_code = Login("bob@example.com", kPassword);
+  ASSERT_FALSE(no_code);
+  EXPECT_EQ(no_code.error().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(no_code.error().field_errors()[0].code, "mfa_required");
+  // The code that confirmed enrolment was used: replaying it fails, and counts as a failure.
+  EXPECT_FALSE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""}, code_now()));
+  clock_.Advance(kTotpStepSeconds * kMicrosPerSecond);
+  std::string fresh = code_now();
+  EXPECT_TRUE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""}, fresh));
+  EXPECT_FALSE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""}, fresh));  // replay
+  // A code two steps old is refused (one step either side is the allowed drift).
+  clock_.Advance(kTotpStepSeconds * kMicrosPerSecond);
+  EXPECT_FALSE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""},
+                               TotpCode(secret, TotpStep(clock_.Now()) - 2)));
+  // A recovery code works once, typed any way.
+  std::string spare = (*recovery)[3];
+  std::string shouted = spare;
+  for (char& ch : shouted) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_TRUE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""}, shouted));
+  EXPECT_FALSE(sign_in_->Login("", "bob@example.com", kPassword, {"192.0.2.1", ""}, spare));
+  auto history = sign_in_->History(admin_, bob_id_, 1);
+  ASSERT_TRUE(history);
+  EXPECT_EQ((*history)[0].result, "failed_mfa");
+
+  // Turning it off needs a code.
+  EXPECT_FALSE(sign_in_->mfa().Disable(bob, "123456"));
+  clock_.Advance(kTotpStepSeconds * kMicrosPerSecond);
+  ASSERT_TRUE(sign_in_->mfa().Disable(bob, code_now()));
+  EXPECT_TRUE(Login("bob@example.com", kPassword));
+}
+
+TEST_P(SignInTest, ARoleCanRequireTwoFactorSignIn) {
+  security::Role role{.name = "Finance", .require_mfa = true};
+  role.objects["*"] = {security::Scope::kAll, security::Scope::kAll, security::Scope::kAll, security::Scope::kAll, false};
+  auto created = app_->access().CreateRole(admin_, role);
+  ASSERT_TRUE(created);
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, bob_id_, {created->id}));
+  auto session = Login("bob@example.com", kPassword);
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(session->principal.must_enrol_mfa);
+  auto who = sign_in_->Authenticate(session->token, {});
+  ASSERT_TRUE(who);
+  EXPECT_TRUE(who->must_enrol_mfa);
+  auto enrolment = sign_in_->EnrolMfa(*who);
+  ASSERT_TRUE(enrolment);
+  ASSERT_TRUE(sign_in_->mfa().Confirm(*who, TotpCode(*Base32Decode(enrolment->secret), TotpStep(clock_.Now()))));
+  who = sign_in_->Authenticate(session->token, {});
+  ASSERT_TRUE(who);
+  EXPECT_FALSE(who->must_enrol_mfa);
+}
+
+TEST(TotpTest, MatchesTheRfcVectors) {
+  // RFC 6238 appendix B (SHA-1 secret), last 6 of the 8 digits.
+  const std::string secret = "12345678901234567890";
+  EXPECT_EQ(TotpCode(secret, 59 / 30), "287082");
+  EXPECT_EQ(TotpCode(secret, 1111111109 / 30), "081804");
+  EXPECT_EQ(TotpCode(secret, 1234567890 / 30), "005924");
+  EXPECT_EQ(TotpCode(secret, 2000000000 / 30), "279037");
+  EXPECT_EQ(TotpStep(59 * kMicrosPerSecond), 1);
+  // RFC 4648 base32.
+  EXPECT_EQ(Base32Encode("foobar"), "MZXW6YTBOI");
+  EXPECT_EQ(Base32Encode("f"), "MY");
+  EXPECT_EQ(*Base32Decode("mzxw 6ytb oi=="), "foobar");
+  EXPECT_FALSE(Base32Decode("MZXW1"));
+  EXPECT_EQ(*Base32Decode(Base32Encode(secret)), secret);
+  EXPECT_TRUE(QrSvg("otpauth://totp/x").starts_with("<svg"));
 }
 
 TEST(CidrTest, MatchesAddressBlocks) {

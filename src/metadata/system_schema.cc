@@ -255,6 +255,25 @@ CREATE TABLE ip_allowlist (
   PRIMARY KEY (tenant_id, cidr)
 );
 )sql"},
+    {6, "two-factor sign-in (TOTP, recovery codes)", R"sql(
+CREATE TABLE mfa_totp (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  enabled_at TEXT,
+  last_step INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id)
+);
+CREATE TABLE mfa_recovery_codes (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  used_at TEXT,
+  PRIMARY KEY (tenant_id, user_id, code_hash)
+);
+ALTER TABLE sessions ADD COLUMN must_enrol_mfa INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -263,6 +282,7 @@ constexpr std::string_view kTenantTables[] = {
     "audit_log",    "audit_heads",    "roles",          "role_objects",
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
+    "mfa_totp",      "mfa_recovery_codes",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

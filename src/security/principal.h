@@ -17,6 +17,9 @@ struct Principal {
   bool read_only = false;
   // Set when the request came with a session cookie (not an API token): that session.
   std::string session_id;
+  // A session of a user whose role requires two-factor sign-in they have not set up
+  // yet: it may only enrol (and sign out).
+  bool must_enrol_mfa = false;
 
   static Principal System(std::string tenant_id) {
     return Principal{std::move(tenant_id), std::string(), true, true};

@@ -149,4 +149,41 @@ TEST(OpsLoggingTest, JsonFailureIsALogLine) {
 }
 
 }  // namespace
+// Every answer carries the security headers; a client over --rate-limit gets 429 with
+// Retry-After before any work is done, and other clients are not affected.
+TEST(OpsSecurityTest, SecurityHeadersAndRateLimits) {
+  TempDir dir("rapport_ops_limits");
+  ServerProcess server(dir.path().string());
+  std::string token = server.Init("Limits");
+  server.Start({"--rate-limit", "2", "--rate-burst", "5", "--hsts"});
+  HttpClient client("127.0.0.1", server.port());
+  auto health = client.Send("GET", "/healthz");
+  EXPECT_EQ(health.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(health.Header("referrer-policy"), "no-referrer");
+  EXPECT_NE(health.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(health.Header("x-frame-options"), "DENY");
+  EXPECT_NE(health.Header("strict-transport-security").find("max-age="), std::string::npos);
+
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 12; ++i) {
+    auto r = client.Send("GET", "/api/v1/objects/companies?limit=1", "", auth);
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      retry_after = r.Header("retry-after");
+      EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+    }
+  }
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 7);  // the burst, plus what refilled meanwhile
+  EXPECT_GE(limited, 5);
+  EXPECT_EQ(retry_after, "1");
+  // Another client (no token: its address) has its own bucket; /healthz is never limited.
+  EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1").status, 401);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
 }  // namespace rapport

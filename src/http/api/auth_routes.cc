@@ -46,6 +46,7 @@ Response SessionReply(const identity::NewSession& s, bool secure) {
   Response r = JsonReply(200, json::object{{"user_id", s.principal.user_id},
                                            {"tenant_id", s.principal.tenant_id},
                                            {"is_admin", s.principal.is_admin},
+                                           {"must_enrol_mfa", s.principal.must_enrol_mfa},
                                            {"csrf_token", s.csrf_token},
                                            {"expires_at", s.expires_at}});
   SetSessionCookies(r, s, secure, identity::SessionLimits{}.absolute);
@@ -70,11 +71,11 @@ void AddAuthRoutes(Router& router, const ApiServices& services) {
   const bool secure = services.secure_cookies;
 
   router.Add("POST", "/api/v1/auth/login", "", [&sign_in, secure](Request& req) -> Result<Response> {
-    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"email", "password", "tenant"}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"email", "password", "tenant", "code"}));
     RAPPORT_ASSIGN_OR_RETURN(std::string email, RequiredString(o, "email"));
     RAPPORT_ASSIGN_OR_RETURN(std::string password, RequiredString(o, "password"));
-    RAPPORT_ASSIGN_OR_RETURN(auto session,
-                             sign_in.Login(OptionalString(o, "tenant").value_or(""), email, password, Client(req)));
+    RAPPORT_ASSIGN_OR_RETURN(auto session, sign_in.Login(OptionalString(o, "tenant").value_or(""), email, password,
+                                                         Client(req), OptionalString(o, "code").value_or("")));
     return SessionReply(session, secure);
   });
   router.Add("POST", "/api/v1/auth/accept", "", [&sign_in, secure](Request& req) -> Result<Response> {
@@ -97,7 +98,32 @@ void AddAuthRoutes(Router& router, const ApiServices& services) {
                                        {"tenant_id", p.tenant_id},
                                        {"is_admin", p.is_admin},
                                        {"read_only", p.read_only},
+                                       {"must_enrol_mfa", p.must_enrol_mfa},
                                        {"via", p.session_id.empty() ? "token" : "session"}});
+  }));
+  router.Add("POST", "/api/v1/auth/mfa/enrol", "", Authed(services, [&sign_in](Request&, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(auto enrolment, sign_in.EnrolMfa(p));
+    Response r = JsonReply(200, json::object{{"secret", enrolment.secret},
+                                             {"otpauth_uri", enrolment.otpauth_uri},
+                                             {"qr_svg", enrolment.qr_svg}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }));
+  router.Add("POST", "/api/v1/auth/mfa/confirm", "", Authed(services, [&sign_in](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"code"}));
+    RAPPORT_ASSIGN_OR_RETURN(std::string code, RequiredString(o, "code"));
+    RAPPORT_ASSIGN_OR_RETURN(auto codes, sign_in.mfa().Confirm(p, code));
+    json::array list;
+    for (const auto& c : codes) list.emplace_back(c);
+    Response r = JsonReply(200, json::object{{"recovery_codes", std::move(list)}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }));
+  router.Add("POST", "/api/v1/auth/mfa/disable", "", Authed(services, [&sign_in](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"code"}));
+    RAPPORT_ASSIGN_OR_RETURN(std::string code, RequiredString(o, "code"));
+    RAPPORT_TRY(sign_in.mfa().Disable(p, code));
+    return Response::NoContent();
   }));
   router.Add("POST", "/api/v1/auth/password", "", Authed(services, [&sign_in](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"current_password", "new_password"}));

@@ -55,6 +55,9 @@ Result<Principal> Authenticate(const Request& request, const ApiServices& servic
   if (request.method != "GET" && request.method != "HEAD") {
     RAPPORT_TRY(services.sign_in.CheckCsrf(*session, request.Header("X-CSRF-Token").value_or("")));
   }
+  if (principal.must_enrol_mfa && !request.path.starts_with("/api/v1/auth/")) {
+    return Fail(ErrorCode::kPermissionDenied, "Your role requires two-factor sign-in: set it up first (/api/v1/auth/mfa).");
+  }
   return principal;
 }
 
