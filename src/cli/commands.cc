@@ -241,12 +241,31 @@ Status WriteFileAtomically(const std::string& file, const std::function<Status(s
 }
 
 // Writes an archive of `tenant_ids` (all when empty) to FILE, or stdout for "-".
+// Every export is an audit event of each tenant it carried (after the snapshot, so the
+// archive does not hold its own event).
 Result<transfer::ArchiveSummary> WriteArchive(app::App& app, const std::vector<std::string>& tenant_ids,
                                               const std::string& file) {
-  if (file == "-") return transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, std::cout);
   transfer::ArchiveSummary summary;
-  RAPPORT_TRY(WriteFileAtomically(file, [&](std::ostream& out) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(summary, transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, out));
+  if (file == "-") {
+    RAPPORT_ASSIGN_OR_RETURN(summary, transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, std::cout));
+  } else {
+    RAPPORT_TRY(WriteFileAtomically(file, [&](std::ostream& out) -> Status {
+      RAPPORT_ASSIGN_OR_RETURN(summary, transfer::ExportArchive(app.db(), app.metadata(), tenant_ids, out));
+      return Ok();
+    }));
+  }
+  std::vector<std::string> exported = tenant_ids;
+  if (exported.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(auto all, app.identity().ListTenants());
+    for (const auto& t : all) exported.push_back(t.id);
+  }
+  RAPPORT_TRY(app.db().Write([&](storage::Connection& c) -> Status {
+    for (const auto& tenant_id : exported) {
+      RAPPORT_TRY(audit::Append(c, tenant_id,
+                                {.kind = "tenant.exported",
+                                 .detail = audit::Detail({{"to", file == "-" ? "stdout" : file},
+                                                          {"rows", std::to_string(summary.rows)}})}));
+    }
     return Ok();
   }));
   return summary;

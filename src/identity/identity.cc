@@ -21,6 +21,26 @@ using storage::Value;
 using internal::HashSecret;
 using internal::RandomHex;
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+std::vector<std::string> SplitNames(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+constexpr Micros kUseRecordedEvery = 3600 * kMicrosPerSecond;
+
 Error BadToken() { return Error(ErrorCode::kUnauthenticated, "Invalid or expired API token."); }
 
 struct SodiumInit {
@@ -139,12 +159,29 @@ Result<CreatedToken> Identity::CreateTokenFor(const security::Principal& princip
     return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot create tokens.");
   }
   if (principal.user_id.empty()) return Fail(ErrorCode::kPermissionDenied, "Tokens belong to a user.");
+  // A token is never wider than the one that made it.
+  if (!principal.token_objects.empty() && options.objects.empty()) {
+    return Fail(ErrorCode::kPermissionDenied, "A token limited to some objects cannot create an unlimited one.");
+  }
+  if (!options.objects.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records_.Metadata(principal));
+    for (const auto& name : options.objects) {
+      bool allowed = principal.token_objects.empty() ||
+                     std::find(principal.token_objects.begin(), principal.token_objects.end(), name) !=
+                         principal.token_objects.end();
+      if (!snapshot->FindObject(name) || !allowed) {
+        return Fail(Error(ErrorCode::kValidationFailed, fmt::format("No object `{}` for this token.", name))
+                        .WithField("objects", "not_found", "Name objects by their api names (\"companies\")."));
+      }
+    }
+  }
   return IssueToken(principal.tenant_id, principal.user_id, options, principal.user_id);
 }
 
 Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& principal) {
   std::string sql =
-      "SELECT id, user_id, name, created_at, expires_at, revoked_at, read_only FROM api_tokens WHERE tenant_id = ?";
+      "SELECT id, user_id, name, created_at, expires_at, revoked_at, read_only, objects, last_used_at FROM api_tokens "
+      "WHERE tenant_id = ?";
   std::vector<Value> params = {principal.tenant_id};
   if (!principal.is_admin) {
     sql += " AND user_id = ?";
@@ -156,7 +193,8 @@ Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& p
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     for (const auto& row : rows.rows) {
       out.push_back({TextOf(row[0]), TextOf(row[1]), TextOf(row[2]), TextOf(row[3]), TextOf(row[4]), TextOf(row[5]),
-                     std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0});
+                     std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0, SplitNames(TextOf(row[7])),
+                     TextOf(row[8])});
     }
     return Ok();
   }));
@@ -182,17 +220,20 @@ Result<CreatedToken> Identity::IssueToken(const std::string& tenant_id, const st
   Value expires = storage::Null{};
   if (expires_in_days > 0) expires = FormatDatetime(clock_.Now() + expires_in_days * kMicrosPerDay);
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::string objects = JoinNames(options.objects);
     std::vector<Value> p = {token_id, tenant_id, user_id, name.empty() ? std::string("api") : name,
                             HashSecret(secret), FormatDatetime(clock_.Now()), expires,
-                            int64_t{options.read_only ? 1 : 0}};
+                            int64_t{options.read_only ? 1 : 0},
+                            objects.empty() ? Value(storage::Null{}) : Value(objects)};
     RAPPORT_TRY(c.Execute("INSERT INTO api_tokens (id, tenant_id, user_id, name, secret_hash, created_at, expires_at, "
-                          "read_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          "read_only, objects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           p));
     return audit::Append(c, tenant_id,
                          {.kind = "token.created", .actor_id = actor_id, .object_name = "users", .record_id = user_id,
                           .detail = audit::Detail({{"token_id", token_id}, {"name", TextOf(p[3])},
                                                    {"expires_at", TextOf(expires)},
-                                                   {"read_only", options.read_only ? "true" : "false"}})},
+                                                   {"read_only", options.read_only ? "true" : "false"},
+                                                   {"objects", objects}})},
                          clock_);
   }));
   return CreatedToken{token_id, fmt::format("rpt_{}_{}", token_id, secret)};
@@ -244,14 +285,14 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
   }
   security::Principal principal;
   std::string stored_hash;
-  std::string expires_at;
+  std::string expires_at, last_used_at;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     // Two single-table reads rather than a join: api_tokens is global (the token names
     // the tenant), users is sharded by tenant, and the second read names its shard.
     std::vector<Value> p = {token_id};
     RAPPORT_ASSIGN_OR_RETURN(
-        auto tokens, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at, read_only FROM api_tokens "
-                             "WHERE id = ? AND revoked_at IS NULL",
+        auto tokens, c.Query("SELECT tenant_id, user_id, secret_hash, expires_at, read_only, objects, last_used_at "
+                             "FROM api_tokens WHERE id = ? AND revoked_at IS NULL",
                              p));
     if (tokens.rows.empty()) return Fail(BadToken());
     principal.tenant_id = TextOf(tokens.rows[0][0]);
@@ -259,6 +300,8 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     stored_hash = TextOf(tokens.rows[0][2]);
     expires_at = TextOf(tokens.rows[0][3]);
     principal.read_only = std::holds_alternative<int64_t>(tokens.rows[0][4]) && std::get<int64_t>(tokens.rows[0][4]) != 0;
+    principal.token_objects = SplitNames(TextOf(tokens.rows[0][5]));
+    last_used_at = TextOf(tokens.rows[0][6]);
     std::vector<Value> user_key = {principal.tenant_id, principal.user_id};
     RAPPORT_ASSIGN_OR_RETURN(
         auto users, c.Query("SELECT role, active FROM users WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
@@ -276,6 +319,18 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     return Fail(BadToken());
   }
   if (!expires_at.empty() && expires_at <= FormatDatetime(now)) return Fail(BadToken());
+  auto last_used = ParseDatetime(last_used_at);
+  if (!last_used || now - *last_used >= kUseRecordedEvery) {
+    // The first use in an hour: when, and an audit event (the token, not the request).
+    RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+      std::vector<Value> p = {FormatDatetime(now), token_id};
+      RAPPORT_TRY(c.Execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", p));
+      return audit::Append(c, principal.tenant_id,
+                           {.kind = "token.used", .actor_id = principal.user_id,
+                            .detail = audit::Detail({{"token_id", token_id}})},
+                           clock_);
+    }));
+  }
   Micros valid_until = now + kCacheMicros;
   if (!expires_at.empty()) {
     if (auto t = ParseDatetime(expires_at)) valid_until = std::min(valid_until, *t);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -34,6 +35,7 @@ struct TokenOptions {
   std::string name;
   int expires_in_days = 0;  // 0: never
   bool read_only = false;   // the token may only read, whatever its user may do
+  std::vector<std::string> objects;  // only these objects (api names); empty: all
 };
 
 // A token as listed: never its secret or hash.
@@ -45,6 +47,8 @@ struct TokenInfo {
   std::string expires_at;  // empty: never
   std::string revoked_at;  // empty: active
   bool read_only = false;
+  std::vector<std::string> objects;  // empty: every object
+  std::string last_used_at;          // to the hour; empty: never
 };
 
 class Identity {
@@ -82,6 +86,8 @@ class Identity {
   Status RevokeTokenFor(const security::Principal& principal, const std::string& token_id);
   // kUnauthenticated for anything but a valid, unexpired, unrevoked token of an
   // active user. Results are cached briefly (kCacheMicros) to keep the hot path cheap.
+  // The first use in each hour is recorded (last_used_at, and a `token.used` audit
+  // event).
   Result<security::Principal> Authenticate(std::string_view bearer_token);
 
   records::RecordService& records() { return records_; }

@@ -274,6 +274,10 @@ CREATE TABLE mfa_recovery_codes (
 );
 ALTER TABLE sessions ADD COLUMN must_enrol_mfa INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {7, "API tokens scoped to objects, and when a token was last used", R"sql(
+ALTER TABLE api_tokens ADD COLUMN objects TEXT;
+ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {

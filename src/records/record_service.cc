@@ -358,7 +358,9 @@ class RecordService::Impl {
         std::vector<Value> params = {p.tenant_id, target_id};
         std::string sql = fmt::format("SELECT 1 FROM {} r WHERE r.tenant_id = ? AND r.id = ? AND r.deleted_at IS NULL",
                                       Quote(c.dialect(), target->table));
-        if (auto rows = ReadableRows(p, t, *target, "r")) {
+        // Pointing at oneself (the owner a create sets) reveals nothing.
+        bool self = target->name == "users" && target_id == p.user_id;
+        if (auto rows = self ? std::nullopt : ReadableRows(p, t, *target, "r")) {
           sql += " AND " + rows->sql;
           params.insert(params.end(), rows->params.begin(), rows->params.end());
         }

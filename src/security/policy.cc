@@ -162,6 +162,11 @@ std::optional<query::SqlFragment> RowAccess::Predicate() const {
 
 ObjectPermissions Policy::Permissions(const Principal& p, const AccessConfig& config,
                                       const metadata::ObjectDef& object) const {
+  // A token scoped to some objects reaches nothing else, whoever its user is.
+  if (!p.token_objects.empty() &&
+      std::find(p.token_objects.begin(), p.token_objects.end(), object.name) == p.token_objects.end()) {
+    return ObjectPermissions{};
+  }
   if (IsPrivileged(p)) return p.read_only ? ObjectPermissions{Scope::kNone, Scope::kAll, Scope::kNone, Scope::kNone, true}
                                           : kEverything;
   ObjectPermissions merged;
@@ -194,6 +199,9 @@ Status Policy::CheckObject(const Principal& p, const AccessConfig& config, const
     return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   }
   if (ScopeFor(Permissions(p, config, object), op) != Scope::kNone) return Ok();
+  if (!p.token_objects.empty()) {
+    return Fail(ErrorCode::kPermissionDenied, fmt::format("This API token is not for {}.", object.label_plural));
+  }
   if (IsOrganisation(object)) {
     return Fail(ErrorCode::kPermissionDenied, "Only administrators and user managers can change users and teams.");
   }

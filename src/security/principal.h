@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace rapport::security {
 
@@ -20,6 +21,8 @@ struct Principal {
   // A session of a user whose role requires two-factor sign-in they have not set up
   // yet: it may only enrol (and sign out).
   bool must_enrol_mfa = false;
+  // An API token limited to these objects (api names); empty: no such limit.
+  std::vector<std::string> token_objects;
 
   static Principal System(std::string tenant_id) {
     return Principal{std::move(tenant_id), std::string(), true, true};

@@ -6,7 +6,9 @@
 #include <regex>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -583,6 +585,80 @@ TEST_F(ApiTest, BruteForceGets429WithRetryAfter) {
   EXPECT_EQ(Call("PUT", "/api/v1/security/ip-allowlist", R"({"cidrs": ["127.0.0.0/8", "::1"]})").status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1").status, 200);
   EXPECT_EQ(Call("PUT", "/api/v1/security/ip-allowlist", R"({"cidrs": []})").status, 200);
+}
+
+// Attacks through every place a client's text reaches SQL: values are bound
+// parameters, names are checked against the metadata, so each is a clean 4xx or an
+// honest empty answer, and the data is untouched.
+TEST_F(ApiTest, SqlInjectionGoesNowhere) {
+  Create("companies", R"({"name": "Injection Target"})");
+  int64_t companies = Count("companies");
+  auto enc = [](std::string s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c)) out += static_cast<char>(c);
+      else out += fmt::format("%{:02X}", c);
+    }
+    return out;
+  };
+  // A value that looks like SQL is only a value.
+  auto quoted = Call("GET", "/api/v1/objects/companies?count=true&filter=" + enc(R"(name = "x\" OR 1=1 --")"));
+  ASSERT_EQ(quoted.status, 200) << quoted.body;
+  EXPECT_EQ(Json(quoted).at("total").as_int64(), 0);
+  auto like = Call("GET", "/api/v1/objects/companies?count=true&filter=" + enc(R"(name ~ "%' OR '1'='1")"));
+  ASSERT_EQ(like.status, 200) << like.body;
+  EXPECT_EQ(Json(like).at("total").as_int64(), 0);
+  // Names that are not fields, relations or objects are refused before any SQL.
+  for (std::string target : {
+           "/api/v1/objects/companies?filter=" + enc("name = \"a\") OR (1=1"),
+           "/api/v1/objects/companies?filter=" + enc("1=1; DROP TABLE companies"),
+           "/api/v1/objects/companies?sort=" + enc("name; DROP TABLE companies"),
+           "/api/v1/objects/companies?sort=" + enc("(SELECT 1)"),
+           "/api/v1/objects/companies?fields=" + enc("name,(SELECT secret_hash FROM api_tokens)"),
+           "/api/v1/objects/companies?include=" + enc("parent_company) --"),
+           "/api/v1/objects/companies?cursor=" + enc("' OR 1=1 --"),
+       }) {
+    auto r = Call("GET", target);
+    EXPECT_EQ(r.status, 400) << target << " " << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/objects/" + enc("companies; DROP TABLE companies")).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies/" + enc("' OR '1'='1")).status, 404);
+  auto field = Call("POST", "/api/v1/metadata/objects/companies/fields",
+                    R"({"name": "x\"; DROP TABLE companies; --", "label": "X", "type": "text"})");
+  EXPECT_EQ(field.status, 422) << field.body;
+  auto write = Call("POST", "/api/v1/objects/companies", R"({"name": "Robert'); DROP TABLE companies;--"})");
+  EXPECT_EQ(write.status, 201) << write.body;
+  EXPECT_EQ(Count("companies"), companies + 1);
+  // And API tokens cannot be forged or tampered with.
+  std::string tampered = token_;
+  tampered[tampered.size() - 1] = tampered.back() == 'a' ? 'b' : 'a';
+  Problem(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, tampered), 401);
+  Problem(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, "rpt_" + token_.substr(4, 16) + "_" + std::string(48, '0')), 401);
+}
+
+TEST_F(ApiTest, TokensScopedToObjectsReachNothingElse) {
+  auto created = Call("POST", "/api/v1/tokens", R"({"name": "sync", "objects": ["companies"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string scoped(Json(created).at("token").as_string());
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, scoped).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/objects/companies", R"({"name": "Scoped Ltd"})", {}, scoped).status, 201);
+  Problem(Call("GET", "/api/v1/objects/people?limit=1", "", {}, scoped), 403);
+  Problem(Call("POST", "/api/v1/objects/opportunities", R"({"name": "No"})", {}, scoped), 403);
+  // It cannot mint a wider token, and an unknown object is refused.
+  Problem(Call("POST", "/api/v1/tokens", R"({"name": "wider"})", {}, scoped), 403);
+  Problem(Call("POST", "/api/v1/tokens", R"({"name": "x", "objects": ["people"]})", {}, scoped), 422);
+  Problem(Call("POST", "/api/v1/tokens", R"({"name": "x", "objects": ["nope"]})"), 422);
+  auto listing = Json(Call("GET", "/api/v1/tokens"));
+  bool seen = false;
+  for (const auto& t : listing.at("data").as_array()) {
+    if (t.at("name").as_string() != "sync") continue;
+    seen = true;
+    EXPECT_EQ(t.at("objects").as_array().size(), 1u);
+    EXPECT_TRUE(t.at("last_used_at").is_string());  // used above
+  }
+  EXPECT_TRUE(seen);
+  auto used = Json(Call("GET", "/api/v1/audit?kind=token.used&limit=50")).at("data").as_array();
+  EXPECT_FALSE(used.empty());
 }
 
 TEST_F(ApiTest, AuditLogRecordsSecurityEventsForAdminsOnly) {

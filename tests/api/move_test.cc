@@ -109,6 +109,17 @@ TEST(MoveTest, TenantMovesFromSqliteToPostgres) {
   std::string archive = dir.File("acme.rapport");
   auto exported = RunRapport("export-tenant " + sqlite_server.DatabaseArgs() + " " + archive);
   ASSERT_EQ(exported.exit_status, 0) << exported.output;
+  // The export is an audit event of the tenant it carried, and the chain still holds.
+  sqlite_server.Start();
+  {
+    Client audit_client(sqlite_server.port(), token);
+    auto events = audit_client.Call("GET", "/api/v1/audit?kind=tenant.exported");
+    EXPECT_EQ(events.status, 200);
+    EXPECT_NE(events.body.find("acme.rapport"), std::string::npos) << events.body;
+  }
+  sqlite_server.Stop();
+  auto verified = RunRapport("audit verify " + sqlite_server.DatabaseArgs());
+  EXPECT_EQ(verified.exit_status, 0) << verified.output;
 
   std::string url = NewPostgresDatabase();
   auto imported = RunRapport("import-tenant --db " + url + " " + archive);

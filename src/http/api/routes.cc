@@ -297,6 +297,12 @@ void AddRoutes(Router& router, const ApiServices& services) {
                         {"user_id", t.user_id},
                         {"name", t.name},
                         {"read_only", t.read_only},
+                        {"objects", [&] {
+                           json::array a;
+                           for (const auto& o : t.objects) a.emplace_back(o);
+                           return a;
+                         }()},
+                        {"last_used_at", text_or_null(t.last_used_at)},
                         {"created_at", t.created_at},
                         {"expires_at", text_or_null(t.expires_at)},
                         {"revoked_at", text_or_null(t.revoked_at)}};
@@ -320,11 +326,17 @@ void AddRoutes(Router& router, const ApiServices& services) {
         options.expires_in_days = static_cast<int>(std::clamp<int64_t>(value.as_int64(), -1, 1000000));
       } else if (key == "read_only" && value.is_bool()) {
         options.read_only = value.as_bool();
-      } else if (key == "name" || key == "expires_in_days" || key == "read_only") {
+      } else if (key == "objects" && value.is_array() &&
+                 std::all_of(value.as_array().begin(), value.as_array().end(), [](const json::value& v) { return v.is_string(); })) {
+        for (const auto& v : value.as_array()) options.objects.emplace_back(v.as_string());
+      } else if (key == "name" || key == "expires_in_days" || key == "read_only" || key == "objects") {
         errors.push_back({std::string(key), "invalid_type",
-                          key == "name" ? "A string." : key == "read_only" ? "true or false." : "A whole number of days."});
+                          key == "name"        ? "A string."
+                          : key == "read_only" ? "true or false."
+                          : key == "objects"   ? "An array of object names."
+                                               : "A whole number of days."});
       } else {
-        errors.push_back({std::string(key), "unknown_field", "Tokens have name, expires_in_days and read_only."});
+        errors.push_back({std::string(key), "unknown_field", "Tokens have name, expires_in_days, read_only and objects."});
       }
     }
     if (options.name.empty() && errors.empty()) errors.push_back({"name", "required", "Name the token."});
