@@ -24,8 +24,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->metadata_ = std::make_unique<metadata::MetadataStore>(*app->db_, app->modules_.objects());
   if (options.migrate) RAPPORT_TRY(app->metadata_->EnsureStandardSchema());
   app->access_ = std::make_unique<security::AccessStore>(*app->db_, *app->metadata_, app->policy_);
+  app->keys_ = std::make_unique<security::KeyStore>(*app->db_, options.master_keys);
   app->records_ = std::make_unique<records::RecordService>(*app->metadata_, *app->db_, app->policy_, *app->access_,
-                                                           app->modules_);
+                                                           *app->keys_, app->modules_);
   app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
   app->sign_in_ = std::make_unique<identity::SignIn>(*app->db_, *app->identity_, *app->access_);
   return app;

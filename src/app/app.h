@@ -12,6 +12,7 @@
 #include "records/module_registry.h"
 #include "records/record_service.h"
 #include "security/access_store.h"
+#include "security/field_cipher.h"
 #include "security/policy.h"
 #include "storage/database.h"
 
@@ -22,6 +23,9 @@ struct AppOptions {
   int read_connections = 4;
   bool migrate = true;         // apply pending migrations and standard-object DDL
   storage::StatementObserver observe_statement;  // see storage::DatabaseOptions
+  // Master keys for encrypted fields (security/field_cipher.h); the last is current.
+  // None: encrypted fields are refused.
+  std::vector<security::MasterKey> master_keys;
 };
 
 class App {
@@ -35,6 +39,7 @@ class App {
   identity::Identity& identity() { return *identity_; }
   security::AccessStore& access() { return *access_; }
   identity::SignIn& sign_in() { return *sign_in_; }
+  security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
  private:
@@ -44,6 +49,7 @@ class App {
   security::Policy policy_;
   std::unique_ptr<metadata::MetadataStore> metadata_;
   std::unique_ptr<security::AccessStore> access_;
+  std::unique_ptr<security::KeyStore> keys_;
   std::unique_ptr<records::RecordService> records_;
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<identity::SignIn> sign_in_;

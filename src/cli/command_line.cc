@@ -211,6 +211,8 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
     cmd->add_option("--data", common.data_dir, "Data directory holding rapport.db")->capture_default_str();
     cmd->add_option("--db", common.db_url,
                     "Database URL: sqlite:PATH or postgresql://...; wins over --data from the same source");
+    cmd->add_option("--master-key-file", common.master_key_file,
+                    "Master keys for encrypted fields (default with --data: DATA/master.key)");
     cmd->add_option("--log-format", common.log_format, "Log lines: text or json (one JSON object per line)")
         ->capture_default_str()
         ->check(CLI::IsMember({"text", "json"}));
@@ -291,6 +293,11 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   import_cmd->add_flag("--replace", run.replace, "Replace a tenant with the same id instead of refusing")
       ->configurable(false);
 
+  auto* keys_cmd = app.add_subcommand("keys", "Master keys of encrypted fields");
+  keys_cmd->require_subcommand(1);
+  add_common(keys_cmd->add_subcommand("generate", "Add a new current master key to the key file"));
+  add_common(keys_cmd->add_subcommand("rotate", "Re-wrap every tenant's data keys under the current master key"));
+
   auto* audit_cmd = app.add_subcommand("audit", "The hash-chained audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand(
@@ -332,6 +339,8 @@ int Run(const Invocation& run) {
   if (run.command == "backup") return RunBackup(run.common, run.file);
   if (run.command == "restore") return RunRestore(run.common, run.file, run.force);
   if (run.command == "audit verify") return RunAuditVerify(run.common);
+  if (run.command == "keys generate") return RunKeysGenerate(run.common);
+  if (run.command == "keys rotate") return RunKeysRotate(run.common);
   if (run.command == "export-tenant") return RunExportTenant(run.common, run.file);
   if (run.command == "import-tenant") return RunImportTenant(run.common, run.file, run.replace);
   return Failure("unknown command " + run.command, 2);

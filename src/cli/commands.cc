@@ -26,6 +26,26 @@ namespace {
 
 using records::InputValue;
 
+}  // namespace
+
+// The key file's keys, then RAPPORT_MASTER_KEY's (which is then current).
+Result<std::vector<security::MasterKey>> MasterKeys(const CommonOptions& common) {
+  std::vector<security::MasterKey> keys;
+  std::string path = common.MasterKeyFile();
+  if (!path.empty() && std::filesystem::exists(path)) {
+    RAPPORT_ASSIGN_OR_RETURN(keys, security::LoadMasterKeys(path));
+  } else if (!common.master_key_file.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("No master key file at {}.", path));
+  }
+  if (const char* env = std::getenv("RAPPORT_MASTER_KEY"); env && *env) {
+    RAPPORT_ASSIGN_OR_RETURN(auto key, security::ParseMasterKey(env));
+    keys.push_back(key);
+  }
+  return keys;
+}
+
+namespace {
+
 Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool create_dir, bool migrate = true) {
   if (common.db_url.empty() && create_dir) {
     std::error_code ec;
@@ -40,12 +60,19 @@ Result<std::unique_ptr<app::App>> OpenApp(const CommonOptions& common, bool crea
     return Fail(ErrorCode::kNotFound,
                 fmt::format("No database in {}: run `rapport init --admin-email ...` first.", common.data_dir));
   }
-  return app::App::Open({.db_url = common.DatabaseUrl(), .migrate = migrate});
+  RAPPORT_ASSIGN_OR_RETURN(auto keys, MasterKeys(common));
+  return app::App::Open({.db_url = common.DatabaseUrl(), .migrate = migrate, .master_keys = std::move(keys)});
 }
 
 int ReportError(const Error& error) { return Failure(error.detail() + (error.internal().empty() ? "" : " (" + error.internal() + ")")); }
 
 }  // namespace
+
+std::string CommonOptions::MasterKeyFile() const {
+  if (!master_key_file.empty()) return master_key_file;
+  if (db_url.empty()) return (std::filesystem::path(data_dir) / "master.key").string();
+  return "";
+}
 
 std::string CommonOptions::DatabaseUrl() const {
   if (!db_url.empty()) return db_url;
@@ -60,6 +87,15 @@ int Failure(const std::string& message, int code) {
 
 int RunInit(const CommonOptions& common, const InitOptions& options) {
   if (options.admin_email.empty()) return Failure("--admin-email is required.", 2);
+  // An embedded (--data) workspace gets its own master key file, so encrypted fields
+  // work out of the box. Keep a copy elsewhere: without it they cannot be read.
+  if (common.db_url.empty() && common.master_key_file.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(common.data_dir, ec);
+    if (!std::filesystem::exists(common.MasterKeyFile())) {
+      if (auto made = security::AppendNewMasterKey(common.MasterKeyFile()); !made) return ReportError(made.error());
+    }
+  }
   auto app = OpenApp(common, true);
   if (!app) return ReportError(app.error());
   auto& identity = (*app)->identity();
@@ -363,6 +399,26 @@ int RunRestore(const CommonOptions& common, const std::string& file, bool force)
   std::filesystem::rename(staging, target, ec);  // atomic within one file system
   if (ec) return Failure(fmt::format("Cannot replace {}: {}", target, ec.message()));
   std::cout << fmt::format("Restored {} from {}\n", target, file);
+  return 0;
+}
+
+int RunKeysGenerate(const CommonOptions& common) {
+  std::string path = common.MasterKeyFile();
+  if (path.empty()) return Failure("Say where the key file is: --master-key-file PATH.", 2);
+  auto id = security::AppendNewMasterKey(path);
+  if (!id) return ReportError(id.error());
+  std::cout << fmt::format("Added master key `{}` to {}; it is now current. Run `rapport keys rotate` to re-wrap "
+                           "the data keys under it.\n",
+                           *id, path);
+  return 0;
+}
+
+int RunKeysRotate(const CommonOptions& common) {
+  auto app = OpenApp(common, false);
+  if (!app) return ReportError(app.error());
+  auto rewrapped = (*app)->keys().Rewrap();
+  if (!rewrapped) return ReportError(rewrapped.error());
+  std::cout << fmt::format("Re-wrapped {} data key(s) under the current master key.\n", *rewrapped);
   return 0;
 }
 

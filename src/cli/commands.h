@@ -2,6 +2,9 @@
 // reason on stderr when it fails.
 #pragma once
 
+#include "core/error.h"
+#include "security/field_cipher.h"
+
 #include <string>
 
 namespace rapport::cli {
@@ -11,8 +14,12 @@ struct CommonOptions {
   std::string db_url;  // overrides data_dir when set
   std::string tenant;  // empty: the only tenant
   std::string log_format = "text";  // or "json" (logging/logging.h)
+  // Master keys for encrypted fields; default with --data: DATA/master.key (if present).
+  std::string master_key_file;
 
   std::string DatabaseUrl() const;
+  // The key file's path ("" when there is none to use).
+  std::string MasterKeyFile() const;
 };
 
 struct InitOptions {
@@ -41,6 +48,10 @@ int RunBackup(const CommonOptions& common, const std::string& file);
 int RunRestore(const CommonOptions& common, const std::string& file, bool force);
 // Verifies the tenant's audit chain: 0 if intact, 1 if not (naming the first bad entry).
 int RunAuditVerify(const CommonOptions& common);
+// `keys generate`: a new current master key in the key file; `keys rotate`: re-wrap
+// every tenant's data keys under it.
+int RunKeysGenerate(const CommonOptions& common);
+int RunKeysRotate(const CommonOptions& common);
 // Tenant archives (transfer/archive.h); FILE "-" is stdout / stdin.
 int RunExportTenant(const CommonOptions& common, const std::string& file);
 int RunImportTenant(const CommonOptions& common, const std::string& file, bool replace);
@@ -60,5 +71,8 @@ int RunServe(const CommonOptions& common, const ServeOptions& options);
 // Prints `message` prefixed with "rapport: " to stderr (with --log-format json, as an
 // error log line) and returns `code`.
 int Failure(const std::string& message, int code = 1);
+
+// The master keys `common` names (key file, then RAPPORT_MASTER_KEY).
+Result<std::vector<security::MasterKey>> MasterKeys(const CommonOptions& common);
 
 }  // namespace rapport::cli

@@ -61,7 +61,9 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   int threads = options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
 
-  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2});
+  auto keys = MasterKeys(common);
+  if (!keys) return Failure(keys.error().detail());
+  auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2, .master_keys = *keys});
   if (!app) return Failure(app.error().detail() + " " + app.error().internal());
 
   http::Metrics metrics;

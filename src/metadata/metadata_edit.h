@@ -24,6 +24,7 @@ struct FieldSpec {
   std::optional<int64_t> max_length;
   std::optional<Decimal> min_value;
   std::optional<Decimal> max_value;
+  std::string encryption;  // "", "randomized" or "deterministic" (see FieldDef)
 };
 
 struct CreateObject {

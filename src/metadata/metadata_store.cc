@@ -91,7 +91,7 @@ Result<SnapshotPtr> MetadataStore::ReadSnapshot(storage::Connection& c, const st
   RAPPORT_ASSIGN_OR_RETURN(
       auto field_rows,
       c.Query("SELECT object_name, name, label, type, column_name, required, is_unique, indexed, "
-              "options, target, max_length, min_value, max_value FROM meta_fields "
+              "options, target, max_length, min_value, max_value, encryption FROM meta_fields "
               "WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY object_name, position, name",
               p));
   std::vector<ObjectDef> objects = standard_;
@@ -129,6 +129,7 @@ Result<SnapshotPtr> MetadataStore::ReadSnapshot(storage::Connection& c, const st
     f.max_length = OptInt(row[10]);
     if (auto v = OptInt(row[11])) f.min_value = Decimal{*v};
     if (auto v = OptInt(row[12])) f.max_value = Decimal{*v};
+    f.encryption = TextOf(row[13]);
     f.custom = true;
     object->fields.push_back(std::move(f));
   }

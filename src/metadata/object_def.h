@@ -32,6 +32,10 @@ struct FieldDef {
   // Only in a principal's view of the schema (field-level security): visible, but
   // the principal may not set it.
   bool read_only = false;
+  // Stored encrypted (security/field_cipher.h): "randomized" (nothing can be learnt,
+  // nothing filtered) or "deterministic" (equality filters work; equal values are
+  // visible as equal). Empty: plain. Custom text-like fields only, chosen at creation.
+  std::string encryption;
   std::vector<PicklistOption> options;  // picklist, multi_picklist
   std::string target;                   // lookup: the target object's api name
   std::optional<int64_t> max_length;    // text-like types

@@ -137,6 +137,15 @@ std::optional<FieldDef> ValidateFieldSpec(const FieldSpec& spec, const ObjectDef
     fail("unique", "not_allowed",
          fmt::format("Fields of type {} cannot be unique.", FieldTypeName(*type)));
   }
+  if (!spec.encryption.empty()) {
+    if (spec.encryption != "randomized" && spec.encryption != "deterministic") {
+      fail("encryption", "invalid_value", "`randomized` or `deterministic`.");
+    } else if (!textual) {
+      fail("encryption", "not_allowed", "Only text, long text, email, phone and url fields can be encrypted.");
+    } else if ((spec.unique || spec.indexed) && spec.encryption != "deterministic") {
+      fail("encryption", "not_allowed", "A unique or indexed encrypted field must be deterministic.");
+    }
+  }
   if (!ok) return std::nullopt;
 
   FieldDef f;
@@ -161,6 +170,7 @@ std::optional<FieldDef> ValidateFieldSpec(const FieldSpec& spec, const ObjectDef
   }
   f.min_value = spec.min_value;
   f.max_value = spec.max_value;
+  f.encryption = spec.encryption;
   if (*type == FieldType::kPercent) {
     if (!f.min_value) f.min_value = Decimal::FromInt(0);
     if (!f.max_value) f.max_value = Decimal::FromInt(100);
@@ -175,11 +185,12 @@ PlanStep InsertFieldRow(const std::string& tenant_id, const ObjectDef& object, c
   return {fmt::format("record field {}.{}", object.name, f.name),
           "INSERT INTO meta_fields (tenant_id, object_name, name, label, type, column_name, "
           "required, is_unique, indexed, options, target, max_length, min_value, max_value, "
-          "position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "position, created_at, encryption) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {tenant_id, object.name, f.name, f.label, std::string(FieldTypeName(f.type)), f.column,
            int64_t{f.required}, int64_t{f.unique}, int64_t{f.indexed}, EncodeOptions(f.options),
            f.target.empty() ? Value(storage::Null{}) : Value(f.target), opt_int(f.max_length),
-           opt_dec(f.min_value), opt_dec(f.max_value), position, now}};
+           opt_dec(f.min_value), opt_dec(f.max_value), position, now,
+           f.encryption.empty() ? Value(storage::Null{}) : Value(f.encryption)}};
 }
 
 void AddDdl(SchemaPlan& plan, const std::vector<std::string>& statements, std::string description) {

@@ -278,6 +278,17 @@ ALTER TABLE sessions ADD COLUMN must_enrol_mfa INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_tokens ADD COLUMN objects TEXT;
 ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
 )sql"},
+    {8, "encrypted fields: per-tenant data keys, wrapped", R"sql(
+ALTER TABLE meta_fields ADD COLUMN encryption TEXT;
+CREATE TABLE tenant_keys (
+  tenant_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  master_key_id TEXT NOT NULL,
+  wrapped TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, version)
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -286,7 +297,7 @@ constexpr std::string_view kTenantTables[] = {
     "audit_log",    "audit_heads",    "roles",          "role_objects",
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
-    "mfa_totp",      "mfa_recovery_codes",
+    "mfa_totp",      "mfa_recovery_codes", "tenant_keys",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

@@ -337,6 +337,19 @@ Result<BoundLeaf> BindCompare(const AstNode& ast, bool negate, const ObjectDef& 
   leaf.op = leaf_op;
   leaf.negated = negated != negate;
 
+  if (!field.encryption.empty()) {
+    // Ciphertext only answers equality, and only when equal values seal equally.
+    bool equality = leaf_op == LeafOp::kEq || leaf_op == LeafOp::kIn || leaf_op == LeafOp::kHasValue;
+    if (field.encryption != "deterministic" && leaf_op != LeafOp::kHasValue) {
+      return TypeError(fmt::format("`{}` is encrypted (randomized): it can only be tested with `is null`", ast.path),
+                       ast.op_position);
+    }
+    if (!equality) {
+      return TypeError(fmt::format("`{}` is encrypted: only `=`, `!=`, `in` and `is null` work on it", ast.path),
+                       ast.op_position);
+    }
+    leaf.sealed_field = field.name;
+  }
   const bool matching = leaf_op == LeafOp::kContains || leaf_op == LeafOp::kStartsWith ||
                         leaf_op == LeafOp::kEndsWith;
   const bool range = leaf_op == LeafOp::kLt || leaf_op == LeafOp::kLe ||

@@ -43,6 +43,7 @@ class Compiler {
   }
 
   Result<std::string> Leaf(const BoundLeaf& leaf) {
+    sealed_field_ = leaf.sealed_field;  // its literals are sealed (Bind)
     if (!leaf.via_relation) {
       const std::string column = Column(context_.table_alias, leaf.column);
       if (!leaf.negated) return Predicate(leaf, column);
@@ -71,6 +72,10 @@ class Compiler {
 
   Result<std::string> Bind(const BoundValue& value) {
     RAPPORT_ASSIGN_OR_RETURN(storage::Value v, Resolve(value, context_));
+    if (!sealed_field_.empty() && std::holds_alternative<std::string>(v)) {
+      if (!context_.seal) return Fail(ErrorCode::kInvalidArgument, "Encrypted fields cannot be filtered here.");
+      v = context_.seal(sealed_field_, std::get<std::string>(v));
+    }
     params_.push_back(std::move(v));
     return std::string("?");
   }
@@ -155,6 +160,7 @@ class Compiler {
   const storage::SqlDialect& dialect_;
   const CompileContext& context_;
   std::vector<storage::Value> params_;
+  std::string sealed_field_;  // of the leaf being compiled
 };
 
 }  // namespace

@@ -91,6 +91,9 @@ struct CompileContext {
   // security plugs in here, so `company.name = "x"` cannot probe companies the
   // caller may not read.
   std::function<std::optional<SqlFragment>(std::string_view table, std::string_view alias)> related_rows;
+  // Seals a literal compared with an encrypted (deterministic) field: (field, plaintext)
+  // → what the column stores. Without it such filters fail.
+  std::function<std::string(std::string_view field, std::string_view plaintext)> seal;
 };
 
 // Returns the stored-encoding value of a field path for the record being evaluated:

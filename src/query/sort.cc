@@ -147,6 +147,9 @@ Result<std::vector<SortKey>> ParseSort(std::string_view spec, const metadata::Ob
                   fmt::format("Unknown field `{}` on `{}`.{}", item.substr(0, 64), object.name,
                               hint));
     }
+    if (!key.field->encryption.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("`{}` is encrypted and cannot be sorted.", key.field->name));
+    }
     if (!metadata::IsSortable(key.field->type)) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("Cannot sort by `{}`: {} fields are not sortable", item,

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "audit/audit_log.h"
 #include "core/id.h"
@@ -70,8 +71,22 @@ Result<Projection> MakeProjection(const ObjectDef& object, const storage::SqlDia
   return p;
 }
 
+// Encrypted fields' stored text, opened. A value that does not open (a wrong master
+// key, or tampering) reads as null, and the event is logged without any value.
+FieldValue Unseal(const FieldDef& f, FieldValue stored, const security::TenantCipher* cipher) {
+  if (f.encryption.empty()) return stored;
+  const auto* text = std::get_if<std::string>(&stored);
+  if (!text) return stored;
+  std::optional<std::string> plain = cipher ? cipher->Open(f.name, *text) : std::nullopt;
+  if (!plain) {
+    spdlog::error("records: a value of encrypted field `{}` does not decrypt", f.name);
+    return FieldValue{};
+  }
+  return FieldValue{std::move(*plain)};
+}
+
 Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const Value> row,
-                  const std::vector<std::string>& requested) {
+                  const std::vector<std::string>& requested, const security::TenantCipher* cipher) {
   Record r;
   r.object = object.name;
   r.id = TextOf(row[0]);
@@ -93,7 +108,7 @@ Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const 
   if (want("owner_id")) r.fields.emplace_back("owner_id", text_or_null(row[5]));
   size_t cell = kSystemColumnCount;
   for (const FieldDef* f : p.fields) {
-    r.fields.emplace_back(f->name, internal::FromStorage(*f, row.subspan(cell)));
+    r.fields.emplace_back(f->name, Unseal(*f, internal::FromStorage(*f, row.subspan(cell)), cipher));
     cell += internal::ColumnCount(*f);
   }
   return r;
@@ -214,8 +229,8 @@ std::string Fingerprint(std::string_view object, const InputObject& values) {
 class RecordService::Impl {
  public:
   Impl(metadata::MetadataStore& metadata, storage::Database& db, const security::Policy& policy,
-       security::AccessStore& access, const ModuleRegistry& modules, const Clock& clock)
-      : metadata_(metadata), db_(db), policy_(policy), access_(access), modules_(modules), clock_(clock) {}
+       security::AccessStore& access, security::KeyStore& keys, const ModuleRegistry& modules, const Clock& clock)
+      : metadata_(metadata), db_(db), policy_(policy), access_(access), keys_(keys), modules_(modules), clock_(clock) {}
 
   // One object as one principal may use it in one request.
   struct Target {
@@ -224,6 +239,7 @@ class RecordService::Impl {
     SnapshotPtr full;            // the tenant's whole schema
     security::AccessConfigPtr config;
     security::ObjectAccess access;  // rows over alias `r`
+    security::TenantCipherPtr cipher;  // set when the object has encrypted fields
   };
 
   // The tenant's schema as the principal sees it, and the access model it came from.
@@ -263,7 +279,24 @@ class RecordService::Impl {
     const ObjectDef* full_object = v.full->FindObject(object_name);
     security::ObjectAccess access =
         policy_.Access(p, *v.config, *v.full, *full_object, db_.dialect(), "r", clock_.Now());
-    return Target{std::move(v.snapshot), object, std::move(v.full), std::move(v.config), std::move(access)};
+    security::TenantCipherPtr cipher;
+    if (std::any_of(full_object->fields.begin(), full_object->fields.end(),
+                    [](const FieldDef& f) { return !f.encryption.empty(); })) {
+      RAPPORT_ASSIGN_OR_RETURN(cipher, keys_.For(p.tenant_id));
+    }
+    return Target{std::move(v.snapshot), object, std::move(v.full), std::move(v.config), std::move(access),
+                  std::move(cipher)};
+  }
+
+  // A field value as a statement parameter: sealed when the field is encrypted.
+  static void AppendValue(const Target& t, const FieldDef& f, const FieldValue& v, std::vector<Value>& params) {
+    if (!f.encryption.empty() && t.cipher) {
+      if (const auto* text = std::get_if<std::string>(&v)) {
+        params.emplace_back(t.cipher->Seal(f.name, *text, f.encryption == "deterministic"));
+        return;
+      }
+    }
+    internal::AppendStorage(f, v, params);
   }
 
   // The rows of `object` the principal may read, over `alias` (for lookups and
@@ -373,7 +406,7 @@ class RecordService::Impl {
       }
       if (f->unique) {
         std::vector<Value> params = {p.tenant_id};
-        internal::AppendStorage(*f, value, params);
+        AppendValue(t, *f, value, params);
         params.emplace_back(std::string(self_id));
         RAPPORT_ASSIGN_OR_RETURN(
             auto found, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ? AND {} = ? AND "
@@ -424,9 +457,14 @@ class RecordService::Impl {
 
   Status WriteHistory(Connection& c, const Principal& p, const ObjectDef& object, std::string_view record_id,
                       std::string_view kind, std::string_view field, const FieldValue* old_value,
-                      const FieldValue* new_value, const std::string& now, const std::string& event_id) {
-    auto cell = [](const FieldValue* v) -> Value {
+                      const FieldValue* new_value, const std::string& now, const std::string& event_id,
+                      const security::TenantCipher* cipher = nullptr) {
+    // An encrypted field's old and new values stay sealed in its history too.
+    const FieldDef* def = field.empty() ? nullptr : object.FindField(field);
+    bool sealed = def && !def->encryption.empty() && cipher;
+    auto cell = [&](const FieldValue* v) -> Value {
       if (!v || IsNull(*v)) return storage::Null{};
+      if (sealed) return cipher->Seal(field, internal::DisplayText(*v), false);
       return internal::DisplayText(*v);
     };
     std::vector<Value> params = {p.tenant_id, NewId(clock_), event_id, object.name, std::string(record_id),
@@ -466,7 +504,7 @@ class RecordService::Impl {
         columns += ", " + Quote(d, col);
         placeholders += ", ?";
       }
-      internal::AppendStorage(*f, v, params);
+      AppendValue(t, *f, v, params);
     }
     RAPPORT_TRY(c.Execute(
         fmt::format("INSERT INTO {} ({}) VALUES ({})", Quote(d, object.table), columns, placeholders),
@@ -508,7 +546,7 @@ class RecordService::Impl {
     AddRows(reachable, sql, params);
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     if (rows.rows.empty()) return Fail(NotFound(*t.object, id));
-    return ReadRecord(*t.object, proj, rows.rows[0], {});
+    return ReadRecord(*t.object, proj, rows.rows[0], {}, t.cipher.get());
   }
 
   static Error NotFound(const ObjectDef& object, std::string_view id) {
@@ -544,7 +582,7 @@ class RecordService::Impl {
       cols.clear();
       internal::AppendColumns(*f, cols);
       for (const auto& col : cols) set += ", " + Quote(d, col) + " = ?";
-      internal::AppendStorage(*f, v, params);
+      AppendValue(t, *f, v, params);
     }
     params.emplace_back(p.tenant_id);
     params.emplace_back(std::string(id));
@@ -560,7 +598,8 @@ class RecordService::Impl {
     std::string event_id = NewId(clock_);
     std::vector<std::string> field_names;
     for (const auto& [f, v] : changes) {
-      RAPPORT_TRY(WriteHistory(c, p, object, id, "updated", f->name, current.Find(f->name), &v, now, event_id));
+      RAPPORT_TRY(WriteHistory(c, p, object, id, "updated", f->name, current.Find(f->name), &v, now, event_id,
+                               t.cipher.get()));
       field_names.push_back(f->name);
     }
     RAPPORT_TRY(WriteEvent(c, p, object, id, "updated", current.version + 1, now, event_id, field_names));
@@ -617,7 +656,7 @@ class RecordService::Impl {
         AddRows(related->access.read, sql, params);
         RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
         for (const auto& row : rows.rows) {
-          Record rec = ReadRecord(*related->object, proj, row, {});
+          Record rec = ReadRecord(*related->object, proj, row, {}, related->cipher.get());
           by_id.emplace(rec.id, std::move(rec));
         }
       }
@@ -635,6 +674,7 @@ class RecordService::Impl {
   storage::Database& db_;
   const security::Policy& policy_;
   security::AccessStore& access_;
+  security::KeyStore& keys_;
   const ModuleRegistry& modules_;
   const Clock& clock_;
 
@@ -650,9 +690,9 @@ class RecordService::Impl {
 // ---------------------------------------------------------------------------------
 
 RecordService::RecordService(metadata::MetadataStore& metadata, storage::Database& db,
-                             const security::Policy& policy, security::AccessStore& access,
+                             const security::Policy& policy, security::AccessStore& access, security::KeyStore& keys,
                              const ModuleRegistry& modules, const Clock& clock)
-    : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, access, modules, clock)) {}
+    : metadata_(metadata), impl_(std::make_shared<Impl>(metadata, db, policy, access, keys, modules, clock)) {}
 
 Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
   RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
@@ -725,7 +765,7 @@ Result<Record> RecordService::Get(const Principal& p, std::string_view object, s
     AddRows(target.access.read, sql, params);
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     if (rows.rows.empty()) return Fail(Impl::NotFound(*target.object, id));
-    found.push_back(ReadRecord(*target.object, proj, rows.rows[0], options.fields));
+    found.push_back(ReadRecord(*target.object, proj, rows.rows[0], options.fields, target.cipher.get()));
     if (!options.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, options.include, found));
     return Ok();
   }));
@@ -859,6 +899,17 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
     return query::SqlFragment{"1 = 0", {}};
   };
 
+  // Literals compared with encrypted fields are sealed like the stored values.
+  security::TenantCipherPtr filter_cipher = target.cipher;
+  context.seal = [&](std::string_view field, std::string_view plain) -> std::string {
+    if (!filter_cipher) {
+      auto cipher = impl_->keys_.For(p.tenant_id);
+      if (!cipher) return std::string();  // matches nothing: sealed values are never empty
+      filter_cipher = *cipher;
+    }
+    return filter_cipher->Seal(field, plain, true);
+  };
+
   std::string where = "r.tenant_id = ? AND r.deleted_at IS NULL";
   std::vector<Value> params = {p.tenant_id};
   AddRows(target.access.read, where, params);
@@ -892,7 +943,7 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
     size_t n = std::min(rows.rows.size(), static_cast<size_t>(q.limit));
     result.records.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      result.records.push_back(ReadRecord(object, proj, rows.rows[i], q.read.fields));
+      result.records.push_back(ReadRecord(object, proj, rows.rows[i], q.read.fields, target.cipher.get()));
     }
     if (rows.rows.size() > static_cast<size_t>(q.limit) && n > 0) {
       const auto& last = rows.rows[n - 1];
@@ -971,7 +1022,7 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
         return Ok();
       }
       std::vector<Value> params = {p.tenant_id};
-      internal::AppendStorage(*match, it->second, params);
+      Impl::AppendValue(target, *match, it->second, params);
       // Only a record the principal may read can match (one they may not read stays
       // invisible: creating its twin then fails on the unique value, naming no id).
       std::string sql = fmt::format("SELECT r.id FROM {} r WHERE r.tenant_id = ? AND r.{} = ? AND r.deleted_at IS NULL",
@@ -1035,6 +1086,13 @@ Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std
       e.old_value = TextOf(row[3]);
       e.new_is_null = storage::IsNull(row[4]);
       e.new_value = TextOf(row[4]);
+      if (const FieldDef* f = target.object->FindField(e.field); f && !f->encryption.empty()) {
+        for (std::string* value : {&e.old_value, &e.new_value}) {
+          if (value->empty()) continue;
+          auto plain = target.cipher ? target.cipher->Open(f->name, *value) : std::nullopt;
+          *value = plain ? *plain : std::string();
+        }
+      }
       e.changed_by = TextOf(row[5]);
       e.changed_at = TextOf(row[6]);
       entries.push_back(std::move(e));

@@ -27,6 +27,7 @@
 #include "records/value.h"
 #include "security/access.h"
 #include "security/access_store.h"
+#include "security/field_cipher.h"
 #include "security/policy.h"
 #include "security/principal.h"
 #include "storage/database.h"
@@ -110,7 +111,7 @@ class RecordService {
  public:
   // `modules` supplies the per-object validators; it must outlive the service.
   RecordService(metadata::MetadataStore& metadata, storage::Database& db,
-                const security::Policy& policy, security::AccessStore& access,
+                const security::Policy& policy, security::AccessStore& access, security::KeyStore& keys,
                 const ModuleRegistry& modules, const Clock& clock = SystemClock::Instance());
 
   // kNotFound (unknown object), kValidationFailed, kAlreadyExists (unique value taken,

@@ -54,6 +54,8 @@ json::object FieldToJson(const metadata::FieldDef& f) {
   }
   if (!f.target.empty()) out.emplace("target", f.target);
   if (f.max_length) out.emplace("max_length", *f.max_length);
+  if (!f.encryption.empty()) out.emplace("encryption", f.encryption);
+  if (f.read_only) out.emplace("read_only", true);
   if (f.min_value) out.emplace("min_value", f.min_value->ToDouble());
   if (f.max_value) out.emplace("max_value", f.max_value->ToDouble());
   return out;

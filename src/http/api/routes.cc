@@ -105,8 +105,8 @@ Result<std::vector<metadata::PicklistOption>> ParseOptions(const json::value& v)
 Result<metadata::FieldSpec> ParseFieldSpec(const json::value& body) {
   if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object describing the field.");
   const auto& o = body.get_object();
-  static constexpr std::string_view kKeys[] = {"name", "label", "type", "required", "unique", "indexed",
-                                               "options", "target", "max_length", "min_value", "max_value"};
+  static constexpr std::string_view kKeys[] = {"name",   "label",  "type",       "required",  "unique",    "indexed",
+                                               "options", "target", "max_length", "min_value", "max_value", "encryption"};
   for (const auto& [k, v] : o) {
     if (std::find(std::begin(kKeys), std::end(kKeys), std::string_view(k)) == std::end(kKeys)) {
       return Fail(Error(ErrorCode::kValidationFailed, fmt::format("Unknown key `{}` in a field.", std::string_view(k)))
@@ -132,6 +132,7 @@ Result<metadata::FieldSpec> ParseFieldSpec(const json::value& body) {
   RAPPORT_TRY(flag("indexed", spec.indexed));
   if (auto it = o.find("options"); it != o.end()) { RAPPORT_ASSIGN_OR_RETURN(spec.options, ParseOptions(it->value())); }
   spec.target = OptionalString(o, "target").value_or("");
+  spec.encryption = OptionalString(o, "encryption").value_or("");
   if (auto it = o.find("max_length"); it != o.end()) {
     if (!it->value().is_int64()) {
       return Fail(Error(ErrorCode::kValidationFailed, "`max_length` must be a whole number.")

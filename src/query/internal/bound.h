@@ -45,6 +45,10 @@ struct BoundLeaf {
   std::string target_table;
   std::string target_id_column;
 
+  // An encrypted (deterministic) field: its api name, which seals the literals
+  // (CompileContext::seal). Empty for plain fields.
+  std::string sealed_field;
+
   LeafOp op = LeafOp::kEq;
   bool negated = false;  // the record matches when the predicate is false (or NULL)
   std::vector<BoundValue> values;
