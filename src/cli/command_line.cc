@@ -247,6 +247,8 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_option("--rate-burst", serve.rate_burst, "Burst size for --rate-limit (default: 2 s worth)")
       ->check(CLI::Range(0.0, 1e7));
   serve_cmd->add_flag("--hsts", serve.hsts, "Send Strict-Transport-Security (when clients reach Rapport over TLS)");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2+) with --tls-key");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert");
   // A plain flag, not CLI11's `!--no-...` form: that one reads RAPPORT_NO_ACCESS_LOG=1
   // as "log" (the value is taken before the negation).
   serve_cmd->add_flag("--no-access-log", no_access_log, "Do not log one line per request");

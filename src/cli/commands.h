@@ -65,6 +65,8 @@ struct ServeOptions {
   double rate_limit = 0;  // API requests per second per client (0: no limit)
   double rate_burst = 0;  // bursts up to this many (default: 2 seconds' worth)
   bool hsts = false;      // send Strict-Transport-Security (behind TLS)
+  std::string tls_cert;   // PEM certificate chain: serve HTTPS (with tls_key)
+  std::string tls_key;    // PEM private key
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 

@@ -69,7 +69,12 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   http::Metrics metrics;
   AddDatabaseMetrics((*app)->db(), metrics);
   http::Router router;
-  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), metrics});
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return Failure("HTTPS needs both --tls-cert and --tls-key.", 2);
+  }
+  const bool tls = !options.tls_cert.empty();
+  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), metrics,
+                                /*secure_cookies=*/tls});
 
   // Security headers on every answer: nothing is sniffed, framed or sent as a referrer,
   // and a page may only load what Rapport itself serves.
@@ -89,12 +94,15 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
                        .write_threads = options.write_threads,
                        .default_headers = std::move(headers),
                        .rate_limit = options.rate_limit,
-                       .rate_burst = options.rate_burst > 0 ? options.rate_burst : 2 * options.rate_limit},
+                       .rate_burst = options.rate_burst > 0 ? options.rate_burst : 2 * options.rate_limit,
+                       .tls_cert_file = options.tls_cert,
+                       .tls_key_file = options.tls_key},
                       router, metrics);
   auto listening = server.Listen();
   if (!listening) return Failure(listening.error().detail());
   server.StopOnSignals();
-  spdlog::info("rapport serving http://{}:{} ({} threads, database {})", host, server.port(), threads,
+  spdlog::info("rapport serving {}://{}:{} ({} threads, database {})", tls ? "https" : "http", host, server.port(),
+               threads,
                common.DatabaseUrl());
   server.Run();
   spdlog::info("rapport stopped");

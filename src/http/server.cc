@@ -15,6 +15,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -57,11 +60,38 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kLingerBytes = 1 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream&>;
+
 struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  beast::tcp_stream stream;  // timeouts and the socket, with or without TLS on top
+  std::unique_ptr<TlsStream> tls;  // set when serving HTTPS, after the handshake
   bool idle = false;  // waiting for a new request; only touched on the connection's strand
 };
+
+// TLS 1.2 and 1.3 only, with forward-secret AEAD suites for 1.2 (Mozilla's
+// "intermediate" profile); TLS 1.3 suites are OpenSSL's defaults, all modern.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const std::string& cert_file, const std::string& key_file) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                       ec);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_cipher_list(context->native_handle(),
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  SSL_CTX_set_options(context->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  if (context->use_certificate_chain_file(cert_file, ec)) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("Cannot load the TLS certificate {}: {}", cert_file, ec.message()));
+  }
+  if (context->use_private_key_file(key_file, asio::ssl::context::pem, ec)) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("Cannot load the TLS key {}: {}", key_file, ec.message()));
+  }
+  return context;
+}
 
 // Minimal facts about a request for the access log and metrics, available even when
 // the request could not be fully parsed.
@@ -211,9 +241,13 @@ struct Server::Impl {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
+  // The request loop over plain TCP or TLS.
+  template <class Stream>
+  asio::awaitable<void> ServeOn(std::shared_ptr<Connection> connection, Stream& io);
   // Writes one response; returns false if the connection is broken.
   // With `head_only` (HEAD requests) only the header goes out, Content-Length included.
-  asio::awaitable<bool> Send(Connection& connection, Response response, unsigned version,
+  template <class Stream>
+  asio::awaitable<bool> Send(Connection& connection, Stream& io, Response response, unsigned version,
                              bool keep_alive, bool head_only, const RequestInfo& info,
                              Clock::time_point start);
   asio::awaitable<void> LingeringClose(Connection& connection);
@@ -232,6 +266,7 @@ struct Server::Impl {
   std::atomic<uint16_t> bound_port{0};
   std::unique_ptr<asio::thread_pool> write_pool;
   std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<asio::ssl::context> tls_context;  // set by Listen() when serving HTTPS
 
   std::mutex connections_mu;
   std::unordered_set<std::shared_ptr<Connection>> connections;
@@ -277,6 +312,14 @@ void Server::Impl::Unregister(const std::shared_ptr<Connection>& connection) {
 asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
   beast::tcp_stream& stream = connection.stream;
   boost::system::error_code ignored;
+  if (connection.tls) {
+    // TLS says goodbye with close_notify before the socket goes.
+    stream.expires_after(kLingerTime);
+    auto [shutdown_ec] = co_await connection.tls->async_shutdown(kNoThrow);
+    (void)shutdown_ec;
+    stream.socket().close(ignored);
+    co_return;
+  }
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.expires_after(kLingerTime);
   std::vector<char> discard(kReadChunk);
@@ -289,7 +332,8 @@ asio::awaitable<void> Server::Impl::LingeringClose(Connection& connection) {
   stream.socket().close(ignored);
 }
 
-asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response response,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Response response,
                                          unsigned version, bool keep_alive, bool head_only,
                                          const RequestInfo& info, Clock::time_point start) {
   BeastResponse message;
@@ -325,11 +369,11 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Response respon
   if (head_only) {
     bhttp::response_serializer<bhttp::string_body> serializer(message);
     auto [ec, written] =
-        co_await bhttp::async_write_header(connection.stream, serializer, kNoThrow);
+        co_await bhttp::async_write_header(io, serializer, kNoThrow);
     (void)written;
     co_return !ec;
   }
-  auto [ec, written] = co_await bhttp::async_write(connection.stream, message, kNoThrow);
+  auto [ec, written] = co_await bhttp::async_write(io, message, kNoThrow);
   (void)written;
   co_return !ec;
 }
@@ -342,6 +386,24 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     const std::shared_ptr<Connection>& connection;
     ~UnregisterOnExit() { impl->Unregister(connection); }
   } unregister_on_exit{this, connection};
+  if (!tls_context) {
+    co_await ServeOn(connection, connection->stream);
+    co_return;
+  }
+  connection->tls = std::make_unique<TlsStream>(connection->stream, *tls_context);
+  connection->stream.expires_after(std::chrono::seconds(options.read_timeout_s));
+  auto [handshake_ec] = co_await connection->tls->async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (handshake_ec) {
+    // Plain HTTP, an old protocol version, or no shared cipher: nothing to answer.
+    boost::system::error_code ignored;
+    connection->stream.socket().close(ignored);
+    co_return;
+  }
+  co_await ServeOn(connection, *connection->tls);
+}
+
+template <class Stream>
+asio::awaitable<void> Server::Impl::ServeOn(std::shared_ptr<Connection> connection, Stream& io) {
   beast::tcp_stream& stream = connection->stream;
   boost::system::error_code ec;
   stream.socket().set_option(tcp::no_delay(true), ec);
@@ -358,7 +420,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
       if (stopping.load()) break;
       connection->idle = true;
       stream.expires_after(std::chrono::seconds(options.idle_timeout_s));
-      auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
+      auto [read_ec, n] = co_await io.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
       connection->idle = false;
       if (read_ec) break;  // peer closed, idle timeout, or Stop()
       buffer.commit(n);
@@ -369,7 +431,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     parser.body_limit(options.body_limit);
     stream.expires_after(std::chrono::seconds(options.read_timeout_s));
     auto [header_ec, header_bytes] =
-        co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+        co_await bhttp::async_read_header(io, buffer, parser, kNoThrow);
     (void)header_bytes;
     Clock::time_point start = Clock::now();
     RequestInfo info;
@@ -383,11 +445,11 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
           !parser.is_done()) {
         // The body is within limits (checked with the header); tell the client to send it.
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [write_ec, w] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+        auto [write_ec, w] = co_await asio::async_write(io, asio::buffer(kContinue), kNoThrow);
         (void)w;
         if (write_ec) break;
       }
-      auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+      auto [body_ec, body_bytes] = co_await bhttp::async_read(io, buffer, parser, kNoThrow);
       (void)body_bytes;
       ec = body_ec;
     }
@@ -408,7 +470,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
                                         fmt::format("Malformed HTTP request: {}", ec.message())));
       }
       if (problem) {
-        co_await Send(*connection, std::move(*problem), 11, false, false, info, start);
+        co_await Send(*connection, io, std::move(*problem), 11, false, false, info, start);
         linger = true;
       }
       break;
@@ -446,7 +508,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     // Checked after the handler so that a request in flight during Stop() is answered
     // with "Connection: close".
     if (stopping.load()) keep_alive = false;
-    if (!co_await Send(*connection, std::move(response), version, keep_alive, head_only, info,
+    if (!co_await Send(*connection, io, std::move(response), version, keep_alive, head_only, info,
                        start)) {
       break;
     }
@@ -512,6 +574,10 @@ Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
 Server::~Server() = default;
 
 Status Server::Listen() {
+  if (!impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty()) {
+    RAPPORT_ASSIGN_OR_RETURN(impl_->tls_context,
+                             MakeTlsContext(impl_->options.tls_cert_file, impl_->options.tls_key_file));
+  }
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(impl_->options.address, ec);
   if (ec) {

@@ -41,6 +41,9 @@ struct ServerOptions {
   // rate_burst; over it, 429 with Retry-After before any handler runs. 0: no limit.
   double rate_limit = 0;
   double rate_burst = 0;
+  // HTTPS when both are set (PEM files: the certificate chain and its private key).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {

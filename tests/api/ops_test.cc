@@ -19,6 +19,7 @@ namespace {
 
 namespace json = boost::json;
 using testing::HttpClient;
+using testing::RunCommand;
 using testing::RunRapport;
 using testing::ServerProcess;
 using testing::TempDir;
@@ -183,6 +184,33 @@ TEST(OpsSecurityTest, SecurityHeadersAndRateLimits) {
   // Another client (no token: its address) has its own bucket; /healthz is never limited.
   EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1").status, 401);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+// HTTPS: TLS 1.2+ only, modern suites, Secure cookies; plain HTTP and TLS 1.1 are refused.
+TEST(OpsSecurityTest, ServesHttpsWithModernTlsOnly) {
+  TempDir dir("rapport_ops_tls");
+  std::string cert = (dir.path() / "cert.pem").string(), key = (dir.path() / "key.pem").string();
+  auto made = RunCommand("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost"
+                         " -keyout " + key + " -out " + cert + " 2>&1");
+  ASSERT_EQ(made.exit_status, 0) << made.output;
+  ServerProcess server(dir.path().string());
+  server.Init("Tls");
+  server.Start({"--tls-cert", cert, "--tls-key", key, "--hsts"});
+  std::string base = "https://127.0.0.1:" + std::to_string(server.port());
+  auto health = RunCommand("curl -sk -D - " + base + "/healthz");
+  ASSERT_EQ(health.exit_status, 0) << health.output;
+  EXPECT_NE(health.output.find(R"({"status":"ok"})"), std::string::npos) << health.output;
+  EXPECT_NE(health.output.find("Strict-Transport-Security"), std::string::npos) << health.output;
+  auto login = RunCommand("curl -sk -D - -H 'Content-Type: application/json' -d "
+                          "'{\"email\": \"admin@example.com\", \"password\": \"correct horse battery staple\"}' " +
+                          base + "/api/v1/auth/login");
+  EXPECT_NE(login.output.find("HttpOnly; Path=/; SameSite=Lax"), std::string::npos) << login.output;
+  EXPECT_NE(login.output.find("; Secure"), std::string::npos) << login.output;
+  // Old protocol versions and plain HTTP get no answer.
+  EXPECT_NE(RunCommand("curl -sk --tlsv1.1 --tls-max 1.1 " + base + "/healthz").exit_status, 0);
+  EXPECT_NE(RunCommand("curl -s http://127.0.0.1:" + std::to_string(server.port()) + "/healthz").exit_status, 0);
+  EXPECT_EQ(RunCommand("curl -sk --tlsv1.2 --tls-max 1.2 " + base + "/healthz").exit_status, 0);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 

@@ -19,8 +19,11 @@ std::string Binary() { return RAPPORT_BINARY_PATH; }
 }  // namespace
 
 CommandResult RunRapport(const std::string& args, const std::string& env) {
+  return RunCommand((env.empty() ? "" : "env " + env + " ") + Binary() + " " + args + " 2>&1");
+}
+
+CommandResult RunCommand(const std::string& command) {
   CommandResult result;
-  std::string command = (env.empty() ? "" : "env " + env + " ") + Binary() + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
   char buffer[4096];
@@ -61,7 +64,7 @@ void ServerProcess::Start(const std::vector<std::string>& extra_args) {
     ::execv(binary.c_str(), argv.data());
     ::_exit(127);
   }
-  static const std::regex kListening("serving http://127\\.0\\.0\\.1:([0-9]+)");
+  static const std::regex kListening("serving https?://127\\.0\\.0\\.1:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = Log().substr(std::min(log_offset, Log().size()));

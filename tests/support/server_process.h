@@ -18,6 +18,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 CommandResult RunRapport(const std::string& args, const std::string& env = "");
+// Runs a shell command line; stdout only (add 2>&1 for stderr).
+CommandResult RunCommand(const std::string& command);
 
 class ServerProcess {
  public:
