@@ -44,9 +44,10 @@ json::object FieldToJson(const metadata::FieldDef& f) {
                    {"type", metadata::FieldTypeName(f.type)},
                    {"required", f.required},
                    {"unique", f.unique},
-                   {"read_only", f.system},
+                   // Set by Rapport, or read-only for this caller (field-level security).
+                   {"read_only", f.system || f.read_only},
                    {"custom", f.custom},
-                   {"sortable", metadata::IsSortable(f.type)}};
+                   {"sortable", metadata::IsSortable(f.type) && f.encryption.empty()}};
   if (!f.options.empty()) {
     json::array options;
     for (const auto& o : f.options) options.push_back(json::object{{"value", o.value}, {"label", o.label}});
@@ -55,7 +56,6 @@ json::object FieldToJson(const metadata::FieldDef& f) {
   if (!f.target.empty()) out.emplace("target", f.target);
   if (f.max_length) out.emplace("max_length", *f.max_length);
   if (!f.encryption.empty()) out.emplace("encryption", f.encryption);
-  if (f.read_only) out.emplace("read_only", true);
   if (f.min_value) out.emplace("min_value", f.min_value->ToDouble());
   if (f.max_value) out.emplace("max_value", f.max_value->ToDouble());
   return out;
