@@ -1165,54 +1165,48 @@ Result<std::vector<security::RecordShare>> RecordService::Shares(const Principal
   return shares;
 }
 
-Status RecordService::Share(const Principal& p, std::string_view object, std::string_view id,
-                            const ShareTarget& target, security::ShareLevel level) {
+// Share (with a level) or unshare (without): the same record lookup, then one change.
+Status RecordService::ChangeShare(const Principal& p, std::string_view object, std::string_view id,
+                                  const ShareTarget& target, std::optional<security::ShareLevel> level) {
   RAPPORT_ASSIGN_OR_RETURN(auto t, impl_->Resolve(p, object, Operation::kRead));
   if (!IsValidId(id)) return Fail(Impl::NotFound(*t.object, id));
   std::string record_id = AsciiLower(id);
   auto may_share = impl_->policy_.ShareAccess(p, *t.config, *t.full, impl_->db_.dialect(), "r");
   return impl_->db_.Write([&](Connection& c) -> Status {
     RAPPORT_TRY(impl_->LoadForWrite(c, p, t, record_id, false, may_share));
-    RAPPORT_TRY(CheckShareTarget(c, p, target));
+    if (level) RAPPORT_TRY(CheckShareTarget(c, p, target));
     std::vector<Value> key = {p.tenant_id, t.object->name, record_id, std::string(Name(target.kind)), target.id};
-    RAPPORT_TRY(c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND object_name = ? AND record_id = ? AND "
-                          "target_kind = ? AND target_id = ?",
-                          key));
-    std::vector<Value> row = key;
-    row.emplace_back(std::string(Name(level)));
-    row.emplace_back(p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id));
-    row.emplace_back(FormatDatetime(impl_->clock_.Now()));
-    RAPPORT_TRY(c.Execute("INSERT INTO record_shares (tenant_id, object_name, record_id, target_kind, target_id, "
-                          "level, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          row));
-    return audit::Append(c, p.tenant_id,
-                         {.kind = "record.shared", .actor_id = p.user_id, .object_name = t.object->name,
-                          .record_id = record_id,
-                          .detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id},
-                                                   {"level", Name(level)}})},
-                         impl_->clock_);
+    RAPPORT_ASSIGN_OR_RETURN(int64_t removed, c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND "
+                                                        "object_name = ? AND record_id = ? AND target_kind = ? AND "
+                                                        "target_id = ?",
+                                                        key));
+    audit::Event event{.kind = level ? "record.shared" : "record.unshared", .actor_id = p.user_id,
+                       .object_name = t.object->name, .record_id = record_id};
+    if (level) {
+      std::vector<Value> row = key;
+      row.emplace_back(std::string(Name(*level)));
+      row.emplace_back(p.user_id.empty() ? Value(storage::Null{}) : Value(p.user_id));
+      row.emplace_back(FormatDatetime(impl_->clock_.Now()));
+      RAPPORT_TRY(c.Execute("INSERT INTO record_shares (tenant_id, object_name, record_id, target_kind, target_id, "
+                            "level, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            row));
+      event.detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id}, {"level", Name(*level)}});
+    } else {
+      if (removed == 0) return Fail(ErrorCode::kNotFound, "The record is not shared with them.");
+      event.detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id}});
+    }
+    return audit::Append(c, p.tenant_id, event, impl_->clock_);
   });
+}
+
+Status RecordService::Share(const Principal& p, std::string_view object, std::string_view id,
+                            const ShareTarget& target, security::ShareLevel level) {
+  return ChangeShare(p, object, id, target, level);
 }
 
 Status RecordService::Unshare(const Principal& p, std::string_view object, std::string_view id,
                               const ShareTarget& target) {
-  RAPPORT_ASSIGN_OR_RETURN(auto t, impl_->Resolve(p, object, Operation::kRead));
-  if (!IsValidId(id)) return Fail(Impl::NotFound(*t.object, id));
-  std::string record_id = AsciiLower(id);
-  auto may_share = impl_->policy_.ShareAccess(p, *t.config, *t.full, impl_->db_.dialect(), "r");
-  return impl_->db_.Write([&](Connection& c) -> Status {
-    RAPPORT_TRY(impl_->LoadForWrite(c, p, t, record_id, false, may_share));
-    std::vector<Value> key = {p.tenant_id, t.object->name, record_id, std::string(Name(target.kind)), target.id};
-    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND object_name = ? "
-                                                  "AND record_id = ? AND target_kind = ? AND target_id = ?",
-                                                  key));
-    if (n == 0) return Fail(ErrorCode::kNotFound, "The record is not shared with them.");
-    return audit::Append(c, p.tenant_id,
-                         {.kind = "record.unshared", .actor_id = p.user_id, .object_name = t.object->name,
-                          .record_id = record_id,
-                          .detail = audit::Detail({{"share_with", Name(target.kind)}, {"target_id", target.id}})},
-                         impl_->clock_);
-  });
+  return ChangeShare(p, object, id, target, std::nullopt);
 }
 
 Result<AccessExplanation> RecordService::Explain(const Principal& p, const std::string& user_id,

@@ -166,6 +166,8 @@ class RecordService {
   metadata::MetadataStore& metadata() { return metadata_; }
 
  private:
+  Status ChangeShare(const security::Principal& principal, std::string_view object, std::string_view id,
+                     const security::ShareTarget& target, std::optional<security::ShareLevel> level);
   class Impl;
   metadata::MetadataStore& metadata_;
   std::shared_ptr<Impl> impl_;
