@@ -317,7 +317,7 @@ TEST(CidrTest, MatchesAddressBlocks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SignInTest, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport::identity

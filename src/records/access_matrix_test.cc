@@ -440,7 +440,7 @@ TEST_P(AccessMatrixTest, InvisibleRecordsCannotBeProbedThroughRelations) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccessMatrixTest, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport::records

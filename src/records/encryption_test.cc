@@ -179,7 +179,7 @@ TEST(FieldCipherTest, SealsBindToTheFieldAndKey) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EncryptionTest, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
 }  // namespace
 }  // namespace rapport::records

@@ -136,9 +136,9 @@ void AddScopeGrants(const GrantBuilder& b, Scope scope, RowAccess& out) {
   }
   if (scope >= Scope::kOwn) {
     out.grants.push_back({"owner", b.Owner()});
-    out.grants.push_back({"owner reports to you", b.OwnerReports()});
+    out.grants.push_back({"owner reports to you", b.OwnerReports(), true});
   }
-  if (scope >= Scope::kTeam) out.grants.push_back({"owner is in your team", b.OwnerInTeam()});
+  if (scope >= Scope::kTeam) out.grants.push_back({"owner is in your team", b.OwnerInTeam(), true});
 }
 
 }  // namespace
@@ -151,10 +151,13 @@ std::optional<query::SqlFragment> RowAccess::Predicate() const {
   if (Everything()) return std::nullopt;
   if (grants.empty()) return query::SqlFragment{"1 = 0", {}};
   query::SqlFragment out;
-  for (const Grant& g : grants) {
-    out.sql += out.sql.empty() ? "(" : " OR (";
-    out.sql += g.rows->sql + ")";
-    out.params.insert(out.params.end(), g.rows->params.begin(), g.rows->params.end());
+  for (bool probes : {false, true}) {
+    for (const Grant& g : grants) {
+      if (g.probes != probes) continue;
+      out.sql += out.sql.empty() ? "(" : " OR (";
+      out.sql += g.rows->sql + ")";
+      out.params.insert(out.params.end(), g.rows->params.begin(), g.rows->params.end());
+    }
   }
   if (grants.size() > 1) out.sql = "(" + out.sql + ")";
   return out;
@@ -318,8 +321,8 @@ ObjectAccess Policy::Access(const Principal& p, const AccessConfig& config, cons
     if (more_read) access.read.grants.push_back({reason, rows});
     if (rule.level == ShareLevel::kEdit && more_edit) access.edit.grants.push_back({reason, rows});
   }
-  if (more_read) access.read.grants.push_back({"shared with you", b.SharedByHand(object, false)});
-  if (more_edit) access.edit.grants.push_back({"shared with you to edit", b.SharedByHand(object, true)});
+  if (more_read) access.read.grants.push_back({"shared with you", b.SharedByHand(object, false), true});
+  if (more_edit) access.edit.grants.push_back({"shared with you to edit", b.SharedByHand(object, true), true});
   return access;
 }
 

@@ -43,6 +43,9 @@ enum class Operation { kCreate, kRead, kUpdate, kDelete };
 struct Grant {
   std::string reason;
   std::optional<query::SqlFragment> rows;  // over the alias it was built for; nullopt: every record
+  // Probes a subquery's result per row (team, reports, shares): Predicate() tests the
+  // plain column comparisons first, so a row they admit skips the probes.
+  bool probes = false;
 };
 
 // The records an operation may touch, as the union of its grants.

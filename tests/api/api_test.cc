@@ -343,6 +343,13 @@ TEST_F(ApiTest, CustomObjectsAndFieldsWorkEverywhereAtOnce) {
   EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
   EXPECT_TRUE(doc.at("paths").as_object().contains("/api/v1/objects/projects"));
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().at("Projects").at("properties").as_object().contains("phase"));
+  // The fixed endpoints too: sign-in is anonymous, tokens can be listed and created.
+  const auto& paths = doc.at("paths").as_object();
+  EXPECT_TRUE(paths.at("/api/v1/auth/login").at("post").at("security").as_array().empty());
+  EXPECT_TRUE(paths.at("/api/v1/tokens").as_object().contains("get"));
+  EXPECT_TRUE(paths.at("/api/v1/tokens").as_object().contains("post"));
+  EXPECT_TRUE(paths.at("/api/v1/access/explain").as_object().contains("get"));
+  EXPECT_TRUE(doc.at("components").at("securitySchemes").as_object().contains("session"));
 
   // The other tenant sees none of it.
   Problem(Call("GET", "/api/v1/objects/projects", "", {}, other_token_), 404);

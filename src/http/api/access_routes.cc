@@ -161,7 +161,6 @@ json::array Strings(const std::vector<std::string>& items) {
 
 void AddAccessRoutes(Router& router, const ApiServices& services) {
   records::RecordService& records = services.records;
-  identity::Identity& identity = services.identity;
   security::AccessStore& access = services.access;
 
   // ---- roles ----

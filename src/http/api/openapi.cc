@@ -48,7 +48,8 @@ json::object FieldSchema(const FieldDef& f) {
     }
   }
   if (!f.label.empty()) s["title"] = f.label;
-  if (f.system) s["readOnly"] = true;
+  if (f.system || f.read_only) s["readOnly"] = true;
+  if (!f.encryption.empty()) s["x-rapport-encryption"] = f.encryption;
   if (f.type == FieldType::kLookup) s["description"] = fmt::format("Id of a record of `{}`.", f.target);
   return s;
 }
@@ -121,6 +122,62 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
                            {"responses", json::object{{"200", json::object{{"description", "Objects"}}}}}}},
       {"post", json::object{{"summary", "Create a custom object"},
                             {"responses", json::object{{"201", json::object{{"description", "Created"}}}}}}}};
+
+  // The endpoints that are not per object (docs/api.md describes their bodies).
+  struct Fixed {
+    const char* method;
+    const char* path;
+    const char* summary;
+    bool anonymous;
+  };
+  static constexpr Fixed kFixed[] = {
+      {"post", "/api/v1/auth/login", "Sign in with email and password (and a TOTP code); sets the session cookie", true},
+      {"post", "/api/v1/auth/accept", "Use an invitation or password-reset link: set a password and sign in", true},
+      {"post", "/api/v1/auth/logout", "End the session", false},
+      {"get", "/api/v1/auth/session", "Who the caller is", false},
+      {"post", "/api/v1/auth/password", "Change one's own password", false},
+      {"get", "/api/v1/auth/history", "Sign-in history", false},
+      {"post", "/api/v1/auth/mfa/enrol", "Start two-factor enrolment: secret, otpauth URI, QR code", false},
+      {"post", "/api/v1/auth/mfa/confirm", "Turn two-factor sign-in on with a first code; recovery codes", false},
+      {"post", "/api/v1/auth/mfa/disable", "Turn two-factor sign-in off", false},
+      {"post", "/api/v1/invitations", "Invite a user (one-time link)", false},
+      {"post", "/api/v1/users/{id}/password-reset", "Reset a user's password (one-time link)", false},
+      {"get", "/api/v1/security/ip-allowlist", "The tenant's IP allow-list", false},
+      {"put", "/api/v1/security/ip-allowlist", "Replace the tenant's IP allow-list", false},
+      {"get", "/api/v1/tokens", "API tokens", false},
+      {"post", "/api/v1/tokens", "Create an API token (optionally read-only, expiring, limited to objects)", false},
+      {"delete", "/api/v1/tokens/{id}", "Revoke an API token", false},
+      {"get", "/api/v1/audit", "The hash-chained audit log", false},
+      {"get", "/api/v1/roles", "Roles", false},
+      {"post", "/api/v1/roles", "Create a role", false},
+      {"get", "/api/v1/roles/{id}", "One role", false},
+      {"put", "/api/v1/roles/{id}", "Replace a role", false},
+      {"delete", "/api/v1/roles/{id}", "Delete a role", false},
+      {"get", "/api/v1/users/{id}/roles", "A user's roles", false},
+      {"put", "/api/v1/users/{id}/roles", "Set a user's roles", false},
+      {"get", "/api/v1/sharing/defaults", "Organisation-wide defaults", false},
+      {"put", "/api/v1/sharing/defaults/{object}", "Set an object's organisation-wide default", false},
+      {"get", "/api/v1/sharing/rules", "Sharing rules", false},
+      {"post", "/api/v1/sharing/rules", "Create a sharing rule", false},
+      {"delete", "/api/v1/sharing/rules/{id}", "Delete a sharing rule", false},
+      {"get", "/api/v1/access/explain", "Whether and why a user may read, edit and delete a record", false},
+  };
+  for (const Fixed& f : kFixed) {
+    json::object operation{{"summary", f.summary},
+                           {"tags", json::array{"access"}},
+                           {"responses", ProblemResponses({"400", "401", "403", "404", "422", "429"})}};
+    operation["responses"].as_object()["200"] = json::object{{"description", "OK"}};
+    if (f.anonymous) operation["security"] = json::array{};
+    json::value& slot = paths[f.path];
+    if (!slot.is_object()) slot.emplace_object();
+    json::object& item = slot.as_object();
+    if (item.empty() && std::string_view(f.path).find('{') != std::string_view::npos) {
+      std::string_view path = f.path;
+      std::string name(path.substr(path.find('{') + 1, path.find('}') - path.find('{') - 1));
+      item["parameters"] = json::array{Parameter(name.c_str(), "path", name.c_str(), true)};
+    }
+    item[f.method] = std::move(operation);
+  }
 
   for (const ObjectDef& object : snapshot.objects()) {
     std::string schema = SchemaName(object);
@@ -203,11 +260,15 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
       {"info", json::object{{"title", "Rapport API"}, {"version", "1"},
                             {"description", "Generated from this workspace's live metadata."}}},
       {"servers", json::array{json::object{{"url", "/"}}}},
-      {"security", json::array{json::object{{"bearer", json::array{}}}}},
+      {"security", json::array{json::object{{"bearer", json::array{}}}, json::object{{"session", json::array{}}}}},
       {"paths", std::move(paths)},
       {"components", json::object{{"schemas", std::move(schemas)},
-                                  {"securitySchemes", json::object{{"bearer", json::object{{"type", "http"},
-                                                                                             {"scheme", "bearer"}}}}}}}};
+                                  {"securitySchemes",
+                                   json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
+                                                // Writes with the cookie also need the X-CSRF-Token header.
+                                                {"session", json::object{{"type", "apiKey"},
+                                                                         {"in", "cookie"},
+                                                                         {"name", "rapport_session"}}}}}}}};
 }
 
 }  // namespace rapport::http::api

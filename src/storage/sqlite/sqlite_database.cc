@@ -241,7 +241,10 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
   // their upper levels resident (2 MiB, the default, made bulk inserts I/O-bound).
   // Readers share the OS page cache and keep a smaller private one.
   if (writer) pragmas = "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536; " + pragmas;
-  else pragmas += " PRAGMA cache_size=-4096;";
+  // 16 MiB per reader: a restricted list (a sharing rule admitting half the rows) walks
+  // about twice the pages of an unrestricted one; at 4 MiB that walk no longer fit and
+  // every request re-read its pages from the OS (docs/benchmarks.md).
+  else pragmas += " PRAGMA cache_size=-16384;";
   RAPPORT_TRY(connection->ExecuteScript(pragmas));
   return connection;
 }
