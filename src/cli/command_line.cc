@@ -241,7 +241,7 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
   serve_cmd->add_option("--rate-limit", serve.rate_limit,
-                        "API requests per second per client (token, session or address); 0: no limit")
+                        "API requests per second per client address; 0: no limit")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
   serve_cmd->add_option("--rate-burst", serve.rate_burst, "Burst size for --rate-limit (default: 2 s worth)")

@@ -37,8 +37,8 @@ struct ServerOptions {
   // Sent with every response unless the handler set the same header (security
   // headers: CSP, X-Content-Type-Options, Referrer-Policy, frame-ancestors, HSTS).
   HeaderList default_headers;
-  // Requests per second per client (API token, session or address), with bursts of
-  // rate_burst; over it, 429 with Retry-After before any handler runs. 0: no limit.
+  // Requests per second per client address, with bursts of rate_burst; over it, 429
+  // with Retry-After before any handler runs. 0: no limit.
   double rate_limit = 0;
   double rate_burst = 0;
   // HTTPS when both are set (PEM files: the certificate chain and its private key).

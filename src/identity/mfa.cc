@@ -29,6 +29,7 @@ Error WrongCode() {
 Status CheckPrincipal(const security::Principal& p) {
   if (p.user_id.empty()) return Fail(ErrorCode::kPermissionDenied, "Two-factor sign-in belongs to a user.");
   if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
   return Ok();
 }
 
@@ -101,8 +102,12 @@ Status Mfa::Verify(Connection& c, const std::string& tenant_id, const std::strin
     for (int64_t step = now - 1; step <= now + 1; ++step) {
       if (step <= last) continue;  // used already (or older than a used one): a replay
       if (!internal::SecretsEqual(TotpCode(secret, step), digits)) continue;
-      std::vector<Value> used = {step, tenant_id, user_id};
-      RAPPORT_TRY(c.Execute("UPDATE mfa_totp SET last_step = ? WHERE tenant_id = ? AND user_id = ?", used));
+      // Conditional, so two servers checking the same code at once cannot both accept it.
+      std::vector<Value> used = {step, tenant_id, user_id, step};
+      RAPPORT_ASSIGN_OR_RETURN(int64_t claimed, c.Execute("UPDATE mfa_totp SET last_step = ? WHERE tenant_id = ? AND "
+                                                          "user_id = ? AND last_step < ?",
+                                                          used));
+      if (claimed != 1) return Fail(WrongCode());
       return Ok();
     }
     return Fail(WrongCode());

@@ -82,14 +82,27 @@ Result<Throttle> ReadThrottle(Connection& c, const std::string& key) {
   return t;
 }
 
-Status WriteFailure(Connection& c, const std::string& key, const Throttle& before, int free, Micros now) {
-  int64_t failures = before.failures + 1;
-  Micros wait = Backoff(failures, free);
-  std::vector<Value> del = {key};
-  RAPPORT_TRY(c.Execute("DELETE FROM login_throttle WHERE throttle_key = ?", del));
-  std::vector<Value> p = {key, failures, wait ? Value(FormatDatetime(now + wait)) : Value(storage::Null{}),
-                          FormatDatetime(now)};
-  return Done(c.Execute("INSERT INTO login_throttle (throttle_key, failures, locked_until, updated_at) VALUES (?, ?, ?, ?)", p));
+// Counts an attempt against `key` before its password is checked, in the caller's
+// write transaction: an atomic increment (the row is locked until commit), so parallel
+// guesses cannot all slip under the limit. Sets the wait the new count earns.
+Status CountAttempt(Connection& c, const std::string& key, int free, Micros now) {
+  std::vector<Value> upsert = {key, FormatDatetime(now)};
+  RAPPORT_TRY(c.Execute("INSERT INTO login_throttle (throttle_key, failures, updated_at) VALUES (?, 1, ?) "
+                        "ON CONFLICT (throttle_key) DO UPDATE SET failures = login_throttle.failures + 1, "
+                        "updated_at = excluded.updated_at",
+                        upsert));
+  RAPPORT_ASSIGN_OR_RETURN(Throttle counted, ReadThrottle(c, key));
+  Micros wait = Backoff(counted.failures, free);
+  std::vector<Value> lock = {wait ? Value(FormatDatetime(now + wait)) : Value(storage::Null{}), key};
+  return Done(c.Execute("UPDATE login_throttle SET locked_until = ? WHERE throttle_key = ?", lock));
+}
+
+// Takes back an attempt that turned out right (the password matched).
+Status UncountAttempt(Connection& c, const std::string& key, int free) {
+  std::vector<Value> p = {int64_t{free} + 1, key};
+  return Done(c.Execute("UPDATE login_throttle SET failures = failures - 1, locked_until = CASE WHEN failures - 1 < ? "
+                        "THEN NULL ELSE locked_until END WHERE throttle_key = ? AND failures > 0",
+                        p));
 }
 
 template <size_t N>
@@ -228,14 +241,11 @@ Result<NewSession> SignIn::Login(const std::string& tenant_name, const std::stri
   const std::string account_key = "account:" + tenant.id + ":" + email;
   const std::string ip_key = "ip:" + client.ip;
   Micros now = clock_.Now();
-  // The throttles, and the user and their hash if any (so every history row names the
-  // user, throttled attempts included).
-  Throttle account, address;
+  // The user and their hash, if any (so every history row names the user, throttled
+  // attempts included).
   std::string user_id, hash;
   bool is_admin = false, active = false;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(account, ReadThrottle(c, account_key));
-    RAPPORT_ASSIGN_OR_RETURN(address, ReadThrottle(c, ip_key));
     std::vector<Value> p = {tenant.id, email};
     RAPPORT_ASSIGN_OR_RETURN(auto users, c.Query("SELECT id, role, active FROM users WHERE tenant_id = ? AND "
                                                  "lower(email) = ? AND deleted_at IS NULL",
@@ -251,12 +261,20 @@ Result<NewSession> SignIn::Login(const std::string& tenant_name, const std::stri
     if (!creds.rows.empty()) hash = TextOf(creds.rows[0][0]);
     return Ok();
   }));
-  Micros locked_until = std::max(account.locked_until, address.locked_until);
-  if (locked_until > now) {
-    RAPPORT_TRY(db_.Write([&](Connection& c) {
+  // Throttled, or the attempt is counted now, before the password is checked.
+  Micros locked_until = 0;
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(Throttle account, ReadThrottle(c, account_key));
+    RAPPORT_ASSIGN_OR_RETURN(Throttle address, ReadThrottle(c, ip_key));
+    locked_until = std::max(account.locked_until, address.locked_until);
+    if (locked_until > now) {
       return RecordLogin(c, tenant.id, {.user_id = user_id, .email = email, .ip = client.ip,
                                         .user_agent = client.user_agent, .result = "throttled"});
-    }));
+    }
+    RAPPORT_TRY(CountAttempt(c, account_key, kFreeFailures, now));
+    return CountAttempt(c, ip_key, kFreeIpFailures, now);
+  }));
+  if (locked_until > now) {
     int seconds = static_cast<int>((locked_until - now + kMicrosPerSecond - 1) / kMicrosPerSecond);
     return Fail(Error(ErrorCode::kResourceExhausted, "Too many failed sign-ins; wait before trying again.")
                     .WithRetryAfter(seconds));
@@ -270,26 +288,26 @@ Result<NewSession> SignIn::Login(const std::string& tenant_name, const std::stri
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
     LoginEvent event{.user_id = user_id, .email = email, .ip = client.ip, .user_agent = client.user_agent};
     if (!verified) {
-      RAPPORT_TRY(WriteFailure(c, account_key, account, kFreeFailures, now));
-      RAPPORT_TRY(WriteFailure(c, ip_key, address, kFreeIpFailures, now));
-      event.result = "failed";
+      event.result = "failed";  // already counted
       return RecordLogin(c, tenant.id, event);
     }
     RAPPORT_ASSIGN_OR_RETURN(bool mfa_on, Mfa::Enabled(c, tenant.id, user_id));
     if (mfa_on && code.empty()) {
+      // The right password: not a failure, but no session without the code.
+      RAPPORT_TRY(UncountAttempt(c, account_key, kFreeFailures));
+      RAPPORT_TRY(UncountAttempt(c, ip_key, kFreeIpFailures));
       session = Fail(Error(ErrorCode::kUnauthenticated, "Enter the code from your authenticator app.")
                          .WithField("code", "mfa_required", "A 6-digit code, or one of your recovery codes."));
       return Ok();
     }
     if (mfa_on) {
       if (auto second = mfa_.Verify(c, tenant.id, user_id, code); !second) {
-        RAPPORT_TRY(WriteFailure(c, account_key, account, kFreeFailures, now));
-        RAPPORT_TRY(WriteFailure(c, ip_key, address, kFreeIpFailures, now));
-        event.result = "failed_mfa";
+        event.result = "failed_mfa";  // already counted
         session = std::unexpected(second.error());
         return RecordLogin(c, tenant.id, event);
       }
     }
+    RAPPORT_TRY(UncountAttempt(c, ip_key, kFreeIpFailures));
     std::vector<Value> key = {account_key};
     RAPPORT_TRY(c.Execute("DELETE FROM login_throttle WHERE throttle_key = ?", key));
     event.result = "succeeded";
@@ -370,7 +388,7 @@ Status SignIn::Logout(std::string_view token) {
 }
 
 Status SignIn::ChangePassword(const security::Principal& p, const std::string& current, const std::string& next) {
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  RAPPORT_TRY(CheckAccountAction(p));
   if (p.user_id.empty()) return Fail(ErrorCode::kPermissionDenied, "Passwords belong to users.");
   RAPPORT_TRY(CheckNewPassword(next));
   std::string hash;
@@ -404,8 +422,14 @@ Status SignIn::ChangePassword(const security::Principal& p, const std::string& c
 }
 
 Status SignIn::CheckManageUsers(const security::Principal& p) {
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  RAPPORT_TRY(CheckAccountAction(p));
   return access_.CheckManageAccess(p);
+}
+
+Status SignIn::CheckAccountAction(const security::Principal& p) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
+  return Ok();
 }
 
 Result<Invitation> SignIn::IssueLink(const security::Principal& p, const std::string& user_id, std::string_view kind) {
@@ -438,15 +462,21 @@ Result<Invitation> SignIn::IssueLink(const security::Principal& p, const std::st
 
 Result<Invitation> SignIn::ResetPassword(const security::Principal& p, const std::string& user_id) {
   RAPPORT_TRY(CheckManageUsers(p));
-  bool exists = false;
+  bool exists = false, target_is_admin = false;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     std::vector<Value> key = {p.tenant_id, user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT 1 FROM users WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL",
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT role FROM users WHERE tenant_id = ? AND id = ? AND "
+                                                "deleted_at IS NULL",
                                                 key));
     exists = !rows.rows.empty();
+    target_is_admin = exists && TextOf(rows.rows[0][0]) == "admin";
     return Ok();
   }));
   if (!exists) return Fail(ErrorCode::kNotFound, fmt::format("No user with id `{}`.", user_id));
+  // A reset link is a way into the account: only administrators get one for an administrator.
+  if (target_is_admin && !p.is_admin && !p.is_system) {
+    return Fail(ErrorCode::kPermissionDenied, "Only administrators can reset an administrator's password.");
+  }
   return IssueLink(p, user_id, "reset");
 }
 
@@ -469,7 +499,8 @@ Result<Invitation> SignIn::Invite(const security::Principal& p, const std::strin
   return IssueLink(p, user.id, "invite");
 }
 
-Result<NewSession> SignIn::Accept(std::string_view token, const std::string& password, const ClientInfo& client) {
+Result<NewSession> SignIn::Accept(std::string_view token, const std::string& password, const ClientInfo& client,
+                                  const std::string& code) {
   std::string id, secret;
   Error bad(ErrorCode::kNotFound, "This link is not valid any more; ask for a new one.");
   if (!SplitToken(token, kLinkPrefix, id, secret)) return Fail(bad);
@@ -493,6 +524,15 @@ Result<NewSession> SignIn::Accept(std::string_view token, const std::string& pas
                                                  "deleted_at IS NULL",
                                                  user));
     if (users.rows.empty()) return Fail(bad);
+    // A reset link does not replace the second factor.
+    RAPPORT_ASSIGN_OR_RETURN(bool mfa_on, Mfa::Enabled(c, tenant_id, user_id));
+    if (mfa_on) {
+      if (code.empty()) {
+        return Fail(Error(ErrorCode::kUnauthenticated, "Enter the code from your authenticator app.")
+                        .WithField("code", "mfa_required", "A 6-digit code, or one of your recovery codes."));
+      }
+      RAPPORT_TRY(mfa_.Verify(c, tenant_id, user_id, code));
+    }
     std::vector<Value> used = {FormatDatetime(now), id};
     RAPPORT_TRY(c.Execute("UPDATE invitations SET used_at = ? WHERE id = ?", used));
     RAPPORT_TRY(c.Execute("DELETE FROM credentials WHERE tenant_id = ? AND user_id = ?", user));
@@ -580,8 +620,8 @@ Result<std::vector<std::string>> SignIn::AllowList(const security::Principal& p)
 
 Result<std::vector<std::string>> SignIn::SetAllowList(const security::Principal& p, std::vector<std::string> cidrs,
                                                       const ClientInfo& client) {
+  RAPPORT_TRY(CheckAccountAction(p));
   if (!p.is_admin) return Fail(ErrorCode::kPermissionDenied, "Only administrators can change the IP allow-list.");
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   std::sort(cidrs.begin(), cidrs.end());
   cidrs.erase(std::unique(cidrs.begin(), cidrs.end()), cidrs.end());
   for (const auto& cidr : cidrs) {

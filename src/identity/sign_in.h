@@ -107,7 +107,9 @@ class SignIn {
   Result<Invitation> Invite(const security::Principal& principal, const std::string& name, const std::string& email,
                             const std::string& role);
   // Uses an invitation or reset link: sets the password and signs in.
-  Result<NewSession> Accept(std::string_view invitation_token, const std::string& password, const ClientInfo& client);
+  // With two-factor sign-in on, `code` is needed too (as for Login).
+  Result<NewSession> Accept(std::string_view invitation_token, const std::string& password, const ClientInfo& client,
+                            const std::string& code = "");
 
   // Newest first. A member sees their own; administrators anyone's (`user_id` empty: all).
   Result<std::vector<LoginEvent>> History(const security::Principal& principal, const std::string& user_id,
@@ -128,6 +130,8 @@ class SignIn {
   Status RecordLogin(storage::Connection& c, const std::string& tenant_id, const LoginEvent& event);
   Result<Invitation> IssueLink(const security::Principal& principal, const std::string& user_id, std::string_view kind);
   Status CheckManageUsers(const security::Principal& principal);
+  // Refuses read-only and object-limited API tokens (they are for records only).
+  Status CheckAccountAction(const security::Principal& principal);
 
   storage::Database& db_;
   Identity& identity_;

@@ -282,6 +282,55 @@ TEST_P(SignInTest, ARoleCanRequireTwoFactorSignIn) {
   EXPECT_FALSE(who->must_enrol_mfa);
 }
 
+// Review fixes: user managers manage members, never administrators; a reset link does
+// not skip the second factor; an object-limited token cannot manage anything.
+TEST_P(SignInTest, UserManagersCannotReachAdministratorsAndLinksKeepTheSecondFactor) {
+  security::Role managers{.name = "People ops", .manage_users = true};
+  managers.objects["*"] = {security::Scope::kAll, security::Scope::kAll, security::Scope::kAll, security::Scope::kAll, false};
+  auto role = app_->access().CreateRole(admin_, managers);
+  ASSERT_TRUE(role);
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, bob_id_, {role->id}));
+  Principal bob{tenant_.id, bob_id_, false};
+  auto& records = app_->records();
+  using V = records::InputValue;
+  auto promote = records.Update(bob, {"users", bob_id_, {{"role", V::String("admin")}}});
+  ASSERT_FALSE(promote);
+  EXPECT_EQ(promote.error().code(), ErrorCode::kPermissionDenied);
+  auto make_admin = records.Create(bob, {"users", {{"name", V::String("Mal")}, {"email", V::String("mal@example.com")},
+                                                   {"role", V::String("admin")}}});
+  ASSERT_FALSE(make_admin);
+  EXPECT_EQ(make_admin.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(records.Update(bob, {"users", admin_.user_id, {{"job_title", V::String("x")}}}).error().code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(records.Delete(bob, "users", admin_.user_id).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(sign_in_->ResetPassword(bob, admin_.user_id).error().code(), ErrorCode::kPermissionDenied);
+  auto member = sign_in_->Invite(bob, "Cy", "cy@example.com", "member");
+  ASSERT_TRUE(member) << member.error().ToString();
+  EXPECT_TRUE(records.Update(bob, {"users", member->user_id, {{"job_title", V::String("Rep")}}}));
+
+  // Bob turns on MFA; a reset link then also needs his code.
+  Principal plain_bob{tenant_.id, bob_id_, false};
+  auto enrolment = sign_in_->EnrolMfa(plain_bob);
+  ASSERT_TRUE(enrolment);
+  std::string secret = *Base32Decode(enrolment->secret);
+  ASSERT_TRUE(sign_in_->mfa().Confirm(plain_bob, TotpCode(secret, TotpStep(clock_.Now()))));
+  auto link = sign_in_->ResetPassword(admin_, bob_id_);
+  ASSERT_TRUE(link);
+  auto without = sign_in_->Accept(link->token, "a new long passphrase", {});
+  ASSERT_FALSE(without);
+  EXPECT_EQ(without.error().field_errors()[0].code, "mfa_required");
+  clock_.Advance(kTotpStepSeconds * kMicrosPerSecond);
+  EXPECT_TRUE(sign_in_->Accept(link->token, "a new long passphrase", {}, TotpCode(secret, TotpStep(clock_.Now()))));
+
+  // A token limited to records manages nothing, whoever holds it.
+  Principal scoped = admin_;
+  scoped.token_objects = {"companies"};
+  EXPECT_EQ(app_->access().ListRoles(scoped).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(sign_in_->SetAllowList(scoped, {}, {}).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(sign_in_->ResetPassword(scoped, bob_id_).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(app_->records().Audit(scoped, {}).error().code(), ErrorCode::kPermissionDenied);
+}
+
 TEST(TotpTest, MatchesTheRfcVectors) {
   // RFC 6238 appendix B (SHA-1 secret), last 6 of the 8 digits.
   const std::string secret = "12345678901234567890";

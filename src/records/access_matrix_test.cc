@@ -331,6 +331,8 @@ TEST_P(AccessMatrixTest, DefaultsRulesAndSharesGrantExactlyWhatTheySay) {
   ASSERT_TRUE(records().Share(other, "opportunities", small, {security::ShareTarget::Kind::kTeam, teams->records[0].id},
                               security::ShareLevel::kRead));
   EXPECT_EQ(can_read(small), "allowed");
+  // About oneself, a record one may not read is not there (no probing through explain).
+  EXPECT_EQ(records().Explain(member_, me_, "opportunities", big).error().code(), ErrorCode::kNotFound);
   // Someone else may not ask why the member sees it; the member may.
   EXPECT_EQ(records().Explain(other, me_, "opportunities", small).error().code(), ErrorCode::kPermissionDenied);
 }

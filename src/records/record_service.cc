@@ -299,6 +299,24 @@ class RecordService::Impl {
     internal::AppendStorage(f, v, params);
   }
 
+  // Administrators are made and changed only by administrators: a user manager may
+  // manage members, but neither promote anyone (themselves included) nor touch an
+  // administrator's record.
+  static Status CheckAdministrators(const Principal& p, const ObjectDef& object, const Record* current,
+                                    const Changes* changes) {
+    if (object.name != "users" || p.is_admin || p.is_system) return Ok();
+    auto is_admin = [](const FieldValue* v) {
+      return v && std::holds_alternative<std::string>(*v) && std::get<std::string>(*v) == "admin";
+    };
+    if (current && is_admin(current->Find("role"))) {
+      return Fail(ErrorCode::kPermissionDenied, "Only administrators can change an administrator.");
+    }
+    if (changes && is_admin(FindChange(*changes, "role"))) {
+      return Fail(ErrorCode::kPermissionDenied, "Only administrators can make administrators.");
+    }
+    return Ok();
+  }
+
   // The rows of `object` the principal may read, over `alias` (for lookups and
   // relation filters into other objects).
   std::optional<query::SqlFragment> ReadableRows(const Principal& p, const Target& t, const ObjectDef& object,
@@ -486,6 +504,7 @@ class RecordService::Impl {
     if (!has_owner && !p.user_id.empty()) {
       changes.emplace_back(object.FindField("owner_id"), FieldValue{p.user_id});
     }
+    RAPPORT_TRY(CheckAdministrators(p, object, nullptr, &changes));
     RAPPORT_TRY(RunValidators(object, ChangesView(changes, nullptr)));
     std::string id = NewId(clock_);
     RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id, verified));
@@ -570,6 +589,7 @@ class RecordService::Impl {
     }
     if (changes.empty()) return current;  // nothing changed: no new version, no history
 
+    RAPPORT_TRY(CheckAdministrators(p, object, &current, &changes));
     RAPPORT_TRY(RunValidators(object, ChangesView(changes, &current)));
     RAPPORT_TRY(CheckReferencesAndUniques(c, p, t, changes, id, verified));
 
@@ -791,6 +811,7 @@ Status RecordService::Delete(const Principal& p, std::string_view object, std::s
   std::string record_id = AsciiLower(id);
   return impl_->db_.Write([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, false, target.access.del));
+    RAPPORT_TRY(Impl::CheckAdministrators(p, *target.object, &current, nullptr));
     std::string now = FormatDatetime(impl_->clock_.Now());
     std::vector<Value> params = {now, now, p.tenant_id, record_id, current.version};
     RAPPORT_ASSIGN_OR_RETURN(
@@ -811,6 +832,7 @@ Result<Record> RecordService::Restore(const Principal& p, std::string_view objec
   std::string record_id = AsciiLower(id);
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
+    RAPPORT_TRY(Impl::CheckAdministrators(p, *target.object, &current, nullptr));
     std::string now = FormatDatetime(impl_->clock_.Now());
     std::vector<Value> params = {now, p.tenant_id, record_id};
     auto restored = c.Execute(fmt::format("UPDATE {} SET deleted_at = NULL, updated_at = ?, version = version + 1 "
@@ -840,11 +862,13 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
     if (live) {
       return Fail(ErrorCode::kFailedPrecondition, "Delete the record before purging it from the recycle bin.");
     }
-    RAPPORT_TRY(impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
+    RAPPORT_ASSIGN_OR_RETURN(Record recycled, impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
+    RAPPORT_TRY(Impl::CheckAdministrators(p, *target.object, &recycled, nullptr));
     std::string now = FormatDatetime(impl_->clock_.Now());
     const auto& d = c.dialect();
     // Clear every lookup that points at the record, with history, so nothing dangles.
-    for (const ObjectDef& other : target.snapshot->objects()) {
+    // Every lookup, including fields hidden from the caller: nothing may dangle.
+    for (const ObjectDef& other : target.full->objects()) {
       for (const FieldDef& f : other.fields) {
         if (f.type != FieldType::kLookup || f.target != target.object->name || f.system) continue;
         std::vector<Value> params = {p.tenant_id, record_id};
@@ -867,6 +891,8 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
     RAPPORT_TRY(c.Execute(fmt::format("DELETE FROM {} WHERE tenant_id = ? AND id = ?", Quote(d, target.object->table)),
                           params));
     std::vector<Value> history = {p.tenant_id, target.object->name, record_id};
+    RAPPORT_TRY(c.Execute("DELETE FROM record_shares WHERE tenant_id = ? AND object_name = ? AND record_id = ?",
+                          history));
     RAPPORT_TRY(c.Execute("DELETE FROM record_history WHERE tenant_id = ? AND object_name = ? AND record_id = ?",
                           history));
     // The record and its history are gone for good; the audit log keeps that it was.
@@ -1212,7 +1238,11 @@ Status RecordService::Unshare(const Principal& p, std::string_view object, std::
 Result<AccessExplanation> RecordService::Explain(const Principal& p, const std::string& user_id,
                                                  std::string_view object, std::string_view id) {
   RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
-  if (user_id != p.user_id) RAPPORT_TRY(impl_->policy_.CheckManageAccess(p, *view.config));
+  const bool self = user_id == p.user_id;
+  if (!self) RAPPORT_TRY(impl_->policy_.CheckManageAccess(p, *view.config));
+  // About oneself: only records one may read (else 404, as everywhere), and without
+  // naming the fields one may not see.
+  if (self) RAPPORT_TRY(Get(p, object, id));
   RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* full_object, view.full->GetObject(object));
   AccessExplanation out;
   out.user_id = user_id;
@@ -1266,6 +1296,7 @@ Result<AccessExplanation> RecordService::Explain(const Principal& p, const std::
     RAPPORT_TRY(reasons(access.del, out.del));
     return Ok();
   }));
+  if (self) out.hidden_fields.clear();
   return out;
 }
 

@@ -214,12 +214,14 @@ Status Policy::CheckObject(const Principal& p, const AccessConfig& config, const
 
 Status Policy::CheckManageMetadata(const Principal& p, const AccessConfig& config) const {
   if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
   if (IsPrivileged(p) || AnyRole(p, config, &Role::manage_metadata)) return Ok();
   return Fail(ErrorCode::kPermissionDenied, "Only administrators can change objects and fields.");
 }
 
 Status Policy::CheckManageAccess(const Principal& p, const AccessConfig& config) const {
   if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
   if (IsPrivileged(p) || AnyRole(p, config, &Role::manage_users)) return Ok();
   return Fail(ErrorCode::kPermissionDenied, "Only administrators and user managers can change access.");
 }
@@ -227,7 +229,7 @@ Status Policy::CheckManageAccess(const Principal& p, const AccessConfig& config)
 bool Policy::AuditsChangesTo(const metadata::ObjectDef& object) const { return IsOrganisation(object); }
 
 Status Policy::CheckReadAudit(const Principal& principal) const {
-  if (!principal.is_admin) {
+  if (!principal.is_admin || !principal.token_objects.empty()) {
     return Fail(ErrorCode::kPermissionDenied, "Only administrators can read the audit log.");
   }
   return Ok();

@@ -181,8 +181,11 @@ TEST(OpsSecurityTest, SecurityHeadersAndRateLimits) {
   EXPECT_LE(ok, 7);  // the burst, plus what refilled meanwhile
   EXPECT_GE(limited, 5);
   EXPECT_EQ(retry_after, "1");
-  // Another client (no token: its address) has its own bucket; /healthz is never limited.
-  EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1").status, 401);
+  // The bucket is the address's: a made-up token gets no fresh one. /healthz is never limited.
+  EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1", "",
+                        {{"Authorization", "Bearer rpt_0123456789abcdef_" + std::string(48, 'a')}})
+                .status,
+            429);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }

@@ -79,10 +79,11 @@ void AddAuthRoutes(Router& router, const ApiServices& services) {
     return SessionReply(session, secure);
   });
   router.Add("POST", "/api/v1/auth/accept", "", [&sign_in, secure](Request& req) -> Result<Response> {
-    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"token", "password"}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"token", "password", "code"}));
     RAPPORT_ASSIGN_OR_RETURN(std::string token, RequiredString(o, "token"));
     RAPPORT_ASSIGN_OR_RETURN(std::string password, RequiredString(o, "password"));
-    RAPPORT_ASSIGN_OR_RETURN(auto session, sign_in.Accept(token, password, Client(req)));
+    RAPPORT_ASSIGN_OR_RETURN(auto session,
+                             sign_in.Accept(token, password, Client(req), OptionalString(o, "code").value_or("")));
     return SessionReply(session, secure);
   });
   router.Add("POST", "/api/v1/auth/logout", "", Authed(services, [&sign_in, secure](Request& req, const Principal& p) -> Result<Response> {
