@@ -29,6 +29,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
                                                            *app->keys_, app->modules_);
   app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
   app->sign_in_ = std::make_unique<identity::SignIn>(*app->db_, *app->identity_, *app->access_);
+  app->views_ = std::make_unique<views::SavedViews>(*app->db_, *app->records_);
   return app;
 }
 

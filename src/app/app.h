@@ -15,6 +15,7 @@
 #include "security/field_cipher.h"
 #include "security/policy.h"
 #include "storage/database.h"
+#include "views/saved_views.h"
 
 namespace rapport::app {
 
@@ -39,6 +40,7 @@ class App {
   identity::Identity& identity() { return *identity_; }
   security::AccessStore& access() { return *access_; }
   identity::SignIn& sign_in() { return *sign_in_; }
+  views::SavedViews& views() { return *views_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -53,6 +55,7 @@ class App {
   std::unique_ptr<records::RecordService> records_;
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<identity::SignIn> sign_in_;
+  std::unique_ptr<views::SavedViews> views_;
 };
 
 // Registers every domain module's objects and rules.

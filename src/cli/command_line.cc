@@ -232,7 +232,7 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
 
   ServeOptions& serve = run.serve;
   bool no_access_log = false;
-  auto* serve_cmd = app.add_subcommand("serve", "Serve the API until SIGINT/SIGTERM");
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the API and the web app until SIGINT/SIGTERM");
   add_common(serve_cmd);
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
   serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: cores, at least 2)")
@@ -249,6 +249,8 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_flag("--hsts", serve.hsts, "Send Strict-Transport-Security (when clients reach Rapport over TLS)");
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2+) with --tls-key");
   serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert");
+  serve_cmd->add_option("--web", serve.web_dir, "The built web app to serve beside the API (none: the API only)")
+      ->capture_default_str();
   // A plain flag, not CLI11's `!--no-...` form: that one reads RAPPORT_NO_ACCESS_LOG=1
   // as "log" (the value is taken before the negation).
   serve_cmd->add_flag("--no-access-log", no_access_log, "Do not log one line per request");

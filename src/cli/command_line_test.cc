@@ -85,6 +85,16 @@ TEST_F(CommandLineTest, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(run.common.data_dir, "./data");
   EXPECT_EQ(run.common.db_url, "");
   EXPECT_EQ(run.common.log_format, "text");
+  EXPECT_EQ(run.serve.web_dir, RAPPORT_WEB_DIR);
+}
+
+TEST_F(CommandLineTest, WebDirFromFlagEnvironmentOrFile) {
+  EXPECT_EQ(Ok({"serve", "--web", "none"}).serve.web_dir, "none");
+  std::string config = Config("[serve]\nweb = \"/usr/share/rapport/web\"\n");
+  EXPECT_EQ(Ok({"serve", "--config", config}).serve.web_dir, "/usr/share/rapport/web");
+  ::setenv("RAPPORT_WEB", "/srv/web", 1);
+  EXPECT_EQ(Ok({"serve", "--config", config}).serve.web_dir, "/srv/web");
+  EXPECT_EQ(Ok({"serve", "--web", "none"}).serve.web_dir, "none");
 }
 
 TEST_F(CommandLineTest, ConfigFileWinsOverDefaults) {

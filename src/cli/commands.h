@@ -67,6 +67,10 @@ struct ServeOptions {
   bool hsts = false;      // send Strict-Transport-Security (behind TLS)
   std::string tls_cert;   // PEM certificate chain: serve HTTPS (with tls_key)
   std::string tls_key;    // PEM private key
+  // The built web app, served beside the API; "none": the API only. By default where
+  // the build puts it (CMake's RAPPORT_WEB_DIR); serve warns and goes on without it if
+  // it is not there.
+  std::string web_dir = RAPPORT_WEB_DIR;
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 

@@ -1,8 +1,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static_site.h"
 
 namespace rapport::cli {
 
@@ -73,18 +75,38 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
     return Failure("HTTPS needs both --tls-cert and --tls-key.", 2);
   }
   const bool tls = !options.tls_cert.empty();
-  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), metrics,
+  http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), (*app)->views(), metrics,
                                 /*secure_cookies=*/tls});
+  // The web app on the API's origin, read into memory once. Optional, so that the API
+  // runs (and is tested) without a web build; one that is there but unusable is an error.
+  std::optional<http::StaticSite> site;
+  if (options.web_dir != "none") {
+    std::error_code ec;
+    if (!std::filesystem::exists(options.web_dir, ec)) {
+      // Only the default may be missing (an API-only build); a path someone typed is a mistake.
+      if (options.web_dir != RAPPORT_WEB_DIR) return Failure(fmt::format("--web: no directory {}", options.web_dir), 2);
+      spdlog::warn("no web app at {}: serving the API only (build the web app, or pass --web none)", options.web_dir);
+    } else {
+      auto loaded = http::StaticSite::Load(options.web_dir);
+      if (!loaded) return Failure(loaded.error().detail());
+      site = std::move(*loaded);
+      router.SetFallback("static", [&site](http::Request& request) { return site->Serve(request); });
+      spdlog::info("web app: {} ({} files, {} KiB)", options.web_dir, site->file_count(),
+                   (site->total_bytes() + 1023) / 1024);
+    }
+  }
 
   // Security headers on every answer: nothing is sniffed, framed or sent as a referrer,
-  // and a page may only load what Rapport itself serves.
+  // and a page may only load what Rapport itself serves, plus data: images (the web app
+  // shows the MFA QR code, an SVG, as one).
   http::HeaderList headers = {
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
       {"Cross-Origin-Opener-Policy", "same-origin"},
       {"Content-Security-Policy",
-       "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"}};
+       "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+       "object-src 'none'"}};
   if (options.hsts) headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   http::Server server({.address = host,
                        .port = port,

@@ -24,6 +24,21 @@ void SplitPath(std::string_view path, Out& out) {
   }
 }
 
+// The one place exceptions are caught for handlers: a handler (or a library it calls)
+// that throws is a bug, but it must not take the connection or server down.
+Response Run(const Handler& handler, std::string_view label, Request& request) {
+  try {
+    Result<Response> result = handler(request);
+    if (!result) return ProblemResponse(result.error());
+    return std::move(*result);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", request.method, label, e.what());
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-std exception", request.method, label);
+  }
+  return ProblemResponse(Error(ErrorCode::kInternal, "Internal error"));
+}
+
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, std::string route_name, Handler handler) {
@@ -45,6 +60,11 @@ void Router::Add(std::string method, std::string pattern, std::string route_name
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
   routes_.push_back(std::move(route));
+}
+
+void Router::SetFallback(std::string route_name, Handler handler) {
+  fallback_name_ = std::move(route_name);
+  fallback_ = std::move(handler);
 }
 
 bool Router::Matches(const Route& route, const std::vector<std::string_view>& path) {
@@ -92,6 +112,11 @@ Response Router::Dispatch(Request& request) const {
   if (best == nullptr && request.method == "HEAD") best = best_get;
 
   if (best == nullptr) {
+    if (!path_matched && fallback_ && (request.method == "GET" || request.method == "HEAD")) {
+      request.route_name = fallback_name_;
+      request.params.clear();
+      return Run(fallback_, fallback_name_, request);
+    }
     request.route_name = kUnmatchedRoute;
     if (!path_matched) {
       return ProblemResponse(Error(ErrorCode::kNotFound, "No route for " + request.path));
@@ -115,18 +140,7 @@ Response Router::Dispatch(Request& request) const {
       request.params.emplace_back(best->segments[i].text, std::string(path[i]));
     }
   }
-  // The one place exceptions are caught for handlers: a handler (or a library it
-  // calls) that throws is a bug, but it must not take the connection or server down.
-  try {
-    Result<Response> result = best->handler(request);
-    if (!result) return ProblemResponse(result.error());
-    return std::move(*result);
-  } catch (const std::exception& e) {
-    spdlog::error("handler for {} {} threw: {}", request.method, best->pattern, e.what());
-  } catch (...) {
-    spdlog::error("handler for {} {} threw a non-std exception", request.method, best->pattern);
-  }
-  return ProblemResponse(Error(ErrorCode::kInternal, "Internal error"));
+  return Run(best->handler, best->pattern, request);
 }
 
 }  // namespace rapport::http

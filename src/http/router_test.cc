@@ -111,6 +111,47 @@ TEST(RouterTest, HeadFallsBackToGet) {
   EXPECT_EQ(response.headers[0].second, "GET, DELETE, HEAD");
 }
 
+TEST(RouterTest, FallbackAnswersUnmatchedGetAndHeadOnly) {
+  Router router;
+  router.Add("GET", "/healthz", "", Reply("ok"));
+  router.Add("POST", "/things", "", Reply("created"));
+  router.SetFallback("static", [](Request& request) -> Result<Response> {
+    return Response::Json(200, "fallback " + request.path);
+  });
+  Request get = Make("GET", "/objects/companies");
+  EXPECT_EQ(router.Dispatch(get).body, "fallback /objects/companies");
+  EXPECT_EQ(get.route_name, "static");
+  Request head = Make("HEAD", "/");
+  EXPECT_EQ(router.Dispatch(head).body, "fallback /");
+  // Routes still win, and a path with a route keeps its 405.
+  Request health = Make("GET", "/healthz");
+  EXPECT_EQ(router.Dispatch(health).body, "ok");
+  Request wrong_method = Make("GET", "/things");
+  EXPECT_EQ(router.Dispatch(wrong_method).status, 405);
+  // Other methods on unknown paths keep the 404 problem.
+  Request post = Make("POST", "/objects/companies");
+  Response response = router.Dispatch(post);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.content_type, "application/problem+json");
+  EXPECT_EQ(post.route_name, "unmatched");
+}
+
+TEST(RouterTest, FallbackErrorsAndExceptionsBecomeProblems) {
+  Router router;
+  router.SetFallback("static", [](Request& request) -> Result<Response> {
+    if (request.path == "/boom") throw std::runtime_error("secret detail");
+    return Fail(ErrorCode::kNotFound, "No file at " + request.path);
+  });
+  Request missing = Make("GET", "/missing.js");
+  Response response = router.Dispatch(missing);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.content_type, "application/problem+json");
+  Request boom = Make("GET", "/boom");
+  response = router.Dispatch(boom);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body.find("secret"), std::string::npos);
+}
+
 TEST(RouterTest, HandlerErrorBecomesProblem) {
   Router router;
   router.Add("POST", "/contacts", "", [](Request&) -> Result<Response> {

@@ -289,6 +289,23 @@ CREATE TABLE tenant_keys (
   PRIMARY KEY (tenant_id, version)
 );
 )sql"},
+    {9, "saved list views, personal or shared", R"sql(
+CREATE TABLE saved_views (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  sort TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  shared INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_saved_views_object ON saved_views (tenant_id, object_name);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -297,7 +314,7 @@ constexpr std::string_view kTenantTables[] = {
     "audit_log",    "audit_heads",    "roles",          "role_objects",
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
-    "mfa_totp",      "mfa_recovery_codes", "tenant_keys",
+    "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

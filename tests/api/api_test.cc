@@ -574,6 +574,71 @@ TEST_F(ApiTest, SessionCookiesSignInAndNeedCsrfForWrites) {
   Problem(client_->Send("GET", "/api/v1/auth/session", "", {{"Cookie", cookie}}), 401);
 }
 
+// Saved views: checked by the record engine when saved, personal unless shared, and
+// changed only by their author (or an administrator, when shared).
+TEST_F(ApiTest, SavedViewsArePersonalOrSharedAndChecked) {
+  auto member = Call("POST", "/api/v1/objects/users",
+                     R"({"name": "Vera Views", "email": "vera@acme.example", "role": "member"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email vera@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string vera = token.output.substr(0, token.output.find('\n'));
+
+  auto mine = Call("POST", "/api/v1/views",
+                   R"({"object": "companies", "name": "Big retail", "filter": "industry = \"retail\" and employees > 100",
+                       "sort": "-employees", "columns": ["name", "employees"]})");
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  std::string mine_id(Json(mine).at("id").as_string());
+  EXPECT_EQ(Json(mine).at("shared").as_bool(), false);
+  EXPECT_EQ(Json(mine).at("columns").as_array().size(), 2u);
+  auto shared = Call("POST", "/api/v1/views", R"({"object": "companies", "name": "All software", "filter": "industry = \"software\"", "shared": true})");
+  ASSERT_EQ(shared.status, 201) << shared.body;
+  std::string shared_id(Json(shared).at("id").as_string());
+
+  // What the engine refuses, the view refuses, naming the part at fault; nothing is saved.
+  auto bad_filter = Problem(Call("POST", "/api/v1/views", R"({"object": "companies", "name": "Bad", "filter": "industri = \"x\""})"), 400);
+  EXPECT_EQ(bad_filter.at("errors").as_array()[0].at("field").as_string(), "filter");
+  EXPECT_NE(std::string(bad_filter.at("detail").as_string()).find("industry"), std::string::npos) << bad_filter;
+  auto bad_column = Call("POST", "/api/v1/views", R"({"object": "companies", "name": "Bad", "columns": ["name", "nope"]})");
+  EXPECT_EQ(bad_column.status / 100, 4) << bad_column.body;
+  EXPECT_EQ(Json(bad_column).at("errors").as_array()[0].at("field").as_string(), "columns") << bad_column.body;
+  auto bad_sort = Call("POST", "/api/v1/views", R"({"object": "companies", "name": "Bad", "sort": "-nope"})");
+  EXPECT_EQ(bad_sort.status / 100, 4) << bad_sort.body;
+  Problem(Call("POST", "/api/v1/views", R"({"object": "companies", "name": "  "})"), 422);
+  Problem(Call("POST", "/api/v1/views", R"({"object": "nothing", "name": "Ghost"})"), 404);
+  Problem(Call("POST", "/api/v1/views", R"({"object": "companies", "name": "X", "colour": "red"})"), 422);
+  Problem(Call("GET", "/api/v1/views"), 400);
+
+  // The author sees both; another user sees only the shared one, and cannot change it.
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=companies")).at("data").as_array().size(), 2u);
+  auto theirs = Json(Call("GET", "/api/v1/views?object=companies", "", {}, vera)).at("data").as_array();
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0].at("name").as_string(), "All software");
+  Problem(Call("GET", "/api/v1/views/" + mine_id, "", {}, vera), 404);
+  Problem(Call("PATCH", "/api/v1/views/" + mine_id, R"({"name": "Taken over"})", {}, vera), 404);
+  Problem(Call("PATCH", "/api/v1/views/" + shared_id, R"({"name": "Taken over"})", {}, vera), 403);
+  Problem(Call("DELETE", "/api/v1/views/" + shared_id, "", {}, vera), 403);
+  // Another tenant sees none of them.
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=companies", "", {}, other_token_)).at("data").as_array().size(), 0u);
+  Problem(Call("GET", "/api/v1/views/" + shared_id, "", {}, other_token_), 404);
+
+  // The member's own view, then changed by them; the administrator changes the shared one.
+  auto hers = Call("POST", "/api/v1/views", R"({"object": "companies", "name": "Mine", "sort": "name"})", {}, vera);
+  ASSERT_EQ(hers.status, 201) << hers.body;
+  std::string hers_id(Json(hers).at("id").as_string());
+  auto renamed = Call("PATCH", "/api/v1/views/" + hers_id, R"({"name": "Mine, renamed", "filter": "city = \"Paris\""})", {}, vera);
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(Json(renamed).at("filter").as_string(), "city = \"Paris\"");
+  Problem(Call("PATCH", "/api/v1/views/" + hers_id, R"({"filter": "city ~"})", {}, vera), 400);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views/" + hers_id, "", {}, vera)).at("filter").as_string(), "city = \"Paris\"");
+  EXPECT_EQ(Call("PATCH", "/api/v1/views/" + shared_id, R"({"name": "Software companies"})").status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/views/" + hers_id, "", {}, vera).status, 204);
+  Problem(Call("GET", "/api/v1/views/" + hers_id, "", {}, vera), 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/views/" + mine_id).status, 204);
+  EXPECT_EQ(Call("DELETE", "/api/v1/views/" + shared_id).status, 204);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=companies")).at("data").as_array().size(), 0u);
+}
+
 TEST_F(ApiTest, BruteForceGets429WithRetryAfter) {
   std::string body = R"({"email": "target@example.com", "password": "guess", "tenant": "Acme"})";
   for (int i = 0; i < identity::kFreeFailures; ++i) Problem(client_->Send("POST", "/api/v1/auth/login", body), 401);

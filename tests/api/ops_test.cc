@@ -1,9 +1,10 @@
 // Operations, end to end with the real binary (docs/operations.md): where option values
-// come from, and JSON log lines.
+// come from, JSON log lines, security headers and limits, HTTPS, and the web app.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -215,6 +216,66 @@ TEST(OpsSecurityTest, ServesHttpsWithModernTlsOnly) {
   EXPECT_NE(RunCommand("curl -s http://127.0.0.1:" + std::to_string(server.port()) + "/healthz").exit_status, 0);
   EXPECT_EQ(RunCommand("curl -sk --tlsv1.2 --tls-max 1.2 " + base + "/healthz").exit_status, 0);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+// The web app and the API on one origin: files and app routes from --web, while the
+// API's paths (known or not) stay the API's.
+TEST(OpsWebTest, ServesTheWebAppBesideTheApi) {
+  TempDir dir("rapport_ops_web");
+  const std::string index = "<!doctype html><title>Rapport</title><script type=module src=/assets/app-1a2b.js>";
+  std::string script;
+  for (int i = 0; i < 100; ++i) script += "console.log('module " + std::to_string(i) + "');\n";
+  std::filesystem::create_directories(dir.path() / "web/assets");
+  std::ofstream(dir.File("web/index.html")) << index;
+  std::ofstream(dir.File("web/assets/app-1a2b.js")) << script;
+  ServerProcess server(dir.path().string());
+  std::string token = server.Init("Web");
+  server.Start({"--web", dir.File("web")});
+  HttpClient client("127.0.0.1", server.port());
+
+  for (std::string path : {"/", "/objects/companies"}) {
+    auto page = client.Send("GET", path);
+    EXPECT_EQ(page.status, 200) << path;
+    EXPECT_EQ(page.body, index) << path;
+    EXPECT_EQ(page.Header("content-type"), "text/html; charset=utf-8") << path;
+    EXPECT_EQ(page.Header("cache-control"), "no-cache") << path;
+    EXPECT_NE(page.Header("content-security-policy").find("img-src 'self' data:"), std::string::npos);
+  }
+  auto asset = client.Send("GET", "/assets/app-1a2b.js");
+  EXPECT_EQ(asset.status, 200);
+  EXPECT_EQ(asset.body, script);
+  EXPECT_EQ(asset.Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(asset.Header("cache-control"), "public, max-age=31536000, immutable");
+  auto gzipped = client.Send("GET", "/assets/app-1a2b.js", "", {{"Accept-Encoding", "gzip, br"}});
+  EXPECT_EQ(gzipped.Header("content-encoding"), "gzip");
+  EXPECT_TRUE(gzipped.body.starts_with("\x1f\x8b")) << gzipped.body;
+  EXPECT_EQ(gzipped.Header("vary"), "Accept-Encoding");
+  auto unchanged = client.Send("GET", "/assets/app-1a2b.js", "", {{"If-None-Match", asset.Header("etag")}});
+  EXPECT_EQ(unchanged.status, 304);
+  EXPECT_TRUE(unchanged.body.empty());
+  EXPECT_EQ(client.Send("HEAD", "/objects/people").status, 200);
+  EXPECT_EQ(client.Send("GET", "/assets/app-0000.js").status, 404);
+
+  for (std::string path : {"/api/v1/nope", "/api/v1/objects/companies/x/y/z"}) {
+    auto api = client.Send("GET", path, "", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(api.status, 404) << path;
+    EXPECT_EQ(api.Header("content-type"), "application/problem+json") << path;
+  }
+  EXPECT_EQ(client.Send("POST", "/objects/companies", "{}").Header("content-type"), "application/problem+json");
+  EXPECT_EQ(client.Send("GET", "/api/v1/objects/companies?limit=1", "", {{"Authorization", "Bearer " + token}}).status,
+            200);
+  EXPECT_EQ(client.Send("GET", "/healthz").body, R"({"status":"ok"})");
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+
+  // A directory someone named must be there, and usable; otherwise no start.
+  auto missing = RunRapport("serve --listen 127.0.0.1:0 --data " + dir.path().string() + " --web " +
+                            dir.File("missing"));
+  EXPECT_EQ(missing.exit_status, 2);
+  EXPECT_NE(missing.output.find("--web: no directory"), std::string::npos) << missing.output;
+  auto not_built = RunRapport("serve --listen 127.0.0.1:0 --data " + dir.path().string() + " --web " +
+                              dir.File("web/assets"));
+  EXPECT_NE(not_built.exit_status, 0);
+  EXPECT_NE(not_built.output.find("has no index.html"), std::string::npos) << not_built.output;
 }
 
 }  // namespace rapport

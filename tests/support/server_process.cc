@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -58,6 +59,11 @@ void ServerProcess::Start(const std::vector<std::string>& extra_args) {
                                      db_url_.empty() ? data_dir_ : db_url_, "--listen", "127.0.0.1:0",
                                      "--threads", "2"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
+    // The API alone unless a test asks for a web app: a web build in the source tree
+    // (serve's default) must not change what unknown paths answer.
+    if (std::find(extra_args.begin(), extra_args.end(), "--web") == extra_args.end()) {
+      args.insert(args.end(), {"--web", "none"});
+    }
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -32,6 +32,7 @@ class ServerProcess {
   // `rapport init` for tenant `tenant`; returns the API token it printed.
   std::string Init(const std::string& tenant, const std::string& admin_email = "admin@example.com");
   // Starts `rapport serve --listen 127.0.0.1:0 <extra_args>` and waits until it listens.
+  // Without --web in `extra_args` it serves the API only (--web none).
   void Start(const std::vector<std::string>& extra_args = {});
   // Sends `signal` and waits for the process; returns its exit status (or -signal).
   int Stop(int signal = SIGTERM);

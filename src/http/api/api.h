@@ -9,6 +9,7 @@
 #include "identity/sign_in.h"
 #include "records/record_service.h"
 #include "security/access_store.h"
+#include "views/saved_views.h"
 
 namespace rapport::http::api {
 
@@ -17,6 +18,7 @@ struct ApiServices {
   identity::Identity& identity;
   security::AccessStore& access;
   identity::SignIn& sign_in;
+  views::SavedViews& views;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;
@@ -28,5 +30,7 @@ void AddRoutes(Router& router, const ApiServices& services);
 void AddAccessRoutes(Router& router, const ApiServices& services);
 // Sign-in, sessions, passwords, invitations, login history, IP allow-list (auth_routes.cc).
 void AddAuthRoutes(Router& router, const ApiServices& services);
+// Saved list views (view_routes.cc).
+void AddViewRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

@@ -15,18 +15,6 @@ namespace {
 namespace json = boost::json;
 using security::Principal;
 
-Result<json::object> BodyObject(const Request& req, std::initializer_list<std::string_view> allowed) {
-  RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
-  if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
-  for (const auto& [key, value] : body.get_object()) {
-    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
-      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("Unknown key `{}`.", std::string_view(key)))
-                      .WithField(std::string(key), "unknown_field", "Not part of this request."));
-    }
-  }
-  return std::move(body.get_object());
-}
-
 // The session cookie (HttpOnly: scripts never see it) and the CSRF cookie the web app
 // reads to echo as X-CSRF-Token. SameSite=Lax keeps both off cross-site writes.
 void SetSessionCookies(Response& r, const identity::NewSession& s, bool secure, Micros max_age) {

@@ -1,5 +1,7 @@
 #include "http/api/handlers.h"
 
+#include "http/json.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -90,6 +92,18 @@ std::optional<std::string> OptionalString(const json::object& o, std::string_vie
   auto it = o.find(key);
   if (it == o.end() || !it->value().is_string()) return std::nullopt;
   return std::string(it->value().get_string());
+}
+
+Result<boost::json::object> BodyObject(const Request& req, std::initializer_list<std::string_view> allowed) {
+  RAPPORT_ASSIGN_OR_RETURN(boost::json::value body, ParseJsonBody(req));
+  if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
+  for (const auto& [key, value] : body.get_object()) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("Unknown key `{}`.", std::string_view(key)))
+                      .WithField(std::string(key), "unknown_field", "Not part of this request."));
+    }
+  }
+  return std::move(body.get_object());
 }
 
 }  // namespace rapport::http::api

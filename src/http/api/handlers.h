@@ -39,6 +39,9 @@ Response JsonReply(int status, const boost::json::value& value);
 // a silently ignored option.
 Status CheckQueryParams(const Request& request, std::initializer_list<std::string_view> allowed);
 
+// The request's JSON object body; a key outside `allowed` is a kValidationFailed naming it.
+Result<boost::json::object> BodyObject(const Request& request, std::initializer_list<std::string_view> allowed);
+
 // A non-empty string member (kValidationFailed naming `key` otherwise).
 Result<std::string> RequiredString(const boost::json::object& o, std::string_view key);
 std::optional<std::string> OptionalString(const boost::json::object& o, std::string_view key);

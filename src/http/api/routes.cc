@@ -165,6 +165,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   Metrics& metrics = services.metrics;
   AddAccessRoutes(router, services);
   AddAuthRoutes(router, services);
+  AddViewRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");

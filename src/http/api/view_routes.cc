@@ -1,0 +1,114 @@
+// Saved list views over REST (docs/api.md, "Saved views"). Thin: parse, call
+// views::SavedViews (which checks a view by running it through the record engine).
+#include <fmt/format.h>
+
+#include "http/api/api.h"
+#include "http/api/handlers.h"
+
+namespace rapport::http::api {
+
+namespace {
+
+namespace json = boost::json;
+using security::Principal;
+
+json::object ViewToJson(const views::SavedView& v) {
+  json::array columns;
+  for (const auto& c : v.columns) columns.emplace_back(c);
+  return json::object{{"id", v.id},         {"object", v.object},         {"name", v.name},
+                      {"filter", v.filter}, {"sort", v.sort},             {"columns", std::move(columns)},
+                      {"shared", v.shared}, {"owner_id", v.owner_id},     {"created_at", v.created_at},
+                      {"updated_at", v.updated_at}};
+}
+
+Error Invalid(std::string field, std::string reason) {
+  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, reason))
+      .WithField(std::move(field), "invalid_type", std::move(reason));
+}
+
+Result<std::optional<std::string>> StringMember(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_string()) return Fail(Invalid(std::string(key), "Expected a string."));
+  return std::string(it->value().get_string());
+}
+
+Result<std::optional<std::vector<std::string>>> ColumnsMember(const json::object& o) {
+  auto it = o.find("columns");
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_array()) return Fail(Invalid("columns", "Expected an array of field names."));
+  std::vector<std::string> columns;
+  for (const auto& c : it->value().get_array()) {
+    if (!c.is_string()) return Fail(Invalid("columns", "Expected an array of field names."));
+    columns.emplace_back(c.get_string());
+  }
+  return columns;
+}
+
+Result<std::optional<bool>> SharedMember(const json::object& o) {
+  auto it = o.find("shared");
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_bool()) return Fail(Invalid("shared", "true or false."));
+  return it->value().get_bool();
+}
+
+Result<views::SavedViewChanges> ParseChanges(const json::object& o) {
+  views::SavedViewChanges changes;
+  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringMember(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.filter, StringMember(o, "filter"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.sort, StringMember(o, "sort"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.columns, ColumnsMember(o));
+  RAPPORT_ASSIGN_OR_RETURN(changes.shared, SharedMember(o));
+  return changes;
+}
+
+}  // namespace
+
+void AddViewRoutes(Router& router, const ApiServices& services) {
+  views::SavedViews& views = services.views;
+  router.Add("GET", "/api/v1/views", "", Authed(services, [&views](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"object"}));
+    auto object = req.QueryParam("object");
+    if (!object || object->empty()) {
+      return Fail(Error(ErrorCode::kInvalidArgument, "`object` is required: the views of which list?")
+                      .WithField("object", "required", "An object's api name."));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto list, views.List(p, std::string(*object)));
+    json::array data;
+    for (const auto& v : list) data.push_back(ViewToJson(v));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("POST", "/api/v1/views", "", Authed(services, [&views](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"object", "name", "filter", "sort", "columns", "shared"}));
+    RAPPORT_ASSIGN_OR_RETURN(std::string object, RequiredString(o, "object"));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseChanges(o));
+    views::SavedView view{.object = std::move(object),
+                          .name = changes.name.value_or(""),
+                          .filter = changes.filter.value_or(""),
+                          .sort = changes.sort.value_or(""),
+                          .columns = changes.columns.value_or(std::vector<std::string>{}),
+                          .shared = changes.shared.value_or(false)};
+    RAPPORT_ASSIGN_OR_RETURN(view, views.Create(p, std::move(view)));
+    Response r = JsonReply(201, ViewToJson(view));
+    r.headers.emplace_back("Location", "/api/v1/views/" + view.id);
+    return r;
+  }));
+  router.Add("GET", "/api/v1/views/{id}", "", Authed(services, [&views](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto view, views.Get(p, std::string(req.Param("id"))));
+    return JsonReply(200, ViewToJson(view));
+  }));
+  router.Add("PATCH", "/api/v1/views/{id}", "", Authed(services, [&views](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "filter", "sort", "columns", "shared"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseChanges(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto view, views.Update(p, std::string(req.Param("id")), changes));
+    return JsonReply(200, ViewToJson(view));
+  }));
+  router.Add("DELETE", "/api/v1/views/{id}", "", Authed(services, [&views](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(views.Delete(p, std::string(req.Param("id"))));
+    return Response::NoContent();
+  }));
+}
+
+}  // namespace rapport::http::api

@@ -1,0 +1,212 @@
+#include "views/saved_views.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "core/id.h"
+
+namespace rapport::views {
+
+namespace {
+
+using storage::Connection;
+using storage::TextOf;
+using storage::Value;
+
+constexpr size_t kMaxName = 100;
+constexpr size_t kMaxFilter = 4000;
+constexpr size_t kMaxColumns = 60;
+constexpr std::string_view kColumns =
+    "id, object_name, name, filter, sort, columns, shared, owner_id, created_at, updated_at";
+
+Error Invalid(std::string field, std::string message) {
+  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, message))
+      .WithField(std::move(field), "invalid_value", std::move(message));
+}
+
+Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No view with id `{}`.", id)); }
+
+std::string JoinColumns(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const auto& c : columns) {
+    if (!out.empty()) out += ',';
+    out += c;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitColumns(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+SavedView FromRow(const std::vector<Value>& row) {
+  SavedView v;
+  v.id = TextOf(row[0]);
+  v.object = TextOf(row[1]);
+  v.name = TextOf(row[2]);
+  v.filter = TextOf(row[3]);
+  v.sort = TextOf(row[4]);
+  v.columns = SplitColumns(TextOf(row[5]));
+  v.shared = std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0;
+  v.owner_id = TextOf(row[7]);
+  v.created_at = TextOf(row[8]);
+  v.updated_at = TextOf(row[9]);
+  return v;
+}
+
+bool Blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
+}
+
+// Views are the user's own settings, not record work: tokens limited to reading or to
+// some objects may look at them but not change them.
+Status CheckMayWrite(const security::Principal& p) {
+  if (p.read_only || !p.token_objects.empty()) {
+    return Fail(ErrorCode::kPermissionDenied, "This API token may not change saved views.");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+SavedViews::SavedViews(storage::Database& db, records::RecordService& records, const Clock& clock)
+    : db_(db), records_(records), clock_(clock) {}
+
+Result<std::vector<SavedView>> SavedViews::List(const security::Principal& p, const std::string& object) {
+  // Only objects the caller can see have views to list (an unknown one is a 404, as
+  // for its records).
+  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(p));
+  if (!schema->FindObject(object)) return Fail(ErrorCode::kNotFound, fmt::format("No object `{}`.", object));
+  std::vector<SavedView> out;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, object, p.user_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM saved_views WHERE tenant_id = ? AND "
+                                                            "object_name = ? AND (owner_id = ? OR shared = 1) "
+                                                            "ORDER BY name, id",
+                                                            kColumns),
+                                                params));
+    for (const auto& row : rows.rows) out.push_back(FromRow(row));
+    return Ok();
+  }));
+  return out;
+}
+
+Result<SavedView> SavedViews::Get(const security::Principal& p, const std::string& id) {
+  std::optional<SavedView> found;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, id, p.user_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM saved_views WHERE tenant_id = ? AND id = ? "
+                                                            "AND (owner_id = ? OR shared = 1)",
+                                                            kColumns),
+                                                params));
+    if (!rows.rows.empty()) found = FromRow(rows.rows[0]);
+    return Ok();
+  }));
+  if (!found) return Fail(NotFound(id));
+  // A shared view of an object the caller cannot see does not exist for them.
+  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(p));
+  if (!schema->FindObject(found->object)) return Fail(NotFound(id));
+  return *found;
+}
+
+// Runs the view once, as its author, so that the record engine itself says whether
+// the object, the filter, the sort and the columns are valid for them.
+Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
+  if (Blank(view.name) || view.name.size() > kMaxName) {
+    return Fail(Invalid("name", fmt::format("Give the view a name (at most {} characters).", kMaxName)));
+  }
+  if (view.filter.size() > kMaxFilter) {
+    return Fail(Invalid("filter", fmt::format("At most {} characters.", kMaxFilter)));
+  }
+  if (view.columns.size() > kMaxColumns) {
+    return Fail(Invalid("columns", fmt::format("At most {} columns.", kMaxColumns)));
+  }
+  records::ListQuery query{.object = view.object, .filter = view.filter, .sort = view.sort, .limit = 1};
+  query.read.fields = view.columns;
+  auto tried = records_.List(p, query);
+  if (tried) return Ok();
+  Error error = tried.error();
+  // The list speaks of `fields=`; a view calls them columns.
+  std::vector<FieldError> fields = error.field_errors();
+  for (auto& f : fields) {
+    if (f.field == "fields") f.field = "columns";
+  }
+  if (fields.empty() && error.code() == ErrorCode::kInvalidArgument) {
+    std::string_view detail = error.detail();
+    std::string field = detail.find("fields=") != std::string_view::npos ? "columns"
+                        : detail.find("sort") != std::string_view::npos  ? "sort"
+                                                                          : "filter";
+    fields.push_back({field, "invalid_value", error.detail()});
+  }
+  return Fail(Error(error.code(), error.detail()).WithFieldErrors(std::move(fields)));
+}
+
+Status SavedViews::CheckCanChange(const security::Principal& p, const SavedView& view) {
+  RAPPORT_TRY(CheckMayWrite(p));
+  if (view.owner_id == p.user_id || (view.shared && p.is_admin)) return Ok();
+  return Fail(ErrorCode::kPermissionDenied, "Only the view's author (or an administrator, for a shared view) may change it.");
+}
+
+Result<SavedView> SavedViews::Create(const security::Principal& p, SavedView view) {
+  RAPPORT_TRY(CheckMayWrite(p));
+  RAPPORT_TRY(Check(p, view));
+  view.id = NewId(clock_);
+  view.owner_id = p.user_id;
+  view.created_at = view.updated_at = FormatDatetime(clock_.Now());
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id,          view.id,     view.object,  view.name,
+                                 view.filter,          view.sort,   JoinColumns(view.columns),
+                                 int64_t{view.shared}, view.owner_id, view.created_at, view.updated_at};
+    RAPPORT_TRY(c.Execute("INSERT INTO saved_views (tenant_id, id, object_name, name, filter, sort, columns, "
+                          "shared, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          params));
+    return Ok();
+  }));
+  return view;
+}
+
+Result<SavedView> SavedViews::Update(const security::Principal& p, const std::string& id,
+                                     const SavedViewChanges& changes) {
+  RAPPORT_ASSIGN_OR_RETURN(SavedView view, Get(p, id));
+  RAPPORT_TRY(CheckCanChange(p, view));
+  if (changes.name) view.name = *changes.name;
+  if (changes.filter) view.filter = *changes.filter;
+  if (changes.sort) view.sort = *changes.sort;
+  if (changes.columns) view.columns = *changes.columns;
+  if (changes.shared) view.shared = *changes.shared;
+  RAPPORT_TRY(Check(p, view));
+  view.updated_at = FormatDatetime(clock_.Now());
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {view.name, view.filter, view.sort, JoinColumns(view.columns), int64_t{view.shared},
+                                 view.updated_at, p.tenant_id, view.id};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("UPDATE saved_views SET name = ?, filter = ?, sort = ?, columns = ?, "
+                                                  "shared = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+                                                  params));
+    if (n != 1) return Fail(NotFound(view.id));
+    return Ok();
+  }));
+  return view;
+}
+
+Status SavedViews::Delete(const security::Principal& p, const std::string& id) {
+  RAPPORT_ASSIGN_OR_RETURN(SavedView view, Get(p, id));
+  RAPPORT_TRY(CheckCanChange(p, view));
+  return db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, id};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("DELETE FROM saved_views WHERE tenant_id = ? AND id = ?", params));
+    if (n != 1) return Fail(NotFound(id));
+    return Ok();
+  });
+}
+
+}  // namespace rapport::views

@@ -1,0 +1,355 @@
+// End-to-end: a day's CRM routine in a real browser against a real server. Run by
+// `make test` (CTest: web_e2e). Screenshots of the main pages land in build/web-screenshots.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ADMIN, SHOTS, axeViolations, launchBrowser, signIn, startServer, totp } from "./harness.mjs";
+
+let server;
+let browser;
+let context;
+let page;
+let recoveryCodes = [];
+const shot = (p, name) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+
+// The REST API as the signed-in browser sees it (same cookies, CSRF token from the session).
+async function apiCall(method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const csrf = decodeURIComponent(/(?:^|;\s*)rapport_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? "");
+      const response = await fetch(`/api/v1${path}`, {
+        method,
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: response.status === 204 ? null : await response.json() };
+    },
+    { method, path, body },
+  );
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1366, height: 860 }, colorScheme: "light", bypassCSP: true });
+  page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the server serves the app at every deep link, and the sign-in page refuses a wrong password", async () => {
+  const response = await page.goto(`${server.url}/o/companies?filter=name%20~%20%22a%22`);
+  assert.equal(response.status(), 200);
+  await page.waitForURL(/\/login\?next=/);
+  await shot(page, "01-login");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").filter({ hasText: "Wrong email or password" }).waitFor();
+  assert.deepEqual(await axeViolations(page), []);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // Back to the deep link the user first asked for, filter included.
+  await page.waitForURL(/\/o\/companies\?filter=/);
+  await page.getByRole("heading", { name: "Companies" }).waitFor();
+  await page.getByText("name ~ \"a\"").waitFor();
+});
+
+test("create a company, a person at it and a deal, through the generated forms", async () => {
+  await page.goto(`${server.url}/o/companies/new`);
+  await page.getByRole("button", { name: "Create company" }).click();
+  // Client-side checks mirror the server's: required, and a bad web address.
+  await page.getByText("Name is required.").waitFor();
+  await page.getByLabel("Name", { exact: true }).fill("Zephyr Analytics");
+  await page.getByLabel("Website").fill("not a web address");
+  await page.getByRole("button", { name: "Create company" }).click();
+  await page.getByText("Enter a web address like example.com.").waitFor();
+  await page.getByLabel("Website").fill("zephyr-analytics.example");
+  await page.getByLabel("Industry").selectOption("software");
+  await page.getByLabel("Employees").fill("240");
+  await page.getByLabel("Annual revenue", { exact: true }).fill("12500000");
+  await shot(page, "03-company-form");
+  await page.getByRole("button", { name: "Create company" }).click();
+  await page.getByRole("heading", { name: "Zephyr Analytics" }).waitFor();
+  const companyUrl = page.url();
+  assert.match(companyUrl, /\/o\/companies\/[0-9a-f-]{36}$/);
+
+  // A person, from the company's related list, with the lookup prefilled.
+  await page.getByRole("region", { name: /^People/ }).getByRole("link", { name: "Add" }).click();
+  await page.getByLabel("First name").fill("Nadia");
+  await page.getByLabel("Last name").fill("Okafor");
+  await page.getByLabel("Email").fill("nadia@zephyr-analytics.example");
+  assert.equal(await page.getByLabel("Company", { exact: true }).inputValue(), "Zephyr Analytics");
+  await page.getByRole("button", { name: "Create person" }).click();
+  await page.getByRole("heading", { name: "Nadia Okafor" }).waitFor();
+
+  // A deal, choosing the company by typing in the lookup.
+  await page.goto(`${server.url}/o/opportunities/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Zephyr platform rollout");
+  await page.getByLabel("Amount", { exact: true }).fill("48000");
+  await page.getByLabel("Amount currency").selectOption("EUR");
+  await page.getByLabel("Stage").selectOption("qualification");
+  await page.getByLabel("Close date").fill("2027-03-31");
+  await page.getByLabel("Company", { exact: true }).fill("Zephyr");
+  await page.getByRole("option", { name: "Zephyr Analytics" }).click();
+  await page.getByRole("button", { name: "Create opportunity" }).click();
+  await page.getByRole("heading", { name: "Zephyr platform rollout" }).waitFor();
+  await page.getByText("€48,000.00").first().waitFor();
+
+  // The activity timeline: a quick note appears at once.
+  await page.getByLabel("Subject").fill("Kick-off call booked");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("link", { name: "Kick-off call booked" }).waitFor();
+  await shot(page, "04-record");
+
+  const check = await apiCall("GET", `/objects/opportunities?filter=${encodeURIComponent('name = "Zephyr platform rollout"')}&include=company`);
+  assert.equal(check.body.data.length, 1);
+  assert.equal(check.body.data[0].company.name, "Zephyr Analytics");
+  assert.deepEqual(check.body.data[0].amount, { amount: "48000.00", currency: "EUR" });
+});
+
+test("filter a list with the builder, save the view, and open it again from its URL", async () => {
+  await page.goto(`${server.url}/o/companies`);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByRole("button", { name: "+ Add condition" }).click();
+  await page.getByLabel("Condition 1 field").selectOption("industry");
+  await page.getByLabel("Condition 1 operator").selectOption("=");
+  await page.getByLabel("Condition 1 value").selectOption("software");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/filter=industry/);
+  await page.getByText('industry = "software"').first().waitFor();
+  const rows = page.getByRole("row");
+  await rows.nth(1).waitFor();
+  // Every row shown is a software company.
+  const industries = await page.locator('[role="row"] .badge').allTextContents();
+  assert.ok(industries.length > 0);
+  assert.ok(industries.every((t) => t === "Software"), industries.join(","));
+
+  // Text mode reads what the builder wrote, and takes the full language.
+  await page.getByRole("button", { name: "Edit as text" }).click();
+  assert.equal(await page.getByLabel("Filter expression").inputValue(), 'industry = "software"');
+  await page.getByLabel("Filter expression").fill('industry = "software" and name ~ "zephyr"');
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("table").getByRole("link", { name: "Zephyr Analytics" }).waitFor();
+  await page.getByRole("button", { name: "Close" }).click();
+
+  // A syntax error is explained, and the list is not lost.
+  await page.getByRole("button", { name: /Filter/ }).click();
+  await page.getByRole("button", { name: "Edit as text" }).click();
+  await page.getByLabel("Filter expression").fill("name ~ ");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.locator("#filter-error").waitFor();
+  await page.getByLabel("Filter expression").fill('industry = "software"');
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Close" }).click();
+
+  await page.getByRole("button", { name: "Save view" }).click();
+  await page.getByLabel("Name").fill("Software companies");
+  await page.getByLabel("Share with everyone in the workspace").check();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL(/view=/);
+  const viewUrl = page.url();
+  await shot(page, "02-list");
+
+  await page.goto(`${server.url}/o/companies`);
+  await page.getByLabel("View").selectOption({ label: "Software companies (shared)" });
+  await page.waitForURL(/view=.*filter=industry/);
+  await page.goto(viewUrl);
+  await page.getByText('industry = "software"').first().waitFor();
+  const views = await apiCall("GET", "/views?object=companies");
+  assert.equal(views.body.data.length, 1);
+  assert.equal(views.body.data[0].filter, 'industry = "software"');
+  assert.equal(views.body.data[0].shared, true);
+});
+
+test("inline edit in a list: a bad value is refused on the field, a good one is saved", async () => {
+  await page.goto(`${server.url}/o/companies?filter=${encodeURIComponent('name = "Zephyr Analytics"')}&cols=name,employees,city`);
+  const cell = page.getByRole("cell", { name: "Employees: press Enter to edit" });
+  await cell.dblclick();
+  const input = page.locator(".grid-cell.editing input");
+  await input.fill("lots");
+  await input.press("Enter");
+  await page.getByRole("alert").filter({ hasText: "Enter a whole number." }).waitFor();
+  await input.fill("250");
+  await input.press("Enter");
+  await page.getByRole("cell", { name: "Employees: press Enter to edit" }).getByText("250").waitFor();
+  const saved = await apiCall("GET", `/objects/companies?filter=${encodeURIComponent('name = "Zephyr Analytics"')}`);
+  assert.equal(saved.body.data[0].employees, 250);
+  assert.equal(saved.body.data[0].version, 2);
+});
+
+test("add custom fields in settings, see them in the form, and the server's unique check on the field", async () => {
+  await page.goto(`${server.url}/settings/objects/companies`);
+  await page.getByRole("button", { name: "Add field" }).click();
+  await page.getByLabel("Label").fill("Tier");
+  await page.getByLabel("Type").selectOption("picklist");
+  await page.getByLabel("Values, one per line").fill("Gold\nSilver\nBronze");
+  await page.getByRole("button", { name: "Add field", exact: true }).last().click();
+  await page.getByRole("cell", { name: "tier", exact: true }).waitFor();
+  await page.getByRole("button", { name: "Add field" }).click();
+  await page.getByLabel("Label").fill("Customer code");
+  await page.getByLabel("Unique").check();
+  await page.getByRole("button", { name: "Add field", exact: true }).last().click();
+  await page.getByRole("cell", { name: "customer_code", exact: true }).waitFor();
+  await shot(page, "07-settings-fields");
+
+  await page.goto(`${server.url}/o/companies/new`);
+  await page.getByLabel("Tier").selectOption({ label: "Gold" });
+  await page.getByLabel("Name", { exact: true }).fill("Gold Standard Ltd");
+  await page.getByLabel("Customer code").fill("GS-001");
+  await page.getByRole("button", { name: "Create company" }).click();
+  await page.getByRole("heading", { name: "Gold Standard Ltd" }).waitFor();
+  await page.getByText("Gold", { exact: true }).first().waitFor();
+
+  // The server, not the client, knows the code is taken: its answer shows on the field.
+  await page.goto(`${server.url}/o/companies?filter=${encodeURIComponent('name = "Zephyr Analytics"')}`);
+  await page.getByRole("table").getByRole("link", { name: "Zephyr Analytics" }).click();
+  await page.getByRole("button", { name: "Edit Customer code" }).click();
+  await page.locator("#field-customer_code").fill("GS-001");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  const error = page.locator("#field-customer_code-error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /taken|unique|already/i);
+});
+
+test("drag a deal to another stage on the board", async () => {
+  await page.goto(`${server.url}/o/opportunities/board`);
+  const card = page.locator(".board-card", { hasText: "Zephyr platform rollout" });
+  await card.waitFor();
+  await shot(page, "05-board");
+  const target = page.locator('.board-column[data-column="proposal"]');
+  await card.dragTo(target);
+  await page.locator('.board-column[data-column="proposal"] .board-card', { hasText: "Zephyr platform rollout" }).waitFor();
+  await page.waitForFunction(async () => {
+    const r = await fetch(`/api/v1/objects/opportunities?filter=${encodeURIComponent('name = "Zephyr platform rollout"')}`);
+    return (await r.json()).data[0].stage === "proposal";
+  });
+  // And from the keyboard.
+  const moved = page.locator('.board-column[data-column="proposal"] .board-card', { hasText: "Zephyr platform rollout" });
+  await moved.focus();
+  await page.keyboard.press("Alt+ArrowRight");
+  await page.locator('.board-column[data-column="negotiation"] .board-card', { hasText: "Zephyr platform rollout" }).waitFor();
+  await page.waitForFunction(async () => {
+    const r = await fetch(`/api/v1/objects/opportunities?filter=${encodeURIComponent('name = "Zephyr platform rollout"')}`);
+    return (await r.json()).data[0].stage === "negotiation";
+  });
+});
+
+test("Ctrl-K finds records and commands", async () => {
+  await page.goto(`${server.url}/`);
+  await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
+  await page.keyboard.press("Control+k");
+  const box = page.getByRole("combobox", { name: "Search records and commands" });
+  await box.fill("Nadia");
+  await page.getByRole("option", { name: /Nadia Okafor/ }).waitFor();
+  await shot(page, "06-command-palette");
+  await box.press("Enter");
+  await page.getByRole("heading", { name: "Nadia Okafor" }).waitFor();
+  await page.keyboard.press("Control+k");
+  await box.fill("new deal");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+k");
+  await page.getByRole("combobox", { name: "Search records and commands" }).fill("go to leads");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/o\/leads$/);
+});
+
+test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
+  const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies"];
+  const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
+  pages.push(`/o/companies/${record.body.data[0].id}`);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(() => localStorage.removeItem("rapport:theme"));
+    for (const path of pages) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator("main h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      assert.deepEqual(await axeViolations(page), [], `${scheme} ${path}`);
+    }
+    if (scheme === "dark") {
+      await page.goto(`${server.url}/o/opportunities`);
+      await page.getByRole("row").nth(2).waitFor();
+      await shot(page, "08-list-dark");
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+});
+
+test("on a 375 px phone the list becomes cards and the record page stacks", async () => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, bypassCSP: true });
+  const p = await phone.newPage();
+  await signIn(p, server.url);
+  await p.getByRole("heading", { name: /Good/ }).waitFor();
+  await p.goto(`${server.url}/o/people`);
+  await p.locator(".record-card").first().waitFor();
+  assert.equal(await p.locator('[role="table"]').count(), 0);
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+  await shot(p, "09-phone-list");
+  const first = p.locator(".record-card a").first();
+  const name = (await first.locator("strong").textContent()).trim();
+  await first.click();
+  await p.waitForURL(/\/o\/people\/[0-9a-f-]{36}$/);
+  await p.getByRole("heading", { name, level: 1 }).waitFor();
+  await p.locator(".record-side").waitFor();
+  const [main, side] = await Promise.all([p.locator(".record-main").boundingBox(), p.locator(".record-side").boundingBox()]);
+  assert.ok(side.y >= main.y + main.height - 1, "the timeline is below the fields");
+  await shot(p, "10-phone-record");
+  await p.getByRole("button", { name: "Menu" }).click();
+  await p.getByRole("navigation", { name: "Objects" }).getByRole("link", { name: "Opportunities" }).click();
+  await p.waitForURL(/\/o\/opportunities$/);
+  assert.deepEqual(await axeViolations(p), []);
+  await phone.close();
+});
+
+test("two-factor sign-in: enrol with the QR code's secret, then sign in with a code", async () => {
+  await page.goto(`${server.url}/settings/profile`);
+  await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
+  await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
+  await shot(page, "11-mfa-enrol");
+  const secret = (await page.locator("code.secret").textContent()).trim();
+  await page.getByLabel("Code from the app").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await page.getByRole("list", { name: "Recovery codes" }).waitFor();
+  recoveryCodes = await page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
+  assert.equal(recoveryCodes.length, 10);
+  await page.getByRole("button", { name: "I have saved them" }).click();
+
+  await page.getByRole("button", { name: /^Account/ }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in to Rapport" }).waitFor();
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Authentication code").fill("000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByRole("alert").waitFor();
+  // The code of the next 30 s step (the current one was spent on enrolment).
+  await page.getByLabel("Authentication code").fill(totp(secret, Date.now() + 30000));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.waitForURL(/\/settings\/profile$/);
+  await page.goto(`${server.url}/`);
+  await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
+  await shot(page, "00-home");
+});
+
+test("an expired session returns to the sign-in page, and back to where the user was (with a recovery code)", async () => {
+  await page.goto(`${server.url}/o/leads`);
+  await page.getByRole("heading", { name: "Leads" }).waitFor();
+  await apiCall("POST", "/auth/logout"); // the server ends the session behind the app's back
+  await page.getByRole("navigation", { name: "Objects" }).getByRole("link", { name: "Companies" }).click();
+  await page.getByText("Your session has ended").waitFor();
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // A recovery code instead of the app's (the app's next codes were spent above).
+  await page.getByLabel("Authentication code").fill(recoveryCodes[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.waitForURL(/\/o\/companies$/);
+});

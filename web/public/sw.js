@@ -1,0 +1,76 @@
+// Rapport's service worker: the app shell works offline, and records the user has
+// opened can be read again without a network (network first, the cache as fallback).
+// Writes are never cached or replayed. Signing out clears the data cache (see
+// src/lib/offline.ts), so one user's records do not outlive their session here.
+const SHELL = "rapport-shell-v1";
+const DATA = "rapport-data-v1";
+const MAX_DATA_ENTRIES = 300;
+// What a recently viewed record page needs: who I am, the metadata, the record.
+const OFFLINE_API = [
+  /^\/api\/v1\/auth\/session$/,
+  /^\/api\/v1\/metadata\/objects$/,
+  /^\/api\/v1\/objects\/[a-z0-9_]+\/[0-9a-f-]{36}$/,
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(["/"])).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== SHELL && k !== DATA).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "clear-data") event.waitUntil(caches.delete(DATA));
+});
+
+async function trim(cache) {
+  const keys = await cache.keys();
+  for (let i = 0; i < keys.length - MAX_DATA_ENTRIES; i++) await cache.delete(keys[i]);
+}
+
+async function networkFirst(request, cacheName) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const cache = await caches.open(cacheName);
+      await cache.delete(request);
+      await cache.put(request, response.clone());
+      if (cacheName === DATA) await trim(cache);
+    }
+    return response;
+  } catch (error) {
+    const cached = await caches.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/")) {
+    if (url.search === "" && OFFLINE_API.some((re) => re.test(url.pathname))) {
+      event.respondWith(networkFirst(request, DATA));
+    }
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(
+      fetch(request).catch(async () => (await caches.match("/")) || Response.error()),
+    );
+    return;
+  }
+  if (url.pathname.startsWith("/assets/")) {
+    event.respondWith(
+      caches.match(request).then((hit) => hit || networkFirst(request, SHELL)),
+    );
+  }
+});

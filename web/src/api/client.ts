@@ -1,0 +1,111 @@
+// The one way the web app talks to the server: same-origin fetch with the session
+// cookie, the CSRF token on every change, and problem+json turned into ApiError.
+import type { Problem, FieldError } from "./types";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title || `Request failed (${problem.status})`);
+    this.status = problem.status;
+    this.problem = problem;
+  }
+
+  get fieldErrors(): FieldError[] {
+    return this.problem.errors ?? [];
+  }
+
+  // The message for one field, if the server named it.
+  errorFor(field: string): string | undefined {
+    return this.fieldErrors.find((e) => e.field === field)?.message;
+  }
+}
+
+const unauthorisedListeners = new Set<() => void>();
+
+// The session's CSRF token, from the readable cookie the server sets beside the
+// HttpOnly session cookie (double submit: another site can neither read nor send it).
+function csrfToken(): string {
+  const match = /(?:^|;\s*)rapport_csrf=([^;]*)/.exec(typeof document === "undefined" ? "" : document.cookie);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// Called when the server answers 401 to a signed-in request: the session expired or
+// was revoked, and the app returns to the sign-in page.
+export function onUnauthorised(listener: () => void): () => void {
+  unauthorisedListeners.add(listener);
+  return () => unauthorisedListeners.delete(listener);
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  ifMatch?: number;
+  signal?: AbortSignal;
+  // Sign-in calls expect 401 as an answer, not as an expired session.
+  expectUnauthorised?: boolean;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  etag: string | null;
+}
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const csrf = method !== "GET" && method !== "HEAD" ? csrfToken() : "";
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError({ status: 0, title: "Offline", detail: "The server cannot be reached. Check your connection." });
+  }
+  if (response.status === 401 && !options.expectUnauthorised) {
+    unauthorisedListeners.forEach((listener) => listener());
+  }
+  if (!response.ok) {
+    let problem: Problem = { status: response.status, title: response.statusText };
+    try {
+      problem = { ...(await response.json()), status: response.status };
+    } catch {
+      // Not JSON (a proxy's error page): keep the status line.
+    }
+    if (response.status === 429) {
+      const retry = response.headers.get("Retry-After");
+      if (retry && !problem.detail) problem.detail = `Too many attempts. Try again in ${retry} s.`;
+    }
+    throw new ApiError(problem);
+  }
+  const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  return { data, etag: response.headers.get("ETag") };
+}
+
+export const api = {
+  get: <T>(path: string, signal?: AbortSignal) => request<T>("GET", path, { signal }).then((r) => r.data),
+  post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body: body ?? {} }).then((r) => r.data),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }).then((r) => r.data),
+  patch: <T>(path: string, body: unknown, ifMatch?: number) =>
+    request<T>("PATCH", path, { body, ifMatch }).then((r) => r.data),
+  delete: (path: string) => request<void>("DELETE", path).then(() => undefined),
+};
+
+// Builds a query string, leaving out empty values.
+export function query(params: Record<string, string | number | boolean | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}

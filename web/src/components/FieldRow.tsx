@@ -1,0 +1,78 @@
+// One field on a record page: its value, and in place an input to change it. Saves are
+// conditional on the version shown; the server's message for the field appears under it.
+import { useState } from "react";
+import { ApiError } from "../api/client";
+import type { FieldMeta, FieldValue, RecordData } from "../api/types";
+import { toApiValue, validate } from "../fields/format";
+import { FieldDisplay, FieldInput, toInputValue } from "../fields/registry";
+
+interface Props {
+  field: FieldMeta;
+  record: RecordData;
+  save: (changes: Record<string, FieldValue>) => Promise<void>;
+}
+
+export function FieldRow({ field, record, save }: Props) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState<FieldValue>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = `field-${field.name}`;
+  const editable = !field.read_only;
+
+  const start = () => {
+    if (!editable) return;
+    setDraft(toInputValue(field, record[field.name] as FieldValue));
+    setError(null);
+    setEditing(true);
+  };
+
+  const commit = async () => {
+    const problem = validate(field, draft);
+    if (problem) return setError(problem);
+    setBusy(true);
+    try {
+      await save({ [field.name]: toApiValue(field, draft) });
+      setEditing(false);
+    } catch (e) {
+      if (e instanceof ApiError && e.status !== 412) setError(e.errorFor(field.name) ?? e.message);
+      else setEditing(false);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className={editing ? "field-row editing" : "field-row"}>
+      <dt>
+        {editing ? <label htmlFor={id}>{field.label}</label> : field.label}
+        {field.required && editing && <span className="required" aria-hidden="true"> *</span>}
+      </dt>
+      <dd>
+        {editing ? (
+          <form
+            className="inline-form"
+            onSubmit={(e) => { e.preventDefault(); void commit(); }}
+            onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); setEditing(false); } }}
+          >
+            <FieldInput field={field} value={draft} onChange={setDraft} id={id} autoFocus invalid={!!error} describedBy={error ? `${id}-error` : undefined} />
+            <div className="inline-actions">
+              <button type="submit" className="button small primary" disabled={busy}>{busy ? "Saving…" : "Save"}</button>
+              <button type="button" className="button small" onClick={() => setEditing(false)}>Cancel</button>
+            </div>
+            {error && <p className="field-error" id={`${id}-error`} role="alert">{error}</p>}
+          </form>
+        ) : editable ? (
+          <div className="value editable" onClick={(e) => { if (!(e.target as HTMLElement).closest("a")) start(); }}>
+            <FieldDisplay field={field} value={record[field.name] as FieldValue} />
+            <button className="icon-button edit-button" aria-label={`Edit ${field.label}`} onClick={(e) => { e.stopPropagation(); start(); }}>
+              ✎
+            </button>
+          </div>
+        ) : (
+          <span className="value"><FieldDisplay field={field} value={record[field.name] as FieldValue} /></span>
+        )}
+      </dd>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// Small building blocks shared by the pages.
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { Link } from "react-router";
+
+// Shown only when the wait passes 300 ms, so fast answers never flash a spinner.
+export function Pending({ label = "Loading", inline = false }: { label?: string; inline?: boolean }) {
+  const [visible, setVisible] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setVisible(true), 300);
+    return () => clearTimeout(timer);
+  }, []);
+  return (
+    <div className={inline ? "pending inline" : "pending"} role="status" aria-live="polite">
+      {visible && <><span className="spinner" aria-hidden="true" /><span className="sr-only">{label}</span></>}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h2>{title}</h2>
+      {children && <p>{children}</p>}
+      {action}
+    </div>
+  );
+}
+
+export function ErrorBanner({ error, onRetry }: { error: string; onRetry?: () => void }) {
+  return (
+    <div className="banner error" role="alert">
+      <span>{error}</span>
+      {onRetry && <button className="button small" onClick={onRetry}>Try again</button>}
+    </div>
+  );
+}
+
+export interface Crumb {
+  label: string;
+  to?: string;
+}
+
+export function Breadcrumbs({ items }: { items: Crumb[] }) {
+  return (
+    <nav aria-label="Breadcrumb" className="breadcrumbs">
+      <ol>
+        {items.map((item, i) => (
+          <li key={i}>
+            {item.to && i < items.length - 1 ? <Link to={item.to}>{item.label}</Link> : <span aria-current={i === items.length - 1 ? "page" : undefined}>{item.label}</span>}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+// A modal built on <dialog>: focus is trapped and Escape closes it, natively.
+export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className={wide ? "modal wide" : "modal"}
+      aria-labelledby="modal-title"
+      onCancel={(e) => { e.preventDefault(); onClose(); }}
+      onClick={(e) => { if (e.target === ref.current) onClose(); }}
+    >
+      <div className="modal-head">
+        <h2 id="modal-title">{title}</h2>
+        <button className="icon-button" aria-label="Close" onClick={onClose}>×</button>
+      </div>
+      <div className="modal-body">{children}</div>
+    </dialog>
+  );
+}
+
+// Form row: label, control, the client's or the server's message for this field.
+export function FormRow({ id, label, required, error, hint, children }: {
+  id: string; label: string; required?: boolean; error?: string | null; hint?: string; children: ReactNode;
+}) {
+  return (
+    <div className={error ? "form-row invalid" : "form-row"}>
+      <div className="label-line">
+        <label htmlFor={id}>{label}</label>
+        {required && <span className="required" aria-hidden="true">*</span>}
+      </div>
+      {children}
+      {error ? (
+        <p className="field-error" id={`${id}-error`} role="alert">{error}</p>
+      ) : hint ? (
+        <p className="hint" id={`${id}-error`}>{hint}</p>
+      ) : null}
+    </div>
+  );
+}

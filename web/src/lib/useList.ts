@@ -1,0 +1,82 @@
+// A list view's rows: cursor pages fetched as the user scrolls (keyset pagination on
+// the server, so page 2,000 costs what page 1 does), with local edits applied on top.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ApiError, api, query } from "../api/client";
+import type { ListPage, RecordData } from "../api/types";
+
+export const PAGE_SIZE = 100;
+
+export interface ListState {
+  rows: RecordData[];
+  total: number | null;
+  loading: boolean;
+  error: ApiError | null;
+  hasMore: boolean;
+  loadMore: () => void;
+  reload: () => void;
+  replace: (record: RecordData) => void;
+  remove: (ids: string[]) => void;
+}
+
+export function useList(object: string, filter: string, sort: string, fields: string[]): ListState {
+  const [rows, setRows] = useState<RecordData[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [hasMore, setHasMore] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const inFlight = useRef<AbortController | null>(null);
+  const fieldList = fields.join(",");
+
+  const fetchPage = useCallback(
+    async (after: string | null, first: boolean) => {
+      inFlight.current?.abort();
+      const controller = (inFlight.current = new AbortController());
+      setLoading(true);
+      try {
+        const page = await api.get<ListPage>(
+          `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, cursor: after, fields: fieldList, count: first ? true : undefined })}`,
+          controller.signal,
+        );
+        if (controller.signal.aborted) return;
+        setRows((current) => (first ? page.data : [...current, ...page.data]));
+        if (first) setTotal(page.total ?? null);
+        setCursor(page.next_cursor);
+        setHasMore(page.next_cursor !== null);
+        setError(null);
+      } catch (e) {
+        if ((e as Error).name === "AbortError") return;
+        setError(e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) }));
+        if (first) setRows([]);
+        setHasMore(false);
+      } finally {
+        if (!controller.signal.aborted) setLoading(false);
+      }
+    },
+    [object, filter, sort, fieldList],
+  );
+
+  useEffect(() => {
+    setRows([]);
+    setTotal(null);
+    void fetchPage(null, true);
+    return () => inFlight.current?.abort();
+  }, [fetchPage, generation]);
+
+  const loadMore = useCallback(() => {
+    if (!loading && hasMore && cursor) void fetchPage(cursor, false);
+  }, [loading, hasMore, cursor, fetchPage]);
+
+  const replace = useCallback((record: RecordData) => {
+    setRows((current) => current.map((r) => (r.id === record.id ? { ...r, ...record } : r)));
+  }, []);
+
+  const remove = useCallback((ids: string[]) => {
+    const gone = new Set(ids);
+    setRows((current) => current.filter((r) => !gone.has(r.id)));
+    setTotal((t) => (t === null ? t : Math.max(0, t - ids.length)));
+  }, []);
+
+  return { rows, total, loading, error, hasMore, loadMore, reload: () => setGeneration((g) => g + 1), replace, remove };
+}

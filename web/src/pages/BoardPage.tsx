@@ -1,0 +1,184 @@
+// A kanban board of any object by one of its picklists (?field=; opportunities by
+// stage by default). Dragging a card, or Alt+←/→ on a focused card, changes the value
+// with a conditional save; the card moves at once and goes back if the save fails.
+import { useEffect, useMemo, useState, type DragEvent } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import { ApiError, api, query } from "../api/client";
+import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
+import { useMetadata } from "../app/metadata";
+import { useToast } from "../components/toast";
+import { Breadcrumbs, EmptyState, Pending } from "../components/ui";
+import { formatMoney, isMoney } from "../fields/format";
+import { FieldDisplay } from "../fields/registry";
+import { recordTitle, titleFields } from "../lib/titles";
+import { NotFound } from "./NotFound";
+
+const PER_COLUMN = 500;
+
+interface Column {
+  value: string | null;
+  label: string;
+  records: RecordData[];
+  total: number;
+}
+
+export default function BoardPage() {
+  const { object: objectName = "" } = useParams();
+  const { object } = useMetadata();
+  const meta = object(objectName);
+  if (!meta) return <NotFound what="board" />;
+  const picklists = meta.fields.filter((f) => f.type === "picklist" && !f.read_only);
+  if (picklists.length === 0) {
+    return <EmptyState title="No board for this object">A board groups records by a picklist field, and {meta.label_plural.toLowerCase()} have none.</EmptyState>;
+  }
+  return <Board meta={meta} picklists={picklists} />;
+}
+
+function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }) {
+  const [params, setParams] = useSearchParams();
+  const toast = useToast();
+  const field = picklists.find((f) => f.name === params.get("field")) ?? picklists.find((f) => f.name === "stage") ?? picklists[0];
+  const filter = params.get("filter") ?? "";
+  const amountField = meta.fields.find((f) => f.type === "currency");
+  const details = meta.fields.filter((f) => ["currency", "date"].includes(f.type) || (f.type === "lookup" && f.name !== "owner_id" && f.name !== "created_by")).slice(0, 3);
+  const [columns, setColumns] = useState<Column[] | null>(null);
+  const [announcement, setAnnouncement] = useState("");
+  const [dragOver, setDragOver] = useState<string | null>(null);
+  const fields = useMemo(() => [...new Set([field.name, ...titleFields(meta), ...details.map((d) => d.name)])].join(","), [field, meta, details]);
+
+  useEffect(() => {
+    let cancelled = false;
+    const values: (string | null)[] = [...(field.options ?? []).map((o) => o.value), null];
+    void Promise.all(
+      values.map(async (value) => {
+        const condition = value === null ? `${field.name} is null` : `${field.name} = ${JSON.stringify(value)}`;
+        const combined = filter ? `(${filter}) and ${condition}` : condition;
+        const page = await api.get<ListPage>(`/objects/${meta.name}${query({ filter: combined, limit: PER_COLUMN, count: true, sort: "-updated_at", fields })}`);
+        return { value, label: value === null ? "No value" : field.options!.find((o) => o.value === value)!.label, records: page.data, total: page.total ?? page.data.length };
+      }),
+    ).then(
+      (cols) => { if (!cancelled) setColumns(cols.filter((c) => c.value !== null || c.total > 0)); },
+      (e) => toast((e as Error).message, { tone: "error" }),
+    );
+    return () => { cancelled = true; };
+  }, [meta.name, field, filter, fields, toast]);
+
+  const move = async (record: RecordData, to: string | null) => {
+    if (!columns) return;
+    const from = columns.find((c) => c.records.some((r) => r.id === record.id));
+    if (!from || from.value === to) return;
+    const target = columns.find((c) => c.value === to);
+    if (!target) return;
+    const moved = { ...record, [field.name]: to };
+    const apply = (cols: Column[], r: RecordData, src: string | null, dst: string | null) =>
+      cols.map((c) =>
+        c.value === src ? { ...c, records: c.records.filter((x) => x.id !== r.id), total: c.total - 1 }
+          : c.value === dst ? { ...c, records: [r, ...c.records], total: c.total + 1 } : c,
+      );
+    setColumns((cols) => cols && apply(cols, moved, from.value, to));
+    setAnnouncement(`${recordTitle(meta, record)} moved to ${target.label}.`);
+    try {
+      const saved = await api.patch<RecordData>(`/objects/${meta.name}/${record.id}`, { [field.name]: to }, record.version);
+      setColumns((cols) => cols && cols.map((c) => ({ ...c, records: c.records.map((x) => (x.id === saved.id ? { ...x, ...saved } : x)) })));
+    } catch (e) {
+      setColumns((cols) => cols && apply(cols, record, to, from.value));
+      const reason = e instanceof ApiError && e.status === 412 ? "someone else changed it first; reload to see their version" : (e as Error).message;
+      toast(`${recordTitle(meta, record)} stayed in ${from.label}: ${reason}`, { tone: "error" });
+      setAnnouncement(`${recordTitle(meta, record)} could not be moved.`);
+    }
+  };
+
+  const onDrop = (e: DragEvent, to: string | null) => {
+    e.preventDefault();
+    setDragOver(null);
+    const id = e.dataTransfer.getData("text/x-rapport-id");
+    const record = columns?.flatMap((c) => c.records).find((r) => r.id === id);
+    if (record) void move(record, to);
+  };
+
+  return (
+    <div className="page board-page">
+      <Breadcrumbs items={[{ label: "Home", to: "/" }, { label: meta.label_plural, to: `/o/${meta.name}` }, { label: "Board" }]} />
+      <div className="page-head">
+        <h1>{meta.label_plural} by {field.label.toLowerCase()}</h1>
+        <span className="spacer" />
+        {picklists.length > 1 && (
+          <label className="inline-label">
+            Group by
+            <select className="input" value={field.name} onChange={(e) => setParams({ field: e.target.value })}>
+              {picklists.map((p) => <option key={p.name} value={p.name}>{p.label}</option>)}
+            </select>
+          </label>
+        )}
+        <Link className="button" to={`/o/${meta.name}${filter ? `?filter=${encodeURIComponent(filter)}` : ""}`}>List</Link>
+      </div>
+      <p className="sr-only" aria-live="assertive">{announcement}</p>
+      <p className="hint">Drag cards between columns, or focus a card and press Alt+← / Alt+→.</p>
+      {!columns ? (
+        <Pending />
+      ) : (
+        <div className="board">
+          {columns.map((column, ci) => (
+            <section
+              key={column.value ?? "none"}
+              className={dragOver === (column.value ?? "") ? "board-column drag-over" : "board-column"}
+              aria-label={`${column.label}: ${column.total}`}
+              onDragOver={(e) => { e.preventDefault(); setDragOver(column.value ?? ""); }}
+              onDragLeave={() => setDragOver(null)}
+              onDrop={(e) => onDrop(e, column.value)}
+              data-column={column.value ?? ""}
+            >
+              <header className="board-column-head">
+                <h2>{column.label}</h2>
+                <span className="count">{column.total}</span>
+                {amountField && <ColumnTotal column={column} field={amountField} />}
+              </header>
+              <ul className="board-cards">
+                {column.records.map((r) => (
+                  <li
+                    key={r.id}
+                    className="board-card"
+                    draggable
+                    tabIndex={0}
+                    aria-roledescription="Draggable card"
+                    onDragStart={(e) => { e.dataTransfer.setData("text/x-rapport-id", r.id); e.dataTransfer.effectAllowed = "move"; }}
+                    onKeyDown={(e) => {
+                      if (!e.altKey) return;
+                      const next = e.key === "ArrowRight" ? columns[ci + 1] : e.key === "ArrowLeft" ? columns[ci - 1] : undefined;
+                      if (next) { e.preventDefault(); void move(r, next.value); }
+                    }}
+                  >
+                    <Link to={`/o/${meta.name}/${r.id}`} draggable={false}>{recordTitle(meta, r)}</Link>
+                    {details.map((d) => r[d.name] !== null && r[d.name] !== undefined && (
+                      <div key={d.name} className="card-detail"><FieldDisplay field={d} value={r[d.name] as FieldValue} compact plain /></div>
+                    ))}
+                  </li>
+                ))}
+                {column.total > column.records.length && (
+                  <li className="muted small">and {column.total - column.records.length} more: <Link to={`/o/${meta.name}?filter=${encodeURIComponent(`${field.name} = "${column.value}"`)}`}>see the list</Link></li>
+                )}
+              </ul>
+            </section>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+// Sums per currency (never adding euros to dollars) over the cards in the column.
+function ColumnTotal({ column, field }: { column: Column; field: FieldMeta }) {
+  const sums = new Map<string, number>();
+  for (const r of column.records) {
+    const money = r[field.name];
+    if (isMoney(money)) sums.set(money.currency, (sums.get(money.currency) ?? 0) + Number(money.amount));
+  }
+  if (sums.size === 0) return null;
+  const partial = column.total > column.records.length;
+  return (
+    <span className="column-total" title={partial ? `Sum of the ${column.records.length} cards shown` : undefined}>
+      {partial ? "≥ " : ""}
+      {[...sums].map(([currency, amount]) => formatMoney({ amount: amount.toFixed(2), currency }, true)).join(" · ")}
+    </span>
+  );
+}
