@@ -10,6 +10,9 @@
 namespace rapport {
 
 std::string AsciiLower(std::string_view s);
+// "a, b,,c" -> {"a", "b", "c"}: comma-separated names, spaces around them trimmed,
+// empty items dropped (query parameters like fields=, and lists stored as text).
+std::vector<std::string> SplitCommaList(std::string_view text);
 bool IsIdentifier(std::string_view s);  // [a-z][a-z0-9_]* , at most 63 chars
 size_t EditDistance(std::string_view a, std::string_view b);
 // The candidate nearest to `name` if it is close enough to be a likely typo.

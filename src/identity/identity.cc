@@ -27,17 +27,6 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
-std::vector<std::string> SplitNames(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 constexpr Micros kUseRecordedEvery = 3600 * kMicrosPerSecond;
 
@@ -193,7 +182,7 @@ Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& p
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     for (const auto& row : rows.rows) {
       out.push_back({TextOf(row[0]), TextOf(row[1]), TextOf(row[2]), TextOf(row[3]), TextOf(row[4]), TextOf(row[5]),
-                     std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0, SplitNames(TextOf(row[7])),
+                     std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0, SplitCommaList(TextOf(row[7])),
                      TextOf(row[8])});
     }
     return Ok();
@@ -202,7 +191,7 @@ Result<std::vector<TokenInfo>> Identity::ListTokens(const security::Principal& p
 }
 
 Status Identity::RevokeTokenFor(const security::Principal& principal, const std::string& token_id) {
-  if (principal.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot revoke tokens.");
+  RAPPORT_TRY(security::CheckMayChangeSettings(principal));
   // A member revokes only their own: another user's token answers as if it did not exist.
   return Revoke(principal.tenant_id, token_id, principal.user_id, principal.is_admin ? "" : principal.user_id);
 }
@@ -300,7 +289,7 @@ Result<security::Principal> Identity::Authenticate(std::string_view bearer) {
     stored_hash = TextOf(tokens.rows[0][2]);
     expires_at = TextOf(tokens.rows[0][3]);
     principal.read_only = std::holds_alternative<int64_t>(tokens.rows[0][4]) && std::get<int64_t>(tokens.rows[0][4]) != 0;
-    principal.token_objects = SplitNames(TextOf(tokens.rows[0][5]));
+    principal.token_objects = SplitCommaList(TextOf(tokens.rows[0][5]));
     last_used_at = TextOf(tokens.rows[0][6]);
     std::vector<Value> user_key = {principal.tenant_id, principal.user_id};
     RAPPORT_ASSIGN_OR_RETURN(

@@ -28,9 +28,7 @@ Error WrongCode() {
 
 Status CheckPrincipal(const security::Principal& p) {
   if (p.user_id.empty()) return Fail(ErrorCode::kPermissionDenied, "Two-factor sign-in belongs to a user.");
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
-  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
-  return Ok();
+  return security::CheckMayChangeSettings(p);
 }
 
 // Recovery codes compare without case, spaces or dashes.

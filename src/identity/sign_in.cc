@@ -426,11 +426,7 @@ Status SignIn::CheckManageUsers(const security::Principal& p) {
   return access_.CheckManageAccess(p);
 }
 
-Status SignIn::CheckAccountAction(const security::Principal& p) {
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
-  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
-  return Ok();
-}
+Status SignIn::CheckAccountAction(const security::Principal& p) { return security::CheckMayChangeSettings(p); }
 
 Result<Invitation> SignIn::IssueLink(const security::Principal& p, const std::string& user_id, std::string_view kind) {
   std::string id = RandomHex(8);

@@ -1092,10 +1092,24 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
 Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std::string_view object,
                                                           std::string_view id, int limit) {
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, object, Operation::kRead));
-  RAPPORT_ASSIGN_OR_RETURN(Record record, Get(p, object, id));
+  if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
+  const std::string record_id = AsciiLower(id);
   std::vector<HistoryEntry> entries;
+  HistoryEntry created;  // from the record itself (creates write no history rows)
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, std::string(object), record.id, int64_t{std::clamp(limit, 1, 1000)}};
+    // The history of a record the caller may read, checked in the same snapshot.
+    std::string visible = fmt::format("SELECT r.created_by, r.created_at FROM {} r WHERE r.tenant_id = ? AND r.id = ? "
+                                      "AND r.deleted_at IS NULL",
+                                      Quote(c.dialect(), target.object->table));
+    std::vector<Value> key = {p.tenant_id, record_id};
+    AddRows(target.access.read, visible, key);
+    RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(visible, key));
+    if (found.rows.empty()) return Fail(Impl::NotFound(*target.object, id));
+    created.id = record_id;
+    created.change = "created";
+    created.changed_by = TextOf(found.rows[0][0]);
+    created.changed_at = TextOf(found.rows[0][1]);
+    std::vector<Value> params = {p.tenant_id, std::string(object), record_id, int64_t{std::clamp(limit, 1, 1000)}};
     RAPPORT_ASSIGN_OR_RETURN(
         auto rows, c.Query("SELECT id, change_kind, field, old_value, new_value, changed_by, changed_at "
                            "FROM record_history WHERE tenant_id = ? AND object_name = ? AND record_id = ? "
@@ -1125,17 +1139,7 @@ Result<std::vector<HistoryEntry>> RecordService::History(const Principal& p, std
     }
     return Ok();
   }));
-  // The creation entry comes from the record itself (creates write no history rows).
-  if (static_cast<int>(entries.size()) < limit) {
-    HistoryEntry created;
-    created.id = record.id;
-    created.change = "created";
-    const FieldValue* by = record.Find("created_by");
-    if (by && std::holds_alternative<std::string>(*by)) created.changed_by = std::get<std::string>(*by);
-    const FieldValue* at = record.Find("created_at");
-    if (at && std::holds_alternative<std::string>(*at)) created.changed_at = std::get<std::string>(*at);
-    entries.push_back(std::move(created));
-  }
+  if (static_cast<int>(entries.size()) < limit) entries.push_back(std::move(created));
   return entries;
 }
 

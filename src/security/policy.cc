@@ -213,15 +213,13 @@ Status Policy::CheckObject(const Principal& p, const AccessConfig& config, const
 }
 
 Status Policy::CheckManageMetadata(const Principal& p, const AccessConfig& config) const {
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
-  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
+  RAPPORT_TRY(CheckMayChangeSettings(p));
   if (IsPrivileged(p) || AnyRole(p, config, &Role::manage_metadata)) return Ok();
   return Fail(ErrorCode::kPermissionDenied, "Only administrators can change objects and fields.");
 }
 
 Status Policy::CheckManageAccess(const Principal& p, const AccessConfig& config) const {
-  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
-  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
+  RAPPORT_TRY(CheckMayChangeSettings(p));
   if (IsPrivileged(p) || AnyRole(p, config, &Role::manage_users)) return Ok();
   return Fail(ErrorCode::kPermissionDenied, "Only administrators and user managers can change access.");
 }

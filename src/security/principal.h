@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace rapport::security {
 
 struct Principal {
@@ -28,5 +30,14 @@ struct Principal {
     return Principal{std::move(tenant_id), std::string(), true, true};
   }
 };
+
+// Account and workspace settings (metadata, access, passwords, MFA, tokens, saved
+// views) are not record work: an API token that is read-only or limited to some
+// objects may not change them, whatever its user may do.
+inline Status CheckMayChangeSettings(const Principal& p) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
+  if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
+  return Ok();
+}
 
 }  // namespace rapport::security

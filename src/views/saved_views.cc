@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/id.h"
+#include "core/strings.h"
 
 namespace rapport::views {
 
@@ -37,17 +38,6 @@ std::string JoinColumns(const std::vector<std::string>& columns) {
   return out;
 }
 
-std::vector<std::string> SplitColumns(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 SavedView FromRow(const std::vector<Value>& row) {
   SavedView v;
@@ -56,7 +46,7 @@ SavedView FromRow(const std::vector<Value>& row) {
   v.name = TextOf(row[2]);
   v.filter = TextOf(row[3]);
   v.sort = TextOf(row[4]);
-  v.columns = SplitColumns(TextOf(row[5]));
+  v.columns = SplitCommaList(TextOf(row[5]));
   v.shared = std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0;
   v.owner_id = TextOf(row[7]);
   v.created_at = TextOf(row[8]);
@@ -66,15 +56,6 @@ SavedView FromRow(const std::vector<Value>& row) {
 
 bool Blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
-}
-
-// Views are the user's own settings, not record work: tokens limited to reading or to
-// some objects may look at them but not change them.
-Status CheckMayWrite(const security::Principal& p) {
-  if (p.read_only || !p.token_objects.empty()) {
-    return Fail(ErrorCode::kPermissionDenied, "This API token may not change saved views.");
-  }
-  return Ok();
 }
 
 }  // namespace
@@ -152,13 +133,13 @@ Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
 }
 
 Status SavedViews::CheckCanChange(const security::Principal& p, const SavedView& view) {
-  RAPPORT_TRY(CheckMayWrite(p));
+  RAPPORT_TRY(security::CheckMayChangeSettings(p));
   if (view.owner_id == p.user_id || (view.shared && p.is_admin)) return Ok();
   return Fail(ErrorCode::kPermissionDenied, "Only the view's author (or an administrator, for a shared view) may change it.");
 }
 
 Result<SavedView> SavedViews::Create(const security::Principal& p, SavedView view) {
-  RAPPORT_TRY(CheckMayWrite(p));
+  RAPPORT_TRY(security::CheckMayChangeSettings(p));
   RAPPORT_TRY(Check(p, view));
   view.id = NewId(clock_);
   view.owner_id = p.user_id;

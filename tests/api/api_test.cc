@@ -720,6 +720,11 @@ TEST_F(ApiTest, TokensScopedToObjectsReachNothingElse) {
   Problem(Call("POST", "/api/v1/tokens", R"({"name": "wider"})", {}, scoped), 403);
   Problem(Call("POST", "/api/v1/tokens", R"({"name": "x", "objects": ["people"]})", {}, scoped), 422);
   Problem(Call("POST", "/api/v1/tokens", R"({"name": "x", "objects": ["nope"]})"), 422);
+  // Nor revoke tokens (its own included), nor change saved views: settings, not records.
+  std::string scoped_id(Json(created).at("id").as_string());
+  Problem(Call("DELETE", "/api/v1/tokens/" + scoped_id, "", {}, scoped), 403);
+  Problem(Call("POST", "/api/v1/views", R"({"object": "companies", "name": "Scoped view"})", {}, scoped), 403);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, scoped).status, 200);
   auto listing = Json(Call("GET", "/api/v1/tokens"));
   bool seen = false;
   for (const auto& t : listing.at("data").as_array()) {

@@ -10,6 +10,7 @@
 #include "http/api/openapi.h"
 #include "http/json.h"
 #include "http/problem.h"
+#include "core/strings.h"
 
 namespace rapport::http::api {
 
@@ -21,20 +22,6 @@ using security::Principal;
 
 
 
-std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view item = text.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    start = end + 1;
-  }
-  return out;
-}
 
 Result<int> ParseInt(std::string_view name, std::string_view text) {
   int value = 0;
@@ -279,8 +266,8 @@ void AddRoutes(Router& router, const ApiServices& services) {
     q.sort = std::string(req.QueryParam("sort").value_or(""));
     q.cursor = std::string(req.QueryParam("cursor").value_or(""));
     if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
-    if (auto fields = req.QueryParam("fields")) q.read.fields = SplitList(*fields);
-    if (auto include = req.QueryParam("include")) q.read.include = SplitList(*include);
+    if (auto fields = req.QueryParam("fields")) q.read.fields = SplitCommaList(*fields);
+    if (auto include = req.QueryParam("include")) q.read.include = SplitCommaList(*include);
     if (auto count = req.QueryParam("count")) { RAPPORT_ASSIGN_OR_RETURN(q.count, ParseBool("count", *count)); }
     RAPPORT_ASSIGN_OR_RETURN(records::ListResult result, records.List(p, q));
     json::array data;
@@ -467,8 +454,8 @@ void AddRoutes(Router& router, const ApiServices& services) {
   router.Add("GET", "/api/v1/objects/{object}/{id}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"fields", "include"}));
     records::ReadOptions options;
-    if (auto fields = req.QueryParam("fields")) options.fields = SplitList(*fields);
-    if (auto include = req.QueryParam("include")) options.include = SplitList(*include);
+    if (auto fields = req.QueryParam("fields")) options.fields = SplitCommaList(*fields);
+    if (auto include = req.QueryParam("include")) options.include = SplitCommaList(*include);
     RAPPORT_ASSIGN_OR_RETURN(auto record, records.Get(p, req.Param("object"), req.Param("id"), options));
     return RecordReply(200, record);
   }));
