@@ -63,7 +63,9 @@ bench_one() {  # bench_one BACKEND SIZE
   else
     url=$(new_pg_db "bench_$size"); db_args=(--db "$url")
   fi
-  TOKEN=$("$BIN" init "${db_args[@]}" --admin-email admin@example.com --tenant Bench | awk '/API token/ {print $3}')
+  local init_out; init_out=$("$BIN" init "${db_args[@]}" --admin-email admin@example.com --tenant Bench)
+  TOKEN=$(awk '/API token/ {print $3}' <<<"$init_out")
+  local password; password=$(awk '/admin password/ {print $3}' <<<"$init_out")
   echo "== $backend, $size people: seeding through the engine's batch path"
   while read -r k v; do R[$key.$k]=$v; done < <("$TOOL" seed "$url" "$dir/ids.txt" "$size")
   echo "== $backend, $size: raw ceiling"
@@ -102,6 +104,12 @@ bench_one() {  # bench_one BACKEND SIZE
   wrk_run "$key" create 16 create.lua /api/v1/objects/people
   wrk_run "$key" batch 2 batch.lua /api/v1/objects/people/batch
   R[$key.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
+  # The web app in Chromium: the list page's cold load and a deep scroll (SQLite only:
+  # the browser measures the app; the backends' difference shows in the rows above).
+  if [ "$backend" = sqlite ] && [ -f "$ROOT/web/dist/index.html" ]; then
+    echo "== $backend, $size: web app"
+    while read -r k v; do R[$key.$k]=$v; done < <(node "$ROOT/bench/web_load.mjs" "http://127.0.0.1:$PORT" admin@example.com "$password" people)
+  fi
   kill -TERM "$SERVER"; wait "$SERVER" || true
 
   # Moving the tenant out as an archive (and, from SQLite, into PostgreSQL).
@@ -169,6 +177,8 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_start() { echo "${R[$1.startup_ms]} ms"; }
     c_export() { echo "${R[$1.export_s]} s for ${R[$1.archive_rows]} rows ($(per_s "${R[$1.archive_rows]}" "${R[$1.export_s]}") rows/s), ${R[$1.archive_mb]} MB"; }
     c_import() { if [ -n "${R[$1.import_pg_s]:-}" ]; then echo "${R[$1.import_pg_s]} s ($(per_s "${R[$1.archive_rows]}" "${R[$1.import_pg_s]}") rows/s)"; else echo "-"; fi; }
+    c_web() { if [ -n "${R[$1.web_load_ms]:-}" ]; then echo "${R[$1.web_load_ms]} ms median, max ${R[$1.web_load_max_ms]} ms of 5 (the API call it waits for: ${R[$1.web_api_ms]} ms; $(times "${R[$1.web_load_ms]}" "${R[$1.web_api_ms]}")x)"; else echo "-"; fi; }
+    c_scroll() { if [ -n "${R[$1.web_scroll_rows]:-}" ]; then echo "${R[$1.web_scroll_rows]} rows in ${R[$1.web_scroll_s]} s, ${R[$1.web_scroll_dom_rows]} rows in the DOM, frames p95 ${R[$1.web_frame_p95_ms]} ms, max ${R[$1.web_frame_max_ms]} ms"; else echo "-"; fi; }
     c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
     row "/healthz (HTTP ceiling), 64 connections" c_healthz
@@ -182,6 +192,8 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     row "start-up to first /healthz answer (median of 3)" c_start
     row "export-tenant (whole tenant, one snapshot)" c_export
     row "import-tenant of that archive into PostgreSQL" c_import
+    row "web app: list page cold load (new browser context, no cache) to the first row" c_web
+    row "web app: scrolling the list to row 3,000 (cursor pages of 100, virtualised rows)" c_scroll
     row "non-2xx answers during the run" c_errors
     echo
   done

@@ -25,9 +25,39 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Bumped by every clear: a response that was in flight when the data was cleared is
+// not written back afterwards.
+let generation = 0;
+
+async function clearData() {
+  generation++;
+  await caches.delete(DATA);
+}
+
 self.addEventListener("message", (event) => {
-  if (event.data === "clear-data") event.waitUntil(caches.delete(DATA));
+  if (event.data === "clear-data") event.waitUntil(clearData());
 });
+
+// Another user signed in at this browser: the previous one's records go first.
+async function checkUser(response) {
+  try {
+    const fresh = await response.clone().json();
+    const cached = await caches.match("/api/v1/auth/session");
+    if (cached && (await cached.json()).user_id !== fresh.user_id) await clearData();
+  } catch {
+    // Not JSON: nothing to compare.
+  }
+}
+
+// Keeps only the hashed assets the current index.html names (and ones not yet seen).
+async function pruneShell(indexHtml) {
+  const cache = await caches.open(SHELL);
+  const named = new Set([...indexHtml.matchAll(/\/assets\/[^"']+/g)].map((m) => m[0]));
+  for (const key of await cache.keys()) {
+    const path = new URL(key.url).pathname;
+    if (path.startsWith("/assets/") && path.match(/^\/assets\/index-/) && !named.has(path)) await cache.delete(key);
+  }
+}
 
 async function trim(cache) {
   const keys = await cache.keys();
@@ -35,9 +65,13 @@ async function trim(cache) {
 }
 
 async function networkFirst(request, cacheName) {
+  const started = generation;
   try {
     const response = await fetch(request);
-    if (response.ok) {
+    if (response.ok && cacheName === DATA && new URL(request.url).pathname === "/api/v1/auth/session") {
+      await checkUser(response);
+    }
+    if (response.ok && (cacheName !== DATA || generation === started)) {
       const cache = await caches.open(cacheName);
       await cache.delete(request);
       await cache.put(request, response.clone());
@@ -64,7 +98,16 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.mode === "navigate") {
     event.respondWith(
-      fetch(request).catch(async () => (await caches.match("/")) || Response.error()),
+      fetch(request)
+        .then(async (response) => {
+          if (response.ok) {
+            const cache = await caches.open(SHELL);
+            await cache.put("/", response.clone());
+            await pruneShell(await response.clone().text());
+          }
+          return response;
+        })
+        .catch(async () => (await caches.match("/")) || Response.error()),
     );
     return;
   }

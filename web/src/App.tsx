@@ -10,7 +10,7 @@ import { Pending } from "./components/ui";
 import { AcceptPage } from "./pages/AcceptPage";
 import { HomePage } from "./pages/HomePage";
 import { ListPage } from "./pages/ListPage";
-import { LoginPage } from "./pages/LoginPage";
+import { AfterSignIn, LoginPage } from "./pages/LoginPage";
 import { NewRecordPage } from "./pages/NewRecordPage";
 import { RecordPage } from "./pages/RecordPage";
 import { NotFound } from "./pages/NotFound";
@@ -34,7 +34,7 @@ function SignedInApp() {
             <Route path="/o/:object/new" element={<NewRecordPage />} />
             <Route path="/o/:object/:id" element={<RecordPage />} />
             <Route path="/settings/*" element={<SettingsRoutes />} />
-            <Route path="/login" element={<Navigate to="/" replace />} />
+            <Route path="/login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

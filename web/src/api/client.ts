@@ -51,6 +51,18 @@ export interface ApiResponse<T> {
   etag: string | null;
 }
 
+// Requests started before React renders (main.tsx), so the first page does not wait
+// for them one after another; the first request for the same path takes the answer.
+const prefetched = new Map<string, Promise<Response>>();
+
+export function forgetPrefetched(): void {
+  prefetched.clear();
+}
+
+export function prefetch(path: string): void {
+  prefetched.set(path, fetch(`/api/v1${path}`, { headers: { Accept: "application/json" }, credentials: "same-origin" }));
+}
+
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -58,8 +70,11 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (csrf) headers["X-CSRF-Token"] = csrf;
   if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
   let response: Response;
+  const early = method === "GET" ? await prefetched.get(path)?.catch(() => undefined) : undefined;
+  prefetched.delete(path);
   try {
-    response = await fetch(`/api/v1${path}`, {
+    // A prefetched failure (say, before signing in) is asked again, never replayed.
+    response = early?.ok ? early : await fetch(`/api/v1${path}`, {
       method,
       headers,
       credentials: "same-origin",

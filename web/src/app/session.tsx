@@ -1,7 +1,7 @@
 // Who is signed in. The session lives in an HttpOnly cookie the app never sees; the
 // app keeps the CSRF token that goes with it and learns of expiry from any 401.
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import { api, onUnauthorised, request } from "../api/client";
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { ApiError, api, forgetPrefetched, onUnauthorised, request } from "../api/client";
 import type { RecordData, Session } from "../api/types";
 import { clearOfflineData } from "../lib/offline";
 import { titles } from "../lib/titles";
@@ -15,25 +15,37 @@ interface SessionState {
   session: SignedIn | null;
   loading: boolean;
   expired: boolean;
-  login: (email: string, password: string, code?: string) => Promise<void>;
+  login: (email: string, password: string, code?: string, tenant?: string) => Promise<void>;
   logout: () => Promise<void>;
   reload: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);
 
-async function fetchSession(): Promise<SignedIn | null> {
+// Everything kept in this tab about the signed-in user: cached lookup titles, answers
+// fetched ahead, records kept for offline reading.
+export function forgetUserData(): void {
+  titles.clear();
+  forgetPrefetched();
+  void clearOfflineData();
+}
+
+async function fetchSession(): Promise<Session | null> {
   try {
-    const { data } = await request<Session>("GET", "/auth/session", { expectUnauthorised: true });
-    let user: RecordData | null = null;
-    try {
-      user = await api.get<RecordData>(`/objects/users/${data.user_id}`);
-    } catch {
-      // A role without read access to users still signs in.
-    }
-    return { ...data, name: String(user?.name ?? "You"), email: String(user?.email ?? "") };
+    return (await request<Session>("GET", "/auth/session", { expectUnauthorised: true })).data;
   } catch {
     return null;
+  }
+}
+
+// The user's name and email, for the top bar (a role without read access to users
+// still signs in, and stays "You").
+async function fetchUser(session: Session): Promise<SignedIn> {
+  try {
+    const user = await api.get<RecordData>(`/objects/users/${session.user_id}`);
+    return { ...session, name: String(user.name ?? "You"), email: String(user.email ?? "") };
+  } catch {
+    return { ...session, name: "You", email: "" };
   }
 }
 
@@ -41,11 +53,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SignedIn | null>(null);
   const [loading, setLoading] = useState(true);
   const [expired, setExpired] = useState(false);
+  const lastUser = useRef<string | null>(null);
 
-  const reload = useCallback(async () => {
-    setSession(await fetchSession());
+  // The session decides what renders; the user's name follows without holding it up.
+  const adopt = useCallback(async (found: Session | null) => {
+    // Another user (or none): nothing of the previous one's may show.
+    if (!found || (lastUser.current !== null && found.user_id !== lastUser.current)) forgetUserData();
+    lastUser.current = found?.user_id ?? null;
+    setSession(found ? { ...found, name: "", email: "" } : null);
     setLoading(false);
+    if (found) {
+      const user = await fetchUser(found);
+      setSession((current) => (current && current.user_id === user.user_id ? user : current));
+    }
   }, []);
+
+  const reload = useCallback(async () => adopt(await fetchSession()), [adopt]);
 
   useEffect(() => {
     void reload();
@@ -54,6 +77,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       onUnauthorised(() => {
+        forgetUserData();
+        lastUser.current = null;
         setSession((current) => {
           if (current) setExpired(true);
           return null;
@@ -62,23 +87,27 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const login = useCallback(async (email: string, password: string, code?: string) => {
+  const login = useCallback(async (email: string, password: string, code?: string, tenant?: string) => {
+    forgetUserData();
     await request<Session>("POST", "/auth/login", {
-      body: code ? { email, password, code } : { email, password },
+      body: { email, password, ...(code ? { code } : {}), ...(tenant ? { tenant } : {}) },
       expectUnauthorised: true,
     });
     setExpired(false);
-    setSession(await fetchSession());
-  }, []);
+    await adopt(await fetchSession());
+  }, [adopt]);
 
+  // Signed out only once the server says so (204, or 401: already ended); otherwise the
+  // cookie may still be valid, and the next person at this browser would be signed in.
   const logout = useCallback(async () => {
     try {
       await api.post("/auth/logout");
-    } finally {
-      titles.clear();
-      await clearOfflineData();
-      setSession(null);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
     }
+    forgetUserData();
+    lastUser.current = null;
+    setSession(null);
   }, []);
 
   return (

@@ -7,7 +7,7 @@ import { api, query } from "../api/client";
 import type { ListPage, ObjectMeta } from "../api/types";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { useSession } from "../app/session";
-import { quote } from "../filter/expression";
+import { titleFilter } from "../filter/expression";
 import { recordTitle, titleFields } from "../lib/titles";
 import { Modal } from "./ui";
 
@@ -45,7 +45,7 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
     list.push({ key: "board", label: "Pipeline board", hint: "Board", run: () => go("/o/opportunities/board") });
     list.push({ key: "profile", label: "Profile, password and two-factor sign-in", hint: "Settings", run: () => go("/settings/profile") });
     if (session?.is_admin) list.push({ key: "settings", label: "Settings: objects and fields", hint: "Settings", run: () => go("/settings/objects") });
-    list.push({ key: "logout", label: "Sign out", hint: "Account", run: () => { onClose(); void logout(); } });
+    list.push({ key: "logout", label: "Sign out", hint: "Account", run: () => { onClose(); void logout().catch(() => undefined); } });
     return list;
     // go/onClose are stable for the palette's life
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -59,6 +59,7 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     if (words.length < 2) {
       setRecords([]);
+      setSearching(false);
       return;
     }
     const controller = new AbortController();
@@ -68,7 +69,7 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
       const pages = await Promise.all(
         searched.map(async (o: ObjectMeta) => {
           const fields = titleFields(o);
-          const filter = fields.map((f) => `${f} ~ ${quote(text.trim())}`).join(" or ");
+          const filter = titleFilter(fields, text);
           try {
             const page = await api.get<ListPage>(`/objects/${o.name}${query({ filter, limit: SEARCHED_LIMIT, fields: fields.join(",") })}`, controller.signal);
             return page.data.map<Item>((r) => ({
@@ -90,6 +91,7 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
     return () => {
       controller.abort();
       clearTimeout(timer);
+      setSearching(false);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [words, objects]);

@@ -1,6 +1,6 @@
 // One field on a record page: its value, and in place an input to change it. Saves are
 // conditional on the version shown; the server's message for the field appears under it.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import type { FieldMeta, FieldValue, RecordData } from "../api/types";
 import { toApiValue, validate } from "../fields/format";
@@ -19,6 +19,19 @@ export function FieldRow({ field, record, save }: Props) {
   const [busy, setBusy] = useState(false);
   const id = `field-${field.name}`;
   const editable = !field.read_only;
+  // After a save or a cancel, the keyboard carries on from the field's edit button.
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  const stop = () => {
+    refocus.current = true;
+    setEditing(false);
+  };
+  useEffect(() => {
+    if (!editing && refocus.current) {
+      refocus.current = false;
+      editButton.current?.focus();
+    }
+  }, [editing]);
 
   const start = () => {
     if (!editable) return;
@@ -33,10 +46,10 @@ export function FieldRow({ field, record, save }: Props) {
     setBusy(true);
     try {
       await save({ [field.name]: toApiValue(field, draft) });
-      setEditing(false);
+      stop();
     } catch (e) {
       if (e instanceof ApiError && e.status !== 412) setError(e.errorFor(field.name) ?? e.message);
-      else setEditing(false);
+      else stop();
     } finally {
       setBusy(false);
     }
@@ -53,19 +66,19 @@ export function FieldRow({ field, record, save }: Props) {
           <form
             className="inline-form"
             onSubmit={(e) => { e.preventDefault(); void commit(); }}
-            onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); setEditing(false); } }}
+            onKeyDown={(e) => { if (e.key === "Escape") { e.stopPropagation(); stop(); } }}
           >
             <FieldInput field={field} value={draft} onChange={setDraft} id={id} autoFocus invalid={!!error} describedBy={error ? `${id}-error` : undefined} />
             <div className="inline-actions">
               <button type="submit" className="button small primary" disabled={busy}>{busy ? "Saving…" : "Save"}</button>
-              <button type="button" className="button small" onClick={() => setEditing(false)}>Cancel</button>
+              <button type="button" className="button small" onClick={stop}>Cancel</button>
             </div>
             {error && <p className="field-error" id={`${id}-error`} role="alert">{error}</p>}
           </form>
         ) : editable ? (
           <div className="value editable" onClick={(e) => { if (!(e.target as HTMLElement).closest("a")) start(); }}>
             <FieldDisplay field={field} value={record[field.name] as FieldValue} />
-            <button className="icon-button edit-button" aria-label={`Edit ${field.label}`} onClick={(e) => { e.stopPropagation(); start(); }}>
+            <button ref={editButton} className="icon-button edit-button" aria-label={`Edit ${field.label}`} onClick={(e) => { e.stopPropagation(); start(); }}>
               ✎
             </button>
           </div>

@@ -41,7 +41,13 @@ export function SavedViews({ object, current }: Props) {
   }, [object]);
   useEffect(() => void load(), [load]);
 
-  const open = (id: string) => {
+  // A link with only ?view= opens the view as it is saved now.
+  useEffect(() => {
+    if (active && !params.has("filter") && !params.has("sort") && !params.has("cols")) open(active.id, true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active?.id]);
+
+  const open = (id: string, replace = false) => {
     const view = views.find((v) => v.id === id);
     const next = new URLSearchParams();
     if (view) {
@@ -50,7 +56,7 @@ export function SavedViews({ object, current }: Props) {
       if (view.sort) next.set("sort", view.sort);
       if (view.columns.length) next.set("cols", view.columns.join(","));
     }
-    setParams(next);
+    setParams(next, { replace });
   };
 
   const mine = views.filter((v) => v.owner_id === me.user_id);

@@ -5,8 +5,10 @@ import { Link, NavLink, useLocation } from "react-router";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { useSession, useSignedIn } from "../app/session";
 import { useStored, type RecentRecord } from "../lib/storage";
+import { useMediaQuery } from "../lib/media";
 import { useTheme } from "../lib/theme";
 import { CommandPalette } from "./CommandPalette";
+import { useToast } from "./toast";
 
 function UserMenu({ name, email, isAdmin, onSignOut }: { name: string; email: string; isAdmin: boolean; onSignOut: () => void }) {
   const [open, setOpen] = useState(false);
@@ -44,6 +46,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const { objects } = useMetadata();
   const me = useSignedIn();
   const { logout } = useSession();
+  const toast = useToast();
   const [theme, setTheme] = useTheme();
   const [menuOpen, setMenuOpen] = useState(false);
   const [paletteOpen, setPaletteOpen] = useState(false);
@@ -51,7 +54,20 @@ export function Shell({ children }: { children: ReactNode }) {
   const [favourites] = useStored<RecentRecord[]>(`rapport:${me.user_id}:favourites`, []);
   const location = useLocation();
 
+  const drawer = useMediaQuery("(max-width: 860px)");
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setMenuOpen(false);
+        document.querySelector<HTMLElement>(".menu-button")?.focus();
+      }
+    };
+    document.querySelector<HTMLElement>(".sidebar a")?.focus();
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
@@ -89,10 +105,15 @@ export function Shell({ children }: { children: ReactNode }) {
           >
             {theme === "dark" ? "☀" : "☾"}
           </button>
-          <UserMenu name={me.name} email={me.email} isAdmin={me.is_admin} onSignOut={() => void logout()} />
+          <UserMenu
+            name={me.name}
+            email={me.email}
+            isAdmin={me.is_admin}
+            onSignOut={() => void logout().catch((e) => toast(`Could not sign out: ${(e as Error).message} Try again.`, { tone: "error" }))}
+          />
         </div>
       </header>
-      <nav className="sidebar" aria-label="Objects">
+      <nav className="sidebar" aria-label="Objects" inert={drawer && !menuOpen ? true : undefined}>
         <ul>
           <li><NavLink to="/" end className="nav-item">Home</NavLink></li>
           {nav.map((o) => (

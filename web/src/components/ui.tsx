@@ -86,7 +86,7 @@ export function FormRow({ id, label, required, error, hint, children }: {
   return (
     <div className={error ? "form-row invalid" : "form-row"}>
       <div className="label-line">
-        <label htmlFor={id}>{label}</label>
+        <label htmlFor={id} id={`${id}-label`}>{label}</label>
         {required && <span className="required" aria-hidden="true">*</span>}
       </div>
       {children}

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { api, query } from "../api/client";
 import type { ListPage, RecordData } from "../api/types";
 import { useMetadata } from "../app/metadata";
-import { quote } from "../filter/expression";
+import { titleFilter } from "../filter/expression";
 import { recordTitle, titleFields, titles, useTitle } from "../lib/titles";
 import type { InputProps } from "./registry";
 
@@ -28,8 +28,7 @@ export function LookupInput(props: InputProps) {
       setLoading(true);
       try {
         const fields = titleFields(target);
-        const words = text.trim();
-        const filter = words ? fields.map((f) => `${f} ~ ${quote(words)}`).join(" or ") : "";
+        const filter = titleFilter(fields, text);
         const page = await api.get<ListPage>(
           `/objects/${target.name}${query({ filter, sort: fields[fields.length - 1], limit: 8, fields: fields.join(",") })}`,
           controller.signal,
@@ -76,8 +75,10 @@ export function LookupInput(props: InputProps) {
         onKeyDown={(e) => {
           if (e.key === "ArrowDown") { e.preventDefault(); setActive((a) => Math.min(a + 1, results.length - 1)); }
           else if (e.key === "ArrowUp") { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }
-          else if (e.key === "Enter" && open && results[active]) { e.preventDefault(); choose(results[active]); }
-          else if (e.key === "Escape" && text !== null) { e.stopPropagation(); setText(null); }
+          // The choice is this input's business: an inline edit around it must not also
+          // commit (Enter) or a dialog around it close (Escape).
+          else if (e.key === "Enter" && open && results[active]) { e.preventDefault(); e.stopPropagation(); choose(results[active]); }
+          else if (e.key === "Escape" && text !== null) { e.preventDefault(); e.stopPropagation(); setText(null); }
         }}
       />
       {id && !props.field.read_only && (

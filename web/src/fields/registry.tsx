@@ -174,7 +174,7 @@ function DateTimeDisplay({ value }: DisplayProps) {
 }
 
 // datetime-local speaks the browser's local time; the API speaks UTC.
-function toLocalInput(value: string): string {
+export function toLocalInput(value: string): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -226,11 +226,12 @@ function MultiPicklistDisplay({ value, field }: DisplayProps) {
 function MultiPicklistInput(props: InputProps) {
   const selected = Array.isArray(props.value) ? props.value : [];
   return (
-    <div className="checks" role="group" id={props.id} aria-describedby={props.describedBy} aria-invalid={props.invalid || undefined}>
-      {props.field.options?.map((o) => (
+    <div className="checks" role="group" aria-labelledby={`${props.id}-label`} aria-describedby={props.describedBy} aria-invalid={props.invalid || undefined}>
+      {props.field.options?.map((o, i) => (
         <label key={o.value} className="check">
           <input
             type="checkbox"
+            id={i === 0 ? props.id : undefined}
             disabled={props.field.read_only}
             checked={selected.includes(o.value)}
             onChange={(e) =>

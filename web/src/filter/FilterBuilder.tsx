@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { FieldMeta } from "../api/types";
 import { needsValue, operatorLabels, operatorsFor, parseExpression, toExpression, type Condition, type FilterModel } from "./expression";
+import { toLocalInput } from "../fields/registry";
 
 interface Props {
   fields: FieldMeta[];
@@ -13,8 +14,16 @@ interface Props {
   onClose: () => void;
 }
 
+// The conditions of an expression the rows can show: only fields of this object (a
+// relation path like company.city, or anything richer, stays text).
+function rowsFor(text: string, fields: FieldMeta[]): FilterModel | null {
+  const model = parseExpression(text);
+  if (!model || !model.conditions.every((c) => fields.some((f) => f.name === c.field))) return null;
+  return model;
+}
+
 export function FilterBuilder({ fields, value, error, onApply, onClose }: Props) {
-  const parsed = parseExpression(value);
+  const parsed = rowsFor(value, fields);
   const [textMode, setTextMode] = useState(parsed === null);
   const [model, setModel] = useState<FilterModel>(parsed ?? { join: "and", conditions: [] });
   const [text, setText] = useState(value);
@@ -33,7 +42,7 @@ export function FilterBuilder({ fields, value, error, onApply, onClose }: Props)
 
   const switchMode = () => {
     if (textMode) {
-      const back = parseExpression(text);
+      const back = rowsFor(text, fields);
       if (!back) return; // too rich for rows; the button is disabled then
       setModel(back);
     }
@@ -41,7 +50,7 @@ export function FilterBuilder({ fields, value, error, onApply, onClose }: Props)
   };
 
   const apply = () => onApply(textMode ? text.trim() : toExpression(model, fields));
-  const canShowRows = !textMode || parseExpression(text) !== null;
+  const canShowRows = !textMode || rowsFor(text, fields) !== null;
 
   return (
     <section className="filter-panel" aria-label="Filter">
@@ -132,6 +141,18 @@ function ValueInput({ field, condition, index, onChange }: { field?: FieldMeta; 
         <option value="true">Yes</option>
         <option value="false">No</option>
       </select>
+    );
+  }
+  if (field?.type === "datetime") {
+    // The browser's local time, sent as the instant it names (UTC).
+    return (
+      <input
+        className="input"
+        type="datetime-local"
+        aria-label={label}
+        value={condition.value ? toLocalInput(condition.value) : ""}
+        onChange={(e) => onChange(e.target.value ? new Date(e.target.value).toISOString() : "")}
+      />
     );
   }
   const type = field?.type === "date" ? "date" : "text";

@@ -26,13 +26,15 @@ export const operatorLabels: Record<Operator, string> = {
 };
 
 const TEXTUAL: FieldType[] = ["text", "long_text", "email", "phone", "url"];
-const ORDERED: FieldType[] = ["integer", "decimal", "percent", "currency", "date", "datetime"];
+const ORDERED: FieldType[] = ["integer", "decimal", "percent", "currency", "date"];
 
 export function operatorsFor(field: FieldMeta): Operator[] {
   if (field.encryption === "deterministic") return ["=", "!=", "in", "not in", "is null", "is not null"];
   if (field.encryption) return ["is null", "is not null"];
   if (TEXTUAL.includes(field.type)) return ["~", "=", "!=", "starts_with", "ends_with", "is null", "is not null"];
   if (ORDERED.includes(field.type)) return ["=", "!=", "<", "<=", ">", ">=", "is null", "is not null"];
+  // An instant is never exactly equal to what a person types: before and after only.
+  if (field.type === "datetime") return ["<", ">=", "is null", "is not null"];
   if (field.type === "picklist") return ["=", "!=", "in", "not in", "is null", "is not null"];
   if (field.type === "multi_picklist") return ["~", "is null", "is not null"];
   if (field.type === "boolean") return ["=", "is null", "is not null"];
@@ -41,6 +43,13 @@ export function operatorsFor(field: FieldMeta): Operator[] {
 
 export function needsValue(op: Operator): boolean {
   return op !== "is null" && op !== "is not null";
+}
+
+// Records whose title matches every word typed, in any of its title fields:
+// "ada love" finds first_name "Ada", last_name "Lovelace".
+export function titleFilter(fields: string[], text: string): string {
+  const words = text.trim().split(/\s+/).filter(Boolean).slice(0, 6);
+  return words.map((w) => `(${fields.map((f) => `${f} ~ ${quote(w)}`).join(" or ")})`).join(" and ");
 }
 
 export function quote(text: string): string {
@@ -142,7 +151,9 @@ export function parseExpression(text: string): FilterModel | null {
         const items: string[] = [];
         while (peek() && peek()!.text !== ")") {
           const t = peek()!;
-          if (t.kind !== "string" && t.kind !== "word") return null;
+          // The builder keeps a list as comma-separated text: an item with a comma of
+          // its own stays in text mode.
+          if ((t.kind !== "string" && t.kind !== "word") || t.text.includes(",")) return null;
           items.push(t.text);
           i++;
           if (peek()?.text === ",") i++;

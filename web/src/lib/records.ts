@@ -2,7 +2,8 @@
 // silently overwrite each other), bulk changes through the batch API, CSV export.
 import { api, query } from "../api/client";
 import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
-import { valueText } from "../fields/format";
+import { isMoney } from "../fields/format";
+import { titles } from "./titles";
 
 export function saveRecord(object: string, record: RecordData, changes: Record<string, FieldValue>): Promise<RecordData> {
   return api.patch<RecordData>(`/objects/${object}/${record.id}`, changes, record.version);
@@ -38,24 +39,49 @@ export async function bulkDelete(object: string, ids: string[]): Promise<{ delet
   return { deleted, failed };
 }
 
+// A cell: quoted always; text that a spreadsheet would run as a formula (=, +, -, @
+// first) gets a leading apostrophe. Numbers stay numbers.
 function csvCell(text: string): string {
-  // Quote always; a leading =, +, - or @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const numeric = /^-?\d+(\.\d+)?$/.test(text);
+  const safe = !numeric && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
+}
+
+// One or two columns per field, holding the API's values (not the screen's formats):
+// numbers with a dot, ISO dates, money as amount and currency, a lookup's id and title.
+function csvColumns(field: FieldMeta): { header: string; cell: (r: RecordData) => string }[] {
+  const raw = (r: RecordData) => r[field.name] as FieldValue;
+  switch (field.type) {
+    case "currency":
+      return [
+        { header: field.label, cell: (r) => (isMoney(raw(r)) ? (raw(r) as { amount: string }).amount : "") },
+        { header: `${field.label} currency`, cell: (r) => (isMoney(raw(r)) ? (raw(r) as { currency: string }).currency : "") },
+      ];
+    case "lookup":
+      return [
+        { header: field.label, cell: (r) => (raw(r) && field.target ? titles.get(field.target, String(raw(r))) ?? "" : "") },
+        { header: `${field.label} id`, cell: (r) => String(raw(r) ?? "") },
+      ];
+    case "multi_picklist":
+      return [{ header: field.label, cell: (r) => (Array.isArray(raw(r)) ? (raw(r) as string[]).join(";") : "") }];
+    default:
+      return [{ header: field.label, cell: (r) => (raw(r) === null || raw(r) === undefined ? "" : String(raw(r))) }];
+  }
 }
 
 // The current view (its filter, sort and columns) as CSV, read page by page.
 export async function exportCsv(meta: ObjectMeta, columns: FieldMeta[], filter: string, sort: string, onProgress?: (rows: number) => void): Promise<Blob> {
-  const lines = [columns.map((c) => csvCell(c.label)).join(",")];
+  const cells = columns.flatMap(csvColumns);
+  const lines = [cells.map((c) => csvCell(c.header)).join(",")];
   let cursor: string | null = null;
   let count = 0;
   do {
     const page: ListPage = await api.get<ListPage>(
       `/objects/${meta.name}${query({ filter, sort, limit: 500, cursor, fields: columns.map((c) => c.name).join(",") })}`,
     );
-    for (const record of page.data) {
-      lines.push(columns.map((c) => csvCell(c.type === "lookup" ? String(record[c.name] ?? "") : valueText(c, record[c.name] as FieldValue))).join(","));
-    }
+    // Titles of the lookups on this page, in one request per target object.
+    await Promise.all(columns.filter((c) => c.type === "lookup" && c.target).map((c) => titles.load(c.target!, page.data.map((r) => r[c.name]).filter((v): v is string => typeof v === "string"))));
+    for (const record of page.data) lines.push(cells.map((c) => csvCell(c.cell(record))).join(","));
     count += page.data.length;
     onProgress?.(count);
     cursor = page.next_cursor;

@@ -26,6 +26,7 @@ type Listener = () => void;
 class TitleCache {
   private titles = new Map<string, string | null>(); // "object/id" -> title; null: not visible
   private pending = new Map<string, Set<string>>();
+  private inFlight = new Set<string>();
   private listeners = new Set<Listener>();
   private scheduled = false;
   private metadata: (name: string) => ObjectMeta | undefined = () => undefined;
@@ -45,7 +46,9 @@ class TitleCache {
   }
 
   request(object: string, id: string) {
-    if (this.titles.has(`${object}/${id}`)) return;
+    const key = `${object}/${id}`;
+    if (this.titles.has(key) || this.inFlight.has(key)) return;
+    this.inFlight.add(key);
     let ids = this.pending.get(object);
     if (!ids) this.pending.set(object, (ids = new Set()));
     ids.add(id);
@@ -55,6 +58,12 @@ class TitleCache {
     }
   }
 
+  // Asks for the titles of `ids` now and resolves when they are known.
+  async load(object: string, ids: string[]): Promise<void> {
+    for (const id of ids) this.request(object, id);
+    await this.flush();
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -62,9 +71,10 @@ class TitleCache {
 
   clear() {
     this.titles.clear();
+    this.pending.clear();
   }
 
-  private async flush() {
+  private async flush(): Promise<void> {
     this.scheduled = false;
     const batches = [...this.pending];
     this.pending.clear();
@@ -74,16 +84,20 @@ class TitleCache {
         const ids = [...idSet];
         for (let i = 0; i < ids.length; i += 200) {
           const chunk = ids.slice(i, i + 200);
-          for (const id of chunk) this.titles.set(`${object}/${id}`, null);
-          if (!meta) continue;
           try {
+            if (!meta) throw new Error("unknown object");
             const filter = `id in (${chunk.map((id) => JSON.stringify(id)).join(", ")})`;
             const page = await api.get<ListPage>(
               `/objects/${object}${query({ filter, fields: titleFields(meta).join(","), limit: 500 })}`,
             );
             for (const record of page.data) this.remember(object, record);
+            // Asked and not answered: not visible to this user.
+            for (const id of chunk) if (!this.titles.has(`${object}/${id}`)) this.titles.set(`${object}/${id}`, null);
           } catch {
-            // Not readable by this user: the lookup shows as hidden.
+            // A failed request (or an object this user cannot see) is asked again later.
+            if (!meta) for (const id of chunk) this.titles.set(`${object}/${id}`, null);
+          } finally {
+            for (const id of chunk) this.inFlight.delete(`${object}/${id}`);
           }
         }
       }),

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { ApiError, request } from "../api/client";
 import type { Session } from "../api/types";
-import { useSession } from "../app/session";
+import { forgetUserData, useSession } from "../app/session";
 import { FormRow } from "../components/ui";
 
 export function AcceptPage() {
@@ -17,6 +17,7 @@ export function AcceptPage() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
+      forgetUserData();
       await request<Session>("POST", "/auth/accept", {
         body: { token: params.get("token") ?? "", password, ...(needsCode ? { code } : {}) },
         expectUnauthorised: true,

@@ -7,7 +7,7 @@ import { ApiError, api, query } from "../api/client";
 import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
 import { useMetadata } from "../app/metadata";
 import { useToast } from "../components/toast";
-import { Breadcrumbs, EmptyState, Pending } from "../components/ui";
+import { Breadcrumbs, EmptyState, ErrorBanner, Pending } from "../components/ui";
 import { formatMoney, isMoney } from "../fields/format";
 import { FieldDisplay } from "../fields/registry";
 import { recordTitle, titleFields } from "../lib/titles";
@@ -42,26 +42,33 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
   const amountField = meta.fields.find((f) => f.type === "currency");
   const details = meta.fields.filter((f) => ["currency", "date"].includes(f.type) || (f.type === "lookup" && f.name !== "owner_id" && f.name !== "created_by")).slice(0, 3);
   const [columns, setColumns] = useState<Column[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [focusId, setFocusId] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [dragOver, setDragOver] = useState<string | null>(null);
   const fields = useMemo(() => [...new Set([field.name, ...titleFields(meta), ...details.map((d) => d.name)])].join(","), [field, meta, details]);
 
   useEffect(() => {
     let cancelled = false;
+    setLoadError(null);
     const values: (string | null)[] = [...(field.options ?? []).map((o) => o.value), null];
     void Promise.all(
       values.map(async (value) => {
-        const condition = value === null ? `${field.name} is null` : `${field.name} = ${JSON.stringify(value)}`;
-        const combined = filter ? `(${filter}) and ${condition}` : condition;
+        const combined = columnFilter(field.name, value, filter);
         const page = await api.get<ListPage>(`/objects/${meta.name}${query({ filter: combined, limit: PER_COLUMN, count: true, sort: "-updated_at", fields })}`);
         return { value, label: value === null ? "No value" : field.options!.find((o) => o.value === value)!.label, records: page.data, total: page.total ?? page.data.length };
       }),
     ).then(
       (cols) => { if (!cancelled) setColumns(cols.filter((c) => c.value !== null || c.total > 0)); },
-      (e) => toast((e as Error).message, { tone: "error" }),
+      (e) => { if (!cancelled) setLoadError((e as Error).message); },
     );
     return () => { cancelled = true; };
-  }, [meta.name, field, filter, fields, toast]);
+  }, [meta.name, field, filter, fields]);
+
+  // The card moved from the keyboard keeps the focus in its new column.
+  useEffect(() => {
+    if (focusId) document.querySelector<HTMLElement>(`[data-card="${focusId}"]`)?.focus();
+  }, [focusId, columns]);
 
   const move = async (record: RecordData, to: string | null) => {
     if (!columns) return;
@@ -114,7 +121,9 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
       </div>
       <p className="sr-only" aria-live="assertive">{announcement}</p>
       <p className="hint">Drag cards between columns, or focus a card and press Alt+← / Alt+→.</p>
-      {!columns ? (
+      {loadError ? (
+        <ErrorBanner error={loadError} />
+      ) : !columns ? (
         <Pending />
       ) : (
         <div className="board">
@@ -140,12 +149,13 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
                     className="board-card"
                     draggable
                     tabIndex={0}
+                    data-card={r.id}
                     aria-roledescription="Draggable card"
                     onDragStart={(e) => { e.dataTransfer.setData("text/x-rapport-id", r.id); e.dataTransfer.effectAllowed = "move"; }}
                     onKeyDown={(e) => {
                       if (!e.altKey) return;
                       const next = e.key === "ArrowRight" ? columns[ci + 1] : e.key === "ArrowLeft" ? columns[ci - 1] : undefined;
-                      if (next) { e.preventDefault(); void move(r, next.value); }
+                      if (next) { e.preventDefault(); setFocusId(r.id); void move(r, next.value); }
                     }}
                   >
                     <Link to={`/o/${meta.name}/${r.id}`} draggable={false}>{recordTitle(meta, r)}</Link>
@@ -155,7 +165,7 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
                   </li>
                 ))}
                 {column.total > column.records.length && (
-                  <li className="muted small">and {column.total - column.records.length} more: <Link to={`/o/${meta.name}?filter=${encodeURIComponent(`${field.name} = "${column.value}"`)}`}>see the list</Link></li>
+                  <li className="muted small">and {column.total - column.records.length} more: <Link to={`/o/${meta.name}?filter=${encodeURIComponent(columnFilter(field.name, column.value, filter))}`}>see the list</Link></li>
                 )}
               </ul>
             </section>
@@ -164,6 +174,12 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
       )}
     </div>
   );
+}
+
+// The records of one column: its value (or none), within the board's own filter.
+function columnFilter(field: string, value: string | null, filter: string): string {
+  const condition = value === null ? `${field} is null` : `${field} = ${JSON.stringify(value)}`;
+  return filter ? `(${filter}) and ${condition}` : condition;
 }
 
 // Sums per currency (never adding euros to dollars) over the cards in the column.

@@ -29,7 +29,7 @@ export function HomePage() {
   const greeting = hour < 12 ? "Good morning" : hour < 18 ? "Good afternoon" : "Good evening";
   return (
     <div className="page home-page">
-      <div className="page-head"><h1>{greeting}, {me.name.split(" ")[0]}</h1></div>
+      <div className="page-head"><h1>{greeting}{me.name && me.name !== "You" ? `, ${me.name.split(" ")[0]}` : ""}</h1></div>
       <div className="home-grid">
         <section className="panel" aria-labelledby="tasks-title">
           <h2 id="tasks-title">My open tasks</h2>

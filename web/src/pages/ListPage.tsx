@@ -4,7 +4,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { ApiError } from "../api/client";
+import { ApiError, api } from "../api/client";
 import type { FieldMeta, FieldValue, ObjectMeta, RecordData } from "../api/types";
 import { businessFields, useMetadata } from "../app/metadata";
 import { useSignedIn } from "../app/session";
@@ -132,7 +132,7 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
         </p>
       )}
       {showFilter && (
-        <FilterBuilder fields={meta.fields} value={filter} error={filterError} onApply={(f) => setParam("filter", f)} onClose={() => setShowFilter(false)} />
+        <FilterBuilder key={filter} fields={meta.fields} value={filter} error={filterError} onApply={(f) => setParam("filter", f)} onClose={() => setShowFilter(false)} />
       )}
       {selected.size > 0 && (
         <div className="bulk-bar" role="region" aria-label="Selection">
@@ -142,7 +142,7 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
           <button className="link-button" onClick={() => setSelected(new Set())}>Clear selection</button>
         </div>
       )}
-      {list.error && !filterError && <ErrorBanner error={list.error.message} onRetry={list.reload} />}
+      {list.error && (!filterError || !showFilter) && <ErrorBanner error={list.error.message} onRetry={filterError ? undefined : list.reload} />}
       {!list.loading && !list.error && list.rows.length === 0 ? (
         filter ? (
           <EmptyState title="No records match this filter" action={<button className="button" onClick={() => setParam("filter", "")}>Clear the filter</button>}>
@@ -227,6 +227,7 @@ function Grid({ meta, columns, list, sort, onSort, selected, onSelect, onOpen, o
   const allSelected = list.rows.length > 0 && list.rows.every((r) => selected.has(r.id));
   return (
     <div className="grid-wrap" ref={scroller} role="table" aria-label={meta.label_plural} aria-rowcount={list.total ?? -1} aria-busy={list.loading}>
+      <span id="edit-hint" hidden>Press Enter to edit</span>
       <div className="grid-row grid-head" role="row" style={{ gridTemplateColumns: template, width }}>
         <div role="columnheader" className="grid-cell check-cell">
           <input
@@ -311,6 +312,15 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
   const [optimistic, setOptimistic] = useState<{ value: FieldValue } | null>(null);
   const value = optimistic ? optimistic.value : (record[field.name] as FieldValue);
   const editable = !field.read_only;
+  const cell = useRef<HTMLDivElement>(null);
+  const refocus = useRef(false);
+  const restoreFocus = () => { refocus.current = true; };
+  useEffect(() => {
+    if (!editing && refocus.current) {
+      refocus.current = false;
+      cell.current?.focus();
+    }
+  }, [editing]);
 
   const start = () => {
     if (!editable) return;
@@ -326,14 +336,17 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
       return;
     }
     setEditing(false);
+    restoreFocus();
     const apiValue = toApiValue(field, next);
+    if (JSON.stringify(apiValue) === JSON.stringify(toApiValue(field, toInputValue(field, record[field.name] as FieldValue)))) return;
     setOptimistic({ value: apiValue });
     try {
       const saved = await saveRecord(meta.name, record, { [field.name]: apiValue });
       onSaved(saved);
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
-        toast(`${recordTitle(meta, record)} was changed by someone else; your edit was not saved. Open it to see the latest.`, { tone: "error" });
+        toast(`${recordTitle(meta, record)} was changed by someone else, so your edit was not saved. The row now shows their version.`, { tone: "error" });
+        api.get<RecordData>(`/objects/${meta.name}/${record.id}`).then(onSaved, () => undefined);
       } else {
         const message = e instanceof ApiError ? e.errorFor(field.name) ?? e.message : String(e);
         setDraft(next);
@@ -352,7 +365,7 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
         role="cell"
         className="grid-cell editing"
         onKeyDown={(e) => {
-          if (e.key === "Escape") { e.stopPropagation(); setEditing(false); }
+          if (e.key === "Escape") { e.stopPropagation(); restoreFocus(); setEditing(false); }
           if (e.key === "Enter" && field.type !== "long_text") { e.preventDefault(); void commit(draft); }
         }}
         onBlur={(e) => {
@@ -366,10 +379,12 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
   }
   return (
     <div
+      ref={cell}
       role="cell"
       className={editable ? "grid-cell editable" : "grid-cell"}
       tabIndex={editable ? 0 : undefined}
-      aria-label={editable ? `${field.label}: press Enter to edit` : undefined}
+      aria-describedby={editable ? "edit-hint" : undefined}
+      data-field={field.name}
       onDoubleClick={start}
       onKeyDown={(e) => { if (e.key === "Enter" || e.key === "F2") { e.preventDefault(); start(); } }}
     >

@@ -1,18 +1,36 @@
 // Sign-in: email and password, then the authenticator code when the account has
 // two-factor sign-in. The server answers every bad credential the same way.
 import { useState, type FormEvent } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { Navigate, useSearchParams } from "react-router";
 import { ApiError } from "../api/client";
 import { useSession } from "../app/session";
 import { FormRow } from "../components/ui";
 
+// Where to go after signing in: a path on this origin only (never another site, however
+// the `next` parameter is spelled).
+export function sameOriginPath(next: string | null): string {
+  if (!next) return "/";
+  try {
+    const url = new URL(next, window.location.origin);
+    return url.origin === window.location.origin ? url.pathname + url.search + url.hash : "/";
+  } catch {
+    return "/";
+  }
+}
+
+// /login once signed in: on to where the user was going.
+export function AfterSignIn() {
+  const [params] = useSearchParams();
+  return <Navigate to={sameOriginPath(params.get("next"))} replace />;
+}
+
 export function LoginPage() {
   const { login, expired } = useSession();
-  const navigate = useNavigate();
-  const [params] = useSearchParams();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
+  const [workspace, setWorkspace] = useState("");
+  const [needsWorkspace, setNeedsWorkspace] = useState(false);
   const [needsCode, setNeedsCode] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -22,11 +40,13 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await login(email, password, needsCode ? code : undefined);
-      const next = params.get("next");
-      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
+      // Signed in, the app itself leaves /login for ?next= (App.tsx, AfterSignIn).
+      await login(email, password, needsCode ? code : undefined, workspace || undefined);
     } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.some((f) => f.field === "code")) {
+      if (err instanceof ApiError && /tenant/i.test(err.message) && !needsWorkspace) {
+        setNeedsWorkspace(true);
+        setError("This server has several workspaces: enter yours.");
+      } else if (err instanceof ApiError && err.fieldErrors.some((f) => f.field === "code")) {
         if (needsCode) setError(err.message);
         setNeedsCode(true);
       } else {
@@ -52,6 +72,11 @@ export function LoginPage() {
             <FormRow id="password" label="Password">
               <input id="password" className="input" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
             </FormRow>
+            {needsWorkspace && (
+              <FormRow id="workspace" label="Workspace">
+                <input id="workspace" className="input" autoComplete="organization" required value={workspace} onChange={(e) => setWorkspace(e.target.value)} />
+              </FormRow>
+            )}
           </>
         ) : (
           <FormRow id="code" label="Authentication code" hint="The 6-digit code from your authenticator app, or a recovery code.">

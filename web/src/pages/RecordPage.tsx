@@ -22,6 +22,8 @@ interface Section {
   fields: FieldMeta[];
 }
 
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
 export function sectionsOf(meta: ObjectMeta): Section[] {
   const business = businessFields(meta);
   const details = business.filter((f) => !f.custom && !ADDRESS.includes(f.name) && f.name !== "owner_id");
@@ -127,8 +129,8 @@ function RecordView({ meta, id }: { meta: ObjectMeta; id: string }) {
         <div className="record-main">
           <Highlights meta={meta} record={record} />
           {sectionsOf(meta).map((section) => (
-            <section className="panel" key={section.title} aria-labelledby={`section-${section.title}`}>
-              <h2 id={`section-${section.title}`}>{section.title}</h2>
+            <section className="panel" key={section.title} aria-labelledby={`section-${slug(section.title)}`}>
+              <h2 id={`section-${slug(section.title)}`}>{section.title}</h2>
               <dl className="fields">
                 {section.fields.map((f) => <FieldRow key={f.name} field={f} record={record} save={save} />)}
               </dl>

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, api } from "../../api/client";
-import type { FieldType, ObjectMeta } from "../../api/types";
+import type { FieldMeta, FieldType, ObjectMeta } from "../../api/types";
 import { businessFields, navigationObjects, useMetadata } from "../../app/metadata";
 import { useToast } from "../../components/toast";
 import { FormRow, Modal } from "../../components/ui";
@@ -107,7 +107,7 @@ export function ObjectFieldsPage() {
               <td>{TYPES.find(([t]) => t === f.type)?.[1] ?? f.type}{f.target ? ` → ${f.target}` : ""}{f.options ? ` (${f.options.length})` : ""}</td>
               <td>{f.required ? "Yes" : ""}</td>
               <td>{f.unique ? "Yes" : ""}</td>
-              <td>{f.custom && <FieldActions meta={meta} field={f.name} />}</td>
+              <td className="actions">{f.custom && <FieldActions meta={meta} field={f} />}</td>
             </tr>
           ))}
         </tbody>
@@ -117,20 +117,86 @@ export function ObjectFieldsPage() {
   );
 }
 
-function FieldActions({ meta, field }: { meta: ObjectMeta; field: string }) {
+function FieldActions({ meta, field }: { meta: ObjectMeta; field: FieldMeta }) {
   const { refresh } = useMetadata();
   const toast = useToast();
+  const [editing, setEditing] = useState(false);
   const remove = async () => {
-    if (!window.confirm(`Remove the field “${field}”? Its values are kept in the database but no longer shown.`)) return;
+    if (!window.confirm(`Remove the field “${field.label}”? Its values are kept in the database but no longer shown.`)) return;
     try {
-      await api.delete(`/metadata/objects/${meta.name}/fields/${field}`);
+      await api.delete(`/metadata/objects/${meta.name}/fields/${field.name}`);
       await refresh();
       toast("Field removed.");
     } catch (e) {
       toast((e as Error).message, { tone: "error" });
     }
   };
-  return <button className="button small danger" onClick={() => void remove()} aria-label={`Remove field ${field}`}>Remove</button>;
+  return (
+    <>
+      <button className="button small" onClick={() => setEditing(true)} aria-label={`Edit field ${field.label}`}>Edit</button>
+      <button className="button small danger" onClick={() => void remove()} aria-label={`Remove field ${field.label}`}>Remove</button>
+      {editing && <EditFieldDialog meta={meta} field={field} onClose={() => setEditing(false)} />}
+    </>
+  );
+}
+
+// The options after an edit of their labels, one per line. A line naming an existing
+// option (by label or value) keeps it; a changed line in an existing option's place is
+// that option renamed (its stored value stays, so records keep it); others are new.
+export function editedOptions(old: { value: string; label: string }[], lines: string[]): { value: string; label: string }[] {
+  const labels = lines.map((l) => l.trim()).filter(Boolean);
+  const kept = labels.map((l) => old.find((o) => o.label === l || o.value === l));
+  const used = new Set(kept.filter(Boolean).map((o) => o!.value));
+  return labels.map((label, i) => {
+    if (kept[i]) return { value: kept[i]!.value, label };
+    const renamed = old[i] && !used.has(old[i].value) ? old[i] : undefined;
+    if (renamed) used.add(renamed.value);
+    return { value: renamed?.value ?? apiName(label), label };
+  });
+}
+
+// A custom field's label, whether it is required, and its picklist values.
+function EditFieldDialog({ meta, field, onClose }: { meta: ObjectMeta; field: FieldMeta; onClose: () => void }) {
+  const { refresh } = useMetadata();
+  const toast = useToast();
+  const [label, setLabel] = useState(field.label);
+  const [required, setRequired] = useState(field.required);
+  const [options, setOptions] = useState((field.options ?? []).map((o) => o.label).join("\n"));
+  const [error, setError] = useState<ApiError | null>(null);
+  const picklist = field.type === "picklist" || field.type === "multi_picklist";
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = { label: label.trim(), required };
+    if (picklist) body.options = editedOptions(field.options ?? [], options.split("\n"));
+    try {
+      await api.patch(`/metadata/objects/${meta.name}/fields/${field.name}`, body);
+      await refresh();
+      toast(`Field “${label}” saved.`);
+      onClose();
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  };
+  return (
+    <Modal title={`Edit field ${field.label}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        {error && <p className="banner error" role="alert">{error.message}</p>}
+        <FormRow id="edit-field-label" label="Label" required error={error?.errorFor("label")}>
+          <input id="edit-field-label" className="input" required autoFocus value={label} onChange={(e) => setLabel(e.target.value)} />
+        </FormRow>
+        {picklist && (
+          <FormRow id="edit-field-options" label="Values, one per line" error={error?.errorFor("options")}>
+            <textarea id="edit-field-options" className="input" rows={6} value={options} onChange={(e) => setOptions(e.target.value)} />
+          </FormRow>
+        )}
+        <label className="check"><input type="checkbox" checked={required} onChange={(e) => setRequired(e.target.checked)} /> Required</label>
+        <div className="form-actions">
+          <button type="button" className="button" onClick={onClose}>Cancel</button>
+          <button type="submit" className="button primary">Save</button>
+        </div>
+      </form>
+    </Modal>
+  );
 }
 
 function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => void }) {
@@ -145,7 +211,9 @@ function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => vo
   const [error, setError] = useState<ApiError | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const body: Record<string, unknown> = { name: apiName(label), label: label.trim(), type, required, unique };
+    // A lookup's api name ends in _id (company_id), as the server requires.
+    const name = type === "lookup" ? `${apiName(label).replace(/_id$/, "")}_id` : apiName(label);
+    const body: Record<string, unknown> = { name, label: label.trim(), type, required, unique };
     if (type === "picklist" || type === "multi_picklist") {
       body.options = options.split("\n").map((o) => o.trim()).filter(Boolean).map((o) => ({ value: apiName(o), label: o }));
     }
@@ -163,7 +231,7 @@ function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => vo
     <Modal title={`New field on ${meta.label_plural.toLowerCase()}`} onClose={onClose}>
       <form onSubmit={submit}>
         {error && <p className="banner error" role="alert">{error.message}</p>}
-        <FormRow id="field-label" label="Label" required error={error?.errorFor("label") ?? error?.errorFor("name")} hint={label ? `API name: ${apiName(label)}` : undefined}>
+        <FormRow id="field-label" label="Label" required error={error?.errorFor("label") ?? error?.errorFor("name")} hint={label ? `API name: ${type === "lookup" ? `${apiName(label).replace(/_id$/, "")}_id` : apiName(label)}` : undefined}>
           <input id="field-label" className="input" required autoFocus value={label} onChange={(e) => setLabel(e.target.value)} aria-describedby="field-label-error" />
         </FormRow>
         <FormRow id="field-type" label="Type">

@@ -4,9 +4,12 @@ import { ApiError, api } from "../../api/client";
 import { useToast } from "../../components/toast";
 import { FormRow, Modal, Pending } from "../../components/ui";
 import { formatDateTime } from "../../fields/format";
+import { useSignedIn } from "../../app/session";
+import { useTitle } from "../../lib/titles";
 
 interface Token {
   id: string;
+  user_id: string;
   name: string;
   read_only: boolean;
   objects?: string[];
@@ -38,11 +41,12 @@ export function TokensPage() {
       </div>
       {!tokens ? <Pending /> : tokens.length === 0 ? <p className="muted">No tokens. A token lets a script use the REST API as you.</p> : (
         <table className="table">
-          <thead><tr><th scope="col">Name</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">Owner</th><th scope="col">Access</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id} className={t.revoked_at ? "muted" : undefined}>
                 <td>{t.name}</td>
+                <td><TokenOwner id={t.user_id} /></td>
                 <td>{t.read_only ? "Read only" : "Read and write"}{t.objects?.length ? ` · ${t.objects.join(", ")}` : ""}</td>
                 <td>{t.last_used_at ? formatDateTime(t.last_used_at) : "Never"}</td>
                 <td>{t.revoked_at ? "Revoked" : t.expires_at ? formatDateTime(t.expires_at) : "Never"}</td>
@@ -62,6 +66,12 @@ export function TokensPage() {
       )}
     </>
   );
+}
+
+function TokenOwner({ id }: { id: string }) {
+  const me = useSignedIn();
+  const title = useTitle("users", id);
+  return <>{id === me.user_id ? "You" : title ?? "…"}</>;
 }
 
 function NewTokenDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (secret: string) => void }) {

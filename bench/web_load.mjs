@@ -1,0 +1,95 @@
+// The web app against its targets (docs/benchmarks.md): the list page's cold load,
+// against the one API call it waits for, and scrolling deep into a large list.
+// Usage: node bench/web_load.mjs URL EMAIL PASSWORD OBJECT  -> "key value" lines.
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+
+const require = createRequire(new URL("../web/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+const [url, email, password, object = "people"] = process.argv.slice(2);
+const RUNS = 5;
+const SCROLL_ROWS = 3000;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+// Signs in once through the API; each cold load reuses only the cookies (no cache).
+const login = await fetch(`${url}/api/v1/auth/login`, {
+  method: "POST",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ email, password }),
+});
+if (!login.ok) throw new Error(`sign-in failed: ${login.status}`);
+const cookies = login.headers.getSetCookie().map((c) => {
+  const [pair] = c.split(";");
+  const [name, value] = pair.split("=");
+  return { name, value, url };
+});
+
+// The API call the list page waits for, timed alone (same query, fetched from Node).
+const apiTimes = [];
+const cookieHeader = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+for (let i = 0; i < RUNS + 1; i++) {
+  const start = performance.now();
+  const r = await fetch(`${url}/api/v1/objects/${object}?limit=100&count=true&fields=first_name,last_name,email,phone,mobile,job_title,company_id`, { headers: { Cookie: cookieHeader } });
+  await r.arrayBuffer();
+  if (i > 0) apiTimes.push(performance.now() - start);
+}
+
+const loads = [];
+for (let i = 0; i < RUNS; i++) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 860 }, serviceWorkers: "block" });
+  await context.addCookies(cookies);
+  const page = await context.newPage();
+  const start = performance.now();
+  await page.goto(`${url}/o/${object}`, { waitUntil: "commit" });
+  await page.locator('[role="row"][aria-rowindex="2"]').waitFor({ timeout: 30000 });
+  loads.push(performance.now() - start);
+  await context.close();
+}
+
+// Scrolling: jump to the bottom repeatedly until SCROLL_ROWS rows have streamed in,
+// recording every frame's duration meanwhile.
+const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+await context.addCookies(cookies);
+const page = await context.newPage();
+await page.goto(`${url}/o/${object}`);
+await page.locator('[role="row"][aria-rowindex="2"]').waitFor();
+const scroll = await page.evaluate(async (target) => {
+  const grid = document.querySelector(".grid-wrap");
+  const frames = [];
+  let last = performance.now();
+  let running = true;
+  const tick = (t) => { frames.push(t - last); last = t; if (running) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  const start = performance.now();
+  const rowIndex = () => Math.max(...[...grid.querySelectorAll('[role="row"][aria-rowindex]')].map((r) => Number(r.getAttribute("aria-rowindex"))));
+  let seen = 0;
+  let since = performance.now();
+  while (rowIndex() < target) {
+    grid.scrollTop = grid.scrollHeight;
+    await new Promise((r) => setTimeout(r, 16));
+    if (rowIndex() !== seen) { seen = rowIndex(); since = performance.now(); }
+    if (performance.now() - since > 3000) break; // the end of the list
+  }
+  running = false;
+  const elapsed = performance.now() - start;
+  const rowsInDom = grid.querySelectorAll('[role="row"]').length;
+  frames.sort((a, b) => a - b);
+  return { elapsed, reached: rowIndex(), rowsInDom, p95: frames[Math.floor(frames.length * 0.95)], max: frames[frames.length - 1] };
+}, SCROLL_ROWS);
+await browser.close();
+
+console.log(`web_api_ms ${median(apiTimes).toFixed(1)}`);
+console.log(`web_load_ms ${median(loads).toFixed(0)}`);
+console.log(`web_load_max_ms ${Math.max(...loads).toFixed(0)}`);
+console.log(`web_scroll_rows ${scroll.reached - 1}`);
+console.log(`web_scroll_s ${(scroll.elapsed / 1000).toFixed(1)}`);
+console.log(`web_scroll_dom_rows ${scroll.rowsInDom}`);
+console.log(`web_frame_p95_ms ${scroll.p95.toFixed(1)}`);
+console.log(`web_frame_max_ms ${scroll.max.toFixed(0)}`);
