@@ -27,6 +27,7 @@ export function useList(object: string, filter: string, sort: string, fields: st
   const [error, setError] = useState<ApiError | null>(null);
   const [generation, setGeneration] = useState(0);
   const inFlight = useRef<AbortController | null>(null);
+  const countAbort = useRef<AbortController | null>(null);
   const fieldList = fields.join(",");
 
   const fetchPage = useCallback(
@@ -35,13 +36,21 @@ export function useList(object: string, filter: string, sort: string, fields: st
       const controller = (inFlight.current = new AbortController());
       setLoading(true);
       try {
+        // The total is asked for on its own: counting a million rows takes longer than
+        // a page, and the first rows should not wait for it.
+        if (first) {
+          countAbort.current?.abort();
+          const counting = (countAbort.current = new AbortController());
+          api
+            .get<ListPage>(`/objects/${object}${query({ filter, limit: 1, fields: "id", count: true })}`, counting.signal)
+            .then((counted) => { if (!counting.signal.aborted) setTotal(counted.total ?? null); }, () => undefined);
+        }
         const page = await api.get<ListPage>(
-          `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, cursor: after, fields: fieldList, count: first ? true : undefined })}`,
+          `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, cursor: after, fields: fieldList })}`,
           controller.signal,
         );
         if (controller.signal.aborted) return;
         setRows((current) => (first ? page.data : [...current, ...page.data]));
-        if (first) setTotal(page.total ?? null);
         setCursor(page.next_cursor);
         setHasMore(page.next_cursor !== null);
         setError(null);
@@ -61,7 +70,10 @@ export function useList(object: string, filter: string, sort: string, fields: st
     setRows([]);
     setTotal(null);
     void fetchPage(null, true);
-    return () => inFlight.current?.abort();
+    return () => {
+      inFlight.current?.abort();
+      countAbort.current?.abort();
+    };
   }, [fetchPage, generation]);
 
   const loadMore = useCallback(() => {
