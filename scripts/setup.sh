@@ -34,6 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Vite 7 refuses older Node versions with a cryptic error; say what is wrong and how to fix it.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup: the web app needs Node.js 20.19 or newer; this machine has $(node --version)." >&2
+  echo "setup: install a newer Node.js (for example from NodeSource's Debian packages) and run make again." >&2
+  exit 1
+fi
+
 # The web app's npm packages, exactly as package-lock.json pins them; again only when
 # the lock file changed since the last install.
 web="$(dirname "$0")/../web"

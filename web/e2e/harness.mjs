@@ -2,7 +2,7 @@
 // `rapport serve` on a loopback port, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -72,9 +72,29 @@ export function totp(secretBase32, at = Date.now()) {
   return String(code).padStart(6, "0");
 }
 
-// Serious and critical accessibility violations (axe-core, WCAG 2.1 A and AA).
+// Contexts as a user's browser has them: English, and the app's own CSP in force.
+export const CONTEXT = { locale: "en-US", timezoneId: "UTC" };
+
+// Polls `read` until `accept` holds, for state the page or server reaches on its own time
+// (playwright-core has no expect().toPass()). Returns the last value read.
+export async function until(read, accept, { timeout = 15000, what = "condition" } = {}) {
+  const deadline = Date.now() + timeout;
+  let value;
+  for (;;) {
+    value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const AXE_SOURCE = readFileSync(join(here, "../node_modules/axe-core/axe.min.js"), "utf8");
+
+// Serious and critical accessibility violations (axe-core, WCAG 2.1 A and AA). axe is
+// evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+// tests run under the same CSP as users.
 export async function axeViolations(page) {
-  await page.addScriptTag({ path: join(here, "../node_modules/axe-core/axe.min.js") });
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
