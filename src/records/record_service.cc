@@ -719,6 +719,12 @@ Result<metadata::SnapshotPtr> RecordService::Metadata(const Principal& p) {
   return view.snapshot;
 }
 
+Result<security::ObjectPermissions> RecordService::Permissions(const Principal& p, std::string_view object_name) {
+  RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
+  RAPPORT_ASSIGN_OR_RETURN(const ObjectDef* object, view.snapshot->GetObject(object_name));
+  return impl_->policy_.Permissions(p, *view.config, *object);
+}
+
 Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
   RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
   RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p, *view.config));
@@ -904,7 +910,7 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
 }
 
 Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
-  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, Operation::kRead));
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxPageSize) {
     return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxPageSize))
                     .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxPageSize)));

@@ -63,6 +63,9 @@ struct ListQuery {
   std::string cursor;
   ReadOptions read;
   bool count = false;
+  // The caller is exporting the records (needs the role's export permission as well as
+  // read; the rows and fields are the same).
+  bool for_export = false;
 };
 
 struct ListResult {
@@ -159,6 +162,9 @@ class RecordService {
 
   // The objects and fields the principal may see.
   Result<metadata::SnapshotPtr> Metadata(const security::Principal& principal);
+  // What the principal may do with an object's records, merged over their roles and
+  // narrowed by their token. kNotFound for an object they cannot see.
+  Result<security::ObjectPermissions> Permissions(const security::Principal& principal, std::string_view object);
   // Changes the schema (admins only: kPermissionDenied otherwise), see MetadataStore::Apply.
   Result<metadata::SnapshotPtr> ApplyMetadata(const security::Principal& principal,
                                               const metadata::MetadataEdit& edit);

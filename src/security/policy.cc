@@ -28,6 +28,7 @@ std::string_view Verb(Operation op) {
     case Operation::kRead: return "read";
     case Operation::kUpdate: return "edit";
     case Operation::kDelete: return "delete";
+    case Operation::kExport: return "export";
   }
   return "use";
 }
@@ -38,6 +39,7 @@ Scope ScopeFor(const ObjectPermissions& p, Operation op) {
     case Operation::kRead: return p.read;
     case Operation::kUpdate: return p.edit;
     case Operation::kDelete: return p.del;
+    case Operation::kExport: return p.export_records ? p.read : Scope::kNone;
   }
   return Scope::kNone;
 }
@@ -198,7 +200,7 @@ ObjectPermissions Policy::Permissions(const Principal& p, const AccessConfig& co
 
 Status Policy::CheckObject(const Principal& p, const AccessConfig& config, const metadata::ObjectDef& object,
                            Operation op) const {
-  if (p.read_only && op != Operation::kRead) {
+  if (p.read_only && op != Operation::kRead && op != Operation::kExport) {
     return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   }
   if (ScopeFor(Permissions(p, config, object), op) != Scope::kNone) return Ok();

@@ -37,7 +37,9 @@
 
 namespace rapport::security {
 
-enum class Operation { kCreate, kRead, kUpdate, kDelete };
+// kExport is reading in bulk out of Rapport (CSV, JSON): it needs read access and the
+// role's `export` permission, and reaches the same rows as kRead.
+enum class Operation { kCreate, kRead, kUpdate, kDelete, kExport };
 
 // One reason a principal may reach records: "owner", "sharing rule `Big deals`"...
 struct Grant {

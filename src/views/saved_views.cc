@@ -29,6 +29,13 @@ Error Invalid(std::string field, std::string message) {
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No view with id `{}`.", id)); }
 
+// An update or delete is authorised against the row as read; it then writes only if the
+// row is still that one, so a concurrent change (an author un-sharing, say) is never
+// overwritten by a change its new state would not allow.
+Error Changed() {
+  return Error(ErrorCode::kFailedPrecondition, "The view changed while you were saving; load it again and retry.");
+}
+
 std::string JoinColumns(const std::vector<std::string>& columns) {
   std::string out;
   for (const auto& c : columns) {
@@ -64,10 +71,9 @@ SavedViews::SavedViews(storage::Database& db, records::RecordService& records, c
     : db_(db), records_(records), clock_(clock) {}
 
 Result<std::vector<SavedView>> SavedViews::List(const security::Principal& p, const std::string& object) {
-  // Only objects the caller can see have views to list (an unknown one is a 404, as
-  // for its records).
-  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(p));
-  if (!schema->FindObject(object)) return Fail(ErrorCode::kNotFound, fmt::format("No object `{}`.", object));
+  // Only objects the caller can read have views to list: a view's filter speaks of
+  // the records, so it is as private as they are.
+  RAPPORT_TRY(CheckCanRead(p, object, Error(ErrorCode::kNotFound, fmt::format("No object `{}`.", object))));
   std::vector<SavedView> out;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     std::vector<Value> params = {p.tenant_id, object, p.user_id};
@@ -83,6 +89,13 @@ Result<std::vector<SavedView>> SavedViews::List(const security::Principal& p, co
 }
 
 Result<SavedView> SavedViews::Get(const security::Principal& p, const std::string& id) {
+  RAPPORT_ASSIGN_OR_RETURN(SavedView found, Find(p, id));
+  // A shared view of an object the caller cannot read does not exist for them.
+  RAPPORT_TRY(CheckCanRead(p, found.object, NotFound(id)));
+  return found;
+}
+
+Result<SavedView> SavedViews::Find(const security::Principal& p, const std::string& id) {
   std::optional<SavedView> found;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
     std::vector<Value> params = {p.tenant_id, id, p.user_id};
@@ -94,10 +107,14 @@ Result<SavedView> SavedViews::Get(const security::Principal& p, const std::strin
     return Ok();
   }));
   if (!found) return Fail(NotFound(id));
-  // A shared view of an object the caller cannot see does not exist for them.
-  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(p));
-  if (!schema->FindObject(found->object)) return Fail(NotFound(id));
   return *found;
+}
+
+Status SavedViews::CheckCanRead(const security::Principal& p, const std::string& object, Error otherwise) {
+  auto permissions = records_.Permissions(p, object);
+  if (permissions && permissions->read != security::Scope::kNone) return Ok();
+  if (!permissions && permissions.error().code() != ErrorCode::kNotFound) return Fail(permissions.error());
+  return Fail(std::move(otherwise));
 }
 
 // Runs the view once, as its author, so that the record engine itself says whether
@@ -160,32 +177,41 @@ Result<SavedView> SavedViews::Update(const security::Principal& p, const std::st
                                      const SavedViewChanges& changes) {
   RAPPORT_ASSIGN_OR_RETURN(SavedView view, Get(p, id));
   RAPPORT_TRY(CheckCanChange(p, view));
+  const bool was_shared = view.shared;
   if (changes.name) view.name = *changes.name;
   if (changes.filter) view.filter = *changes.filter;
   if (changes.sort) view.sort = *changes.sort;
   if (changes.columns) view.columns = *changes.columns;
   if (changes.shared) view.shared = *changes.shared;
   RAPPORT_TRY(Check(p, view));
+  const std::string read_at = view.updated_at;
   view.updated_at = FormatDatetime(clock_.Now());
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-    std::vector<Value> params = {view.name, view.filter, view.sort, JoinColumns(view.columns), int64_t{view.shared},
-                                 view.updated_at, p.tenant_id, view.id};
+    std::vector<Value> params = {view.name,   view.filter, view.sort, JoinColumns(view.columns),
+                                 int64_t{view.shared}, view.updated_at, p.tenant_id, view.id, read_at,
+                                 int64_t{was_shared}};
     RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("UPDATE saved_views SET name = ?, filter = ?, sort = ?, columns = ?, "
-                                                  "shared = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+                                                  "shared = ?, updated_at = ? WHERE tenant_id = ? AND id = ? "
+                                                  "AND updated_at = ? AND shared = ?",
                                                   params));
-    if (n != 1) return Fail(NotFound(view.id));
+    if (n != 1) return Fail(Changed());
     return Ok();
   }));
   return view;
 }
 
 Status SavedViews::Delete(const security::Principal& p, const std::string& id) {
-  RAPPORT_ASSIGN_OR_RETURN(SavedView view, Get(p, id));
+  // A view of an object since removed from the schema can still be deleted.
+  RAPPORT_ASSIGN_OR_RETURN(SavedView view, Find(p, id));
+  auto object = records_.Permissions(p, view.object);
+  if (object || object.error().code() != ErrorCode::kNotFound) RAPPORT_TRY(CheckCanRead(p, view.object, NotFound(id)));
   RAPPORT_TRY(CheckCanChange(p, view));
   return db_.Write([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, id};
-    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("DELETE FROM saved_views WHERE tenant_id = ? AND id = ?", params));
-    if (n != 1) return Fail(NotFound(id));
+    std::vector<Value> params = {p.tenant_id, id, view.updated_at, int64_t{view.shared}};
+    RAPPORT_ASSIGN_OR_RETURN(int64_t n, c.Execute("DELETE FROM saved_views WHERE tenant_id = ? AND id = ? "
+                                                  "AND updated_at = ? AND shared = ?",
+                                                  params));
+    if (n != 1) return Fail(Changed());
     return Ok();
   });
 }

@@ -57,6 +57,10 @@ class SavedViews {
 
  private:
   Status Check(const security::Principal& principal, const SavedView& view);
+  // The caller's view or a shared one, whatever the object's permissions.
+  Result<SavedView> Find(const security::Principal& principal, const std::string& id);
+  // Ok when the principal may read some records of `object`, else `otherwise`.
+  Status CheckCanRead(const security::Principal& principal, const std::string& object, Error otherwise);
   Status CheckCanChange(const security::Principal& principal, const SavedView& view);
 
   storage::Database& db_;

@@ -637,6 +637,32 @@ TEST_F(ApiTest, SavedViewsArePersonalOrSharedAndChecked) {
   EXPECT_EQ(Call("DELETE", "/api/v1/views/" + mine_id).status, 204);
   EXPECT_EQ(Call("DELETE", "/api/v1/views/" + shared_id).status, 204);
   EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=companies")).at("data").as_array().size(), 0u);
+
+  // A view's filter is as private as the records: a shared view of deals is invisible to
+  // a role that cannot read deals, and to a token limited to companies.
+  auto deals = Call("POST", "/api/v1/views", R"({"object": "opportunities", "name": "Secret pipeline", "filter": "amount > 1000000", "shared": true})");
+  ASSERT_EQ(deals.status, 201) << deals.body;
+  std::string deals_id(Json(deals).at("id").as_string());
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=opportunities", "", {}, vera)).at("data").as_array().size(), 1u);
+  auto role = Call("POST", "/api/v1/roles", R"({"name": "No deals", "objects": {
+      "*": {"create": "all", "read": "all", "edit": "all", "delete": "none"},
+      "opportunities": {"create": "none", "read": "none", "edit": "none", "delete": "none"}}})");
+  ASSERT_EQ(role.status, 201) << role.body;
+  auto assigned = Call("PUT", "/api/v1/users/" + std::string(Json(member).at("id").as_string()) + "/roles",
+                       R"({"roles": [")" + std::string(Json(role).at("id").as_string()) + R"("]})");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  Problem(Call("GET", "/api/v1/views?object=opportunities", "", {}, vera), 404);
+  Problem(Call("GET", "/api/v1/views/" + deals_id, "", {}, vera), 404);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views?object=companies", "", {}, vera)).at("data").as_array().size(), 0u);
+  auto limited = Call("POST", "/api/v1/tokens", R"({"name": "companies only", "objects": ["companies"]})");
+  ASSERT_EQ(limited.status, 201) << limited.body;
+  std::string companies_only(Json(limited).at("token").as_string());
+  Problem(Call("GET", "/api/v1/views?object=opportunities", "", {}, companies_only), 404);
+  Problem(Call("GET", "/api/v1/views/" + deals_id, "", {}, companies_only), 404);
+  EXPECT_EQ(Call("GET", "/api/v1/views?object=companies", "", {}, companies_only).status, 200);
+  // The administrator still sees and removes it.
+  EXPECT_EQ(Json(Call("GET", "/api/v1/views/" + deals_id)).at("name").as_string(), "Secret pipeline");
+  EXPECT_EQ(Call("DELETE", "/api/v1/views/" + deals_id).status, 204);
 }
 
 TEST_F(ApiTest, BruteForceGets429WithRetryAfter) {
