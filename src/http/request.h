@@ -3,11 +3,14 @@
 // Thread-safety: none; a Request/Response belongs to the one request in flight.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/error.h"
 
 namespace rapport::http {
 
@@ -41,6 +44,11 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   HeaderList headers;  // extra headers; must not contain CR/LF (dropped if they do)
   std::string body;
+  // Set for a body produced piece by piece (an export): the server calls it until it
+  // returns an empty piece, sending each piece as an HTTP/1.1 chunk (`body` is then
+  // ignored). An error midway ends the connection without the closing chunk, so the
+  // client sees a broken transfer, never a truncated file that looks complete.
+  std::function<Result<std::string>()> body_source;
 
   static Response Json(int status, std::string body);
   static Response NoContent();

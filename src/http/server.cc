@@ -18,6 +18,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/ssl.h>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -137,6 +138,8 @@ bool IsReservedHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Content-Type");
 }
 
+// A response whose body is streamed (`body_source`) goes out with chunked transfer
+// encoding; ToBeast then sets no Content-Length.
 BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive, const HeaderList& defaults = {}) {
   BeastResponse out;
   out.version(version);
@@ -159,7 +162,9 @@ BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive, co
   for (const auto& [name, value] : defaults) {
     if (out.find(name) == out.end()) out.set(name, value);
   }
-  if (!no_body) {
+  if (!no_body && response.body_source) {
+    out.chunked(true);
+  } else if (!no_body) {
     out.content_length(response.body.size());
     out.body() = std::move(response.body);
   }
@@ -242,6 +247,10 @@ struct Server::Impl {
   asio::awaitable<bool> Send(Connection& connection, Stream& io, Response response, unsigned version,
                              bool keep_alive, bool head_only, const RequestInfo& info,
                              Clock::time_point start);
+  // The header, then each piece of `source` as a chunk (a streamed body).
+  template <class Stream>
+  asio::awaitable<bool> SendChunks(Connection& connection, Stream& io, BeastResponse& message, bool head_only,
+                                   const std::function<Result<std::string>()>& source);
   asio::awaitable<void> LingeringClose(Connection& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   void BeginShutdown();  // on `control`
@@ -328,6 +337,29 @@ template <class Stream>
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Response response,
                                          unsigned version, bool keep_alive, bool head_only,
                                          const RequestInfo& info, Clock::time_point start) {
+  std::function<Result<std::string>()> source;
+  if (response.body_source && response.status >= 200 && response.status < 300 && response.status != 204) {
+    if (version >= 11) {
+      source = response.body_source;
+    } else {
+      // HTTP/1.0 has no chunks: the whole body, and any failure is still an answer.
+      std::string body;
+      for (;;) {
+        auto piece = response.body_source();
+        if (!piece) {
+          response = ProblemResponse(piece.error());
+          break;
+        }
+        if (piece->empty()) {
+          response.body = std::move(body);
+          break;
+        }
+        body += *piece;
+      }
+    }
+  }
+  response.body_source = nullptr;
+  if (source) response.body_source = source;  // only marks the message as chunked
   BeastResponse message;
   try {
     message = ToBeast(std::move(response), version, keep_alive, options.default_headers);
@@ -358,6 +390,7 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
     }
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
+  if (source && status >= 200 && status < 300) co_return co_await SendChunks(connection, io, message, head_only, source);
   if (head_only) {
     bhttp::response_serializer<bhttp::string_body> serializer(message);
     auto [ec, written] =
@@ -368,6 +401,37 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
   auto [ec, written] = co_await bhttp::async_write(io, message, kNoThrow);
   (void)written;
   co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<bool> Server::Impl::SendChunks(Connection& connection, Stream& io, BeastResponse& message,
+                                               bool head_only, const std::function<Result<std::string>()>& source) {
+  bhttp::response_serializer<bhttp::string_body> serializer(message);
+  auto [ec, written] = co_await bhttp::async_write_header(io, serializer, kNoThrow);
+  (void)written;
+  if (ec || head_only) co_return !ec;
+  for (;;) {
+    Result<std::string> piece = Fail(ErrorCode::kInternal, "no piece");
+    try {
+      piece = source();
+    } catch (const std::exception& e) {
+      piece = Fail(Error(ErrorCode::kInternal, "Internal error").WithInternal(e.what()));
+    }
+    if (!piece) {
+      // The status is already sent: all that is left is to not end the body properly.
+      spdlog::error("http: streamed body failed midway: {}", piece.error().ToString());
+      co_return false;
+    }
+    connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
+    if (piece->empty()) {
+      auto [last_ec, n] = co_await asio::async_write(io, bhttp::make_chunk_last(), kNoThrow);
+      (void)n;
+      co_return !last_ec;
+    }
+    auto [chunk_ec, n] = co_await asio::async_write(io, bhttp::make_chunk(asio::buffer(*piece)), kNoThrow);
+    (void)n;
+    if (chunk_ec) co_return false;
+  }
 }
 
 asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection) {

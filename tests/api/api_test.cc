@@ -349,6 +349,8 @@ TEST_F(ApiTest, CustomObjectsAndFieldsWorkEverywhereAtOnce) {
   EXPECT_TRUE(paths.at("/api/v1/tokens").as_object().contains("get"));
   EXPECT_TRUE(paths.at("/api/v1/tokens").as_object().contains("post"));
   EXPECT_TRUE(paths.at("/api/v1/access/explain").as_object().contains("get"));
+  EXPECT_TRUE(paths.at("/api/v1/views/{id}").as_object().contains("patch"));
+  EXPECT_TRUE(paths.at("/api/v1/objects/projects/export").at("get").at("responses").as_object().contains("200"));
   EXPECT_TRUE(doc.at("components").at("securitySchemes").as_object().contains("session"));
 
   // The other tenant sees none of it.
@@ -885,6 +887,94 @@ TEST(ApiCliTest, CommandsFailWithOneLineReasons) {
   EXPECT_NE(not_archive.output.find("Cannot read"), std::string::npos) << not_archive.output;
   auto bad = testing::RunRapport("frobnicate");
   EXPECT_NE(bad.exit_status, 0);
+}
+
+// Export: a list's records as a CSV file, streamed a page at a time, through the list's
+// own permission checks plus the role's export permission.
+TEST_F(ApiTest, ExportStreamsCsvUnderTheListsPermissions) {
+  auto company = Create("companies", R"({"name": "Export \"Quoted\", Ltd"})");
+  std::string company_id(company.at("id").as_string());
+  Create("opportunities", R"({"name": "=SUM(1,2) deal", "amount": {"amount": "1234.5", "currency": "EUR"},
+                              "company_id": ")" + company_id + R"("})");
+  const std::string deal_filter = "/api/v1/objects/opportunities/export?filter=name%20%3D%20%22%3DSUM(1%2C2)%20deal%22";
+
+  // Currency gives amount and code; a lookup gives the id and the related title; text a
+  // spreadsheet would run is defused; cells with commas and quotes are quoted.
+  auto csv = Call("GET", deal_filter + "&fields=name,amount,company_id");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.Header("transfer-encoding"), "chunked");
+  EXPECT_NE(csv.Header("content-disposition").find("attachment; filename=\"opportunities-"), std::string::npos);
+  EXPECT_EQ(csv.body, "name,amount,amount_currency,company_id,company_name\r\n"
+                      "\"'=SUM(1,2) deal\",1234.50,EUR," + company_id + ",\"Export \"\"Quoted\"\", Ltd\"\r\n");
+  // For people: labels and a byte order mark so spreadsheets read UTF-8.
+  auto labelled = Call("GET", deal_filter + "&fields=name,amount,company_id&header=labels");
+  ASSERT_EQ(labelled.status, 200) << labelled.body;
+  EXPECT_TRUE(labelled.body.starts_with("\xEF\xBB\xBFName,Amount,Amount currency,Company ID,Company name\r\n")) << labelled.body;
+  // Without fields=, every field the caller can see, system fields first.
+  auto all = Call("GET", deal_filter);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_TRUE(all.body.starts_with("id,version,created_at,updated_at,")) << all.body;
+
+  // Many pages arrive whole and in order.
+  std::string records = R"({"atomic": true, "records": [)";
+  for (int i = 0; i < 1100; ++i) {
+    if (i == 1000) records = R"({"atomic": true, "records": [)";
+    records += fmt::format(R"({}{{"name": "Bulk export {:04}"}})", i % 1000 == 0 ? "" : ",", i);
+    if (i == 999 || i == 1099) {
+      auto created = Call("POST", "/api/v1/objects/companies/batch", records + "]}");
+      ASSERT_EQ(created.status / 100, 2) << created.body.substr(0, 300);
+    }
+  }
+  auto bulk = Call("GET", "/api/v1/objects/companies/export?filter=name%20~%20%22Bulk%20export%22&fields=name&sort=-name");
+  ASSERT_EQ(bulk.status, 200) << bulk.body.substr(0, 300);
+  std::vector<std::string> lines;
+  for (size_t at = 0, end; (end = bulk.body.find("\r\n", at)) != std::string::npos; at = end + 2) {
+    lines.push_back(bulk.body.substr(at, end - at));
+  }
+  ASSERT_EQ(lines.size(), 1101u);
+  EXPECT_EQ(lines[1], "Bulk export 1099");
+  EXPECT_EQ(lines[1100], "Bulk export 0000");
+
+  // Refused before the first byte, as problem+json: a bad request, or no permission.
+  Problem(Call("GET", "/api/v1/objects/companies/export?format=xlsx"), 400);
+  Problem(Call("GET", "/api/v1/objects/companies/export?header=fancy"), 400);
+  Problem(Call("GET", "/api/v1/objects/companies/export?filter=name%20~"), 400);
+  Problem(Call("GET", "/api/v1/objects/companies/export?fields=name,nope"), 400);
+  Problem(Call("GET", "/api/v1/objects/nothing/export"), 404);
+
+  auto member = Call("POST", "/api/v1/objects/users", R"({"name": "Ezra Export", "email": "ezra@acme.example", "role": "member"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  std::string member_id(Json(member).at("id").as_string());
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email ezra@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string ezra = token.output.substr(0, token.output.find('\n'));
+  auto reader = Call("POST", "/api/v1/roles", R"({"name": "Reader", "objects": {
+      "*": {"create": "none", "read": "all", "edit": "none", "delete": "none"}}})");
+  ASSERT_EQ(reader.status, 201) << reader.body;
+  std::string reader_id(Json(reader).at("id").as_string());
+  ASSERT_EQ(Call("PUT", "/api/v1/users/" + member_id + "/roles", R"({"roles": [")" + reader_id + R"("]})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies?limit=1", "", {}, ezra).status, 200);
+  auto refused = Problem(Call("GET", "/api/v1/objects/companies/export", "", {}, ezra), 403);
+  EXPECT_NE(std::string(refused.at("detail").as_string()).find("export"), std::string::npos) << refused;
+  ASSERT_EQ(Call("PUT", "/api/v1/roles/" + reader_id, R"({"name": "Reader", "objects": {
+      "*": {"create": "none", "read": "all", "edit": "none", "delete": "none"},
+      "companies": {"create": "none", "read": "all", "edit": "none", "delete": "none", "export": true}}})").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies/export?fields=name", "", {}, ezra).status, 200);
+  Problem(Call("GET", "/api/v1/objects/opportunities/export", "", {}, ezra), 403);
+  // A read-only token may export what its user may; an object-limited one nothing else.
+  auto read_only = Call("POST", "/api/v1/tokens", R"({"name": "exports", "read_only": true, "objects": ["companies"]})");
+  ASSERT_EQ(read_only.status, 201) << read_only.body;
+  std::string ro(Json(read_only).at("token").as_string());
+  EXPECT_EQ(Call("GET", "/api/v1/objects/companies/export?fields=name", "", {}, ro).status, 200);
+  Problem(Call("GET", "/api/v1/objects/opportunities/export", "", {}, ro), 403);
+
+  // An HTTP/1.0 client, which has no chunks, gets the whole file with its length.
+  std::string raw = client_->SendRaw("GET /api/v1/objects/companies/export?fields=name&filter=name%20%3D%20%22Bulk%20export%200001%22 HTTP/1.0\r\n"
+                                     "Host: x\r\nAuthorization: Bearer " + token_ + "\r\n\r\n");
+  EXPECT_TRUE(raw.starts_with("HTTP/1.0 200")) << raw;
+  EXPECT_NE(raw.find("Content-Length: 24\r\n"), std::string::npos) << raw;
+  EXPECT_TRUE(raw.ends_with("\r\n\r\nname\r\nBulk export 0001\r\n")) << raw;
 }
 
 }  // namespace

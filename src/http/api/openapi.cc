@@ -129,6 +129,7 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
     const char* path;
     const char* summary;
     bool anonymous;
+    const char* tag = "access";
   };
   static constexpr Fixed kFixed[] = {
       {"post", "/api/v1/auth/login", "Sign in with email and password (and a TOTP code); sets the session cookie", true},
@@ -161,10 +162,15 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
       {"post", "/api/v1/sharing/rules", "Create a sharing rule", false},
       {"delete", "/api/v1/sharing/rules/{id}", "Delete a sharing rule", false},
       {"get", "/api/v1/access/explain", "Whether and why a user may read, edit and delete a record", false},
+      {"get", "/api/v1/views", "Saved list views of an object (?object=): the caller's and the shared ones", false, "views"},
+      {"post", "/api/v1/views", "Save a list view (checked by running it)", false, "views"},
+      {"get", "/api/v1/views/{id}", "One saved view", false, "views"},
+      {"patch", "/api/v1/views/{id}", "Change a saved view (its author; an administrator for a shared one)", false, "views"},
+      {"delete", "/api/v1/views/{id}", "Delete a saved view", false, "views"},
   };
   for (const Fixed& f : kFixed) {
     json::object operation{{"summary", f.summary},
-                           {"tags", json::array{"access"}},
+                           {"tags", json::array{f.tag}},
                            {"responses", ProblemResponses({"400", "401", "403", "404", "422", "429"})}};
     operation["responses"].as_object()["200"] = json::object{{"description", "OK"}};
     if (f.anonymous) operation["security"] = json::array{};
@@ -243,6 +249,20 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
                               {"requestBody", json::object{{"required", true}, {"content", JsonContent(json::object{{"type", "object"}})}}},
                               {"responses", json::object{{"200", json::object{{"description", "All succeeded"}}},
                                                          {"207", json::object{{"description", "Some failed"}}}}}}}};
+    json::object export_responses = ProblemResponses({"400", "401", "403", "404"});
+    export_responses["200"] = json::object{
+        {"description", "CSV, streamed (chunked): a header row, then one row per record"},
+        {"content", json::object{{"text/csv", json::object{{"schema", json::object{{"type", "string"}}}}}}}};
+    paths[base + "/export"] = json::object{
+        {"get", json::object{{"operationId", "export_" + object.name},
+                             {"summary", "Export " + object.label_plural + " as CSV (needs the export permission)"},
+                             {"tags", json::array{json::string(object.name)}},
+                             {"parameters", json::array{Parameter("filter", "query", "Expression"),
+                                                        Parameter("sort", "query", "e.g. -amount,name"),
+                                                        Parameter("fields", "query", "Comma-separated fields, in order"),
+                                                        Parameter("format", "query", "csv"),
+                                                        Parameter("header", "query", "names (default) or labels")}},
+                             {"responses", export_responses}}}};
     paths[base + "/{id}/restore"] = json::object{
         {"parameters", id_param},
         {"post", json::object{{"operationId", "restore_" + object.name},

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "exchange/record_export.h"
 #include "http/api/api.h"
 #include "http/api/handlers.h"
 #include "http/api/json_codec.h"
@@ -278,6 +279,34 @@ void AddRoutes(Router& router, const ApiServices& services) {
     else out.emplace("next_cursor", nullptr);
     if (result.total) out.emplace("total", *result.total);
     return JsonReply(200, out);
+  }));
+  // Export: the records of a list as a file, streamed (exchange/record_export.h).
+  router.Add("GET", "/api/v1/objects/{object}/export", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"filter", "sort", "fields", "format", "header"}));
+    std::string_view format = req.QueryParam("format").value_or("csv");
+    if (format != "csv") {
+      return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown export format `{}`.", format))
+                      .WithField("format", "invalid_value", "csv"));
+    }
+    std::string_view header = req.QueryParam("header").value_or("names");
+    if (header != "names" && header != "labels") {
+      return Fail(Error(ErrorCode::kInvalidArgument, "header must be `names` or `labels`.")
+                      .WithField("header", "invalid_value", "names or labels"));
+    }
+    exchange::ExportRequest request{.object = std::string(req.Param("object")),
+                                    .filter = std::string(req.QueryParam("filter").value_or("")),
+                                    .sort = std::string(req.QueryParam("sort").value_or("")),
+                                    .header = header == "labels" ? exchange::ExportHeader::kLabels
+                                                                 : exchange::ExportHeader::kNames};
+    if (auto fields = req.QueryParam("fields")) request.fields = SplitCommaList(*fields);
+    RAPPORT_ASSIGN_OR_RETURN(exchange::CsvExport file, exchange::CsvExport::Start(records, p, std::move(request)));
+    Response r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}-{}.csv\"", req.Param("object"),
+                                                              FormatDate(SystemClock::Instance().Now() / kMicrosPerDay)));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    r.body_source = [file = std::make_shared<exchange::CsvExport>(std::move(file))] { return file->Next(); };
+    return r;
   }));
   // API tokens: a user's own (an administrator sees and revokes everyone's).
   auto token_json = [](const identity::TokenInfo& t) {
