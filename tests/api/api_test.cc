@@ -962,6 +962,15 @@ TEST_F(ApiTest, ExportStreamsCsvUnderTheListsPermissions) {
       "companies": {"create": "none", "read": "all", "edit": "none", "delete": "none", "export": true}}})").status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/objects/companies/export?fields=name", "", {}, ezra).status, 200);
   Problem(Call("GET", "/api/v1/objects/opportunities/export", "", {}, ezra), 403);
+  // The metadata says so, for the app to offer only what works.
+  auto perms = Json(Call("GET", "/api/v1/metadata/objects/companies", "", {}, ezra)).at("permissions");
+  EXPECT_EQ(perms.at("export").as_bool(), true);
+  EXPECT_EQ(perms.at("read").as_string(), "all");
+  EXPECT_EQ(perms.at("create").as_string(), "none");
+  auto objects = Json(Call("GET", "/api/v1/metadata/objects", "", {}, ezra));
+  for (const auto& object : objects.at("data").as_array()) {
+    if (object.at("name").as_string() == "opportunities") EXPECT_EQ(object.at("permissions").at("export").as_bool(), false);
+  }
   // A read-only token may export what its user may; an object-limited one nothing else.
   auto read_only = Call("POST", "/api/v1/tokens", R"({"name": "exports", "read_only": true, "objects": ["companies"]})");
   ASSERT_EQ(read_only.status, 201) << read_only.body;

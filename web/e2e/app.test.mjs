@@ -2,6 +2,7 @@
 // `make test` (CTest: web_e2e). Screenshots of the main pages land in build/web-screenshots.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN, CONTEXT, SHOTS, axeViolations, launchBrowser, signIn, startServer, totp, until } from "./harness.mjs";
 
@@ -167,6 +168,17 @@ test("filter a list with the builder, save the view, and open it again from its 
   await page.waitForURL(/view=.*filter=industry/);
   await page.goto(viewUrl);
   await page.getByText('industry = "software"').first().waitFor();
+  // Export the view: the server's CSV, with labels for a spreadsheet, of exactly these rows.
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const file = await downloading;
+  assert.match(file.suggestedFilename(), /^companies-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await file.path(), "utf8");
+  assert.ok(csv.startsWith("\ufeffName,"), csv.slice(0, 80));
+  assert.match(csv, /\r\nZephyr Analytics,/);
+  const software = await apiCall("GET", `/objects/companies?limit=1&count=true&filter=${encodeURIComponent('industry = "software"')}`);
+  assert.equal(csv.trimEnd().split("\r\n").length - 1, software.body.total);
+
   const views = await apiCall("GET", "/views?object=companies");
   assert.equal(views.body.data.length, 1);
   assert.equal(views.body.data[0].filter, 'industry = "software"');

@@ -5,6 +5,7 @@
 
 #include "http/api/api.h"
 #include "http/api/handlers.h"
+#include "http/api/json_codec.h"
 #include "http/json.h"
 
 namespace rapport::http::api {
@@ -100,11 +101,7 @@ Result<security::Role> ParseRole(const json::value& body) {
 json::object RoleToJson(const security::Role& role) {
   json::object objects;
   for (const auto& [name, p] : role.objects) {
-    objects[name] = json::object{{"create", Name(p.create)},
-                                 {"read", Name(p.read)},
-                                 {"edit", Name(p.edit)},
-                                 {"delete", Name(p.del)},
-                                 {"export", p.export_records}};
+    objects[name] = PermissionsToJson(p);
   }
   json::object fields;
   for (const auto& [name, access] : role.fields) fields[name] = Name(access);
@@ -311,11 +308,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
                                        {"object", std::string(*req.QueryParam("object"))},
                                        {"id", std::string(*req.QueryParam("id"))},
                                        {"exists", why.exists},
-                                       {"permissions", json::object{{"create", Name(why.permissions.create)},
-                                                                    {"read", Name(why.permissions.read)},
-                                                                    {"edit", Name(why.permissions.edit)},
-                                                                    {"delete", Name(why.permissions.del)},
-                                                                    {"export", why.permissions.export_records}}},
+                                       {"permissions", PermissionsToJson(why.permissions)},
                                        {"read", answer(why.read)},
                                        {"edit", answer(why.edit)},
                                        {"delete", answer(why.del)},

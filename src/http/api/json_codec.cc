@@ -111,4 +111,12 @@ Result<records::InputObject> ToInputObject(const json::value& value, std::initia
   return out;
 }
 
+json::object PermissionsToJson(const security::ObjectPermissions& p) {
+  return json::object{{"create", security::Name(p.create)},
+                      {"read", security::Name(p.read)},
+                      {"edit", security::Name(p.edit)},
+                      {"delete", security::Name(p.del)},
+                      {"export", p.export_records}};
+}
+
 }  // namespace rapport::http::api

@@ -8,6 +8,7 @@
 #include "metadata/object_def.h"
 #include "records/record.h"
 #include "records/value.h"
+#include "security/access.h"
 
 namespace rapport::http::api {
 
@@ -15,6 +16,8 @@ boost::json::object RecordToJson(const records::Record& record);
 boost::json::value FieldValueToJson(const records::FieldValue& value);
 boost::json::object FieldToJson(const metadata::FieldDef& field);
 boost::json::object ObjectToJson(const metadata::ObjectDef& object);
+// {"create": "all", "read": "own", "edit": ..., "delete": ..., "export": true}
+boost::json::object PermissionsToJson(const security::ObjectPermissions& permissions);
 
 records::InputValue ToInput(const boost::json::value& value);
 // The members of a JSON object as record input; kInvalidArgument if `value` is not an

@@ -56,6 +56,14 @@ Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {
   return std::optional<int64_t>(version);
 }
 
+// An object as the caller sees it, with what they may do (the app offers only what works).
+json::object ObjectWithPermissions(records::RecordService& records, const Principal& p,
+                                   const metadata::ObjectDef& object) {
+  json::object out = ObjectToJson(object);
+  if (auto permissions = records.Permissions(p, object.name)) out["permissions"] = PermissionsToJson(*permissions);
+  return out;
+}
+
 Response RecordReply(int status, const records::Record& record) {
   Response r = JsonReply(status, RecordToJson(record));
   r.headers.emplace_back("ETag", fmt::format("\"{}\"", record.version));
@@ -172,17 +180,18 @@ void AddRoutes(Router& router, const ApiServices& services) {
   }));
 
   // ---- metadata ----
+
   router.Add("GET", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     json::array data;
-    for (const auto& object : snapshot->objects()) data.push_back(ObjectToJson(object));
+    for (const auto& object : snapshot->objects()) data.push_back(ObjectWithPermissions(records, p, object));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
   router.Add("GET", "/api/v1/metadata/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(req.Param("object")));
-    return JsonReply(200, ObjectToJson(*object));
+    return JsonReply(200, ObjectWithPermissions(records, p, *object));
   }));
   router.Add("POST", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));

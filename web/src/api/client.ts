@@ -64,6 +64,33 @@ export function prefetch(path: string): void {
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const response = await send(method, path, options);
+  const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  return { data, etag: response.headers.get("ETag") };
+}
+
+// A file the server streams (an export), read as it arrives: `onProgress` hears how
+// many lines have come so far. A transfer the server broke off rejects, never yields a
+// short file.
+export async function fetchFile(path: string, onProgress?: (lines: number) => void): Promise<Blob> {
+  const response = await send("GET", path, {});
+  const type = response.headers.get("Content-Type") ?? "application/octet-stream";
+  const reader = response.body?.getReader();
+  if (!reader) return response.blob();
+  const parts: BlobPart[] = [];
+  let lines = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    for (const byte of value) if (byte === 10) lines++;
+    onProgress?.(lines);
+  }
+  return new Blob(parts, { type });
+}
+
+// The response of a request that succeeded; any other answer becomes an ApiError.
+async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   const csrf = method !== "GET" && method !== "HEAD" ? csrfToken() : "";
@@ -101,8 +128,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     }
     throw new ApiError(problem);
   }
-  const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
-  return { data, etag: response.headers.get("ETag") };
+  return response;
 }
 
 export const api = {

@@ -26,6 +26,17 @@ export interface FieldMeta {
   encryption?: string;
 }
 
+export type Scope = "none" | "own" | "team" | "all";
+
+// What the signed-in user may do with an object's records (roles and token merged).
+export interface ObjectPermissions {
+  create: Scope;
+  read: Scope;
+  edit: Scope;
+  delete: Scope;
+  export: boolean;
+}
+
 export interface ObjectMeta {
   name: string;
   label: string;
@@ -33,6 +44,7 @@ export interface ObjectMeta {
   custom: boolean;
   title_field: string;
   fields: FieldMeta[];
+  permissions?: ObjectPermissions;
 }
 
 export interface Money {

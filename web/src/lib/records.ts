@@ -1,9 +1,7 @@
 // Record operations the pages share: conditional saves (If-Match, so two people never
 // silently overwrite each other), bulk changes through the batch API, CSV export.
-import { api, query } from "../api/client";
-import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
-import { isMoney } from "../fields/format";
-import { titles } from "./titles";
+import { api, fetchFile, query } from "../api/client";
+import type { FieldValue, RecordData } from "../api/types";
 
 export function saveRecord(object: string, record: RecordData, changes: Record<string, FieldValue>): Promise<RecordData> {
   return api.patch<RecordData>(`/objects/${object}/${record.id}`, changes, record.version);
@@ -39,54 +37,12 @@ export async function bulkDelete(object: string, ids: string[]): Promise<{ delet
   return { deleted, failed };
 }
 
-// A cell: quoted always; text that a spreadsheet would run as a formula (=, +, -, @
-// first) gets a leading apostrophe. Numbers stay numbers.
-function csvCell(text: string): string {
-  const numeric = /^-?\d+(\.\d+)?$/.test(text);
-  const safe = !numeric && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
-// One or two columns per field, holding the API's values (not the screen's formats):
-// numbers with a dot, ISO dates, money as amount and currency, a lookup's id and title.
-function csvColumns(field: FieldMeta): { header: string; cell: (r: RecordData) => string }[] {
-  const raw = (r: RecordData) => r[field.name] as FieldValue;
-  switch (field.type) {
-    case "currency":
-      return [
-        { header: field.label, cell: (r) => (isMoney(raw(r)) ? (raw(r) as { amount: string }).amount : "") },
-        { header: `${field.label} currency`, cell: (r) => (isMoney(raw(r)) ? (raw(r) as { currency: string }).currency : "") },
-      ];
-    case "lookup":
-      return [
-        { header: field.label, cell: (r) => (raw(r) && field.target ? titles.get(field.target, String(raw(r))) ?? "" : "") },
-        { header: `${field.label} id`, cell: (r) => String(raw(r) ?? "") },
-      ];
-    case "multi_picklist":
-      return [{ header: field.label, cell: (r) => (Array.isArray(raw(r)) ? (raw(r) as string[]).join(";") : "") }];
-    default:
-      return [{ header: field.label, cell: (r) => (raw(r) === null || raw(r) === undefined ? "" : String(raw(r))) }];
-  }
-}
-
-// The current view (its filter, sort and columns) as CSV, read page by page.
-export async function exportCsv(meta: ObjectMeta, columns: FieldMeta[], filter: string, sort: string, onProgress?: (rows: number) => void): Promise<Blob> {
-  const cells = columns.flatMap(csvColumns);
-  const lines = [cells.map((c) => csvCell(c.header)).join(",")];
-  let cursor: string | null = null;
-  let count = 0;
-  do {
-    const page: ListPage = await api.get<ListPage>(
-      `/objects/${meta.name}${query({ filter, sort, limit: 500, cursor, fields: columns.map((c) => c.name).join(",") })}`,
-    );
-    // Titles of the lookups on this page, in one request per target object.
-    await Promise.all(columns.filter((c) => c.type === "lookup" && c.target).map((c) => titles.load(c.target!, page.data.map((r) => r[c.name]).filter((v): v is string => typeof v === "string"))));
-    for (const record of page.data) lines.push(cells.map((c) => csvCell(c.cell(record))).join(","));
-    count += page.data.length;
-    onProgress?.(count);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return new Blob([`\ufeff${lines.join("\r\n")}\r\n`], { type: "text/csv;charset=utf-8" });
+// The server's CSV of the current view (its filter, sort and columns), for people:
+// labels as headers, values as the API has them. The server checks the export
+// permission; `onProgress` hears the rows received so far.
+export function exportCsv(object: string, columns: string[], filter: string, sort: string, onProgress?: (rows: number) => void): Promise<Blob> {
+  const path = `/objects/${object}/export${query({ filter, sort, fields: columns.join(","), header: "labels" })}`;
+  return fetchFile(path, (lines) => onProgress?.(Math.max(0, lines - 1)));
 }
 
 export function download(blob: Blob, name: string): void {

@@ -16,6 +16,7 @@ import { toApiValue, validate } from "../fields/format";
 import { FieldDisplay, FieldInput, toInputValue } from "../fields/registry";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import { useMediaQuery } from "../lib/media";
+import { may } from "../lib/permissions";
 import { bulkDelete, bulkUpdate, download, exportCsv, saveRecord } from "../lib/records";
 import { useStored } from "../lib/storage";
 import { recordTitle, titleFields, titles } from "../lib/titles";
@@ -96,7 +97,7 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
   const runExport = async () => {
     setExporting(0);
     try {
-      const blob = await exportCsv(meta, columns, filter, sort, setExporting);
+      const blob = await exportCsv(meta.name, columnNames, filter, sort, setExporting);
       download(blob, `${meta.name}-${new Date().toISOString().slice(0, 10)}.csv`);
     } catch (e) {
       toast(`Export failed: ${(e as Error).message}`, { tone: "error" });
@@ -112,7 +113,7 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
         <h1>{meta.label_plural}</h1>
         <span className="count" aria-live="polite">{list.total !== null ? `${list.total.toLocaleString()} ${list.total === 1 ? "record" : "records"}` : ""}</span>
         <span className="spacer" />
-        <Link className="button primary" to={`/o/${meta.name}/new`}>New {meta.label.toLowerCase()}</Link>
+        {may(meta, "create") && <Link className="button primary" to={`/o/${meta.name}/new`}>New {meta.label.toLowerCase()}</Link>}
       </div>
       <div className="toolbar" role="toolbar" aria-label="List tools">
         <SavedViews object={meta.name} current={{ filter, sort, columns: columnNames }} />
@@ -121,9 +122,11 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
         </button>
         <button className="button" onClick={() => setShowColumns(true)}>Columns</button>
         {boardField && <Link className="button" to={`/o/${meta.name}/board`}>Board</Link>}
-        <button className="button" onClick={() => void runExport()} disabled={exporting !== null}>
-          {exporting !== null ? `Exporting ${exporting.toLocaleString()}…` : "Export CSV"}
-        </button>
+        {may(meta, "export") && (
+          <button className="button" onClick={() => void runExport()} disabled={exporting !== null}>
+            {exporting !== null ? `Exporting ${exporting.toLocaleString()}…` : "Export CSV"}
+          </button>
+        )}
       </div>
       {filter && (
         <p className="filter-summary">
@@ -138,7 +141,7 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
         <div className="bulk-bar" role="region" aria-label="Selection">
           <span>{selected.size} selected</span>
           <button className="button small" onClick={() => setBulkEdit(true)}>Edit field…</button>
-          <button className="button small danger" onClick={() => void runBulkDelete()}>Delete</button>
+          {may(meta, "delete") && <button className="button small danger" onClick={() => void runBulkDelete()}>Delete</button>}
           <button className="link-button" onClick={() => setSelected(new Set())}>Clear selection</button>
         </div>
       )}
