@@ -177,7 +177,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_start() { echo "${R[$1.startup_ms]} ms"; }
     c_export() { echo "${R[$1.export_s]} s for ${R[$1.archive_rows]} rows ($(per_s "${R[$1.archive_rows]}" "${R[$1.export_s]}") rows/s), ${R[$1.archive_mb]} MB"; }
     c_import() { if [ -n "${R[$1.import_pg_s]:-}" ]; then echo "${R[$1.import_pg_s]} s ($(per_s "${R[$1.archive_rows]}" "${R[$1.import_pg_s]}") rows/s)"; else echo "-"; fi; }
-    c_web() { if [ -n "${R[$1.web_load_ms]:-}" ]; then echo "${R[$1.web_load_ms]} ms median, max ${R[$1.web_load_max_ms]} ms of 5 (the API call it waits for: ${R[$1.web_api_ms]} ms; $(times "${R[$1.web_load_ms]}" "${R[$1.web_api_ms]}")x)"; else echo "-"; fi; }
+    c_web() { if [ -n "${R[$1.web_load_ms]:-}" ]; then echo "${R[$1.web_load_in_page_ms]} ms from navigation start (median of 7); ${R[$1.web_load_ms]} ms from goto(), max ${R[$1.web_load_max_ms]} ms, of which a blank page costs ${R[$1.web_blank_ms]} ms (the API call it waits for: ${R[$1.web_api_ms]} ms)"; else echo "-"; fi; }
     c_scroll() { if [ -n "${R[$1.web_scroll_rows]:-}" ]; then echo "${R[$1.web_scroll_rows]} rows in ${R[$1.web_scroll_s]} s, ${R[$1.web_scroll_dom_rows]} rows in the DOM, frames p95 ${R[$1.web_frame_p95_ms]} ms, max ${R[$1.web_frame_max_ms]} ms"; else echo "-"; fi; }
     c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db

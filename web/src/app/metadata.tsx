@@ -90,3 +90,25 @@ export function navigationObjects(objects: ObjectMeta[]): ObjectMeta[] {
   };
   return [...objects].sort((a, b) => rank(a) - rank(b) || a.label_plural.localeCompare(b.label_plural));
 }
+
+// The sections a record's fields are shown in, on its page and in its forms.
+const ADDRESS = ["street", "city", "postal_code", "state", "country"];
+
+export interface Section {
+  title: string;
+  fields: FieldMeta[];
+}
+
+export function sectionsOf(meta: ObjectMeta): Section[] {
+  const business = businessFields(meta);
+  const details = business.filter((f) => !f.custom && !ADDRESS.includes(f.name) && f.name !== "owner_id");
+  const address = business.filter((f) => !f.custom && ADDRESS.includes(f.name));
+  const custom = business.filter((f) => f.custom);
+  const owner = business.filter((f) => f.name === "owner_id");
+  return [
+    { title: "Details", fields: details },
+    { title: "Address", fields: address },
+    { title: "More fields", fields: custom },
+    { title: "Record", fields: [...owner, ...systemFields(meta)] },
+  ].filter((s) => s.fields.length > 0);
+}

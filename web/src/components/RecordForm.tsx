@@ -4,10 +4,9 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 import type { FieldValue, ObjectMeta, RecordData } from "../api/types";
-import { editableFields } from "../app/metadata";
+import { editableFields, sectionsOf } from "../app/metadata";
 import { toApiValue, validate } from "../fields/format";
 import { FieldInput, toInputValue } from "../fields/registry";
-import { sectionsOf } from "../pages/RecordPage";
 import { FormRow } from "./ui";
 
 interface Props {

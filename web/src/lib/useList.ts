@@ -1,6 +1,6 @@
 // A list view's rows: cursor pages fetched as the user scrolls (keyset pagination on
 // the server, so page 2,000 costs what page 1 does), with local edits applied on top.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { ApiError, api, query } from "../api/client";
 import type { ListPage, RecordData } from "../api/types";
 
@@ -36,8 +36,14 @@ export function useList(object: string, filter: string, sort: string, fields: st
       const controller = (inFlight.current = new AbortController());
       setLoading(true);
       try {
-        // The total is asked for on its own: counting a million rows takes longer than
-        // a page, and the first rows should not wait for it.
+        const page = await api.get<ListPage>(
+          `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, cursor: after, fields: fieldList })}`,
+          controller.signal,
+        );
+        if (controller.signal.aborted) return;
+        // The total is asked for on its own, once the first rows are in: counting a
+        // million rows takes longer than a page, and the rows should not share the
+        // server's cores with it.
         if (first) {
           countAbort.current?.abort();
           const counting = (countAbort.current = new AbortController());
@@ -45,11 +51,6 @@ export function useList(object: string, filter: string, sort: string, fields: st
             .get<ListPage>(`/objects/${object}${query({ filter, limit: 1, fields: "id", count: true })}`, counting.signal)
             .then((counted) => { if (!counting.signal.aborted) setTotal(counted.total ?? null); }, () => undefined);
         }
-        const page = await api.get<ListPage>(
-          `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, cursor: after, fields: fieldList })}`,
-          controller.signal,
-        );
-        if (controller.signal.aborted) return;
         setRows((current) => (first ? page.data : [...current, ...page.data]));
         setCursor(page.next_cursor);
         setHasMore(page.next_cursor !== null);
@@ -66,7 +67,9 @@ export function useList(object: string, filter: string, sort: string, fields: st
     [object, filter, sort, fieldList],
   );
 
-  useEffect(() => {
+  // A layout effect, so the request leaves before the browser paints the empty page
+  // (a plain effect would wait for that paint, 100 ms on a slow phone).
+  useLayoutEffect(() => {
     setRows([]);
     setTotal(null);
     void fetchPage(null, true);

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, query } from "../api/client";
 import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
-import { businessFields, systemFields, useMetadata } from "../app/metadata";
+import { businessFields, sectionsOf, useMetadata } from "../app/metadata";
 import { useSignedIn } from "../app/session";
 import { FieldRow } from "../components/FieldRow";
 import { Timeline } from "../components/Timeline";
@@ -15,28 +15,7 @@ import { rememberRecent, useStored, type RecentRecord } from "../lib/storage";
 import { recordTitle, titleFields, titles } from "../lib/titles";
 import { NotFound } from "./NotFound";
 
-const ADDRESS = ["street", "city", "postal_code", "state", "country"];
-
-interface Section {
-  title: string;
-  fields: FieldMeta[];
-}
-
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-
-export function sectionsOf(meta: ObjectMeta): Section[] {
-  const business = businessFields(meta);
-  const details = business.filter((f) => !f.custom && !ADDRESS.includes(f.name) && f.name !== "owner_id");
-  const address = business.filter((f) => !f.custom && ADDRESS.includes(f.name));
-  const custom = business.filter((f) => f.custom);
-  const owner = business.filter((f) => f.name === "owner_id");
-  return [
-    { title: "Details", fields: details },
-    { title: "Address", fields: address },
-    { title: "More fields", fields: custom },
-    { title: "Record", fields: [...owner, ...systemFields(meta)] },
-  ].filter((s) => s.fields.length > 0);
-}
 
 export function RecordPage() {
   const { object: objectName = "", id = "" } = useParams();
