@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADMIN, CONTEXT, SHOTS, axeViolations, launchBrowser, signIn, startServer, totp, until } from "./harness.mjs";
+import { ADMIN, CONTEXT, SHOTS, axeViolations, launchBrowser, launchProfile, signIn, startServer, totp, until } from "./harness.mjs";
 
 let server;
 let browser;
@@ -285,6 +285,46 @@ test("Ctrl-K finds records and commands", async () => {
   await page.getByRole("combobox", { name: "Search records and commands" }).fill("go to leads");
   await page.keyboard.press("Enter");
   await page.waitForURL(/\/o\/leads$/);
+});
+
+test("offline, a recently viewed record still opens, and the app says it is offline", async () => {
+  const found = await apiCall("GET", `/objects/companies?filter=${encodeURIComponent('name = "Zephyr Analytics"')}`);
+  const recordUrl = `${server.url}/o/companies/${found.body.data[0].id}`;
+  await page.goto(recordUrl);
+  await page.getByRole("heading", { name: "Zephyr Analytics" }).waitFor();
+  // The service worker controls the page once it has claimed it; then the visit above is cached.
+  await until(() => page.evaluate(() => navigator.serviceWorker.controller !== null), Boolean, { what: "the service worker" });
+  await page.reload();
+  await page.getByRole("heading", { name: "Zephyr Analytics" }).waitFor();
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.getByRole("heading", { name: "Zephyr Analytics" }).waitFor();
+    await page.getByText("zephyr-analytics.example").first().waitFor();
+    await page.getByRole("status").filter({ hasText: "You are offline" }).waitFor();
+    // What could not be loaded is said, not shown as empty.
+    await page.getByRole("alert").filter({ hasText: "Some of the timeline could not be loaded" }).waitFor();
+    assert.equal(await page.locator('header img, .brand img').first().evaluate((img) => img.complete && img.naturalWidth > 0), true);
+    await shot(page, "12-offline-record");
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
+test("the app is installable: Chromium finds no reason not to offer it", async () => {
+  const profile = await launchProfile();
+  try {
+    const p = profile.context.pages()[0] ?? (await profile.context.newPage());
+    await p.goto(`${server.url}/login`);
+    await p.getByRole("heading", { name: "Sign in to Rapport" }).waitFor();
+    const cdp = await profile.context.newCDPSession(p);
+    const manifest = await cdp.send("Page.getAppManifest");
+    assert.deepEqual(manifest.errors, []);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    assert.deepEqual(installabilityErrors, []);
+  } finally {
+    await profile.close();
+  }
 });
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {

@@ -49,13 +49,29 @@ export async function startServer() {
   };
 }
 
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+};
+
 export async function launchBrowser() {
   mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  return chromium.launch(LAUNCH);
+}
+
+// A browser with a profile on disk, as a person's is (contexts of launchBrowser() are
+// incognito, where Chromium never offers to install an app). Close it to delete it.
+export async function launchProfile() {
+  const dir = mkdtempSync(join(tmpdir(), "rapport-profile-"));
+  const context = await chromium.launchPersistentContext(dir, { ...LAUNCH, ...CONTEXT });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it.

@@ -2,7 +2,9 @@
 // opened can be read again without a network (network first, the cache as fallback).
 // Writes are never cached or replayed. Signing out clears the data cache (see
 // src/lib/offline.ts), so one user's records do not outlive their session here.
-const SHELL = "rapport-shell-v1";
+const SHELL = "rapport-shell-v2";
+// Files the shell shows besides the hashed assets (the logo, the manifest).
+const SHELL_FILES = ["/", "/icon.svg", "/manifest.webmanifest"];
 const DATA = "rapport-data-v1";
 const MAX_DATA_ENTRIES = 300;
 // What a recently viewed record page needs: who I am, the metadata, the record.
@@ -13,7 +15,7 @@ const OFFLINE_API = [
 ];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(["/"])).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -109,6 +111,10 @@ self.addEventListener("fetch", (event) => {
         })
         .catch(async () => (await caches.match("/")) || Response.error()),
     );
+    return;
+  }
+  if (SHELL_FILES.includes(url.pathname)) {
+    event.respondWith(networkFirst(request, SHELL));
     return;
   }
   if (url.pathname.startsWith("/assets/")) {

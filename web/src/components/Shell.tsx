@@ -5,7 +5,7 @@ import { Link, NavLink, useLocation } from "react-router";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { useSession, useSignedIn } from "../app/session";
 import { useStored, type RecentRecord } from "../lib/storage";
-import { useMediaQuery } from "../lib/media";
+import { useMediaQuery, useOnline } from "../lib/media";
 import { useTheme } from "../lib/theme";
 import { CommandPalette } from "./CommandPalette";
 import { useToast } from "./toast";
@@ -55,6 +55,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
 
   const drawer = useMediaQuery("(max-width: 860px)");
+  const online = useOnline();
   useEffect(() => setMenuOpen(false), [location.pathname]);
   useEffect(() => {
     if (!menuOpen) return;
@@ -150,6 +151,11 @@ export function Shell({ children }: { children: ReactNode }) {
       </nav>
       <div className="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />
       <main id="main" className="content" tabIndex={-1}>
+        {!online && (
+          <p className="banner info" role="status">
+            You are offline. Records you opened recently are shown as they were; changes cannot be saved until the connection returns.
+          </p>
+        )}
         {children}
       </main>
       {paletteOpen && <CommandPalette onClose={() => setPaletteOpen(false)} />}

@@ -27,14 +27,20 @@ export function Timeline({ meta, record }: { meta: ObjectMeta; record: RecordDat
   const [dueAt, setDueAt] = useState("");
   const [busy, setBusy] = useState(false);
 
+  const [failed, setFailed] = useState<string | null>(null);
+
   const load = useCallback(async () => {
     const filter = `related_object = "${meta.name}" and related_id = "${record.id}"`;
+    // What loads is shown; what fails is said (offline, say), never shown as "nothing".
+    let failure: string | null = null;
+    const fail = (error: Error) => { failure = error.message; };
     const [acts, history] = await Promise.all([
       activities && meta.name !== "activities"
-        ? api.get<ListPage>(`/objects/activities${query({ filter, sort: "-created_at", limit: 50 })}`).catch(() => ({ data: [] as RecordData[], next_cursor: null }))
+        ? api.get<ListPage>(`/objects/activities${query({ filter, sort: "-created_at", limit: 50 })}`).catch((e: Error) => (fail(e), { data: [] as RecordData[], next_cursor: null }))
         : Promise.resolve({ data: [] as RecordData[], next_cursor: null }),
-      api.get<{ data: HistoryEntry[] }>(`/objects/${meta.name}/${record.id}/history`).catch(() => ({ data: [] as HistoryEntry[] })),
+      api.get<{ data: HistoryEntry[] }>(`/objects/${meta.name}/${record.id}/history`).catch((e: Error) => (fail(e), { data: [] as HistoryEntry[] })),
     ]);
+    setFailed(failure);
     const list: Entry[] = [
       ...acts.data.map<Entry>((a) => ({ kind: "activity", at: String(a.created_at), activity: a })),
       ...history.data.filter((h) => h.field).map<Entry>((h) => ({ kind: "change", at: h.changed_at, change: h })),
@@ -97,9 +103,14 @@ export function Timeline({ meta, record }: { meta: ObjectMeta; record: RecordDat
           <button className="button primary small" type="submit" disabled={busy}>{busy ? "Adding…" : "Add"}</button>
         </form>
       )}
+      {failed && (
+        <p className="banner error" role="alert">
+          Some of the timeline could not be loaded: {failed} <button className="link-button" onClick={() => void load()}>Try again</button>
+        </p>
+      )}
       {entries === null ? (
         <Pending inline />
-      ) : entries.length === 0 ? (
+      ) : entries.length === 0 && !failed ? (
         <p className="muted">Nothing has happened here yet. Log a call or leave a note above.</p>
       ) : (
         <ol className="timeline-list">

@@ -12,3 +12,18 @@ export function useMediaQuery(query: string): boolean {
   }, [query]);
   return matches;
 }
+
+// Whether the browser believes it is online; the offline banner follows it.
+export function useOnline(): boolean {
+  const [online, setOnline] = useState(() => navigator.onLine ?? true);
+  useEffect(() => {
+    const update = () => setOnline(navigator.onLine);
+    window.addEventListener("online", update);
+    window.addEventListener("offline", update);
+    return () => {
+      window.removeEventListener("online", update);
+      window.removeEventListener("offline", update);
+    };
+  }, []);
+  return online;
+}
