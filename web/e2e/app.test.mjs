@@ -328,7 +328,8 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 });
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
-  const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies"];
+  const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
   for (const scheme of ["light", "dark"]) {
@@ -374,6 +375,70 @@ test("on a 375 px phone the list becomes cards and the record page stacks", asyn
   await p.waitForURL(/\/o\/opportunities$/);
   assert.deepEqual(await axeViolations(p), []);
   await phone.close();
+});
+
+test("administration: deactivate a user, hide a field for a role, share by rule, read sign-ins, limit addresses", async () => {
+  const accept = (dialog) => void dialog.accept();
+  page.on("dialog", accept);
+  const dana = await apiCall("POST", "/objects/users", { name: "Dana Deactivate", email: "dana@acme.example", role: "member" });
+  assert.equal(dana.status, 201);
+  await page.goto(`${server.url}/settings/users`);
+  await page.getByRole("button", { name: "Deactivate Dana Deactivate" }).click();
+  await page.getByRole("row", { name: /Dana Deactivate/ }).getByRole("button", { name: "Reactivate" }).waitFor();
+  assert.equal((await apiCall("GET", `/objects/users/${dana.body.id}`)).body.active, false);
+
+  // Field-level security in the role editor.
+  await page.goto(`${server.url}/settings/roles`);
+  await page.getByRole("button", { name: "New role" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Reps");
+  await page.getByLabel("Fields of").selectOption("opportunities");
+  await page.getByLabel("Opportunities: Probability").selectOption("hidden");
+  await page.getByLabel("Opportunities: Amount", { exact: true }).selectOption("read_only");
+  await page.getByRole("button", { name: "Save role" }).click();
+  await page.getByRole("button", { name: "Reps" }).waitFor();
+  const roles = (await apiCall("GET", "/roles")).body.data;
+  assert.deepEqual(roles.find((r) => r.name === "Reps").fields, { "opportunities.amount": "read_only", "opportunities.probability": "hidden" });
+
+  // Sharing: a default and a rule; the server's verdict on a bad expression shows on the field.
+  await page.goto(`${server.url}/settings/sharing`);
+  await page.getByLabel("Opportunities: default access").selectOption("private");
+  await page.getByText("Default saved.").waitFor();
+  assert.equal((await apiCall("GET", "/sharing/defaults")).body.data.opportunities, "private");
+  await page.getByRole("button", { name: "New rule" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Big deals");
+  await page.getByLabel("Object", { exact: true }).selectOption("opportunities");
+  await page.getByLabel("Records where").fill("amount >");
+  await page.getByLabel("Share with").selectOption("role");
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Reps" });
+  await page.getByRole("button", { name: "Save rule" }).click();
+  await page.getByRole("alert").first().waitFor();
+  await page.getByLabel("Records where").fill("amount > 100000");
+  await page.getByRole("button", { name: "Save rule" }).click();
+  await page.getByRole("cell", { name: "Big deals", exact: true }).waitFor();
+  const rules = (await apiCall("GET", "/sharing/rules")).body.data;
+  assert.equal(rules.length, 1);
+  assert.equal(rules[0].criteria, "amount > 100000");
+  assert.equal(rules[0].share_with, "role");
+  await shot(page, "13-settings-sharing");
+
+  // Sign-ins, and the allow-list (which must keep the administrator's own address).
+  await page.goto(`${server.url}/settings/sign-in`);
+  await page.getByRole("cell", { name: ADMIN.email }).first().waitFor();
+  await page.getByText("succeeded").first().waitFor();
+  await page.getByText("failed", { exact: true }).first().waitFor(); // the wrong password of the first test
+  await page.getByLabel("Addresses allowed to sign in").fill("10.0.0.0/8");
+  await page.getByRole("button", { name: "Save allow-list" }).click();
+  await page.locator("#allowlist-error[role=alert]").waitFor();
+  assert.deepEqual((await apiCall("GET", "/security/ip-allowlist")).body.cidrs, []);
+  await page.getByLabel("Addresses allowed to sign in").fill("127.0.0.0/8\n::1/128");
+  await page.getByRole("button", { name: "Save allow-list" }).click();
+  await page.getByText("Sign-in is limited to these addresses.").waitFor();
+  assert.deepEqual((await apiCall("GET", "/security/ip-allowlist")).body.cidrs, ["127.0.0.0/8", "::1/128"]);
+  await shot(page, "14-settings-sign-in");
+  await page.getByLabel("Addresses allowed to sign in").fill("");
+  await page.getByRole("button", { name: "Save allow-list" }).click();
+  await page.getByText("Sign-in is allowed from any address.").waitFor();
+  page.off("dialog", accept);
 });
 
 test("two-factor sign-in: enrol with the QR code's secret, then sign in with a code", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { titleFilter } from "../filter/expression";
 import { sameOriginPath } from "./LoginPage";
 import { editedOptions } from "./settings/ObjectsPage";
+import { browserOf } from "./settings/SignInPage";
 
 describe("after sign-in, only a path on this origin", () => {
   it("keeps paths, queries and fragments", () => {
@@ -35,5 +36,15 @@ describe("searching by title", () => {
       '(first_name ~ "ada" or last_name ~ "ada") and (first_name ~ "love" or last_name ~ "love")',
     );
     expect(titleFilter(["name"], "")).toBe("");
+  });
+});
+
+describe("browserOf", () => {
+  it("names the browser and system of a user agent", () => {
+    expect(browserOf("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36")).toBe("Chrome on Linux");
+    expect(browserOf("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")).toBe("Safari on iOS");
+    expect(browserOf("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0")).toBe("Firefox on Windows");
+    expect(browserOf("curl/7.88.1")).toBe("curl");
+    expect(browserOf("")).toBe("unknown");
   });
 });

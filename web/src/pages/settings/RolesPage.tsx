@@ -1,8 +1,10 @@
 // Roles and permissions: per object, who may create, read, edit and delete which
-// records (none / own / team / all) and export; administration rights; MFA.
+// records (none / own / team / all) and export; per field, whether it is hidden or
+// read-only; administration rights; MFA.
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api } from "../../api/client";
-import { navigationObjects, useMetadata } from "../../app/metadata";
+import type { ObjectMeta } from "../../api/types";
+import { businessFields, navigationObjects, useMetadata } from "../../app/metadata";
 import { useToast } from "../../components/toast";
 import { Modal, Pending } from "../../components/ui";
 
@@ -142,6 +144,7 @@ function RoleEditor({ role, onClose, onSaved }: { role: Role; onClose: () => voi
           </tbody>
         </table>
       </div>
+      <FieldAccessEditor objects={navigationObjects(objects)} value={draft.fields} onChange={(fields) => setDraft({ ...draft, fields })} />
       <div className="form-actions">
         {role.id && <button className="button danger" onClick={() => void remove()}>Delete role</button>}
         <span className="spacer" />
@@ -149,5 +152,60 @@ function RoleEditor({ role, onClose, onSaved }: { role: Role; onClose: () => voi
         <button className="button primary" onClick={() => void save()}>Save role</button>
       </div>
     </Modal>
+  );
+}
+
+type FieldAccess = "editable" | "read_only" | "hidden";
+const FIELD_ACCESS: { value: FieldAccess; label: string }[] = [
+  { value: "editable", label: "Editable" },
+  { value: "read_only", label: "Read-only" },
+  { value: "hidden", label: "Hidden" },
+];
+
+// Field-level security, one object at a time: "editable" is the default and is not
+// stored; the role's `fields` map holds only the restrictions ("object.field").
+function FieldAccessEditor({ objects, value, onChange }: { objects: ObjectMeta[]; value: Record<string, string>; onChange: (fields: Record<string, string>) => void }) {
+  const [objectName, setObjectName] = useState(objects[0]?.name ?? "");
+  const meta = objects.find((o) => o.name === objectName);
+  const restricted = (name: string) => Object.keys(value).filter((k) => k.startsWith(`${name}.`)).length;
+  const set = (field: string, access: FieldAccess) => {
+    const next = { ...value };
+    if (access === "editable") delete next[`${objectName}.${field}`];
+    else next[`${objectName}.${field}`] = access;
+    onChange(next);
+  };
+  return (
+    <section className="field-access" aria-labelledby="field-access-title">
+      <h3 id="field-access-title">Field access</h3>
+      <p className="muted">Hidden fields are left out of every answer to this role's holders (lists, records, search, exports); read-only ones are shown but cannot be set.</p>
+      <div className="form-row">
+        <label htmlFor="field-access-object">Fields of</label>
+        <select id="field-access-object" className="input" value={objectName} onChange={(e) => setObjectName(e.target.value)}>
+          {objects.map((o) => (
+            <option key={o.name} value={o.name}>{o.label_plural}{restricted(o.name) ? ` (${restricted(o.name)} restricted)` : ""}</option>
+          ))}
+        </select>
+      </div>
+      {meta && (
+        <div className="table-scroll">
+          <table className="table">
+            <caption className="sr-only">Field access on {meta.label_plural}</caption>
+            <thead><tr><th scope="col">Field</th><th scope="col">Access</th></tr></thead>
+            <tbody>
+              {businessFields(meta).map((f) => (
+                <tr key={f.name}>
+                  <th scope="row">{f.label}</th>
+                  <td>
+                    <select className="input small" aria-label={`${meta.label_plural}: ${f.label}`} value={value[`${meta.name}.${f.name}`] ?? "editable"} onChange={(e) => set(f.name, e.target.value as FieldAccess)}>
+                      {FIELD_ACCESS.map((a) => <option key={a.value} value={a.value}>{a.label}</option>)}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }

@@ -1,11 +1,13 @@
 // Settings: the user's own profile and security for everyone; objects and fields,
-// users, roles and API tokens for administrators.
+// users, roles, sharing, sign-in security and API tokens for administrators.
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useSignedIn } from "../../app/session";
 import { Breadcrumbs } from "../../components/ui";
 import { ObjectFieldsPage, ObjectsPage } from "./ObjectsPage";
 import { ProfilePage } from "./ProfilePage";
 import { RolesPage } from "./RolesPage";
+import { SharingPage } from "./SharingPage";
+import { SignInPage } from "./SignInPage";
 import { TokensPage } from "./TokensPage";
 import { UsersPage } from "./UsersPage";
 
@@ -23,6 +25,8 @@ export default function SettingsRoutes() {
               <NavLink to="/settings/objects" className="nav-item">Objects and fields</NavLink>
               <NavLink to="/settings/users" className="nav-item">Users</NavLink>
               <NavLink to="/settings/roles" className="nav-item">Roles and permissions</NavLink>
+              <NavLink to="/settings/sharing" className="nav-item">Sharing</NavLink>
+              <NavLink to="/settings/sign-in" className="nav-item">Sign-in security</NavLink>
             </>
           )}
         </nav>
@@ -35,6 +39,8 @@ export default function SettingsRoutes() {
             <Route path="objects/:object" element={<ObjectFieldsPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="roles" element={<RolesPage />} />
+            <Route path="sharing" element={<SharingPage />} />
+            <Route path="sign-in" element={<SignInPage />} />
           </Routes>
         </div>
       </div>

@@ -1,6 +1,8 @@
-// Users: invite people (a one-time link), reset a password, choose roles.
+// Users: invite people (a one-time link), reset a password, choose roles, deactivate
+// (a deactivated user cannot sign in, and their sessions and tokens stop working).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError, api, query } from "../../api/client";
+import { useSignedIn } from "../../app/session";
 import type { ListPage, RecordData } from "../../api/types";
 import { useToast } from "../../components/toast";
 import { FormRow, Modal, Pending } from "../../components/ui";
@@ -23,6 +25,19 @@ export function UsersPage() {
     setRoles(roleList.data);
   }, []);
   useEffect(() => void load(), [load]);
+
+  const me = useSignedIn();
+  const setActive = async (user: RecordData, active: boolean) => {
+    const name = String(user.name);
+    if (!active && !window.confirm(`Deactivate ${name}? They are signed out everywhere, their API tokens stop working, and their records stay.`)) return;
+    try {
+      await api.patch(`/objects/users/${user.id}`, { active }, Number(user.version));
+      toast(active ? `${name} can sign in again.` : `${name} is deactivated.`);
+      void load();
+    } catch (e) {
+      toast((e as Error).message, { tone: "error" });
+    }
+  };
 
   const reset = async (user: RecordData) => {
     if (!window.confirm(`Sign ${String(user.name)} out everywhere and make a password reset link?`)) return;
@@ -54,6 +69,11 @@ export function UsersPage() {
                 <td className="actions">
                   <button className="button small" onClick={() => setEditing(u)}>Roles</button>
                   <button className="button small" onClick={() => void reset(u)}>Reset password</button>
+                  {u.id !== me.user_id && (
+                    u.active === false
+                      ? <button className="button small" onClick={() => void setActive(u, true)}>Reactivate</button>
+                      : <button className="button small danger" onClick={() => void setActive(u, false)} aria-label={`Deactivate ${String(u.name)}`}>Deactivate</button>
+                  )}
                 </td>
               </tr>
             ))}
