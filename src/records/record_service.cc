@@ -288,6 +288,48 @@ class RecordService::Impl {
                   std::move(cipher)};
   }
 
+  // The WHERE clause (over alias "r") of the live records the principal may read that
+  // match `filter`, with its parameters.
+  Status ReadableWhere(const Principal& p, const Target& target, std::string_view filter, std::string& where,
+                       std::vector<Value>& params) {
+    query::CompileContext context;
+    context.table_alias = "r";
+    context.user_id = p.user_id;
+    context.now = clock_.Now();
+
+    // A filter through a lookup only sees related records the principal may read, so it
+    // cannot probe what they hold.
+    context.related_rows = [&](std::string_view table, std::string_view alias) -> std::optional<query::SqlFragment> {
+      for (const ObjectDef& related : target.snapshot->objects()) {
+        if (related.table == table) return ReadableRows(p, target, related, alias);
+      }
+      return query::SqlFragment{"1 = 0", {}};
+    };
+
+    // Literals compared with encrypted fields are sealed like the stored values.
+    security::TenantCipherPtr filter_cipher = target.cipher;
+    context.seal = [&](std::string_view field, std::string_view plain) -> std::string {
+      if (!filter_cipher) {
+        auto cipher = keys_.For(p.tenant_id);
+        if (!cipher) return std::string();  // matches nothing: sealed values are never empty
+        filter_cipher = *cipher;
+      }
+      return filter_cipher->Seal(field, plain, true);
+    };
+
+    where = "r.tenant_id = ? AND r.deleted_at IS NULL";
+    params = {p.tenant_id};
+    AddRows(target.access.read, where, params);
+    if (!filter.empty()) {
+      RAPPORT_ASSIGN_OR_RETURN(auto ast, query::Parse(filter));
+      RAPPORT_ASSIGN_OR_RETURN(auto bound, query::Bind(ast, *target.object, *target.snapshot));
+      RAPPORT_ASSIGN_OR_RETURN(auto fragment, query::CompileToSql(bound, db_.dialect(), context));
+      where += " AND (" + fragment.sql + ")";
+      params.insert(params.end(), fragment.params.begin(), fragment.params.end());
+    }
+    return Ok();
+  }
+
   // A field value as a statement parameter: sealed when the field is encrypted.
   static void AppendValue(const Target& t, const FieldDef& f, const FieldValue& v, std::vector<Value>& params) {
     if (!f.encryption.empty() && t.cipher) {
@@ -917,41 +959,9 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
   }
   const ObjectDef& object = *target.object;
   const auto& d = impl_->db_.dialect();
-  query::CompileContext context;
-  context.table_alias = "r";
-  context.user_id = p.user_id;
-  context.now = impl_->clock_.Now();
-
-  // A filter through a lookup only sees related records the principal may read, so it
-  // cannot probe what they hold.
-  context.related_rows = [&](std::string_view table, std::string_view alias) -> std::optional<query::SqlFragment> {
-    for (const ObjectDef& related : target.snapshot->objects()) {
-      if (related.table == table) return impl_->ReadableRows(p, target, related, alias);
-    }
-    return query::SqlFragment{"1 = 0", {}};
-  };
-
-  // Literals compared with encrypted fields are sealed like the stored values.
-  security::TenantCipherPtr filter_cipher = target.cipher;
-  context.seal = [&](std::string_view field, std::string_view plain) -> std::string {
-    if (!filter_cipher) {
-      auto cipher = impl_->keys_.For(p.tenant_id);
-      if (!cipher) return std::string();  // matches nothing: sealed values are never empty
-      filter_cipher = *cipher;
-    }
-    return filter_cipher->Seal(field, plain, true);
-  };
-
-  std::string where = "r.tenant_id = ? AND r.deleted_at IS NULL";
-  std::vector<Value> params = {p.tenant_id};
-  AddRows(target.access.read, where, params);
-  if (!q.filter.empty()) {
-    RAPPORT_ASSIGN_OR_RETURN(auto ast, query::Parse(q.filter));
-    RAPPORT_ASSIGN_OR_RETURN(auto bound, query::Bind(ast, object, *target.snapshot));
-    RAPPORT_ASSIGN_OR_RETURN(auto fragment, query::CompileToSql(bound, d, context));
-    where += " AND (" + fragment.sql + ")";
-    params.insert(params.end(), fragment.params.begin(), fragment.params.end());
-  }
+  std::string where;
+  std::vector<Value> params;
+  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, params));
   RAPPORT_ASSIGN_OR_RETURN(auto keys, query::ParseSort(q.sort, object));
   std::string page_where = where;
   std::vector<Value> page_params = params;
@@ -989,6 +999,217 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
       result.total = std::get<int64_t>(count.rows[0][0]);
     }
     if (!q.read.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, q.read.include, result.records));
+    return Ok();
+  }));
+  return result;
+}
+
+namespace {
+
+bool IsNumeric(FieldType type) {
+  return type == FieldType::kInteger || type == FieldType::kDecimal || type == FieldType::kCurrency ||
+         type == FieldType::kPercent;
+}
+
+std::string_view FunctionName(AggregateFn fn) {
+  switch (fn) {
+    case AggregateFn::kCount: return "count";
+    case AggregateFn::kCountDistinct: return "count_distinct";
+    case AggregateFn::kSum: return "sum";
+    case AggregateFn::kAvg: return "avg";
+    case AggregateFn::kMin: return "min";
+    case AggregateFn::kMax: return "max";
+  }
+  return "?";
+}
+
+// An integer the database computed (SQLite: int64; PostgreSQL: NUMERIC read as int64).
+std::optional<int64_t> IntegerOf(const Value& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(std::llround(*d));
+  return std::nullopt;
+}
+
+// `sum / count` in units of the field's storage, rounded half away from zero, exact.
+int64_t RoundedQuotient(int64_t sum, int64_t count, int64_t scale) {
+  __int128 numerator = static_cast<__int128>(sum) * scale;
+  __int128 quotient = numerator / count;
+  __int128 remainder = numerator % count;
+  if (2 * (remainder < 0 ? -remainder : remainder) >= count) quotient += numerator < 0 ? -1 : 1;
+  return static_cast<int64_t>(quotient);
+}
+
+Error BadMeasure(size_t index, std::string message) {
+  return Error(ErrorCode::kInvalidArgument, message)
+      .WithField(fmt::format("measures[{}]", index), "invalid_value", std::move(message));
+}
+
+}  // namespace
+
+Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, Operation::kRead));
+  if (q.limit < 1 || q.limit > kMaxGroups) {
+    return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxGroups))
+                    .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxGroups)));
+  }
+  if (q.group_by.size() > kMaxGroupings) {
+    return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("At most {} groupings.", kMaxGroupings))
+                    .WithField("group_by", "too_many", fmt::format("At most {}.", kMaxGroupings)));
+  }
+  if (q.measures.empty() || q.measures.size() > 20) {
+    return Fail(Error(ErrorCode::kInvalidArgument, "Ask for 1 to 20 measures.")
+                    .WithField("measures", "invalid_value", "1 to 20 measures, such as count or sum of a field."));
+  }
+  const ObjectDef& object = *target.object;
+  const auto& d = impl_->db_.dialect();
+  // Fields as the principal sees them: a hidden field is unknown here, as in a filter.
+  auto field_of = [&](const std::string& name, const std::string& where) -> Result<const FieldDef*> {
+    const FieldDef* f = object.FindField(name);
+    if (!f) {
+      std::string message = fmt::format("Unknown field `{}` on `{}`.{}", name, object.name,
+                                        DidYouMean(name, object.FieldNames()));
+      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField(where, "unknown_field", message));
+    }
+    if (!f->encryption.empty()) {
+      std::string message = fmt::format("`{}` is encrypted, so it cannot be grouped or aggregated.", name);
+      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField(where, "encrypted", message));
+    }
+    return f;
+  };
+  auto column = [&](const FieldDef& f) { return "r." + Quote(d, f.column); };
+
+  std::vector<const FieldDef*> groups;
+  std::vector<std::string> selected;
+  std::vector<std::string> grouped;
+  std::vector<std::string> ordered;
+  for (const auto& name : q.group_by) {
+    RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(name, "group_by"));
+    if (f->type == FieldType::kCurrency || f->type == FieldType::kMultiPicklist || f->type == FieldType::kLongText) {
+      std::string message = fmt::format("`{}` ({}) cannot be grouped by.", name, metadata::FieldTypeName(f->type));
+      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
+    }
+    groups.push_back(f);
+    selected.push_back(column(*f));
+    grouped.push_back(column(*f));
+    ordered.push_back(fmt::format("{} IS NULL, {}", column(*f), column(*f)));  // NULLs last on both backends
+  }
+
+  // Money is summed per currency: one currency field per query, its code a hidden key.
+  const FieldDef* money = nullptr;
+  struct Plan {
+    const FieldDef* field = nullptr;
+    AggregateFn fn;
+    int columns = 1;
+  };
+  std::vector<Plan> plans;
+  std::vector<std::string> measured;
+  for (size_t i = 0; i < q.measures.size(); ++i) {
+    const Measure& m = q.measures[i];
+    const FieldDef* f = nullptr;
+    if (!m.field.empty()) {
+      RAPPORT_ASSIGN_OR_RETURN(f, field_of(m.field, fmt::format("measures[{}]", i)));
+    } else if (m.fn != AggregateFn::kCount) {
+      return Fail(BadMeasure(i, fmt::format("{} needs a field.", FunctionName(m.fn))));
+    }
+    const bool numeric = f && IsNumeric(f->type);
+    const bool orderable = f && (numeric || f->type == FieldType::kDate || f->type == FieldType::kDatetime);
+    Plan plan{f, m.fn};
+    switch (m.fn) {
+      case AggregateFn::kCount:
+        measured.push_back(f ? fmt::format("COUNT({})", column(*f)) : "COUNT(*)");
+        break;
+      case AggregateFn::kCountDistinct:
+        measured.push_back(fmt::format("COUNT(DISTINCT {})", column(*f)));
+        break;
+      case AggregateFn::kSum:
+      case AggregateFn::kAvg:
+        if (!numeric) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency or percent field; `{}` is {}.", FunctionName(m.fn), f->name, metadata::FieldTypeName(f->type))));
+        // Exact: the integer sum of the stored units (and the count, for an average).
+        measured.push_back(fmt::format("CAST(SUM({}) AS BIGINT)", column(*f)));
+        if (m.fn == AggregateFn::kAvg) {
+          measured.push_back(fmt::format("COUNT({})", column(*f)));
+          plan.columns = 2;
+        }
+        break;
+      case AggregateFn::kMin:
+      case AggregateFn::kMax:
+        if (!orderable) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency, percent, date or datetime field; `{}` is {}.", FunctionName(m.fn), f->name, metadata::FieldTypeName(f->type))));
+        measured.push_back(fmt::format("{}({})", m.fn == AggregateFn::kMin ? "MIN" : "MAX", column(*f)));
+        break;
+    }
+    if (f && f->type == FieldType::kCurrency && m.fn != AggregateFn::kCount && m.fn != AggregateFn::kCountDistinct) {
+      if (money && money != f) {
+        return Fail(BadMeasure(i, fmt::format("Amounts of `{}` and `{}` would be mixed; aggregate one currency field per query.", money->name, f->name)));
+      }
+      money = f;
+    }
+    plans.push_back(plan);
+  }
+  if (money) {
+    std::string code = "r." + Quote(d, money->currency_column());
+    selected.push_back(code);
+    grouped.push_back(code);
+    ordered.push_back(fmt::format("{} IS NULL, {}", code, code));
+  }
+  for (auto& m : measured) selected.push_back(std::move(m));
+
+  std::string where;
+  std::vector<Value> params;
+  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, params));
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
+    return out;
+  };
+  std::string sql = fmt::format("SELECT {} FROM {} r WHERE {}", join(selected), Quote(d, object.table), where);
+  if (!grouped.empty()) sql += fmt::format(" GROUP BY {} ORDER BY {} LIMIT {}", join(grouped), join(ordered), q.limit + 1);
+
+  AggregateResult result;
+  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+    for (const auto& row : rows.rows) {
+      if (result.rows.size() == static_cast<size_t>(q.limit)) {
+        result.truncated = true;
+        break;
+      }
+      AggregateRow out;
+      size_t cell = 0;
+      for (const FieldDef* f : groups) out.keys.push_back(internal::FromStorage(*f, std::span(row).subspan(cell++, 1)));
+      if (money) out.currency = storage::TextOf(row[cell++]);
+      for (const Plan& plan : plans) {
+        const Value& v = row[cell];
+        FieldValue value;
+        if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
+          value = IntegerOf(v).value_or(0);
+        } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg) {
+          std::optional<int64_t> sum = IntegerOf(v);
+          if (plan.fn == AggregateFn::kAvg && sum) {
+            int64_t count = IntegerOf(row[cell + 1]).value_or(0);
+            // The stored units of an integer field are whole numbers; of the others, Decimal units.
+            int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
+            sum = count > 0 ? std::optional(RoundedQuotient(*sum, count, scale)) : std::nullopt;
+            if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};
+          }
+          if (!sum) {
+            value = std::monostate{};
+          } else if (plan.field->type == FieldType::kCurrency) {
+            value = Money{Decimal{*sum}, out.currency};
+          } else if (plan.field->type == FieldType::kInteger) {
+            if (plan.fn == AggregateFn::kSum) value = *sum;
+          } else {
+            value = Decimal{*sum};
+          }
+        } else if (plan.field->type == FieldType::kCurrency) {
+          auto amount = IntegerOf(v);
+          value = amount ? FieldValue(Money{Decimal{*amount}, out.currency}) : FieldValue(std::monostate{});
+        } else {
+          value = internal::FromStorage(*plan.field, std::span(row).subspan(cell, 1));
+        }
+        out.values.push_back(std::move(value));
+        cell += static_cast<size_t>(plan.columns);
+      }
+      result.rows.push_back(std::move(out));
+    }
     return Ok();
   }));
   return result;

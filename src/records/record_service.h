@@ -74,6 +74,42 @@ struct ListResult {
   std::optional<int64_t> total;
 };
 
+// Grouping and aggregating the records a principal may read: the core of reports and
+// of totals such as a board column's. One SQL statement; the same row access, field
+// masks and filter language as a list.
+enum class AggregateFn { kCount, kCountDistinct, kSum, kAvg, kMin, kMax };
+
+struct Measure {
+  AggregateFn fn = AggregateFn::kCount;
+  std::string field;  // empty for kCount: the number of records
+};
+
+struct AggregateQuery {
+  std::string object;
+  std::string filter;                // expression language
+  std::vector<std::string> group_by;  // at most kMaxGroupings fields; none: one total row
+  std::vector<Measure> measures;      // at least one
+  int limit = 1000;                   // groups, 1..kMaxGroups
+};
+
+// One group: its key values (in group_by order) and its measures (in measures order).
+// Sums, averages, minimums and maximums of a currency field are kept apart per currency
+// (never added across currencies): `currency` then names the group's currency, and the
+// same keys may appear once per currency.
+struct AggregateRow {
+  std::vector<FieldValue> keys;
+  std::string currency;
+  std::vector<FieldValue> values;
+};
+
+struct AggregateResult {
+  std::vector<AggregateRow> rows;  // ordered by the keys
+  bool truncated = false;          // more groups than `limit`
+};
+
+inline constexpr size_t kMaxGroupings = 3;
+inline constexpr int kMaxGroups = 10000;
+
 enum class BatchOp { kCreate, kUpdate, kUpsert };
 
 struct BatchItem {
@@ -134,6 +170,9 @@ class RecordService {
   Status Purge(const security::Principal& principal, std::string_view object, std::string_view id);
   // kInvalidArgument for a bad filter, sort, cursor or limit.
   Result<ListResult> List(const security::Principal& principal, const ListQuery& query);
+  // kInvalidArgument for a bad filter, grouping or measure (a field that is unknown,
+  // hidden from the principal, encrypted, or of a type the function does not take).
+  Result<AggregateResult> Aggregate(const security::Principal& principal, const AggregateQuery& query);
   // Per-item results in request order. With atomic=true, the first failure fails the
   // whole call (kValidationFailed naming the item) and nothing is written.
   Result<std::vector<BatchItemResult>> Batch(const security::Principal& principal,

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <set>
@@ -984,6 +985,96 @@ TEST_F(ApiTest, ExportStreamsCsvUnderTheListsPermissions) {
   EXPECT_TRUE(raw.starts_with("HTTP/1.0 200")) << raw;
   EXPECT_NE(raw.find("Content-Length: 24\r\n"), std::string::npos) << raw;
   EXPECT_TRUE(raw.ends_with("\r\n\r\nname\r\nBulk export 0001\r\n")) << raw;
+}
+
+// Aggregates: exact sums per currency, averages rounded once, the viewer's rows only.
+TEST_F(ApiTest, AggregatesAreExactPerCurrencyAndOnlyOverReadableRecords) {
+  auto deal = [&](const std::string& name, const std::string& stage, const std::string& amount, const std::string& currency,
+                  const std::string& probability, const std::string& token = "") {
+    std::string body = R"({"name": ")" + name + R"(", "stage": ")" + stage + R"(", "probability": )" + probability;
+    if (!amount.empty()) body += R"(, "amount": {"amount": ")" + amount + R"(", "currency": ")" + currency + R"("})";
+    body += ", \"close_date\": \"2027-0" + std::to_string(1 + name.size() % 9) + "-15\"}";
+    auto r = Call("POST", "/api/v1/objects/opportunities", body, {}, token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r;
+  };
+  deal("Agg one", "proposal", "100.10", "EUR", "10");
+  deal("Agg two", "proposal", "200.25", "EUR", "20");
+  deal("Agg three", "proposal", "50.05", "USD", "30");
+  deal("Agg four", "won", "0.01", "EUR", "100");
+  deal("Agg five", "won", "", "", "95");
+  const std::string base = "/api/v1/objects/opportunities/aggregate?filter=name%20~%20%22Agg%20%22";
+
+  // Count of everything, and an exact average of a percent (10+20+30+100+95)/5 = 51.
+  auto total = Json(Call("GET", base + "&measures=count,avg:probability,min:close_date,max:close_date"));
+  ASSERT_EQ(total.at("data").as_array().size(), 1u) << total;
+  const auto& all = total.at("data").as_array()[0].at("values");
+  EXPECT_EQ(all.at("count").as_int64(), 5);
+  EXPECT_DOUBLE_EQ(all.at("avg:probability").to_number<double>(), 51.0);
+  EXPECT_EQ(all.at("min:close_date").as_string(), "2027-01-15");  // month: 1 + length of the name % 9
+  EXPECT_EQ(all.at("max:close_date").as_string(), "2027-09-15");
+
+  // By stage, money apart per currency; a deal without an amount is its own group.
+  auto by_stage = Call("GET", base + "&group_by=stage&measures=count,sum:amount,avg:amount,max:amount");
+  ASSERT_EQ(by_stage.status, 200) << by_stage.body;
+  std::map<std::string, json::value> groups;
+  auto grouped = Json(by_stage);
+  for (const auto& row : grouped.at("data").as_array()) {
+    std::string key(row.at("keys").at("stage").as_string());
+    key += "/" + std::string(row.as_object().contains("currency") ? row.at("currency").as_string() : "");
+    groups[key] = row.at("values");
+  }
+  ASSERT_EQ(groups.size(), 4u) << by_stage.body;
+  EXPECT_EQ(groups["proposal/EUR"].at("count").as_int64(), 2);
+  EXPECT_EQ(groups["proposal/EUR"].at("sum:amount").at("amount").as_string(), "300.35");
+  EXPECT_EQ(groups["proposal/EUR"].at("sum:amount").at("currency").as_string(), "EUR");
+  EXPECT_EQ(groups["proposal/EUR"].at("avg:amount").at("amount").as_string(), "150.175");  // exact to the stored 4 decimals
+  EXPECT_EQ(groups["proposal/EUR"].at("max:amount").at("amount").as_string(), "200.25");
+  EXPECT_EQ(groups["proposal/USD"].at("sum:amount").at("amount").as_string(), "50.05");
+  EXPECT_EQ(groups["won/EUR"].at("sum:amount").at("amount").as_string(), "0.01");
+  EXPECT_TRUE(groups["won/"].at("sum:amount").is_null());
+  EXPECT_EQ(groups["won/"].at("count").as_int64(), 1);
+
+  // Integers average exactly too: lead scores 1, 2 and 2 average 1.6667.
+  for (int score : {1, 2, 2}) Create("leads", R"({"last_name": "Aggregate", "score": )" + std::to_string(score) + "}");
+  auto scores = Json(Call("GET", "/api/v1/objects/leads/aggregate?filter=last_name%20%3D%20%22Aggregate%22&measures=avg:score,sum:score,count_distinct:score"));
+  EXPECT_DOUBLE_EQ(scores.at("data").as_array()[0].at("values").at("avg:score").to_number<double>(), 1.6667);
+  EXPECT_EQ(scores.at("data").as_array()[0].at("values").at("sum:score").as_int64(), 5);
+  EXPECT_EQ(scores.at("data").as_array()[0].at("values").at("count_distinct:score").as_int64(), 2);
+
+  // Bad requests name what is wrong.
+  Problem(Call("GET", base + "&measures=sum:name"), 400);
+  Problem(Call("GET", base + "&measures=median:amount"), 400);
+  Problem(Call("GET", base + "&measures=sum:nope"), 400);
+  Problem(Call("GET", base + "&group_by=amount"), 400);
+  Problem(Call("GET", base + "&group_by=stage,pipeline,name,close_date"), 400);
+  Problem(Call("GET", "/api/v1/objects/opportunities/aggregate?filter=name%20~"), 400);
+  auto truncated = Json(Call("GET", base + "&group_by=name&limit=2"));
+  EXPECT_EQ(truncated.at("data").as_array().size(), 2u);
+  EXPECT_TRUE(truncated.at("truncated").as_bool());
+
+  // A rep whose role reads only their own deals gets totals of their own deals; with
+  // the amount hidden from them, they cannot sum it at all.
+  auto member = Call("POST", "/api/v1/objects/users", R"({"name": "Olga Own", "email": "olga@acme.example", "role": "member"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email olga@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string olga = token.output.substr(0, token.output.find('\n'));
+  auto role = Call("POST", "/api/v1/roles", R"({"name": "Own deals", "objects": {
+      "opportunities": {"create": "all", "read": "own", "edit": "own", "delete": "none"}}})");
+  ASSERT_EQ(role.status, 201) << role.body;
+  std::string role_id(Json(role).at("id").as_string());
+  ASSERT_EQ(Call("PUT", "/api/v1/users/" + std::string(Json(member).at("id").as_string()) + "/roles", R"({"roles": [")" + role_id + R"("]})").status, 200);
+  deal("Agg olga", "proposal", "7.00", "EUR", "50", olga);
+  auto mine = Json(Call("GET", base + "&group_by=stage&measures=count,sum:amount", "", {}, olga));
+  ASSERT_EQ(mine.at("data").as_array().size(), 1u) << mine;
+  EXPECT_EQ(mine.at("data").as_array()[0].at("values").at("sum:amount").at("amount").as_string(), "7.00");
+  EXPECT_EQ(Json(Call("GET", base + "&measures=count")).at("data").as_array()[0].at("values").at("count").as_int64(), 6);
+  ASSERT_EQ(Call("PUT", "/api/v1/roles/" + role_id, R"({"name": "Own deals", "objects": {
+      "opportunities": {"create": "all", "read": "own", "edit": "own", "delete": "none"}},
+      "fields": {"opportunities.amount": "hidden"}})").status, 200);
+  Problem(Call("GET", base + "&measures=sum:amount", "", {}, olga), 400);
+  EXPECT_EQ(Call("GET", base + "&measures=count", "", {}, olga).status, 200);
 }
 
 }  // namespace

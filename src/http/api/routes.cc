@@ -289,6 +289,43 @@ void AddRoutes(Router& router, const ApiServices& services) {
     if (result.total) out.emplace("total", *result.total);
     return JsonReply(200, out);
   }));
+  // Aggregates: counts, sums, averages, minimums and maximums, grouped (records::Aggregate).
+  router.Add("GET", "/api/v1/objects/{object}/aggregate", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"filter", "group_by", "measures", "limit"}));
+    records::AggregateQuery q;
+    q.object = std::string(req.Param("object"));
+    q.filter = std::string(req.QueryParam("filter").value_or(""));
+    if (auto group_by = req.QueryParam("group_by")) q.group_by = SplitCommaList(*group_by);
+    if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
+    std::vector<std::string> specs = SplitCommaList(req.QueryParam("measures").value_or("count"));
+    static constexpr std::pair<std::string_view, records::AggregateFn> kFunctions[] = {
+        {"count", records::AggregateFn::kCount}, {"count_distinct", records::AggregateFn::kCountDistinct},
+        {"sum", records::AggregateFn::kSum},     {"avg", records::AggregateFn::kAvg},
+        {"min", records::AggregateFn::kMin},     {"max", records::AggregateFn::kMax}};
+    for (const auto& spec : specs) {
+      std::string_view text = spec;
+      size_t colon = text.find(':');
+      std::string_view name = text.substr(0, colon);
+      const auto* fn = std::find_if(std::begin(kFunctions), std::end(kFunctions), [&](const auto& f) { return f.first == name; });
+      if (fn == std::end(kFunctions)) {
+        return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown measure `{}`.", spec))
+                        .WithField("measures", "invalid_value", "count, count_distinct:f, sum:f, avg:f, min:f or max:f"));
+      }
+      q.measures.push_back({fn->second, colon == std::string_view::npos ? std::string() : std::string(text.substr(colon + 1))});
+    }
+    RAPPORT_ASSIGN_OR_RETURN(records::AggregateResult result, records.Aggregate(p, q));
+    json::array data;
+    for (const auto& row : result.rows) {
+      json::object keys;
+      for (size_t i = 0; i < q.group_by.size(); ++i) keys[q.group_by[i]] = FieldValueToJson(row.keys[i]);
+      json::object values;
+      for (size_t i = 0; i < specs.size(); ++i) values[specs[i]] = FieldValueToJson(row.values[i]);
+      json::object out{{"keys", std::move(keys)}, {"values", std::move(values)}};
+      if (!row.currency.empty()) out["currency"] = row.currency;
+      data.push_back(std::move(out));
+    }
+    return JsonReply(200, json::object{{"data", std::move(data)}, {"truncated", result.truncated}});
+  }));
   // Export: the records of a list as a file, streamed (exchange/record_export.h).
   router.Add("GET", "/api/v1/objects/{object}/export", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"filter", "sort", "fields", "format", "header"}));
