@@ -352,6 +352,7 @@ TEST_F(ApiTest, CustomObjectsAndFieldsWorkEverywhereAtOnce) {
   EXPECT_TRUE(paths.at("/api/v1/access/explain").as_object().contains("get"));
   EXPECT_TRUE(paths.at("/api/v1/views/{id}").as_object().contains("patch"));
   EXPECT_TRUE(paths.at("/api/v1/objects/projects/export").at("get").at("responses").as_object().contains("200"));
+  EXPECT_TRUE(paths.at("/api/v1/objects/projects/aggregate").as_object().contains("get"));
   EXPECT_TRUE(doc.at("components").at("securitySchemes").as_object().contains("session"));
 
   // The other tenant sees none of it.

@@ -266,6 +266,15 @@ test("drag a deal to another stage on the board", async () => {
   assert.equal((await moving).status(), 200);
   await page.locator('.board-column[data-column="negotiation"] .board-card', { hasText: "Zephyr platform rollout" }).waitFor();
   assert.equal((await stageOf("Zephyr platform rollout")), "negotiation");
+  // Column counts and totals are the server's, over every record, not only the cards shown.
+  const counts = await apiCall("GET", "/objects/opportunities/aggregate?group_by=stage&measures=count,sum:amount");
+  const inNegotiation = counts.body.data.filter((r) => r.keys.stage === "negotiation").reduce((n, r) => n + r.values.count, 0);
+  const head = page.locator('.board-column[data-column="negotiation"] .board-column-head');
+  await until(() => head.locator(".count").textContent(), (text) => Number(text) === inNegotiation, { what: "the negotiation count" });
+  const eur = counts.body.data.find((r) => r.keys.stage === "negotiation" && r.currency === "EUR");
+  const shown = await head.locator(".column-total").textContent();
+  const compact = new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR", notation: "compact", maximumFractionDigits: 1 });
+  assert.ok(shown.includes(compact.format(Number(eur.values["sum:amount"].amount))), `${shown} vs ${JSON.stringify(eur)}`);
 });
 
 test("Ctrl-K finds records and commands", async () => {

@@ -253,6 +253,17 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
     export_responses["200"] = json::object{
         {"description", "CSV, streamed (chunked): a header row, then one row per record"},
         {"content", json::object{{"text/csv", json::object{{"schema", json::object{{"type", "string"}}}}}}}};
+    json::object aggregate_responses = ProblemResponses({"400", "401", "403", "404"});
+    aggregate_responses["200"] = json::object{{"description", "Groups: keys, currency (when money is measured), values"}};
+    paths[base + "/aggregate"] = json::object{
+        {"get", json::object{{"operationId", "aggregate_" + object.name},
+                             {"summary", "Count and total " + object.label_plural + " in groups"},
+                             {"tags", json::array{json::string(object.name)}},
+                             {"parameters", json::array{Parameter("filter", "query", "Expression"),
+                                                        Parameter("group_by", "query", "Up to 3 comma-separated fields"),
+                                                        Parameter("measures", "query", "count, count_distinct:f, sum:f, avg:f, min:f, max:f"),
+                                                        Parameter("limit", "query", "1..10000 groups", false, "integer")}},
+                             {"responses", aggregate_responses}}}};
     paths[base + "/export"] = json::object{
         {"get", json::object{{"operationId", "export_" + object.name},
                              {"summary", "Export " + object.label_plural + " as CSV (needs the export permission)"},

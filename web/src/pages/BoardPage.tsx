@@ -22,6 +22,34 @@ interface Column {
   total: number;
 }
 
+// A column's totals from the server's aggregate: every record, not only the cards loaded.
+interface Totals {
+  count: number;
+  sums: { amount: string; currency: string }[];
+}
+
+interface AggregateRow {
+  keys: Record<string, string | null>;
+  currency?: string;
+  values: Record<string, FieldValue>;
+}
+
+// One request for every column's count and per-currency sums.
+async function loadTotals(meta: ObjectMeta, field: FieldMeta, amount: FieldMeta | undefined, filter: string): Promise<Map<string | null, Totals>> {
+  const measures = amount ? `count,sum:${amount.name}` : "count";
+  const answer = await api.get<{ data: AggregateRow[] }>(`/objects/${meta.name}/aggregate${query({ filter, group_by: field.name, measures })}`);
+  const totals = new Map<string | null, Totals>();
+  for (const row of answer.data) {
+    const key = row.keys[field.name] ?? null;
+    const entry = totals.get(key) ?? { count: 0, sums: [] };
+    entry.count += Number(row.values.count ?? 0);
+    const sum = amount ? row.values[`sum:${amount.name}`] : null;
+    if (isMoney(sum)) entry.sums.push(sum);
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
 export default function BoardPage() {
   const { object: objectName = "" } = useParams();
   const { object } = useMetadata();
@@ -47,19 +75,29 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
   const [announcement, setAnnouncement] = useState("");
   const [dragOver, setDragOver] = useState<string | null>(null);
   const fields = useMemo(() => [...new Set([field.name, ...titleFields(meta), ...details.map((d) => d.name)])].join(","), [field, meta, details]);
+  const [totals, setTotals] = useState<Map<string | null, Totals> | null>(null);
+  const refreshTotals = () => loadTotals(meta, field, amountField, filter).then(setTotals, () => setTotals(null));
 
   useEffect(() => {
     let cancelled = false;
     setLoadError(null);
     const values: (string | null)[] = [...(field.options ?? []).map((o) => o.value), null];
-    void Promise.all(
-      values.map(async (value) => {
+    const counted = loadTotals(meta, field, amountField, filter);
+    void Promise.all([
+      counted,
+      ...values.map(async (value) => {
         const combined = columnFilter(field.name, value, filter);
-        const page = await api.get<ListPage>(`/objects/${meta.name}${query({ filter: combined, limit: PER_COLUMN, count: true, sort: "-updated_at", fields })}`);
-        return { value, label: value === null ? "No value" : field.options!.find((o) => o.value === value)!.label, records: page.data, total: page.total ?? page.data.length };
+        const page = await api.get<ListPage>(`/objects/${meta.name}${query({ filter: combined, limit: PER_COLUMN, sort: "-updated_at", fields })}`);
+        return { value, label: value === null ? "No value" : field.options!.find((o) => o.value === value)!.label, records: page.data, total: page.data.length };
       }),
-    ).then(
-      (cols) => { if (!cancelled) setColumns(cols.filter((c) => c.value !== null || c.total > 0)); },
+    ]).then(
+      ([counts, ...cols]) => {
+        if (cancelled) return;
+        const byValue = counts as Map<string | null, Totals>;
+        setTotals(byValue);
+        const withTotals = (cols as Column[]).map((c) => ({ ...c, total: byValue.get(c.value)?.count ?? c.records.length }));
+        setColumns(withTotals.filter((c) => c.value !== null || c.total > 0));
+      },
       (e) => { if (!cancelled) setLoadError((e as Error).message); },
     );
     return () => { cancelled = true; };
@@ -87,6 +125,7 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
     try {
       const saved = await api.patch<RecordData>(`/objects/${meta.name}/${record.id}`, { [field.name]: to }, record.version);
       setColumns((cols) => cols && cols.map((c) => ({ ...c, records: c.records.map((x) => (x.id === saved.id ? { ...x, ...saved } : x)) })));
+      void refreshTotals();
     } catch (e) {
       setColumns((cols) => cols && apply(cols, record, to, from.value));
       const reason = e instanceof ApiError && e.status === 412 ? "someone else changed it first; reload to see their version" : (e as Error).message;
@@ -140,7 +179,7 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
               <header className="board-column-head">
                 <h2>{column.label}</h2>
                 <span className="count">{column.total}</span>
-                {amountField && <ColumnTotal column={column} field={amountField} />}
+                {amountField && <ColumnTotal sums={totals?.get(column.value)?.sums ?? null} />}
               </header>
               <ul className="board-cards">
                 {column.records.map((r) => (
@@ -182,19 +221,12 @@ function columnFilter(field: string, value: string | null, filter: string): stri
   return filter ? `(${filter}) and ${condition}` : condition;
 }
 
-// Sums per currency (never adding euros to dollars) over the cards in the column.
-function ColumnTotal({ column, field }: { column: Column; field: FieldMeta }) {
-  const sums = new Map<string, number>();
-  for (const r of column.records) {
-    const money = r[field.name];
-    if (isMoney(money)) sums.set(money.currency, (sums.get(money.currency) ?? 0) + Number(money.amount));
-  }
-  if (sums.size === 0) return null;
-  const partial = column.total > column.records.length;
+// The column's sums per currency (never adding euros to dollars), over all its records.
+function ColumnTotal({ sums }: { sums: { amount: string; currency: string }[] | null }) {
+  if (!sums || sums.length === 0) return null;
   return (
-    <span className="column-total" title={partial ? `Sum of the ${column.records.length} cards shown` : undefined}>
-      {partial ? "≥ " : ""}
-      {[...sums].map(([currency, amount]) => formatMoney({ amount: amount.toFixed(2), currency }, true)).join(" · ")}
+    <span className="column-total">
+      {sums.map((money) => formatMoney(money, true)).join(" · ")}
     </span>
   );
 }
