@@ -221,6 +221,29 @@ int Raw(const std::string& dir) {
     std::printf("raw_list_per_s %.0f\nraw_list_p99_ms %.2f\n", latencies.size() / Seconds(start),
                 latencies[latencies.size() * 99 / 100]);
   }
+  // The aggregate the API runs for group_by=job_title&measures=count.
+  {
+    Stmt aggregate;
+    sqlite3_prepare_v2(db,
+                       "SELECT r.job_title, COUNT(*) FROM people r WHERE r.tenant_id = ? AND r.deleted_at IS NULL "
+                       "GROUP BY r.job_title ORDER BY r.job_title IS NULL, r.job_title LIMIT 1001",
+                       -1, &aggregate.s, nullptr);
+    std::vector<double> latencies;
+    auto start = Clock::now();
+    while (Seconds(start) < 3 || latencies.size() < 5) {
+      auto t0 = Clock::now();
+      sqlite3_step(begin.s);
+      sqlite3_reset(begin.s);
+      sqlite3_bind_text(aggregate.s, 1, tenant.data(), static_cast<int>(tenant.size()), SQLITE_STATIC);
+      while (sqlite3_step(aggregate.s) == SQLITE_ROW) (void)sqlite3_column_int64(aggregate.s, 1);
+      sqlite3_reset(aggregate.s);
+      sqlite3_step(commit.s);
+      sqlite3_reset(commit.s);
+      latencies.push_back(Seconds(t0) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("raw_aggregate_p50_ms %.2f\n", latencies[latencies.size() / 2]);
+  }
   // A raw prepared-insert loop into a copy of the people table's shape, one
   // transaction, same indexes: the ceiling for batch creates.
   {
@@ -306,7 +329,10 @@ int RawPostgres(const std::string& url, const std::string& ids_file) {
             Prepare(pg, "get", "SELECT * FROM people WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL") &&
             Prepare(pg, "list",
                     "SELECT * FROM people r WHERE r.tenant_id = $1 AND r.deleted_at IS NULL AND (r.job_title = $2) "
-                    "ORDER BY r.last_name ASC NULLS FIRST, r.id ASC LIMIT 51");
+                    "ORDER BY r.last_name ASC NULLS FIRST, r.id ASC LIMIT 51") &&
+            Prepare(pg, "aggregate",
+                    "SELECT r.job_title, COUNT(*) FROM people r WHERE r.tenant_id = $1 AND r.deleted_at IS NULL "
+                    "GROUP BY r.job_title ORDER BY r.job_title IS NULL, r.job_title LIMIT 1001");
   if (!ok) return 1;
   {
     auto start = Clock::now();
@@ -333,6 +359,19 @@ int RawPostgres(const std::string& url, const std::string& ids_file) {
     std::sort(latencies.begin(), latencies.end());
     std::printf("raw_list_per_s %.0f\nraw_list_p99_ms %.2f\n", latencies.size() / Seconds(start),
                 latencies[latencies.size() * 99 / 100]);
+  }
+  {
+    std::vector<double> latencies;
+    auto start = Clock::now();
+    while (Seconds(start) < 3 || latencies.size() < 5) {
+      auto t0 = Clock::now();
+      Exec(pg, "begin");
+      Exec(pg, "aggregate", {tenant.c_str()});
+      Exec(pg, "commit");
+      latencies.push_back(Seconds(t0) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("raw_aggregate_p50_ms %.2f\n", latencies[latencies.size() / 2]);
   }
   {
     Exec(pg, nullptr, {"DROP TABLE IF EXISTS bench_people"});

@@ -101,6 +101,7 @@ bench_one() {  # bench_one BACKEND SIZE
   wrk_run "$key" list_shared 16 list.lua /
   TOKEN=$admin_token
   wrk_run "$key" list_same 16 list_same_rows.lua /
+  wrk_run "$key" aggregate 1 aggregate.lua /
   wrk_run "$key" create 16 create.lua /api/v1/objects/people
   wrk_run "$key" batch 2 batch.lua /api/v1/objects/people/batch
   R[$key.rss_mb]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
@@ -139,6 +140,8 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100*a/b; else print "n/a" }'; }
 times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+# wrk's latency text ("850.12us", "12.34ms", "1.20s") in milliseconds.
+to_ms() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) v /= 1000; else if (t ~ /[0-9]s$/ && t !~ /ms$/) v *= 1000; printf "%.2f", v }'; }
 per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else print "n/a" }'; }
 
 {
@@ -179,12 +182,14 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_import() { if [ -n "${R[$1.import_pg_s]:-}" ]; then echo "${R[$1.import_pg_s]} s ($(per_s "${R[$1.archive_rows]}" "${R[$1.import_pg_s]}") rows/s)"; else echo "-"; fi; }
     c_web() { if [ -n "${R[$1.web_load_ms]:-}" ]; then echo "${R[$1.web_load_in_page_ms]} ms from navigation start (median of 7); ${R[$1.web_load_ms]} ms from goto(), max ${R[$1.web_load_max_ms]} ms, of which a blank page costs ${R[$1.web_blank_ms]} ms (the API call it waits for: ${R[$1.web_api_ms]} ms)"; else echo "-"; fi; }
     c_scroll() { if [ -n "${R[$1.web_scroll_rows]:-}" ]; then echo "${R[$1.web_scroll_rows]} rows in ${R[$1.web_scroll_s]} s, ${R[$1.web_scroll_dom_rows]} rows in the DOM, frames p95 ${R[$1.web_frame_p95_ms]} ms, max ${R[$1.web_frame_max_ms]} ms"; else echo "-"; fi; }
-    c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
+    c_aggregate() { local api; api=$(to_ms "${R[$1.aggregate.p50]}"); echo "p50 ${api} ms over HTTP (1 connection); the same SQL raw ${R[$1.raw_aggregate_p50_ms]} ms: $(times "$api" "${R[$1.raw_aggregate_p50_ms]}")x"; }
+    c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, aggregate ${R[$1.aggregate.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
     row "/healthz (HTTP ceiling), 64 connections" c_healthz
     row "GET person by random id, 16 connections" c_get
     row "list: 10%-selective filter, sort, limit 50, 16 connections" c_list
     row "the same list as a member under sharing rules (sees half), 16 connections" c_shared
+    row "aggregate: every person counted by job title (full scan, group by)" c_aggregate
     row "single create, 16 connections" c_create
     row "batch create over HTTP (1000 per request), 2 connections" c_batch
     row "batch create through the engine (seeding, no HTTP)" c_seed
