@@ -34,9 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Vite 7 refuses older Node versions with a cryptic error; say what is wrong and how to fix it.
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
-  echo "setup: the web app needs Node.js 20.19 or newer; this machine has $(node --version)." >&2
+# Vite 7 takes Node ^20.19 or >=22.12 and refuses others with a cryptic error; say what is
+# wrong and how to fix it.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
+  echo "setup: the web app needs Node.js 20.19+ or 22.12+; this machine has $(node --version)." >&2
   echo "setup: install a newer Node.js (for example from NodeSource's Debian packages) and run make again." >&2
   exit 1
 fi

@@ -163,7 +163,7 @@ BeastResponse ToBeast(Response&& response, unsigned version, bool keep_alive, co
     if (out.find(name) == out.end()) out.set(name, value);
   }
   if (!no_body && response.body_source) {
-    out.chunked(true);
+    if (version >= 11) out.chunked(true);  // HTTP/1.0: the body ends when the connection does
   } else if (!no_body) {
     out.content_length(response.body.size());
     out.body() = std::move(response.body);
@@ -250,7 +250,7 @@ struct Server::Impl {
   // The header, then each piece of `source` as a chunk (a streamed body).
   template <class Stream>
   asio::awaitable<bool> SendChunks(Connection& connection, Stream& io, BeastResponse& message, bool head_only,
-                                   const std::function<Result<std::string>()>& source);
+                                   bool chunked, const std::function<Result<std::string>()>& source);
   asio::awaitable<void> LingeringClose(Connection& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   void BeginShutdown();  // on `control`
@@ -337,29 +337,16 @@ template <class Stream>
 asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Response response,
                                          unsigned version, bool keep_alive, bool head_only,
                                          const RequestInfo& info, Clock::time_point start) {
+  // A streamed body: chunks on HTTP/1.1; on HTTP/1.0, which has none, the raw bytes
+  // with the end of the body marked by closing the connection. Either way memory stays
+  // flat. A HEAD request gets the header only, without running the source.
   std::function<Result<std::string>()> source;
   if (response.body_source && response.status >= 200 && response.status < 300 && response.status != 204) {
-    if (version >= 11) {
-      source = response.body_source;
-    } else {
-      // HTTP/1.0 has no chunks: the whole body, and any failure is still an answer.
-      std::string body;
-      for (;;) {
-        auto piece = response.body_source();
-        if (!piece) {
-          response = ProblemResponse(piece.error());
-          break;
-        }
-        if (piece->empty()) {
-          response.body = std::move(body);
-          break;
-        }
-        body += *piece;
-      }
-    }
+    source = std::move(response.body_source);
+    if (version < 11) keep_alive = false;
   }
   response.body_source = nullptr;
-  if (source) response.body_source = source;  // only marks the message as chunked
+  if (source) response.body_source = source;  // marks the message as streamed for ToBeast
   BeastResponse message;
   try {
     message = ToBeast(std::move(response), version, keep_alive, options.default_headers);
@@ -390,7 +377,9 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
     }
   }
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
-  if (source && status >= 200 && status < 300) co_return co_await SendChunks(connection, io, message, head_only, source);
+  if (source && status >= 200 && status < 300) {
+    co_return co_await SendChunks(connection, io, message, head_only, version >= 11, source);
+  }
   if (head_only) {
     bhttp::response_serializer<bhttp::string_body> serializer(message);
     auto [ec, written] =
@@ -405,7 +394,8 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
 
 template <class Stream>
 asio::awaitable<bool> Server::Impl::SendChunks(Connection& connection, Stream& io, BeastResponse& message,
-                                               bool head_only, const std::function<Result<std::string>()>& source) {
+                                               bool head_only, bool chunked,
+                                               const std::function<Result<std::string>()>& source) {
   bhttp::response_serializer<bhttp::string_body> serializer(message);
   auto [ec, written] = co_await bhttp::async_write_header(io, serializer, kNoThrow);
   (void)written;
@@ -424,11 +414,13 @@ asio::awaitable<bool> Server::Impl::SendChunks(Connection& connection, Stream& i
     }
     connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
     if (piece->empty()) {
+      if (!chunked) co_return false;  // HTTP/1.0: closing the connection ends the body
       auto [last_ec, n] = co_await asio::async_write(io, bhttp::make_chunk_last(), kNoThrow);
       (void)n;
       co_return !last_ec;
     }
-    auto [chunk_ec, n] = co_await asio::async_write(io, bhttp::make_chunk(asio::buffer(*piece)), kNoThrow);
+    auto [chunk_ec, n] = chunked ? co_await asio::async_write(io, bhttp::make_chunk(asio::buffer(*piece)), kNoThrow)
+                                 : co_await asio::async_write(io, asio::buffer(*piece), kNoThrow);
     (void)n;
     if (chunk_ec) co_return false;
   }

@@ -1030,12 +1030,14 @@ std::optional<int64_t> IntegerOf(const Value& v) {
   return std::nullopt;
 }
 
-// `sum / count` in units of the field's storage, rounded half away from zero, exact.
-int64_t RoundedQuotient(int64_t sum, int64_t count, int64_t scale) {
+// `sum × scale / count`, rounded half away from zero, exact; nullopt when the result
+// does not fit the storage units (an average of integers near the int64 limits).
+std::optional<int64_t> RoundedQuotient(int64_t sum, int64_t count, int64_t scale) {
   __int128 numerator = static_cast<__int128>(sum) * scale;
   __int128 quotient = numerator / count;
   __int128 remainder = numerator % count;
   if (2 * (remainder < 0 ? -remainder : remainder) >= count) quotient += numerator < 0 ? -1 : 1;
+  if (quotient > INT64_MAX || quotient < INT64_MIN) return std::nullopt;
   return static_cast<int64_t>(quotient);
 }
 
@@ -1187,7 +1189,11 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
             int64_t count = IntegerOf(row[cell + 1]).value_or(0);
             // The stored units of an integer field are whole numbers; of the others, Decimal units.
             int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
-            sum = count > 0 ? std::optional(RoundedQuotient(*sum, count, scale)) : std::nullopt;
+            if (count > 0 && !RoundedQuotient(*sum, count, scale)) {
+              return Fail(ErrorCode::kInvalidArgument,
+                          fmt::format("The average of `{}` is too large to represent.", plan.field->name));
+            }
+            sum = count > 0 ? RoundedQuotient(*sum, count, scale) : std::nullopt;
             if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};
           }
           if (!sum) {

@@ -5,7 +5,7 @@
 // error); opening a view later runs it as the viewer, under the viewer's permissions.
 //
 // Who may do what: anyone may list their own views and the shared ones of objects
-// they can see, and save views of objects they can read; only the author changes or
+// whose records they may read (roles and token limits), and save views of those; only the author changes or
 // deletes a view (administrators also shared ones). Read-only and object-limited API
 // tokens cannot change views.
 #pragma once

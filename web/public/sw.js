@@ -14,8 +14,19 @@ const OFFLINE_API = [
   /^\/api\/v1\/objects\/[a-z0-9_]+\/[0-9a-f-]{36}$/,
 ];
 
+// The shell and the assets its page names, so the app starts offline right after an
+// upgrade (pages loaded on demand are cached when first opened).
+async function cacheShell() {
+  const cache = await caches.open(SHELL);
+  await cache.addAll(SHELL_FILES);
+  const index = await cache.match("/");
+  if (!index) return;
+  const named = [...(await index.text()).matchAll(/\/assets\/[^"']+/g)].map((m) => m[0]);
+  await cache.addAll([...new Set(named)]);
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
+  event.waitUntil(cacheShell().then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {

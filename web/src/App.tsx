@@ -4,6 +4,7 @@ import { lazy, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { MetadataProvider } from "./app/metadata";
 import { SessionProvider, useSession } from "./app/session";
+import { PageErrorBoundary } from "./components/ErrorBoundary";
 import { Shell } from "./components/Shell";
 import { ToastProvider } from "./components/toast";
 import { Pending } from "./components/ui";
@@ -25,15 +26,19 @@ const SettingsRoutes = lazy(() => import("./pages/settings/SettingsRoutes"));
 
 // Pages outside the shell (sign-in, invitations) wait for their code here.
 const Standalone = ({ children }: { children: React.ReactNode }) => (
-  <Suspense fallback={<div className="center-page"><Pending /></div>}>{children}</Suspense>
+  <PageErrorBoundary>
+    <Suspense fallback={<div className="center-page"><Pending /></div>}>{children}</Suspense>
+  </PageErrorBoundary>
 );
 
 function SignedInApp() {
   const { session } = useSession();
+  const location = useLocation();
   if (session?.must_enrol_mfa) return <Standalone><MfaEnrolPage required /></Standalone>;
   return (
     <MetadataProvider>
       <Shell>
+        <PageErrorBoundary key={location.pathname}>
         <Suspense fallback={<Pending />}>
           <Routes>
             <Route path="/" element={<HomePage />} />
@@ -46,6 +51,7 @@ function SignedInApp() {
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>
+        </PageErrorBoundary>
       </Shell>
     </MetadataProvider>
   );

@@ -151,11 +151,10 @@ export function Shell({ children }: { children: ReactNode }) {
       </nav>
       <div className="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" />
       <main id="main" className="content" tabIndex={-1}>
-        {!online && (
-          <p className="banner info" role="status">
-            You are offline. Records you opened recently are shown as they were; changes cannot be saved until the connection returns.
-          </p>
-        )}
+        {/* Always mounted, so screen readers announce the change when it is filled. */}
+        <p className={online ? "sr-only" : "banner info"} role="status">
+          {online ? "" : "You are offline. Records you opened recently are shown as they were; changes cannot be saved until the connection returns."}
+        </p>
         {children}
       </main>
       {paletteOpen && <CommandPalette onClose={() => setPaletteOpen(false)} />}

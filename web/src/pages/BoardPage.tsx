@@ -1,7 +1,7 @@
 // A kanban board of any object by one of its picklists (?field=; opportunities by
 // stage by default). Dragging a card, or Alt+←/→ on a focused card, changes the value
 // with a conditional save; the card moves at once and goes back if the save fails.
-import { useEffect, useMemo, useState, type DragEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { ApiError, api, query } from "../api/client";
 import type { FieldMeta, FieldValue, ListPage, ObjectMeta, RecordData } from "../api/types";
@@ -76,12 +76,26 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
   const [dragOver, setDragOver] = useState<string | null>(null);
   const fields = useMemo(() => [...new Set([field.name, ...titleFields(meta), ...details.map((d) => d.name)])].join(","), [field, meta, details]);
   const [totals, setTotals] = useState<Map<string | null, Totals> | null>(null);
-  const refreshTotals = () => loadTotals(meta, field, amountField, filter).then(setTotals, () => setTotals(null));
+  // Only the latest request's answer is used: moves in quick succession, or a change of
+  // field or filter, must not be overwritten by an older answer arriving late.
+  const totalsRequest = useRef(0);
+  const refreshTotals = async () => {
+    const ticket = ++totalsRequest.current;
+    try {
+      const fresh = await loadTotals(meta, field, amountField, filter);
+      if (ticket !== totalsRequest.current) return;
+      setTotals(fresh);
+      setColumns((cols) => cols && cols.map((c) => ({ ...c, total: fresh.get(c.value)?.count ?? c.total })));
+    } catch {
+      if (ticket === totalsRequest.current) setTotals(null);
+    }
+  };
 
   useEffect(() => {
     let cancelled = false;
     setLoadError(null);
     const values: (string | null)[] = [...(field.options ?? []).map((o) => o.value), null];
+    const ticket = ++totalsRequest.current;
     const counted = loadTotals(meta, field, amountField, filter);
     void Promise.all([
       counted,
@@ -94,7 +108,7 @@ function Board({ meta, picklists }: { meta: ObjectMeta; picklists: FieldMeta[] }
       ([counts, ...cols]) => {
         if (cancelled) return;
         const byValue = counts as Map<string | null, Totals>;
-        setTotals(byValue);
+        if (ticket === totalsRequest.current) setTotals(byValue);
         const withTotals = (cols as Column[]).map((c) => ({ ...c, total: byValue.get(c.value)?.count ?? c.records.length }));
         setColumns(withTotals.filter((c) => c.value !== null || c.total > 0));
       },
@@ -225,7 +239,7 @@ function columnFilter(field: string, value: string | null, filter: string): stri
 function ColumnTotal({ sums }: { sums: { amount: string; currency: string }[] | null }) {
   if (!sums || sums.length === 0) return null;
   return (
-    <span className="column-total">
+    <span className="column-total" data-sums={sums.map((m) => `${m.currency}:${m.amount}`).join(" ")} title={sums.map((m) => formatMoney(m)).join(" · ")}>
       {sums.map((money) => formatMoney(money, true)).join(" · ")}
     </span>
   );

@@ -11,6 +11,7 @@ import { Timeline } from "../components/Timeline";
 import { useToast } from "../components/toast";
 import { Breadcrumbs, ErrorBanner, Pending } from "../components/ui";
 import { FieldDisplay } from "../fields/registry";
+import { may } from "../lib/permissions";
 import { rememberRecent, useStored, type RecentRecord } from "../lib/storage";
 import { recordTitle, titleFields, titles } from "../lib/titles";
 import { NotFound } from "./NotFound";
@@ -97,7 +98,7 @@ function RecordView({ meta, id }: { meta: ObjectMeta; id: string }) {
         >
           {favourite ? "★ Favourite" : "☆ Favourite"}
         </button>
-        <button className="button danger" onClick={() => void remove()}>Delete</button>
+        {may(meta, "delete") && <button className="button danger" onClick={() => void remove()}>Delete</button>}
       </div>
       {conflict && (
         <div className="banner warning" role="alert">

@@ -5,7 +5,7 @@ import { ApiError, api, query } from "../../api/client";
 import type { ListPage, RecordData } from "../../api/types";
 import { navigationObjects, useMetadata } from "../../app/metadata";
 import { useToast } from "../../components/toast";
-import { FormRow, Modal, Pending } from "../../components/ui";
+import { ErrorBanner, FormRow, Modal, Pending } from "../../components/ui";
 import type { Role } from "./RolesPage";
 
 type Default = "private" | "public_read" | "public_read_write";
@@ -38,6 +38,7 @@ export function SharingPage() {
   const [rules, setRules] = useState<Rule[] | null>(null);
   const [targets, setTargets] = useState<Targets>({ team: [], role: [], user: [] });
   const [adding, setAdding] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const shareable = navigationObjects(objects).filter((o) => o.name !== "users" && o.name !== "teams");
 
   const load = useCallback(async () => {
@@ -53,7 +54,9 @@ export function SharingPage() {
     setRules(r.data);
     setTargets({ team: teams.data.map(named), role: roles.data.map((x) => ({ id: x.id!, name: x.name })), user: users.data.map(named) });
   }, []);
-  useEffect(() => void load(), [load]);
+  useEffect(() => {
+    load().then(() => setLoadError(null), (e: Error) => setLoadError(e.message));
+  }, [load]);
 
   const setDefault = async (object: string, access: Default) => {
     try {
@@ -66,8 +69,13 @@ export function SharingPage() {
   };
   const removeRule = async (rule: Rule) => {
     if (!window.confirm(`Delete the sharing rule “${rule.name}”? Records it shared stop being shared by it at once.`)) return;
-    await api.delete(`/sharing/rules/${rule.id}`);
-    void load();
+    try {
+      await api.delete(`/sharing/rules/${rule.id}`);
+      toast(`Rule “${rule.name}” deleted.`);
+      void load();
+    } catch (e) {
+      toast((e as Error).message, { tone: "error" });
+    }
   };
   const targetName = (rule: Rule) =>
     rule.share_with === "everyone" ? "everyone" : `${rule.share_with} ${targets[rule.share_with].find((t) => t.id === rule.target_id)?.name ?? rule.target_id}`;
@@ -77,6 +85,7 @@ export function SharingPage() {
       <div className="page-head">
         <h1>Sharing</h1>
       </div>
+      {loadError && <ErrorBanner error={loadError} onRetry={() => void load().then(() => setLoadError(null), (e: Error) => setLoadError(e.message))} />}
       <section aria-labelledby="defaults-title">
         <h2 id="defaults-title">Organisation-wide defaults</h2>
         <p className="muted">Who may see records they do not own. Roles still decide what anyone may do at all; rules and manual shares open records further.</p>
@@ -88,7 +97,7 @@ export function SharingPage() {
                 <tr key={o.name}>
                   <th scope="row">{o.label_plural}</th>
                   <td>
-                    <select className="input" aria-label={`${o.label_plural}: default access`} value={defaults[o.name] ?? "public_read_write"} onChange={(e) => void setDefault(o.name, e.target.value as Default)}>
+                    <select className="input" aria-label={`${o.label_plural}: default access`} value={defaults[o.name] ?? "private"} onChange={(e) => void setDefault(o.name, e.target.value as Default)}>
                       {DEFAULTS.map((d) => <option key={d.value} value={d.value}>{d.label}</option>)}
                     </select>
                   </td>

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError, api, query } from "../../api/client";
 import { useToast } from "../../components/toast";
-import { FormRow, Pending } from "../../components/ui";
+import { ErrorBanner, FormRow, Pending } from "../../components/ui";
 
 interface SignInEvent {
   id: string;
@@ -28,6 +28,7 @@ export function SignInPage() {
   const [events, setEvents] = useState<SignInEvent[] | null>(null);
   const [cidrs, setCidrs] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     const [history, allow] = await Promise.all([
@@ -37,7 +38,8 @@ export function SignInPage() {
     setEvents(history.data);
     setCidrs(allow.cidrs.join("\n"));
   }, []);
-  useEffect(() => void load(), [load]);
+  const reload = useCallback(() => load().then(() => setLoadError(null), (e: Error) => setLoadError(e.message)), [load]);
+  useEffect(() => void reload(), [reload]);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -57,6 +59,7 @@ export function SignInPage() {
       <div className="page-head">
         <h1>Sign-in security</h1>
       </div>
+      {loadError && <ErrorBanner error={loadError} onRetry={() => void reload()} />}
       <section aria-labelledby="allowlist-title">
         <h2 id="allowlist-title">IP allow-list</h2>
         {cidrs === null ? <Pending /> : (
