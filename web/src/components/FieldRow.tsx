@@ -1,10 +1,10 @@
 // One field on a record page: its value, and in place an input to change it. Saves are
 // conditional on the version shown; the server's message for the field appears under it.
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import type { FieldMeta, FieldValue, RecordData } from "../api/types";
-import { toApiValue, validate } from "../fields/format";
-import { FieldDisplay, FieldInput, toInputValue } from "../fields/registry";
+import { FieldDisplay, FieldInput } from "../fields/registry";
+import { useInlineEdit } from "../fields/useInlineEdit";
 
 interface Props {
   field: FieldMeta;
@@ -13,42 +13,24 @@ interface Props {
 }
 
 export function FieldRow({ field, record, save }: Props) {
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState<FieldValue>(null);
-  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = `field-${field.name}`;
   const editable = !field.read_only;
   // After a save or a cancel, the keyboard carries on from the field's edit button.
   const editButton = useRef<HTMLButtonElement>(null);
-  const refocus = useRef(false);
-  const stop = () => {
-    refocus.current = true;
-    setEditing(false);
-  };
-  useEffect(() => {
-    if (!editing && refocus.current) {
-      refocus.current = false;
-      editButton.current?.focus();
-    }
-  }, [editing]);
-
-  const start = () => {
-    if (!editable) return;
-    setDraft(toInputValue(field, record[field.name] as FieldValue));
-    setError(null);
-    setEditing(true);
-  };
+  const edit = useInlineEdit(field, record[field.name] as FieldValue, editButton);
+  const { editing, draft, setDraft, error, start, stop } = edit;
 
   const commit = async () => {
-    const problem = validate(field, draft);
-    if (problem) return setError(problem);
+    const value = edit.checked(draft);
+    if (value === undefined) return;
     setBusy(true);
     try {
-      await save({ [field.name]: toApiValue(field, draft) });
+      await save({ [field.name]: value });
       stop();
     } catch (e) {
-      if (e instanceof ApiError && e.status !== 412) setError(e.errorFor(field.name) ?? e.message);
+      // A 412 is handled by the page (it reloads the record and says so).
+      if (e instanceof ApiError && e.status !== 412) edit.failed(e);
       else stop();
     } finally {
       setBusy(false);

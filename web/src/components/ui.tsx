@@ -1,6 +1,7 @@
 // Small building blocks shared by the pages.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Link } from "react-router";
+import { ApiError } from "../api/client";
 
 // Shown only when the wait passes 300 ms, so fast answers never flash a spinner.
 export function Pending({ label = "Loading", inline = false }: { label?: string; inline?: boolean }) {
@@ -76,6 +77,45 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
       </div>
       <div className="modal-body">{children}</div>
     </dialog>
+  );
+}
+
+// A dialog holding one form. Submitting runs `onSubmit`; if it throws, the server's
+// problem shows above the fields and `children` gets it to put each field's message
+// beside that field (error?.errorFor("name")). The dialog's owner closes it on success.
+export function FormDialog({ title, submitLabel, onClose, onSubmit, wide, children }: {
+  title: string;
+  submitLabel: string;
+  onClose: () => void;
+  onSubmit: () => Promise<void>;
+  wide?: boolean;
+  children: (error: ApiError | null) => ReactNode;
+}) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await onSubmit();
+      setError(null);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, detail: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={title} onClose={onClose} wide={wide}>
+      <form onSubmit={submit}>
+        {error && <p className="banner error" role="alert">{error.message}</p>}
+        {children(error)}
+        <div className="form-actions">
+          <button type="button" className="button" onClick={onClose}>Cancel</button>
+          <button type="submit" className="button primary" disabled={busy}>{submitLabel}</button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 

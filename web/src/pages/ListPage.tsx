@@ -14,6 +14,7 @@ import { useToast } from "../components/toast";
 import { Breadcrumbs, EmptyState, ErrorBanner, Modal, Pending } from "../components/ui";
 import { toApiValue, validate } from "../fields/format";
 import { FieldDisplay, FieldInput, toInputValue } from "../fields/registry";
+import { useInlineEdit } from "../fields/useInlineEdit";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import { useMediaQuery } from "../lib/media";
 import { may } from "../lib/permissions";
@@ -309,38 +310,18 @@ function Grid({ meta, columns, list, sort, onSort, selected, onSelect, onOpen, o
 // at once and is saved with If-Match; a conflict or a refusal puts the old value back.
 function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; field: FieldMeta; record: RecordData; onSaved: (r: RecordData) => void; onOpen: () => void }) {
   const toast = useToast();
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState<FieldValue>(null);
-  const [error, setError] = useState<string | null>(null);
   const [optimistic, setOptimistic] = useState<{ value: FieldValue } | null>(null);
   const value = optimistic ? optimistic.value : (record[field.name] as FieldValue);
   const editable = !field.read_only;
   const cell = useRef<HTMLDivElement>(null);
-  const refocus = useRef(false);
-  const restoreFocus = () => { refocus.current = true; };
-  useEffect(() => {
-    if (!editing && refocus.current) {
-      refocus.current = false;
-      cell.current?.focus();
-    }
-  }, [editing]);
+  const edit = useInlineEdit(field, record[field.name] as FieldValue, cell);
+  const { editing, draft, setDraft, error, start } = edit;
 
-  const start = () => {
-    if (!editable) return;
-    setDraft(toInputValue(field, record[field.name] as FieldValue));
-    setError(null);
-    setEditing(true);
-  };
-
+  // Optimistic: the cell shows the new value at once and goes back if the save fails.
   const commit = async (next: FieldValue) => {
-    const problem = validate(field, next);
-    if (problem) {
-      setError(problem);
-      return;
-    }
-    setEditing(false);
-    restoreFocus();
-    const apiValue = toApiValue(field, next);
+    const apiValue = edit.checked(next);
+    if (apiValue === undefined) return;
+    edit.stop();
     if (JSON.stringify(apiValue) === JSON.stringify(toApiValue(field, toInputValue(field, record[field.name] as FieldValue)))) return;
     setOptimistic({ value: apiValue });
     try {
@@ -351,10 +332,8 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
         toast(`${recordTitle(meta, record)} was changed by someone else, so your edit was not saved. The row now shows their version.`, { tone: "error" });
         api.get<RecordData>(`/objects/${meta.name}/${record.id}`).then(onSaved, () => undefined);
       } else {
-        const message = e instanceof ApiError ? e.errorFor(field.name) ?? e.message : String(e);
-        setDraft(next);
-        setError(message);
-        setEditing(true);
+        edit.failed(e);
+        edit.reopen(next);
       }
     } finally {
       setOptimistic(null);
@@ -368,7 +347,7 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
         role="cell"
         className="grid-cell editing"
         onKeyDown={(e) => {
-          if (e.key === "Escape") { e.stopPropagation(); restoreFocus(); setEditing(false); }
+          if (e.key === "Escape") { e.stopPropagation(); edit.stop(); }
           if (e.key === "Enter" && field.type !== "long_text") { e.preventDefault(); void commit(draft); }
         }}
         onBlur={(e) => {

@@ -1,13 +1,13 @@
 // Objects and fields: create custom objects, add fields of any type (picklist values,
 // lookups, required, unique), rename and remove custom ones. Every change is live for
 // the API, lists, forms and search as soon as it is saved.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError, api } from "../../api/client";
+import { api } from "../../api/client";
 import type { FieldMeta, FieldType, ObjectMeta } from "../../api/types";
 import { businessFields, navigationObjects, useMetadata } from "../../app/metadata";
 import { useToast } from "../../components/toast";
-import { FormRow, Modal } from "../../components/ui";
+import { FormDialog, FormRow } from "../../components/ui";
 import { NotFound } from "../NotFound";
 
 const TYPES: [FieldType, string][] = [
@@ -49,38 +49,29 @@ function NewObjectDialog({ onClose }: { onClose: () => void }) {
   const toast = useToast();
   const [label, setLabel] = useState("");
   const [plural, setPlural] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      const name = apiName(plural || `${label}s`);
-      await api.post("/metadata/objects", {
-        name, label: label.trim(), label_plural: (plural || `${label}s`).trim(),
-        fields: [{ name: "name", label: "Name", type: "text", required: true }],
-      });
-      await refresh();
-      toast(`${label} created. Add its fields next.`);
-      onClose();
-    } catch (err) {
-      setError(err as ApiError);
-    }
+  const submit = async () => {
+    const name = apiName(plural || `${label}s`);
+    await api.post("/metadata/objects", {
+      name, label: label.trim(), label_plural: (plural || `${label}s`).trim(),
+      fields: [{ name: "name", label: "Name", type: "text", required: true }],
+    });
+    await refresh();
+    toast(`${label} created. Add its fields next.`);
+    onClose();
   };
   return (
-    <Modal title="New custom object" onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
+    <FormDialog title="New custom object" submitLabel="Create" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
         <FormRow id="object-label" label="Singular label" required error={error?.errorFor("label")}>
           <input id="object-label" className="input" required autoFocus placeholder="Project" value={label} onChange={(e) => setLabel(e.target.value)} />
         </FormRow>
         <FormRow id="object-plural" label="Plural label" error={error?.errorFor("label_plural") ?? error?.errorFor("name")} hint={`API name: ${apiName(plural || (label ? `${label}s` : "")) || "…"}`}>
           <input id="object-plural" className="input" placeholder={label ? `${label}s` : "Projects"} value={plural} onChange={(e) => setPlural(e.target.value)} />
         </FormRow>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Create</button>
-        </div>
-      </form>
-    </Modal>
+        </>
+      )}
+    </FormDialog>
   );
 }
 
@@ -162,25 +153,19 @@ function EditFieldDialog({ meta, field, onClose }: { meta: ObjectMeta; field: Fi
   const [label, setLabel] = useState(field.label);
   const [required, setRequired] = useState(field.required);
   const [options, setOptions] = useState((field.options ?? []).map((o) => o.label).join("\n"));
-  const [error, setError] = useState<ApiError | null>(null);
   const picklist = field.type === "picklist" || field.type === "multi_picklist";
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const body: Record<string, unknown> = { label: label.trim(), required };
     if (picklist) body.options = editedOptions(field.options ?? [], options.split("\n"));
-    try {
-      await api.patch(`/metadata/objects/${meta.name}/fields/${field.name}`, body);
-      await refresh();
-      toast(`Field “${label}” saved.`);
-      onClose();
-    } catch (err) {
-      setError(err as ApiError);
-    }
+    await api.patch(`/metadata/objects/${meta.name}/fields/${field.name}`, body);
+    await refresh();
+    toast(`Field “${label}” saved.`);
+    onClose();
   };
   return (
-    <Modal title={`Edit field ${field.label}`} onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
+    <FormDialog title={`Edit field ${field.label}`} submitLabel="Save" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
         <FormRow id="edit-field-label" label="Label" required error={error?.errorFor("label")}>
           <input id="edit-field-label" className="input" required autoFocus value={label} onChange={(e) => setLabel(e.target.value)} />
         </FormRow>
@@ -190,12 +175,9 @@ function EditFieldDialog({ meta, field, onClose }: { meta: ObjectMeta; field: Fi
           </FormRow>
         )}
         <label className="check"><input type="checkbox" checked={required} onChange={(e) => setRequired(e.target.checked)} /> Required</label>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Save</button>
-        </div>
-      </form>
-    </Modal>
+        </>
+      )}
+    </FormDialog>
   );
 }
 
@@ -208,9 +190,7 @@ function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => vo
   const [unique, setUnique] = useState(false);
   const [options, setOptions] = useState("");
   const [target, setTarget] = useState(objects[0]?.name ?? "");
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     // A lookup's api name ends in _id (company_id), as the server requires.
     const name = type === "lookup" ? `${apiName(label).replace(/_id$/, "")}_id` : apiName(label);
     const body: Record<string, unknown> = { name, label: label.trim(), type, required, unique };
@@ -218,19 +198,15 @@ function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => vo
       body.options = options.split("\n").map((o) => o.trim()).filter(Boolean).map((o) => ({ value: apiName(o), label: o }));
     }
     if (type === "lookup") body.target = target;
-    try {
-      await api.post(`/metadata/objects/${meta.name}/fields`, body);
-      await refresh();
-      toast(`Field “${label}” added to ${meta.label_plural.toLowerCase()}.`);
-      onClose();
-    } catch (err) {
-      setError(err as ApiError);
-    }
+    await api.post(`/metadata/objects/${meta.name}/fields`, body);
+    await refresh();
+    toast(`Field “${label}” added to ${meta.label_plural.toLowerCase()}.`);
+    onClose();
   };
   return (
-    <Modal title={`New field on ${meta.label_plural.toLowerCase()}`} onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
+    <FormDialog title={`New field on ${meta.label_plural.toLowerCase()}`} submitLabel="Add field" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
         <FormRow id="field-label" label="Label" required error={error?.errorFor("label") ?? error?.errorFor("name")} hint={label ? `API name: ${type === "lookup" ? `${apiName(label).replace(/_id$/, "")}_id` : apiName(label)}` : undefined}>
           <input id="field-label" className="input" required autoFocus value={label} onChange={(e) => setLabel(e.target.value)} aria-describedby="field-label-error" />
         </FormRow>
@@ -253,11 +229,8 @@ function NewFieldDialog({ meta, onClose }: { meta: ObjectMeta; onClose: () => vo
         )}
         <label className="check"><input type="checkbox" checked={required} onChange={(e) => setRequired(e.target.checked)} /> Required</label>
         <label className="check"><input type="checkbox" checked={unique} onChange={(e) => setUnique(e.target.checked)} /> Unique</label>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Add field</button>
-        </div>
-      </form>
-    </Modal>
+        </>
+      )}
+    </FormDialog>
   );
 }

@@ -1,11 +1,11 @@
 // Sharing: each object's organisation-wide default (who sees records they do not own)
 // and the criteria rules that open records up to a team, a role, a user or everyone.
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { ApiError, api, query } from "../../api/client";
+import { useCallback, useEffect, useState } from "react";
+import { api, query } from "../../api/client";
 import type { ListPage, RecordData } from "../../api/types";
 import { navigationObjects, useMetadata } from "../../app/metadata";
 import { useToast } from "../../components/toast";
-import { ErrorBanner, FormRow, Modal, Pending } from "../../components/ui";
+import { ErrorBanner, FormDialog, FormRow, Pending } from "../../components/ui";
 import type { Role } from "./RolesPage";
 
 type Default = "private" | "public_read" | "public_read_write";
@@ -146,22 +146,16 @@ function RuleDialog({ objects, targets, onClose, onSaved }: {
 }) {
   const toast = useToast();
   const [draft, setDraft] = useState({ object: objects[0]?.name ?? "", name: "", criteria: "", share_with: "team" as Rule["share_with"], target_id: "", level: "read" as Rule["level"] });
-  const [error, setError] = useState<ApiError | null>(null);
   const choices = draft.share_with === "everyone" ? [] : targets[draft.share_with];
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      await api.post("/sharing/rules", { ...draft, target_id: draft.share_with === "everyone" ? undefined : draft.target_id });
-      toast(`Rule “${draft.name}” saved.`);
-      onSaved();
-    } catch (err) {
-      setError(err as ApiError);
-    }
+  const submit = async () => {
+    await api.post("/sharing/rules", { ...draft, target_id: draft.share_with === "everyone" ? undefined : draft.target_id });
+    toast(`Rule “${draft.name}” saved.`);
+    onSaved();
   };
   return (
-    <Modal title="New sharing rule" onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
+    <FormDialog title="New sharing rule" submitLabel="Save rule" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
         <FormRow id="rule-name" label="Name" required error={error?.errorFor("name")}>
           <input id="rule-name" className="input" required autoFocus value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
         </FormRow>
@@ -195,11 +189,8 @@ function RuleDialog({ objects, targets, onClose, onSaved }: {
             <option value="edit">Read and edit</option>
           </select>
         </FormRow>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Save rule</button>
-        </div>
-      </form>
-    </Modal>
+        </>
+      )}
+    </FormDialog>
   );
 }

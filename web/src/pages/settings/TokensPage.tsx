@@ -1,8 +1,8 @@
 // API tokens for scripts and integrations: shown once when made, revocable at once.
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { ApiError, api } from "../../api/client";
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../../api/client";
 import { useToast } from "../../components/toast";
-import { FormRow, Modal, Pending } from "../../components/ui";
+import { FormDialog, FormRow, Modal, Pending } from "../../components/ui";
 import { formatDateTime } from "../../fields/format";
 import { useSignedIn } from "../../app/session";
 import { useTitle } from "../../lib/titles";
@@ -78,20 +78,14 @@ function NewTokenDialog({ onClose, onCreated }: { onClose: () => void; onCreated
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [readOnly, setReadOnly] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      const answer = await api.post<{ token: string }>("/tokens", { name, expires_in_days: Number(days), read_only: readOnly });
-      onCreated(answer.token);
-    } catch (err) {
-      setError(err as ApiError);
-    }
+  const submit = async () => {
+    const answer = await api.post<{ token: string }>("/tokens", { name, expires_in_days: Number(days), read_only: readOnly });
+    onCreated(answer.token);
   };
   return (
-    <Modal title="New API token" onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
+    <FormDialog title="New API token" submitLabel="Create token" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
         <FormRow id="token-name" label="Name" required error={error?.errorFor("name")}>
           <input id="token-name" className="input" required autoFocus placeholder="Nightly import" value={name} onChange={(e) => setName(e.target.value)} />
         </FormRow>
@@ -101,11 +95,8 @@ function NewTokenDialog({ onClose, onCreated }: { onClose: () => void; onCreated
           </select>
         </FormRow>
         <label className="check"><input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} /> Read only</label>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Create token</button>
-        </div>
-      </form>
-    </Modal>
+        </>
+      )}
+    </FormDialog>
   );
 }

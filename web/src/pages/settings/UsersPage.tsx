@@ -1,11 +1,11 @@
 // Users: invite people (a one-time link), reset a password, choose roles, deactivate
 // (a deactivated user cannot sign in, and their sessions and tokens stop working).
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { ApiError, api, query } from "../../api/client";
+import { useCallback, useEffect, useState } from "react";
+import { api, query } from "../../api/client";
 import { useSignedIn } from "../../app/session";
 import type { ListPage, RecordData } from "../../api/types";
 import { useToast } from "../../components/toast";
-import { FormRow, Modal, Pending } from "../../components/ui";
+import { FormDialog, FormRow, Modal, Pending } from "../../components/ui";
 import type { Role } from "./RolesPage";
 
 export function UsersPage() {
@@ -105,38 +105,29 @@ function InviteDialog({ onClose, onInvited }: { onClose: () => void; onInvited: 
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState("member");
-  const [error, setError] = useState<ApiError | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      const answer = await api.post<{ accept_path: string }>("/invitations", { name, email, role });
-      onInvited(name, answer.accept_path);
-    } catch (err) {
-      setError(err as ApiError);
-    }
+  const submit = async () => {
+    const answer = await api.post<{ accept_path: string }>("/invitations", { name, email, role });
+    onInvited(name, answer.accept_path);
   };
   return (
-    <Modal title="Invite a user" onClose={onClose}>
-      <form onSubmit={submit}>
-        {error && <p className="banner error" role="alert">{error.message}</p>}
-        <FormRow id="invite-name" label="Name" required error={error?.errorFor("name")}>
-          <input id="invite-name" className="input" required autoFocus value={name} onChange={(e) => setName(e.target.value)} />
-        </FormRow>
-        <FormRow id="invite-email" label="Email" required error={error?.errorFor("email")}>
-          <input id="invite-email" className="input" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </FormRow>
-        <FormRow id="invite-role" label="Type">
-          <select id="invite-role" className="input" value={role} onChange={(e) => setRole(e.target.value)}>
-            <option value="member">Member</option>
-            <option value="admin">Administrator</option>
-          </select>
-        </FormRow>
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button primary">Invite</button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="Invite a user" submitLabel="Invite" onClose={onClose} onSubmit={submit}>
+      {(error) => (
+        <>
+          <FormRow id="invite-name" label="Name" required error={error?.errorFor("name")}>
+            <input id="invite-name" className="input" required autoFocus value={name} onChange={(e) => setName(e.target.value)} />
+          </FormRow>
+          <FormRow id="invite-email" label="Email" required error={error?.errorFor("email")}>
+            <input id="invite-email" className="input" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          </FormRow>
+          <FormRow id="invite-role" label="Type">
+            <select id="invite-role" className="input" value={role} onChange={(e) => setRole(e.target.value)}>
+              <option value="member">Member</option>
+              <option value="admin">Administrator</option>
+            </select>
+          </FormRow>
+        </>
+      )}
+    </FormDialog>
   );
 }
 
