@@ -7,6 +7,13 @@
 
 namespace rapport {
 
+Error InvalidField(std::string field, std::string message, std::string code) {
+  std::string detail = fmt::format("`{}`: {}", field, message);
+  return Error(ErrorCode::kValidationFailed, std::move(detail))
+      .WithField(std::move(field), std::move(code), std::move(message));
+}
+
+
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument: return "invalid_argument";

@@ -82,6 +82,10 @@ class Error {
   std::vector<FieldError> field_errors_;
 };
 
+// kValidationFailed about one field of a request: "`field`: message", with the field
+// error the client shows beside it.
+Error InvalidField(std::string field, std::string message, std::string code = "invalid_value");
+
 template <typename T>
 using Result = std::expected<T, Error>;
 using Status = std::expected<void, Error>;

@@ -25,11 +25,6 @@ bool Blank(std::string_view s) {
 
 bool Flag(const Value& v) { return std::holds_alternative<int64_t>(v) && std::get<int64_t>(v) != 0; }
 
-Error Invalid(std::string field, std::string message) {
-  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, message))
-      .WithField(field, "invalid_value", message);
-}
-
 Error RoleNotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No role with id `{}`.", id)); }
 
 }  // namespace
@@ -139,23 +134,23 @@ Status AccessStore::Change(const Principal& p, const std::function<Status(Connec
 }
 
 Status AccessStore::Validate(const std::string& tenant_id, const Role& role) {
-  if (Blank(role.name) || role.name.size() > 100) return Fail(Invalid("name", "Give the role a name (at most 100 characters)."));
+  if (Blank(role.name) || role.name.size() > 100) return Fail(InvalidField("name", "Give the role a name (at most 100 characters)."));
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr snapshot, metadata_.Current(tenant_id));
   for (const auto& [object, perms] : role.objects) {
     std::string key = "objects." + object;
-    if (object != "*" && !snapshot->FindObject(object)) return Fail(Invalid(key, fmt::format("No object `{}`.", object)));
-    if (perms.edit > perms.read) return Fail(Invalid(key + ".edit", "Edit cannot reach further than read."));
-    if (perms.del > perms.read) return Fail(Invalid(key + ".delete", "Delete cannot reach further than read."));
+    if (object != "*" && !snapshot->FindObject(object)) return Fail(InvalidField(key, fmt::format("No object `{}`.", object)));
+    if (perms.edit > perms.read) return Fail(InvalidField(key + ".edit", "Edit cannot reach further than read."));
+    if (perms.del > perms.read) return Fail(InvalidField(key + ".delete", "Delete cannot reach further than read."));
   }
   for (const auto& [key, access] : role.fields) {
     std::string field_key = "fields." + key;
     auto dot = key.find('.');
     const metadata::ObjectDef* object = dot == std::string::npos ? nullptr : snapshot->FindObject(key.substr(0, dot));
     const metadata::FieldDef* field = object ? object->FindField(key.substr(dot + 1)) : nullptr;
-    if (!field) return Fail(Invalid(field_key, "Name a field as `object.field`."));
-    if (field->system) return Fail(Invalid(field_key, "System fields are always visible and set by Rapport."));
+    if (!field) return Fail(InvalidField(field_key, "Name a field as `object.field`."));
+    if (field->system) return Fail(InvalidField(field_key, "System fields are always visible and set by Rapport."));
     if (field->name == "owner_id" && access == FieldAccess::kHidden) {
-      return Fail(Invalid(field_key, "The owner decides who sees a record, so it can be read-only but not hidden."));
+      return Fail(InvalidField(field_key, "The owner decides who sees a record, so it can be read-only but not hidden."));
     }
   }
   return Ok();
@@ -283,7 +278,7 @@ Result<std::vector<std::string>> AccessStore::SetUserRoles(const Principal& p, c
     for (const auto& role_id : role_ids) {
       std::vector<Value> role = {p.tenant_id, role_id};
       RAPPORT_ASSIGN_OR_RETURN(auto exists, c.Query("SELECT 1 FROM roles WHERE tenant_id = ? AND id = ?", role));
-      if (exists.rows.empty()) return Fail(Invalid("roles", fmt::format("No role with id `{}`.", role_id)));
+      if (exists.rows.empty()) return Fail(InvalidField("roles", fmt::format("No role with id `{}`.", role_id)));
       std::vector<Value> row = {p.tenant_id, user_id, role_id};
       RAPPORT_TRY(c.Execute("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES (?, ?, ?)", row));
     }
@@ -328,17 +323,17 @@ Result<std::vector<SharingRule>> AccessStore::ListRules(const Principal& p) {
 }
 
 Result<SharingRule> AccessStore::CreateRule(const Principal& p, SharingRule rule) {
-  if (Blank(rule.name)) return Fail(Invalid("name", "Give the rule a name."));
+  if (Blank(rule.name)) return Fail(InvalidField("name", "Give the rule a name."));
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
   auto object = snapshot->GetObject(rule.object);
-  if (!object) return Fail(Invalid("object", object.error().detail()));
+  if (!object) return Fail(InvalidField("object", object.error().detail()));
   if ((*object)->name == "users" || (*object)->name == "teams") {
-    return Fail(Invalid("object", "Users and teams are visible to everyone already."));
+    return Fail(InvalidField("object", "Users and teams are visible to everyone already."));
   }
   auto bound = query::ParseAndBind(rule.criteria, **object, *snapshot);
-  if (!bound) return Fail(Invalid("criteria", bound.error().detail()));
+  if (!bound) return Fail(InvalidField("criteria", bound.error().detail()));
   if ((rule.target.kind == ShareTarget::Kind::kEveryone) != rule.target.id.empty()) {
-    return Fail(Invalid("share_with", "Share with everyone, or with one team, role or user by id."));
+    return Fail(InvalidField("share_with", "Share with everyone, or with one team, role or user by id."));
   }
   rule.id = NewId(clock_);
   RAPPORT_TRY(Change(p, [&](Connection& c) -> Status {
@@ -351,7 +346,7 @@ Result<SharingRule> AccessStore::CreateRule(const Principal& p, SharingRule rule
       RAPPORT_ASSIGN_OR_RETURN(auto found,
                                c.Query(fmt::format("SELECT 1 FROM {} WHERE tenant_id = ? AND id = ?{}", table, live), key));
       if (found.rows.empty()) {
-        return Fail(Invalid("share_with", fmt::format("No {} with id `{}`.", Name(rule.target.kind), rule.target.id)));
+        return Fail(InvalidField("share_with", fmt::format("No {} with id `{}`.", Name(rule.target.kind), rule.target.id)));
       }
     }
     std::vector<Value> row = {p.tenant_id,

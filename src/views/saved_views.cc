@@ -22,11 +22,6 @@ constexpr size_t kMaxColumns = 60;
 constexpr std::string_view kColumns =
     "id, object_name, name, filter, sort, columns, shared, owner_id, created_at, updated_at";
 
-Error Invalid(std::string field, std::string message) {
-  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, message))
-      .WithField(std::move(field), "invalid_value", std::move(message));
-}
-
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No view with id `{}`.", id)); }
 
 // An update or delete is authorised against the row as read; it then writes only if the
@@ -121,13 +116,13 @@ Status SavedViews::CheckCanRead(const security::Principal& p, const std::string&
 // the object, the filter, the sort and the columns are valid for them.
 Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
   if (Blank(view.name) || view.name.size() > kMaxName) {
-    return Fail(Invalid("name", fmt::format("Give the view a name (at most {} characters).", kMaxName)));
+    return Fail(InvalidField("name", fmt::format("Give the view a name (at most {} characters).", kMaxName)));
   }
   if (view.filter.size() > kMaxFilter) {
-    return Fail(Invalid("filter", fmt::format("At most {} characters.", kMaxFilter)));
+    return Fail(InvalidField("filter", fmt::format("At most {} characters.", kMaxFilter)));
   }
   if (view.columns.size() > kMaxColumns) {
-    return Fail(Invalid("columns", fmt::format("At most {} columns.", kMaxColumns)));
+    return Fail(InvalidField("columns", fmt::format("At most {} columns.", kMaxColumns)));
   }
   records::ListQuery query{.object = view.object, .filter = view.filter, .sort = view.sort, .limit = 1};
   query.read.fields = view.columns;

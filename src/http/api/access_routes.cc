@@ -15,11 +15,6 @@ namespace {
 namespace json = boost::json;
 using security::Principal;
 
-Error BadBody(std::string field, std::string reason) {
-  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, reason))
-      .WithField(field, "invalid_value", reason);
-}
-
 Status OnlyKeys(const json::object& o, std::string_view where, std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : o) {
     if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
@@ -38,11 +33,11 @@ auto Enum(const json::value& v, std::string field, Parse parse, std::string_view
   if (v.is_string()) {
     if (auto parsed = parse(std::string_view(v.get_string()))) return *parsed;
   }
-  return Fail(BadBody(std::move(field), fmt::format("One of {}.", allowed)));
+  return Fail(InvalidField(std::move(field), fmt::format("One of {}.", allowed)));
 }
 
 Result<security::ObjectPermissions> ParsePermissions(const json::value& v, const std::string& where) {
-  if (!v.is_object()) return Fail(BadBody(where, "An object of create, read, edit, delete and export."));
+  if (!v.is_object()) return Fail(InvalidField(where, "An object of create, read, edit, delete and export."));
   const auto& o = v.get_object();
   RAPPORT_TRY(OnlyKeys(o, where, {"create", "read", "edit", "delete", "export"}));
   security::ObjectPermissions perms;
@@ -55,7 +50,7 @@ Result<security::ObjectPermissions> ParsePermissions(const json::value& v, const
     }
   }
   if (auto it = o.find("export"); it != o.end()) {
-    if (!it->value().is_bool()) return Fail(BadBody(where + ".export", "true or false."));
+    if (!it->value().is_bool()) return Fail(InvalidField(where + ".export", "true or false."));
     perms.export_records = it->value().get_bool();
   }
   return perms;
@@ -77,18 +72,18 @@ Result<security::Role> ParseRole(const json::value& body) {
   for (auto [key, into] : flags) {
     auto it = o.find(key);
     if (it == o.end()) continue;
-    if (!it->value().is_bool()) return Fail(BadBody(std::string(key), "true or false."));
+    if (!it->value().is_bool()) return Fail(InvalidField(std::string(key), "true or false."));
     *into = it->value().get_bool();
   }
   if (auto it = o.find("objects"); it != o.end()) {
-    if (!it->value().is_object()) return Fail(BadBody("objects", "An object keyed by object name (or \"*\")."));
+    if (!it->value().is_object()) return Fail(InvalidField("objects", "An object keyed by object name (or \"*\")."));
     for (const auto& [name, perms] : it->value().get_object()) {
       std::string where = fmt::format("objects.{}", std::string_view(name));
       RAPPORT_ASSIGN_OR_RETURN(role.objects[std::string(name)], ParsePermissions(perms, where));
     }
   }
   if (auto it = o.find("fields"); it != o.end()) {
-    if (!it->value().is_object()) return Fail(BadBody("fields", "An object keyed by `object.field`."));
+    if (!it->value().is_object()) return Fail(InvalidField("fields", "An object keyed by `object.field`."));
     for (const auto& [name, access] : it->value().get_object()) {
       std::string where = fmt::format("fields.{}", std::string_view(name));
       RAPPORT_ASSIGN_OR_RETURN(role.fields[std::string(name)],
@@ -135,11 +130,11 @@ struct ShareRequest {
 Result<ShareRequest> ParseShareRequest(const json::object& o) {
   ShareRequest r;
   auto kind = o.find("share_with");
-  if (kind == o.end()) return Fail(BadBody("share_with", "Required: everyone, team, role or user."));
+  if (kind == o.end()) return Fail(InvalidField("share_with", "Required: everyone, team, role or user."));
   RAPPORT_ASSIGN_OR_RETURN(r.target.kind, Enum(kind->value(), "share_with", security::ParseShareTargetKind,
                                                "everyone, team, role, user"));
   if (auto id = o.find("target_id"); id != o.end() && !id->value().is_null()) {
-    if (!id->value().is_string()) return Fail(BadBody("target_id", "The id of the user, team or role."));
+    if (!id->value().is_string()) return Fail(InvalidField("target_id", "The id of the user, team or role."));
     r.target.id = std::string(id->value().get_string());
   }
   if (auto level = o.find("level"); level != o.end()) {
@@ -200,10 +195,10 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"roles\": [role ids]}.");
     RAPPORT_TRY(OnlyKeys(body.get_object(), "a role assignment", {"roles"}));
     auto it = body.get_object().find("roles");
-    if (it == body.get_object().end() || !it->value().is_array()) return Fail(BadBody("roles", "An array of role ids."));
+    if (it == body.get_object().end() || !it->value().is_array()) return Fail(InvalidField("roles", "An array of role ids."));
     std::vector<std::string> ids;
     for (const auto& id : it->value().get_array()) {
-      if (!id.is_string()) return Fail(BadBody("roles", "An array of role ids."));
+      if (!id.is_string()) return Fail(InvalidField("roles", "An array of role ids."));
       ids.emplace_back(id.get_string());
     }
     RAPPORT_ASSIGN_OR_RETURN(auto held, access.SetUserRoles(p, std::string(req.Param("id")), std::move(ids)));
@@ -223,7 +218,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services) {
     if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected {\"access\": ...}.");
     RAPPORT_TRY(OnlyKeys(body.get_object(), "a default", {"access"}));
     auto it = body.get_object().find("access");
-    if (it == body.get_object().end()) return Fail(BadBody("access", "Required: private, public_read or public_read_write."));
+    if (it == body.get_object().end()) return Fail(InvalidField("access", "Required: private, public_read or public_read_write."));
     RAPPORT_ASSIGN_OR_RETURN(auto sharing, Enum(it->value(), "access", security::ParseDefaultSharing,
                                                 "private, public_read, public_read_write"));
     std::string object(req.Param("object"));

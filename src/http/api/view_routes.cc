@@ -21,25 +21,20 @@ json::object ViewToJson(const views::SavedView& v) {
                       {"updated_at", v.updated_at}};
 }
 
-Error Invalid(std::string field, std::string reason) {
-  return Error(ErrorCode::kValidationFailed, fmt::format("`{}`: {}", field, reason))
-      .WithField(std::move(field), "invalid_type", std::move(reason));
-}
-
 Result<std::optional<std::string>> StringMember(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_string()) return Fail(Invalid(std::string(key), "Expected a string."));
+  if (!it->value().is_string()) return Fail(InvalidField(std::string(key), "Expected a string.", "invalid_type"));
   return std::string(it->value().get_string());
 }
 
 Result<std::optional<std::vector<std::string>>> ColumnsMember(const json::object& o) {
   auto it = o.find("columns");
   if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_array()) return Fail(Invalid("columns", "Expected an array of field names."));
+  if (!it->value().is_array()) return Fail(InvalidField("columns", "Expected an array of field names.", "invalid_type"));
   std::vector<std::string> columns;
   for (const auto& c : it->value().get_array()) {
-    if (!c.is_string()) return Fail(Invalid("columns", "Expected an array of field names."));
+    if (!c.is_string()) return Fail(InvalidField("columns", "Expected an array of field names.", "invalid_type"));
     columns.emplace_back(c.get_string());
   }
   return columns;
@@ -48,7 +43,7 @@ Result<std::optional<std::vector<std::string>>> ColumnsMember(const json::object
 Result<std::optional<bool>> SharedMember(const json::object& o) {
   auto it = o.find("shared");
   if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_bool()) return Fail(Invalid("shared", "true or false."));
+  if (!it->value().is_bool()) return Fail(InvalidField("shared", "true or false.", "invalid_type"));
   return it->value().get_bool();
 }
 
