@@ -250,7 +250,10 @@ struct Server::Impl {
   // The header, then each piece of `source` as a chunk (a streamed body).
   template <class Stream>
   asio::awaitable<bool> SendChunks(Connection& connection, Stream& io, BeastResponse& message, bool head_only,
-                                   bool chunked, const std::function<Result<std::string>()>& source);
+                                   bool chunked, const std::function<Result<std::string>()>& source,
+                                   size_t& sent);
+  // One access log line (when enabled): method, path, status, body bytes, duration.
+  void LogAccess(const RequestInfo& info, int status, size_t bytes, double seconds);
   asio::awaitable<void> LingeringClose(Connection& connection);
   void Unregister(const std::shared_ptr<Connection>& connection);
   void BeginShutdown();  // on `control`
@@ -357,28 +360,20 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
                       keep_alive);
   }
   const int status = static_cast<int>(message.result_int());
-  const size_t bytes = head_only ? 0 : message.body().size();
   // Recorded before the write so that a client that has seen the response also sees it
   // counted; the duration covers reading the body and handling, not the final write.
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics.Record(info.route, info.method, status, seconds);
-  if (options.access_log) {
-    if (logging::CurrentFormat() == logging::Format::kJson) {
-      // Fields rather than one formatted message, so collectors need no parsing.
-      const double ms = std::round(seconds * 1e6) / 1e3;
-      logging::Log(spdlog::level::info, "request",
-                   {{"method", info.method}, {"path", info.log_path}, {"route", info.route},
-                    {"status", status}, {"bytes", bytes}, {"ms", ms}, {"remote", info.remote},
-                    logging::Field::UnlessEmpty("request_id", info.request_id)});
-    } else {
-      // The established text line: method path status bytes ms remote.
-      spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3,
-                   info.remote);
-    }
-  }
+  const bool streamed = source && status >= 200 && status < 300;
+  // A streamed body's size is known only at its end, so its line is logged then (with
+  // the time the whole transfer took).
+  if (!streamed) LogAccess(info, status, head_only ? 0 : message.body().size(), seconds);
   connection.stream.expires_after(std::chrono::seconds(options.read_timeout_s));
-  if (source && status >= 200 && status < 300) {
-    co_return co_await SendChunks(connection, io, message, head_only, version >= 11, source);
+  if (streamed) {
+    size_t sent = 0;
+    bool ok = co_await SendChunks(connection, io, message, head_only, version >= 11, source, sent);
+    LogAccess(info, status, sent, std::chrono::duration<double>(Clock::now() - start).count());
+    co_return ok;
   }
   if (head_only) {
     bhttp::response_serializer<bhttp::string_body> serializer(message);
@@ -395,7 +390,8 @@ asio::awaitable<bool> Server::Impl::Send(Connection& connection, Stream& io, Res
 template <class Stream>
 asio::awaitable<bool> Server::Impl::SendChunks(Connection& connection, Stream& io, BeastResponse& message,
                                                bool head_only, bool chunked,
-                                               const std::function<Result<std::string>()>& source) {
+                                               const std::function<Result<std::string>()>& source,
+                                               size_t& sent) {
   bhttp::response_serializer<bhttp::string_body> serializer(message);
   auto [ec, written] = co_await bhttp::async_write_header(io, serializer, kNoThrow);
   (void)written;
@@ -423,6 +419,22 @@ asio::awaitable<bool> Server::Impl::SendChunks(Connection& connection, Stream& i
                                  : co_await asio::async_write(io, asio::buffer(*piece), kNoThrow);
     (void)n;
     if (chunk_ec) co_return false;
+    sent += piece->size();
+  }
+}
+
+void Server::Impl::LogAccess(const RequestInfo& info, int status, size_t bytes, double seconds) {
+  if (!options.access_log) return;
+  if (logging::CurrentFormat() == logging::Format::kJson) {
+    // Fields rather than one formatted message, so collectors need no parsing.
+    const double ms = std::round(seconds * 1e6) / 1e3;
+    logging::Log(spdlog::level::info, "request",
+                 {{"method", info.method}, {"path", info.log_path}, {"route", info.route},
+                  {"status", status}, {"bytes", bytes}, {"ms", ms}, {"remote", info.remote},
+                  logging::Field::UnlessEmpty("request_id", info.request_id)});
+  } else {
+    // The established text line: method path status bytes ms remote.
+    spdlog::info("{} {} {} {} {:.3f} {}", info.method, info.log_path, status, bytes, seconds * 1e3, info.remote);
   }
 }
 

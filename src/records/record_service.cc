@@ -767,6 +767,16 @@ Result<security::ObjectPermissions> RecordService::Permissions(const Principal& 
   return impl_->policy_.Permissions(p, *view.config, *object);
 }
 
+Result<RecordService::PermittedObjects> RecordService::MetadataWithPermissions(const Principal& p) {
+  RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
+  PermittedObjects out{view.snapshot, {}};
+  out.permissions.reserve(view.snapshot->objects().size());
+  for (const auto& object : view.snapshot->objects()) {
+    out.permissions.push_back(impl_->policy_.Permissions(p, *view.config, object));
+  }
+  return out;
+}
+
 Result<metadata::SnapshotPtr> RecordService::ApplyMetadata(const Principal& p, const metadata::MetadataEdit& edit) {
   RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
   RAPPORT_TRY(impl_->policy_.CheckManageMetadata(p, *view.config));
@@ -1004,23 +1014,31 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
   return result;
 }
 
+constexpr std::pair<std::string_view, AggregateFn> kAggregateFns[] = {
+    {"count", AggregateFn::kCount}, {"count_distinct", AggregateFn::kCountDistinct}, {"sum", AggregateFn::kSum},
+    {"avg", AggregateFn::kAvg},     {"min", AggregateFn::kMin},                      {"max", AggregateFn::kMax}};
+
+std::string_view AggregateFnName(AggregateFn fn) {
+  for (const auto& [name, f] : kAggregateFns) {
+    if (f == fn) return name;
+  }
+  return "?";
+}
+
+std::optional<Measure> ParseMeasure(std::string_view spec) {
+  size_t colon = spec.find(':');
+  std::string_view name = spec.substr(0, colon);
+  for (const auto& [known, fn] : kAggregateFns) {
+    if (known == name) return Measure{fn, colon == std::string_view::npos ? std::string() : std::string(spec.substr(colon + 1))};
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 bool IsNumeric(FieldType type) {
   return type == FieldType::kInteger || type == FieldType::kDecimal || type == FieldType::kCurrency ||
          type == FieldType::kPercent;
-}
-
-std::string_view FunctionName(AggregateFn fn) {
-  switch (fn) {
-    case AggregateFn::kCount: return "count";
-    case AggregateFn::kCountDistinct: return "count_distinct";
-    case AggregateFn::kSum: return "sum";
-    case AggregateFn::kAvg: return "avg";
-    case AggregateFn::kMin: return "min";
-    case AggregateFn::kMax: return "max";
-  }
-  return "?";
 }
 
 // An integer the database computed (SQLite: int64; PostgreSQL: NUMERIC read as int64).
@@ -1111,7 +1129,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     if (!m.field.empty()) {
       RAPPORT_ASSIGN_OR_RETURN(f, field_of(m.field, fmt::format("measures[{}]", i)));
     } else if (m.fn != AggregateFn::kCount) {
-      return Fail(BadMeasure(i, fmt::format("{} needs a field.", FunctionName(m.fn))));
+      return Fail(BadMeasure(i, fmt::format("{} needs a field.", AggregateFnName(m.fn))));
     }
     const bool numeric = f && IsNumeric(f->type);
     const bool orderable = f && (numeric || f->type == FieldType::kDate || f->type == FieldType::kDatetime);
@@ -1125,7 +1143,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         break;
       case AggregateFn::kSum:
       case AggregateFn::kAvg:
-        if (!numeric) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency or percent field; `{}` is {}.", FunctionName(m.fn), f->name, metadata::FieldTypeName(f->type))));
+        if (!numeric) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency or percent field; `{}` is {}.", AggregateFnName(m.fn), f->name, metadata::FieldTypeName(f->type))));
         // Exact: the integer sum of the stored units (and the count, for an average).
         measured.push_back(fmt::format("CAST(SUM({}) AS BIGINT)", column(*f)));
         if (m.fn == AggregateFn::kAvg) {
@@ -1135,7 +1153,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         break;
       case AggregateFn::kMin:
       case AggregateFn::kMax:
-        if (!orderable) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency, percent, date or datetime field; `{}` is {}.", FunctionName(m.fn), f->name, metadata::FieldTypeName(f->type))));
+        if (!orderable) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency, percent, date or datetime field; `{}` is {}.", AggregateFnName(m.fn), f->name, metadata::FieldTypeName(f->type))));
         measured.push_back(fmt::format("{}({})", m.fn == AggregateFn::kMin ? "MIN" : "MAX", column(*f)));
         break;
     }

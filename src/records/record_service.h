@@ -84,6 +84,12 @@ struct Measure {
   std::string field;  // empty for kCount: the number of records
 };
 
+// The names of the API and of report definitions: "count", "sum", "count_distinct"...
+std::string_view AggregateFnName(AggregateFn fn);
+// A measure as written there: "count", or a function and a field, "sum:amount".
+// Nothing for an unknown function (whether the field exists is Aggregate's to say).
+std::optional<Measure> ParseMeasure(std::string_view spec);
+
 struct AggregateQuery {
   std::string object;
   std::string filter;                // expression language
@@ -204,6 +210,13 @@ class RecordService {
   // What the principal may do with an object's records, merged over their roles and
   // narrowed by their token. kNotFound for an object they cannot see.
   Result<security::ObjectPermissions> Permissions(const security::Principal& principal, std::string_view object);
+  // The objects the principal may see, each with its permissions (in the snapshot's
+  // order): the whole data model at one look at their roles.
+  struct PermittedObjects {
+    metadata::SnapshotPtr snapshot;
+    std::vector<security::ObjectPermissions> permissions;
+  };
+  Result<PermittedObjects> MetadataWithPermissions(const security::Principal& principal);
   // Changes the schema (admins only: kPermissionDenied otherwise), see MetadataStore::Apply.
   Result<metadata::SnapshotPtr> ApplyMetadata(const security::Principal& principal,
                                               const metadata::MetadataEdit& edit);

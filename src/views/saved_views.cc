@@ -198,8 +198,9 @@ Result<SavedView> SavedViews::Update(const security::Principal& p, const std::st
 Status SavedViews::Delete(const security::Principal& p, const std::string& id) {
   // A view of an object since removed from the schema can still be deleted.
   RAPPORT_ASSIGN_OR_RETURN(SavedView view, Find(p, id));
-  auto object = records_.Permissions(p, view.object);
-  if (object || object.error().code() != ErrorCode::kNotFound) RAPPORT_TRY(CheckCanRead(p, view.object, NotFound(id)));
+  auto permissions = records_.Permissions(p, view.object);
+  if (!permissions && permissions.error().code() != ErrorCode::kNotFound) return Fail(permissions.error());
+  if (permissions && permissions->read == security::Scope::kNone) return Fail(NotFound(id));
   RAPPORT_TRY(CheckCanChange(p, view));
   return db_.Write([&](Connection& c) -> Status {
     std::vector<Value> params = {p.tenant_id, id, view.updated_at, int64_t{view.shared}};

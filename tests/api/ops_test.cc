@@ -80,6 +80,7 @@ TEST(OpsLoggingTest, JsonLogLinesAreObjectsWithStructuredAccessLog) {
   ServerProcess server(dir.path().string());
   std::string token = server.Init("Logs");
   server.Start({"--log-format", "json"});
+  size_t export_bytes = 0;
   {
     HttpClient client("127.0.0.1", server.port());
     EXPECT_EQ(client.Send("GET", "/healthz", "", {{"X-Request-Id", "req-42"}}).status, 200);
@@ -92,6 +93,10 @@ TEST(OpsLoggingTest, JsonLogLinesAreObjectsWithStructuredAccessLog) {
                   .status,
               200);
     EXPECT_EQ(client.Send("GET", "/nope").status, 404);
+    // A streamed body is logged once it has all gone out, with its real size.
+    auto exported = client.Send("GET", "/api/v1/objects/companies/export", "", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(exported.status, 200);
+    export_bytes = exported.body.size();
   }
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 
@@ -117,7 +122,7 @@ TEST(OpsLoggingTest, JsonLogLinesAreObjectsWithStructuredAccessLog) {
   }
   EXPECT_TRUE(saw_serving);
   EXPECT_TRUE(saw_stopped);
-  ASSERT_EQ(requests.size(), 4u);
+  ASSERT_EQ(requests.size(), 5u);
   for (const json::object& r : requests) {
     EXPECT_EQ(r.at("level").as_string(), "info");
     EXPECT_TRUE(r.at("status").is_int64());
@@ -138,6 +143,9 @@ TEST(OpsLoggingTest, JsonLogLinesAreObjectsWithStructuredAccessLog) {
   EXPECT_EQ(requests[2].at("path").as_string(), "/api/v1/objects/companies");  // without the query
   EXPECT_FALSE(requests[2].contains("request_id"));                           // not loggable: left out
   EXPECT_EQ(requests[3].at("status").as_int64(), 404);
+  EXPECT_EQ(requests[4].at("route").as_string(), "/api/v1/objects/{object}/export");
+  EXPECT_GT(export_bytes, 0u);
+  EXPECT_EQ(requests[4].at("bytes").as_int64(), static_cast<int64_t>(export_bytes));
 }
 
 // Failures before the server starts are JSON lines too.

@@ -62,13 +62,28 @@ async function checkUser(response) {
   }
 }
 
-// Keeps only the hashed assets the current index.html names (and ones not yet seen).
+// Keeps only the hashed assets the current build uses: those index.html names, and the
+// chunks they load on demand ("./RecordPage-….js", "assets/…" in Vite's preload
+// lists), followed from script to script. When a script cannot be read, nothing is
+// pruned: an asset still in use must not go.
 async function pruneShell(indexHtml) {
   const cache = await caches.open(SHELL);
-  const named = new Set([...indexHtml.matchAll(/\/assets\/[^"']+/g)].map((m) => m[0]));
+  const used = new Set([...indexHtml.matchAll(/\/assets\/[^"']+/g)].map((m) => m[0]));
+  const pending = [...used].filter((path) => path.endsWith(".js"));
+  while (pending.length > 0) {
+    const script = pending.pop();
+    const response = (await cache.match(script)) ?? (await fetch(script).catch(() => undefined));
+    if (!response?.ok) return;
+    for (const m of (await response.text()).matchAll(/"(?:\.\/|assets\/)([^"/]+\.(?:js|css))"/g)) {
+      const path = `/assets/${m[1]}`;
+      if (used.has(path)) continue;
+      used.add(path);
+      if (path.endsWith(".js")) pending.push(path);
+    }
+  }
   for (const key of await cache.keys()) {
     const path = new URL(key.url).pathname;
-    if (path.startsWith("/assets/") && path.match(/^\/assets\/index-/) && !named.has(path)) await cache.delete(key);
+    if (path.startsWith("/assets/") && !used.has(path)) await cache.delete(key);
   }
 }
 
@@ -116,7 +131,9 @@ self.addEventListener("fetch", (event) => {
           if (response.ok) {
             const cache = await caches.open(SHELL);
             await cache.put("/", response.clone());
-            await pruneShell(await response.clone().text());
+            // Old builds' assets go after the page is answered (never holding it up).
+            const html = await response.clone().text();
+            event.waitUntil(pruneShell(html).catch(() => undefined));
           }
           return response;
         })

@@ -57,10 +57,9 @@ Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {
 }
 
 // An object as the caller sees it, with what they may do (the app offers only what works).
-json::object ObjectWithPermissions(records::RecordService& records, const Principal& p,
-                                   const metadata::ObjectDef& object) {
+json::object ObjectWithPermissions(const metadata::ObjectDef& object, const security::ObjectPermissions& permissions) {
   json::object out = ObjectToJson(object);
-  if (auto permissions = records.Permissions(p, object.name)) out["permissions"] = PermissionsToJson(*permissions);
+  out["permissions"] = PermissionsToJson(permissions);
   return out;
 }
 
@@ -183,15 +182,17 @@ void AddRoutes(Router& router, const ApiServices& services) {
 
   router.Add("GET", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
-    RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
+    RAPPORT_ASSIGN_OR_RETURN(auto visible, records.MetadataWithPermissions(p));
     json::array data;
-    for (const auto& object : snapshot->objects()) data.push_back(ObjectWithPermissions(records, p, object));
+    const auto& objects = visible.snapshot->objects();
+    for (size_t i = 0; i < objects.size(); ++i) data.push_back(ObjectWithPermissions(objects[i], visible.permissions[i]));
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
   router.Add("GET", "/api/v1/metadata/objects/{object}", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records.Metadata(p));
     RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(req.Param("object")));
-    return JsonReply(200, ObjectWithPermissions(records, p, *object));
+    RAPPORT_ASSIGN_OR_RETURN(auto permissions, records.Permissions(p, object->name));
+    return JsonReply(200, ObjectWithPermissions(*object, permissions));
   }));
   router.Add("POST", "/api/v1/metadata/objects", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_ASSIGN_OR_RETURN(json::value body, ParseJsonBody(req));
@@ -298,20 +299,13 @@ void AddRoutes(Router& router, const ApiServices& services) {
     if (auto group_by = req.QueryParam("group_by")) q.group_by = SplitCommaList(*group_by);
     if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
     std::vector<std::string> specs = SplitCommaList(req.QueryParam("measures").value_or("count"));
-    static constexpr std::pair<std::string_view, records::AggregateFn> kFunctions[] = {
-        {"count", records::AggregateFn::kCount}, {"count_distinct", records::AggregateFn::kCountDistinct},
-        {"sum", records::AggregateFn::kSum},     {"avg", records::AggregateFn::kAvg},
-        {"min", records::AggregateFn::kMin},     {"max", records::AggregateFn::kMax}};
     for (const auto& spec : specs) {
-      std::string_view text = spec;
-      size_t colon = text.find(':');
-      std::string_view name = text.substr(0, colon);
-      const auto* fn = std::find_if(std::begin(kFunctions), std::end(kFunctions), [&](const auto& f) { return f.first == name; });
-      if (fn == std::end(kFunctions)) {
+      std::optional<records::Measure> measure = records::ParseMeasure(spec);
+      if (!measure) {
         return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown measure `{}`.", spec))
                         .WithField("measures", "invalid_value", "count, count_distinct:f, sum:f, avg:f, min:f or max:f"));
       }
-      q.measures.push_back({fn->second, colon == std::string_view::npos ? std::string() : std::string(text.substr(colon + 1))});
+      q.measures.push_back(std::move(*measure));
     }
     RAPPORT_ASSIGN_OR_RETURN(records::AggregateResult result, records.Aggregate(p, q));
     json::array data;

@@ -51,16 +51,31 @@ export interface ApiResponse<T> {
   etag: string | null;
 }
 
-// Requests started before React renders (main.tsx), so the first page does not wait
-// for them one after another; the first request for the same path takes the answer.
-const prefetched = new Map<string, Promise<Response>>();
+// Requests started ahead of the code that needs them (main.tsx, before React renders;
+// a list's first page, before the grid measures itself), so the first page does not
+// wait for them one after another. The first request for the same path takes the
+// answer if it asks within a few seconds; an older one (a render whose effects never
+// ran) is dropped rather than replayed.
+const PREFETCH_FRESH_MS = 5000;
+const prefetched = new Map<string, { response: Promise<Response>; at: number }>();
 
 export function forgetPrefetched(): void {
   prefetched.clear();
 }
 
 export function prefetch(path: string): void {
-  prefetched.set(path, fetch(`/api/v1${path}`, { headers: { Accept: "application/json" }, credentials: "same-origin" }));
+  const now = performance.now();
+  for (const [key, entry] of prefetched) if (now - entry.at > PREFETCH_FRESH_MS) prefetched.delete(key);
+  // Same mode and credentials as the <link rel="preload"> in index.html, so the
+  // browser hands over the answer it is already fetching.
+  prefetched.set(path, { response: fetch(`/api/v1${path}`, { credentials: "same-origin" }), at: now });
+}
+
+function takePrefetched(path: string): Promise<Response | undefined> | undefined {
+  const entry = prefetched.get(path);
+  prefetched.delete(path);
+  if (!entry || performance.now() - entry.at > PREFETCH_FRESH_MS) return undefined;
+  return entry.response.catch(() => undefined);
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -69,22 +84,19 @@ export async function request<T>(method: string, path: string, options: RequestO
   return { data, etag: response.headers.get("ETag") };
 }
 
-// A file the server streams (an export), read as it arrives: `onProgress` hears how
-// many lines have come so far. A transfer the server broke off rejects, never yields a
-// short file.
-export async function fetchFile(path: string, onProgress?: (lines: number) => void): Promise<Blob> {
+// A file the server streams (an export), read as it arrives: `onChunk` sees each
+// piece. A transfer the server broke off rejects, never yields a short file.
+export async function fetchFile(path: string, onChunk?: (bytes: Uint8Array) => void): Promise<Blob> {
   const response = await send("GET", path, {});
   const type = response.headers.get("Content-Type") ?? "application/octet-stream";
   const reader = response.body?.getReader();
   if (!reader) return response.blob();
   const parts: BlobPart[] = [];
-  let lines = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    for (const byte of value) if (byte === 10) lines++;
-    onProgress?.(lines);
+    onChunk?.(value);
   }
   return new Blob(parts, { type });
 }
@@ -97,8 +109,7 @@ async function send(method: string, path: string, options: RequestOptions): Prom
   if (csrf) headers["X-CSRF-Token"] = csrf;
   if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
   let response: Response;
-  const early = method === "GET" ? await prefetched.get(path)?.catch(() => undefined) : undefined;
-  prefetched.delete(path);
+  const early = method === "GET" ? await takePrefetched(path) : undefined;
   try {
     // A prefetched failure (say, before signing in) is asked again, never replayed.
     response = early?.ok ? early : await fetch(`/api/v1${path}`, {

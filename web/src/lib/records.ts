@@ -42,7 +42,23 @@ export async function bulkDelete(object: string, ids: string[]): Promise<{ delet
 // permission; `onProgress` hears the rows received so far.
 export function exportCsv(object: string, columns: string[], filter: string, sort: string, onProgress?: (rows: number) => void): Promise<Blob> {
   const path = `/objects/${object}/export${query({ filter, sort, fields: columns.join(","), header: "labels" })}`;
-  return fetchFile(path, (lines) => onProgress?.(Math.max(0, lines - 1)));
+  const records = csvRecordCounter();
+  return fetchFile(path, (bytes) => onProgress?.(Math.max(0, records(bytes) - 1)));
+}
+
+// Counts the records of a CSV as its bytes arrive: a line break ends a record unless
+// it is inside a quoted cell (a note with several lines is one record). An escaped
+// quote ("") toggles twice, so it leaves the state as it was.
+export function csvRecordCounter(): (bytes: Uint8Array) => number {
+  let quoted = false;
+  let records = 0;
+  return (bytes) => {
+    for (const byte of bytes) {
+      if (byte === 34) quoted = !quoted;
+      else if (byte === 10 && !quoted) records++;
+    }
+    return records;
+  };
 }
 
 export function download(blob: Blob, name: string): void {

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { api, forgetPrefetched, prefetch } from "./client";
+
+// Counts the requests that reach the network and answers each with its own number.
+function stubNetwork() {
+  let calls = 0;
+  const fetch = vi.fn(async () => new Response(JSON.stringify({ call: ++calls }), { status: 200, headers: { "Content-Type": "application/json" } }));
+  vi.stubGlobal("fetch", fetch);
+  return fetch;
+}
+
+afterEach(() => {
+  forgetPrefetched();
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe("prefetch", () => {
+  it("hands its answer to the first request for the path, and only to that one", async () => {
+    const fetch = stubNetwork();
+    prefetch("/metadata/objects");
+    expect(await api.get("/metadata/objects")).toEqual({ call: 1 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(await api.get("/metadata/objects")).toEqual({ call: 2 });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("does not replay an answer fetched long before it was asked for", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const fetch = stubNetwork();
+    prefetch("/objects/people?limit=100");
+    vi.advanceTimersByTime(6000);
+    expect(await api.get("/objects/people?limit=100")).toEqual({ call: 2 });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("asks again when the answer fetched ahead was a failure", async () => {
+    let calls = 0;
+    vi.stubGlobal("fetch", vi.fn(async () => (++calls === 1 ? new Response("{}", { status: 401 }) : new Response('{"ok":true}', { status: 200 }))));
+    prefetch("/auth/session");
+    expect(await api.get("/auth/session")).toEqual({ ok: true });
+    expect(calls).toBe(2);
+  });
+});
