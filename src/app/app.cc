@@ -30,6 +30,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->identity_ = std::make_unique<identity::Identity>(*app->db_, *app->records_);
   app->sign_in_ = std::make_unique<identity::SignIn>(*app->db_, *app->identity_, *app->access_);
   app->views_ = std::make_unique<views::SavedViews>(*app->db_, *app->records_);
+  app->workspace_ = std::make_unique<workspace::WorkspaceSettingsStore>(*app->db_);
+  app->reports_ = std::make_unique<reports::ReportEngine>(*app->records_, *app->workspace_);
   return app;
 }
 

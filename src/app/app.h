@@ -11,11 +11,13 @@
 #include "metadata/metadata_store.h"
 #include "records/module_registry.h"
 #include "records/record_service.h"
+#include "reports/report_engine.h"
 #include "security/access_store.h"
 #include "security/field_cipher.h"
 #include "security/policy.h"
 #include "storage/database.h"
 #include "views/saved_views.h"
+#include "workspace/workspace_settings.h"
 
 namespace rapport::app {
 
@@ -41,6 +43,8 @@ class App {
   security::AccessStore& access() { return *access_; }
   identity::SignIn& sign_in() { return *sign_in_; }
   views::SavedViews& views() { return *views_; }
+  workspace::WorkspaceSettingsStore& workspace() { return *workspace_; }
+  reports::ReportEngine& reports() { return *reports_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -56,6 +60,8 @@ class App {
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<identity::SignIn> sign_in_;
   std::unique_ptr<views::SavedViews> views_;
+  std::unique_ptr<workspace::WorkspaceSettingsStore> workspace_;
+  std::unique_ptr<reports::ReportEngine> reports_;
 };
 
 // Registers every domain module's objects and rules.

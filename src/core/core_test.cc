@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/calendar.h"
 #include "core/decimal.h"
 #include "core/error.h"
 #include "core/histogram.h"
@@ -128,6 +129,68 @@ TEST(ErrorTest, CarriesFieldErrors) {
                 .WithField("email", "invalid_format", "not an email");
   EXPECT_EQ(e.field_errors().size(), 1u);
   EXPECT_NE(e.ToString().find("email"), std::string::npos);
+}
+
+
+// Days for a date written out, so the expectations below read as a calendar.
+int64_t Day(std::string_view text) { return *ParseDateDays(text); }
+
+TEST(CalendarTest, IsoWeeksBelongToTheYearOfTheirThursday) {
+  EXPECT_EQ(BucketLabel(Day("2026-01-15"), DatePart::kWeek), "2026-W03");
+  // 2024-12-30 is a Monday whose Thursday is 2025-01-02: week 1 of 2025.
+  EXPECT_EQ(BucketLabel(Day("2024-12-30"), DatePart::kWeek), "2025-W01");
+  // 2021-01-03 is a Sunday whose Thursday is 2020-12-31: week 53 of 2020.
+  EXPECT_EQ(BucketLabel(Day("2021-01-03"), DatePart::kWeek), "2020-W53");
+  EXPECT_EQ(BucketLabel(Day("2021-01-04"), DatePart::kWeek), "2021-W01");
+  EXPECT_EQ(BucketLabel(Day("1969-12-29"), DatePart::kWeek), "1970-W01");  // before the epoch
+  EXPECT_EQ(BucketLabel(Day("2026-12-31"), DatePart::kWeek), "2026-W53");
+}
+
+TEST(CalendarTest, MonthsQuartersAndFiscalYears) {
+  EXPECT_EQ(BucketLabel(Day("2026-01-15"), DatePart::kDay), "2026-01-15");
+  EXPECT_EQ(BucketLabel(Day("2026-01-15"), DatePart::kMonth), "2026-01");
+  EXPECT_EQ(BucketLabel(Day("2026-03-31"), DatePart::kQuarter), "2026-Q1");
+  EXPECT_EQ(BucketLabel(Day("2026-04-01"), DatePart::kQuarter), "2026-Q2");
+  EXPECT_EQ(BucketLabel(Day("2026-12-31"), DatePart::kYear), "2026");
+  // A fiscal year from April, named by the year it ends in.
+  EXPECT_EQ(BucketLabel(Day("2025-03-31"), DatePart::kYear, 4), "2025");
+  EXPECT_EQ(BucketLabel(Day("2025-04-01"), DatePart::kYear, 4), "2026");
+  EXPECT_EQ(BucketLabel(Day("2025-04-01"), DatePart::kQuarter, 4), "2026-Q1");
+  EXPECT_EQ(BucketLabel(Day("2025-12-31"), DatePart::kQuarter, 4), "2026-Q3");
+  EXPECT_EQ(BucketLabel(Day("2026-03-31"), DatePart::kQuarter, 4), "2026-Q4");
+  // From October (a US federal year) and from December (one month early).
+  EXPECT_EQ(BucketLabel(Day("2025-10-01"), DatePart::kQuarter, 10), "2026-Q1");
+  EXPECT_EQ(BucketLabel(Day("2025-09-30"), DatePart::kQuarter, 10), "2025-Q4");
+  EXPECT_EQ(BucketLabel(Day("2025-12-01"), DatePart::kYear, 12), "2026");
+  EXPECT_EQ(BucketLabel(Day("2025-11-30"), DatePart::kQuarter, 12), "2025-Q4");
+  // Months stay calendar months whatever the fiscal year.
+  EXPECT_EQ(BucketLabel(Day("2025-04-01"), DatePart::kMonth, 4), "2025-04");
+}
+
+TEST(CalendarTest, LocalDaysFollowTheZoneAndItsDaylightSavingTime) {
+  auto at = [](std::string_view text) { return *ParseDatetime(text); };
+  EXPECT_EQ(LocalDays(at("2026-01-15T23:30:00Z"), "UTC"), Day("2026-01-15"));
+  // Paris is UTC+1 in winter and UTC+2 in summer (since 2026-03-29 01:00 UTC).
+  EXPECT_EQ(LocalDays(at("2026-01-15T23:30:00Z"), "Europe/Paris"), Day("2026-01-16"));
+  EXPECT_EQ(LocalDays(at("2026-06-30T21:59:59Z"), "Europe/Paris"), Day("2026-06-30"));
+  EXPECT_EQ(LocalDays(at("2026-06-30T22:00:00Z"), "Europe/Paris"), Day("2026-07-01"));
+  // West of Greenwich the day starts later: New York is UTC-5 in January.
+  EXPECT_EQ(LocalDays(at("2026-01-01T04:59:59Z"), "America/New_York"), Day("2025-12-31"));
+  // Half-hour zones: Kolkata is UTC+5:30.
+  EXPECT_EQ(LocalDays(at("2026-01-15T18:29:59Z"), "Asia/Kolkata"), Day("2026-01-15"));
+  EXPECT_EQ(LocalDays(at("2026-01-15T18:30:00Z"), "Asia/Kolkata"), Day("2026-01-16"));
+  EXPECT_EQ(LocalDays(at("1969-12-31T23:59:59Z"), "UTC"), Day("1969-12-31"));
+  EXPECT_FALSE(LocalDays(0, "Mars/Olympus_Mons"));
+  EXPECT_TRUE(IsTimeZone("Europe/Paris"));
+  EXPECT_FALSE(IsTimeZone("Europe/Pariss"));
+  EXPECT_FALSE(IsTimeZone(""));
+}
+
+TEST(CalendarTest, DatePartsHaveNames) {
+  for (DatePart part : {DatePart::kDay, DatePart::kWeek, DatePart::kMonth, DatePart::kQuarter, DatePart::kYear}) {
+    EXPECT_EQ(ParseDatePart(DatePartName(part)), part);
+  }
+  EXPECT_FALSE(ParseDatePart("fortnight"));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "records/value.h"
+
 namespace rapport::exchange {
 
 // Appends one cell (with the comma before it unless `first`).
@@ -14,5 +16,10 @@ void AppendCsvCell(std::string& out, std::string_view cell, bool first);
 // tab or carriage return would run as a formula when the file is opened (CSV
 // injection), so such text gets a leading apostrophe, which spreadsheets hide.
 std::string DefuseFormula(std::string_view text);
+
+// A value as a cell: numbers as written ("1200.5"), money as its amount with two
+// decimals (or its currency code, if `currency_code`), multi-picklists joined by ";",
+// booleans as true/false, text defused.
+std::string CsvCellText(const records::FieldValue& value, bool currency_code = false);
 
 }  // namespace rapport::exchange

@@ -16,34 +16,6 @@ using Part = CsvExport::Column::Part;
 
 constexpr int kPageSize = records::kMaxPageSize;
 
-std::string TextOf(const FieldValue& value, Part part) {
-  return std::visit(
-      [&](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          return {};
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          return std::to_string(v);
-        } else if constexpr (std::is_same_v<T, Decimal>) {
-          return v.ToString();
-        } else if constexpr (std::is_same_v<T, records::Money>) {
-          return part == Part::kCurrency ? v.currency : v.amount.ToString(2);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return DefuseFormula(v);
-        } else {
-          std::string joined;
-          for (const auto& item : v) {
-            if (!joined.empty()) joined += ';';
-            joined += item;
-          }
-          return DefuseFormula(joined);
-        }
-      },
-      value);
-}
-
 }  // namespace
 
 Result<CsvExport> CsvExport::Start(records::RecordService& records, const security::Principal& principal,
@@ -115,10 +87,10 @@ std::string CsvExport::Rows(const records::ListResult& page) {
       if (column.part == Part::kTitle) {
         auto related = record.included.find(column.relation);
         if (related != record.included.end()) {
-          if (const FieldValue* title = related->second.Find(column.title_field)) cell = TextOf(*title, Part::kValue);
+          if (const FieldValue* title = related->second.Find(column.title_field)) cell = CsvCellText(*title);
         }
       } else if (const FieldValue* value = record.Find(column.field)) {
-        cell = TextOf(*value, column.part);
+        cell = CsvCellText(*value, column.part == Part::kCurrency);
       }
       AppendCsvCell(out, cell, first);
       first = false;

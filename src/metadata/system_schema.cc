@@ -306,6 +306,14 @@ CREATE TABLE saved_views (
 );
 CREATE INDEX ix_saved_views_object ON saved_views (tenant_id, object_name);
 )sql"},
+    {10, "workspace settings: time zone and fiscal year of reports", R"sql(
+CREATE TABLE workspace_settings (
+  tenant_id TEXT NOT NULL PRIMARY KEY,
+  time_zone TEXT NOT NULL,
+  fiscal_year_start INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -314,7 +322,7 @@ constexpr std::string_view kTenantTables[] = {
     "audit_log",    "audit_heads",    "roles",          "role_objects",
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
-    "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views",
+    "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

@@ -83,6 +83,14 @@ class SqliteTestDialect final : public storage::SqlDialect {
   std::string ColumnsQuery() const override {
     return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
   }
+  // Expressions never bucket dates or take medians; as the SQLite backend writes them.
+  std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
+    return std::string("rapport_date_bucket(") + std::string(stored) + ", '" + std::string(DatePartName(part)) +
+           "', " + std::to_string(fiscal_start) + (datetime ? ", ?)" : ", NULL)");
+  }
+  std::string MiddleSum(std::string_view expr) const override {
+    return "rapport_middle_sum(" + std::string(expr) + ")";
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

@@ -1015,8 +1015,10 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
 }
 
 constexpr std::pair<std::string_view, AggregateFn> kAggregateFns[] = {
-    {"count", AggregateFn::kCount}, {"count_distinct", AggregateFn::kCountDistinct}, {"sum", AggregateFn::kSum},
-    {"avg", AggregateFn::kAvg},     {"min", AggregateFn::kMin},                      {"max", AggregateFn::kMax}};
+    {"count", AggregateFn::kCount},   {"count_distinct", AggregateFn::kCountDistinct},
+    {"sum", AggregateFn::kSum},       {"avg", AggregateFn::kAvg},
+    {"median", AggregateFn::kMedian}, {"min", AggregateFn::kMin},
+    {"max", AggregateFn::kMax}};
 
 std::string_view AggregateFnName(AggregateFn fn) {
   for (const auto& [name, f] : kAggregateFns) {
@@ -1026,12 +1028,30 @@ std::string_view AggregateFnName(AggregateFn fn) {
 }
 
 std::optional<Measure> ParseMeasure(std::string_view spec) {
-  size_t colon = spec.find(':');
-  std::string_view name = spec.substr(0, colon);
+  std::string_view name = spec, field;
+  if (size_t colon = spec.find(':'); colon != std::string_view::npos) {
+    name = spec.substr(0, colon);
+    field = spec.substr(colon + 1);
+  } else if (size_t open = spec.find('('); open != std::string_view::npos && spec.ends_with(')')) {
+    name = spec.substr(0, open);
+    field = spec.substr(open + 1, spec.size() - open - 2);
+  }
   for (const auto& [known, fn] : kAggregateFns) {
-    if (known == name) return Measure{fn, colon == std::string_view::npos ? std::string() : std::string(spec.substr(colon + 1))};
+    if (known == name) return Measure{fn, std::string(field)};
   }
   return std::nullopt;
+}
+
+std::optional<Grouping> ParseGrouping(std::string_view spec) {
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos) return Grouping{std::string(spec), std::nullopt};
+  std::optional<DatePart> bucket = ParseDatePart(spec.substr(colon + 1));
+  if (!bucket) return std::nullopt;
+  return Grouping{std::string(spec.substr(0, colon)), bucket};
+}
+
+std::string GroupingName(const Grouping& grouping) {
+  return grouping.bucket ? fmt::format("{}:{}", grouping.field, DatePartName(*grouping.bucket)) : grouping.field;
 }
 
 namespace {
@@ -1067,7 +1087,7 @@ Error BadMeasure(size_t index, std::string message) {
 }  // namespace
 
 Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
-  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, Operation::kRead));
+  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxGroups) {
     return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxGroups))
                     .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxGroups)));
@@ -1097,21 +1117,56 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     return f;
   };
   auto column = [&](const FieldDef& f) { return "r." + Quote(d, f.column); };
+  if (q.fiscal_year_start < 1 || q.fiscal_year_start > 12) {
+    return Fail(InvalidField("fiscal_year_start", "The fiscal year starts in a month, 1 to 12."));
+  }
 
-  std::vector<const FieldDef*> groups;
-  std::vector<std::string> selected;
-  std::vector<std::string> grouped;
+  // One statement: the rows the principal may read, each reduced to its group keys
+  // (g0, g1...) and the values measured (m0, m1...), grouped and aggregated around it.
+  // The keys are named so that GROUP BY and ORDER BY need not repeat an expression
+  // (a date bucket in a time zone holds a parameter, and PostgreSQL cannot see that
+  // two parameters are the same).
+  std::vector<std::string> inner;    // the subquery's columns
+  std::vector<Value> inner_params;   // their parameters (time zones), before the WHERE's
+  std::vector<std::string> outer;    // the keys, then the measures
+  std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
-  for (const auto& name : q.group_by) {
-    RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(name, "group_by"));
-    if (f->type == FieldType::kCurrency || f->type == FieldType::kMultiPicklist || f->type == FieldType::kLongText) {
-      std::string message = fmt::format("`{}` ({}) cannot be grouped by.", name, metadata::FieldTypeName(f->type));
-      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
+  struct Group {
+    const FieldDef* field;
+    bool bucketed;
+  };
+  std::vector<Group> groups;
+  auto add_key = [&](std::string expr) {
+    std::string alias = fmt::format("g{}", grouped.size());
+    inner.push_back(fmt::format("{} AS {}", expr, alias));
+    outer.push_back(alias);
+    ordered.push_back(fmt::format("{0} IS NULL, {0}", alias));  // NULLs last on both backends
+    grouped.push_back(std::move(alias));
+  };
+  for (const Grouping& g : q.group_by) {
+    RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(g.field, "group_by"));
+    if (g.bucket) {
+      if (f->type != FieldType::kDate && f->type != FieldType::kDatetime) {
+        std::string message = fmt::format("`{}` is {}; only date and datetime fields have a {}.", f->name,
+                                          metadata::FieldTypeName(f->type), DatePartName(*g.bucket));
+        return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
+      }
+      bool datetime = f->type == FieldType::kDatetime;
+      if (datetime) {
+        if (!IsTimeZone(q.time_zone)) {
+          return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone (use an IANA name such as Europe/Paris).", q.time_zone)));
+        }
+        inner_params.emplace_back(q.time_zone);
+      }
+      add_key(d.DateBucket(column(*f), datetime, *g.bucket, q.fiscal_year_start));
+    } else {
+      if (f->type == FieldType::kCurrency || f->type == FieldType::kMultiPicklist || f->type == FieldType::kLongText) {
+        std::string message = fmt::format("`{}` ({}) cannot be grouped by.", f->name, metadata::FieldTypeName(f->type));
+        return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
+      }
+      add_key(column(*f));
     }
-    groups.push_back(f);
-    selected.push_back(column(*f));
-    grouped.push_back(column(*f));
-    ordered.push_back(fmt::format("{} IS NULL, {}", column(*f), column(*f)));  // NULLs last on both backends
+    groups.push_back({f, g.bucket.has_value()});
   }
 
   // Money is summed per currency: one currency field per query, its code a hidden key.
@@ -1123,6 +1178,10 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   };
   std::vector<Plan> plans;
   std::vector<std::string> measured;
+  std::vector<std::string> order_of_measure;  // per measure: how to sort groups by it
+  if (q.order_by && *q.order_by >= q.measures.size()) {
+    return Fail(InvalidField("order_by", fmt::format("There are {} measures to order by.", q.measures.size())));
+  }
   for (size_t i = 0; i < q.measures.size(); ++i) {
     const Measure& m = q.measures[i];
     const FieldDef* f = nullptr;
@@ -1131,30 +1190,41 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     } else if (m.fn != AggregateFn::kCount) {
       return Fail(BadMeasure(i, fmt::format("{} needs a field.", AggregateFnName(m.fn))));
     }
+    std::string value;
+    if (f) {
+      value = fmt::format("m{}", i);
+      inner.push_back(fmt::format("{} AS {}", column(*f), value));
+    }
     const bool numeric = f && IsNumeric(f->type);
     const bool orderable = f && (numeric || f->type == FieldType::kDate || f->type == FieldType::kDatetime);
     Plan plan{f, m.fn};
     switch (m.fn) {
       case AggregateFn::kCount:
-        measured.push_back(f ? fmt::format("COUNT({})", column(*f)) : "COUNT(*)");
+        measured.push_back(f ? fmt::format("COUNT({})", value) : "COUNT(*)");
         break;
       case AggregateFn::kCountDistinct:
-        measured.push_back(fmt::format("COUNT(DISTINCT {})", column(*f)));
+        measured.push_back(fmt::format("COUNT(DISTINCT {})", value));
         break;
       case AggregateFn::kSum:
       case AggregateFn::kAvg:
+      case AggregateFn::kMedian:
         if (!numeric) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency or percent field; `{}` is {}.", AggregateFnName(m.fn), f->name, metadata::FieldTypeName(f->type))));
-        // Exact: the integer sum of the stored units (and the count, for an average).
-        measured.push_back(fmt::format("CAST(SUM({}) AS BIGINT)", column(*f)));
+        // Exact: integer arithmetic on the stored units. An average is the sum over the
+        // count; a median half the sum of the two middle values.
+        if (m.fn == AggregateFn::kMedian) {
+          measured.push_back(fmt::format("CAST({} AS BIGINT)", d.MiddleSum(value)));
+        } else {
+          measured.push_back(fmt::format("CAST(SUM({}) AS BIGINT)", value));
+        }
         if (m.fn == AggregateFn::kAvg) {
-          measured.push_back(fmt::format("COUNT({})", column(*f)));
+          measured.push_back(fmt::format("COUNT({})", value));
           plan.columns = 2;
         }
         break;
       case AggregateFn::kMin:
       case AggregateFn::kMax:
         if (!orderable) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency, percent, date or datetime field; `{}` is {}.", AggregateFnName(m.fn), f->name, metadata::FieldTypeName(f->type))));
-        measured.push_back(fmt::format("{}({})", m.fn == AggregateFn::kMin ? "MIN" : "MAX", column(*f)));
+        measured.push_back(fmt::format("{}({})", m.fn == AggregateFn::kMin ? "MIN" : "MAX", value));
         break;
     }
     if (f && f->type == FieldType::kCurrency && m.fn != AggregateFn::kCount && m.fn != AggregateFn::kCountDistinct) {
@@ -1164,25 +1234,37 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       money = f;
     }
     plans.push_back(plan);
+    // Columns v0, v1... in the order measured; an average sorts by its quotient.
+    size_t first = measured.size() - static_cast<size_t>(plan.columns);
+    order_of_measure.push_back(plan.columns == 2 ? fmt::format("(1.0 * v{} / NULLIF(v{}, 0))", first, first + 1)
+                                                 : fmt::format("v{}", first));
   }
-  if (money) {
-    std::string code = "r." + Quote(d, money->currency_column());
-    selected.push_back(code);
-    grouped.push_back(code);
-    ordered.push_back(fmt::format("{} IS NULL, {}", code, code));
-  }
-  for (auto& m : measured) selected.push_back(std::move(m));
+  if (money) add_key("r." + Quote(d, money->currency_column()));
+  for (size_t i = 0; i < measured.size(); ++i) outer.push_back(fmt::format("{} AS v{}", measured[i], i));
+  if (inner.empty()) inner.push_back("1 AS one");  // COUNT(*) alone
 
   std::string where;
-  std::vector<Value> params;
-  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, params));
+  std::vector<Value> where_params;
+  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, where_params));
+  std::vector<Value> params = std::move(inner_params);
+  params.insert(params.end(), where_params.begin(), where_params.end());
   auto join = [](const std::vector<std::string>& parts) {
     std::string out;
     for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
     return out;
   };
-  std::string sql = fmt::format("SELECT {} FROM {} r WHERE {}", join(selected), Quote(d, object.table), where);
-  if (!grouped.empty()) sql += fmt::format(" GROUP BY {} ORDER BY {} LIMIT {}", join(grouped), join(ordered), q.limit + 1);
+  std::string sql = fmt::format("SELECT {} FROM (SELECT {} FROM {} r WHERE {}) t", join(outer), join(inner),
+                                Quote(d, object.table), where);
+  if (!grouped.empty()) {
+    // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
+    // does not sort by an expression over an output column's name).
+    if (q.order_by) {
+      const std::string& by = order_of_measure[*q.order_by];
+      ordered.insert(ordered.begin(), fmt::format("{0} IS NULL, {0}{1}", by, q.descending ? " DESC" : ""));
+    }
+    sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
+                      q.limit + 1);
+  }
 
   AggregateResult result;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
@@ -1194,22 +1276,28 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       }
       AggregateRow out;
       size_t cell = 0;
-      for (const FieldDef* f : groups) out.keys.push_back(internal::FromStorage(*f, std::span(row).subspan(cell++, 1)));
+      for (const Group& g : groups) {
+        const auto key = std::span(row).subspan(cell++, 1);
+        if (!g.bucketed) out.keys.push_back(internal::FromStorage(*g.field, key));
+        else if (storage::IsNull(key[0])) out.keys.push_back(std::monostate{});
+        else out.keys.push_back(storage::TextOf(key[0]));
+      }
       if (money) out.currency = storage::TextOf(row[cell++]);
       for (const Plan& plan : plans) {
         const Value& v = row[cell];
         FieldValue value;
         if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
           value = IntegerOf(v).value_or(0);
-        } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg) {
+        } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg || plan.fn == AggregateFn::kMedian) {
           std::optional<int64_t> sum = IntegerOf(v);
-          if (plan.fn == AggregateFn::kAvg && sum) {
-            int64_t count = IntegerOf(row[cell + 1]).value_or(0);
+          if (plan.fn != AggregateFn::kSum && sum) {
+            // The median is the middle two's sum over two, rounded as an average is.
+            int64_t count = plan.fn == AggregateFn::kMedian ? 2 : IntegerOf(row[cell + 1]).value_or(0);
             // The stored units of an integer field are whole numbers; of the others, Decimal units.
             int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
             if (count > 0 && !RoundedQuotient(*sum, count, scale)) {
               return Fail(ErrorCode::kInvalidArgument,
-                          fmt::format("The average of `{}` is too large to represent.", plan.field->name));
+                          fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
             }
             sum = count > 0 ? RoundedQuotient(*sum, count, scale) : std::nullopt;
             if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};

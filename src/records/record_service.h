@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "core/calendar.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "metadata/metadata_store.h"
@@ -77,7 +78,7 @@ struct ListResult {
 // Grouping and aggregating the records a principal may read: the core of reports and
 // of totals such as a board column's. One SQL statement; the same row access, field
 // masks and filter language as a list.
-enum class AggregateFn { kCount, kCountDistinct, kSum, kAvg, kMin, kMax };
+enum class AggregateFn { kCount, kCountDistinct, kSum, kAvg, kMedian, kMin, kMax };
 
 struct Measure {
   AggregateFn fn = AggregateFn::kCount;
@@ -86,16 +87,41 @@ struct Measure {
 
 // The names of the API and of report definitions: "count", "sum", "count_distinct"...
 std::string_view AggregateFnName(AggregateFn fn);
-// A measure as written there: "count", or a function and a field, "sum:amount".
-// Nothing for an unknown function (whether the field exists is Aggregate's to say).
+// A measure as written there: "count", or a function and a field, "sum:amount" or
+// "sum(amount)". Nothing for an unknown function (whether the field exists is
+// Aggregate's to say).
 std::optional<Measure> ParseMeasure(std::string_view spec);
+
+// What records are grouped by: a field's values, or for a date or datetime field the
+// day, ISO week, month, quarter or year it falls on (core/calendar.h).
+struct Grouping {
+  std::string field;
+  std::optional<DatePart> bucket;
+  bool operator==(const Grouping&) const = default;
+};
+// As written in the API and report definitions: "stage", "close_date:month".
+// Nothing for an unknown bucket.
+std::optional<Grouping> ParseGrouping(std::string_view spec);
+std::string GroupingName(const Grouping& grouping);
 
 struct AggregateQuery {
   std::string object;
   std::string filter;                // expression language
-  std::vector<std::string> group_by;  // at most kMaxGroupings fields; none: one total row
-  std::vector<Measure> measures;      // at least one
-  int limit = 1000;                   // groups, 1..kMaxGroups
+  std::vector<Grouping> group_by;  // at most kMaxGroupings; none: one total row
+  std::vector<Measure> measures;   // at least one
+  int limit = 1000;                // groups, 1..kMaxGroups
+  // Groups come in key order, or by one measure (an index into `measures`): the top N
+  // groups by a sum are `order_by = 1, descending = true, limit = N`. Ties and NULLs
+  // (last) then go by key.
+  std::optional<size_t> order_by;
+  bool descending = false;
+  // The figures leave the CRM as a file (a report's CSV): needs the role's export
+  // permission as well as read, as a list's export does.
+  bool for_export = false;
+  // The calendar of date buckets: a datetime falls on its day in this IANA time zone;
+  // quarters and years follow a fiscal year starting in this month (1..12).
+  std::string time_zone = "UTC";
+  int fiscal_year_start = 1;
 };
 
 // One group: its key values (in group_by order) and its measures (in measures order).
@@ -103,7 +129,7 @@ struct AggregateQuery {
 // (never added across currencies): `currency` then names the group's currency, and the
 // same keys may appear once per currency.
 struct AggregateRow {
-  std::vector<FieldValue> keys;
+  std::vector<FieldValue> keys;  // a bucket's key is its label, "2026-Q1"
   std::string currency;
   std::vector<FieldValue> values;
 };

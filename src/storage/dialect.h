@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/calendar.h"
+
 namespace rapport::storage {
 
 // How a column stores its values; metadata maps each field type onto one.
@@ -36,6 +38,14 @@ class SqlDialect {
   // (name, type), type being 'text', 'integer' or 'real'; no rows if there is no
   // such table. Use TableColumns() (storage/catalog.h) rather than this directly.
   virtual std::string ColumnsQuery() const = 0;
+  // Grouping by date (reports): the bucket label (core/calendar.h BucketLabel) of
+  // `stored`, a stored date text, or if `datetime` a stored datetime text taken in
+  // the time zone bound to the one `?` the expression then holds. `fiscal_start` is a
+  // month, 1..12.
+  virtual std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const = 0;
+  // Aggregate: the sum of the two middle values of an integer expression (twice the
+  // middle one for an odd count, NULL for none), so an exact median is half of it.
+  virtual std::string MiddleSum(std::string_view expr) const = 0;
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;

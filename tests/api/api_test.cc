@@ -1054,6 +1054,26 @@ TEST_F(ApiTest, AggregatesAreExactPerCurrencyAndOnlyOverReadableRecords) {
   EXPECT_TRUE(groups["won/"].at("sum:amount").is_null());
   EXPECT_EQ(groups["won/"].at("count").as_int64(), 1);
 
+  EXPECT_EQ(groups["proposal/EUR"].as_object().size(), 4u);
+  auto medians = Json(Call("GET", "/api/v1/objects/opportunities/aggregate?filter=name%20~%20%22Agg%20%22%20and%20"
+                                  "stage%20%3D%20%22proposal%22&group_by=stage&measures=median:amount"));
+  EXPECT_NE(json::serialize(medians).find(R"("median:amount":{"amount":"150.175","currency":"EUR"})"), std::string::npos) << medians;
+
+  // Close dates by quarter: January (Agg three), then August and September. With a
+  // fiscal year from April they are Q4 of FY2027 and Q2 of FY2028.
+  auto quarters = [&] {
+    std::map<std::string, int64_t> out;
+    auto r = Json(Call("GET", base + "&group_by=close_date:quarter"));
+    for (const auto& row : r.at("data").as_array()) {
+      out[std::string(row.at("keys").at("close_date:quarter").as_string())] = row.at("values").at("count").as_int64();
+    }
+    return out;
+  };
+  EXPECT_EQ(quarters(), (std::map<std::string, int64_t>{{"2027-Q1", 1}, {"2027-Q3", 4}}));
+  ASSERT_EQ(Call("PATCH", "/api/v1/settings/workspace", R"({"fiscal_year_start": 4})").status, 200);
+  EXPECT_EQ(quarters(), (std::map<std::string, int64_t>{{"2027-Q4", 1}, {"2028-Q2", 4}}));
+  ASSERT_EQ(Call("PATCH", "/api/v1/settings/workspace", R"({"fiscal_year_start": 1})").status, 200);
+
   // Integers average exactly too: lead scores 1, 2 and 2 average 1.6667.
   for (int score : {1, 2, 2}) Create("leads", R"({"last_name": "Aggregate", "score": )" + std::to_string(score) + "}");
   auto scores = Json(Call("GET", "/api/v1/objects/leads/aggregate?filter=last_name%20%3D%20%22Aggregate%22&measures=avg:score,sum:score,count_distinct:score"));
@@ -1063,7 +1083,9 @@ TEST_F(ApiTest, AggregatesAreExactPerCurrencyAndOnlyOverReadableRecords) {
 
   // Bad requests name what is wrong.
   Problem(Call("GET", base + "&measures=sum:name"), 400);
-  Problem(Call("GET", base + "&measures=median:amount"), 400);
+  Problem(Call("GET", base + "&measures=mode:amount"), 400);
+  Problem(Call("GET", base + "&group_by=stage:month"), 400);         // not a date
+  Problem(Call("GET", base + "&group_by=close_date:fortnight"), 400);
   Problem(Call("GET", base + "&measures=sum:nope"), 400);
   Problem(Call("GET", base + "&group_by=amount"), 400);
   Problem(Call("GET", base + "&group_by=stage,pipeline,name,close_date"), 400);
@@ -1094,6 +1116,75 @@ TEST_F(ApiTest, AggregatesAreExactPerCurrencyAndOnlyOverReadableRecords) {
       "fields": {"opportunities.amount": "hidden"}})").status, 200);
   Problem(Call("GET", base + "&measures=sum:amount", "", {}, olga), 400);
   EXPECT_EQ(Call("GET", base + "&measures=count", "", {}, olga).status, 200);
+}
+
+// Reports: a summary with subtotals as JSON and CSV, a bad definition named, and the
+// workspace calendar that date buckets follow (administrators change it).
+TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
+  for (auto [name, stage, amount, date] : {std::tuple{"Rep one", "won", "10.00", "2026-01-10"},
+                                           {"Rep two", "won", "20.50", "2026-02-10"},
+                                           {"Rep three", "lost", "5.25", "2026-02-11"}}) {
+    Create("opportunities", fmt::format(R"({{"name": "{}", "stage": "{}", "close_date": "{}",
+        "amount": {{"amount": "{}", "currency": "EUR"}}}})", name, stage, date, amount));
+  }
+  const std::string definition = R"js({"object": "opportunities", "filter": "name ~ \"Rep \"",
+      "group_by": ["stage", {"field": "close_date", "bucket": "month"}],
+      "aggregates": ["count", "sum(amount)"]})js";
+  auto run = Call("POST", "/api/v1/reports/run", definition);
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto report = Json(run);
+  EXPECT_EQ(report.at("definition").at("type").as_string(), "summary");
+  EXPECT_EQ(report.at("columns").as_array().size(), 4u);
+  EXPECT_EQ(report.at("columns").as_array()[3].at("label").as_string(), "Sum of Amount");
+  const auto& rows = report.at("rows").as_array();
+  ASSERT_EQ(rows.size(), 3u) << report;
+  EXPECT_EQ(rows[0].at("stage").as_string(), "lost");
+  EXPECT_EQ(rows[0].at("close_date").as_string(), "2026-02");
+  EXPECT_EQ(rows[2].at("sum(amount)").at("amount").as_string(), "20.50");
+  const auto& subtotals = report.at("subtotals").as_array();
+  ASSERT_EQ(subtotals.size(), 2u) << report;
+  EXPECT_EQ(subtotals[1].at("stage").as_string(), "won");
+  EXPECT_EQ(subtotals[1].at("sum(amount)").at("amount").as_string(), "30.50");
+  EXPECT_EQ(report.at("totals").as_array()[0].at("count").as_int64(), 3);
+  EXPECT_EQ(report.at("totals").as_array()[0].at("sum(amount)").at("amount").as_string(), "35.75");
+
+  auto csv = Call("POST", "/api/v1/reports/run?format=csv", definition);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_TRUE(csv.Header("content-type").starts_with("text/csv")) << csv.Header("content-type");
+  EXPECT_EQ(csv.body, "stage,close_date,count,sum(amount),currency\r\nlost,2026-02,1,5.25,EUR\r\n"
+                      "won,2026-01,1,10.00,EUR\r\nwon,2026-02,1,20.50,EUR\r\n");
+
+  // Bad definitions are 400s naming the member.
+  // A malformed member is a 400, a definition that does not hold together a 422.
+  auto field_of = [&](const Reply& r) {
+    return std::string(Problem(r, r.status == 422 ? 422 : 400).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "type": "pie"})")), "type");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "aggregates": ["mode(amount)"], "group_by": ["stage"]})js")), "aggregates");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "group_by": ["nope"]})")), "group_by");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "type": "summary"})")), "group_by");
+  Problem(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "group_by": ["stage"], "colour": "red"})"), 422);
+  Problem(Call("POST", "/api/v1/reports/run", R"({"object": "nope", "group_by": ["stage"]})"), 404);
+
+  // The calendar: UTC and January until an administrator sets it; a bad zone is named.
+  auto settings = Json(Call("GET", "/api/v1/settings/workspace"));
+  EXPECT_EQ(settings.at("time_zone").as_string(), "UTC");
+  EXPECT_EQ(settings.at("fiscal_year_start").as_int64(), 1);
+  EXPECT_EQ(Problem(Call("PATCH", "/api/v1/settings/workspace", R"({"time_zone": "Europe/Pariss"})"), 422)
+                .at("errors").as_array()[0].at("field").as_string(), "time_zone");
+  Problem(Call("PATCH", "/api/v1/settings/workspace", R"({"fiscal_year_start": 13})"), 422);
+  auto changed = Call("PATCH", "/api/v1/settings/workspace", R"({"time_zone": "Europe/Paris"})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Json(changed).at("time_zone").as_string(), "Europe/Paris");
+  EXPECT_EQ(Json(Call("GET", "/api/v1/settings/workspace")).at("time_zone").as_string(), "Europe/Paris");
+  auto readonly = Call("POST", "/api/v1/tokens", R"({"name": "calendar reader", "read_only": true})");
+  ASSERT_EQ(readonly.status, 201) << readonly.body;
+  std::string ro(Json(readonly).at("token").as_string());
+  EXPECT_EQ(Call("GET", "/api/v1/settings/workspace", "", {}, ro).status, 200);
+  Problem(Call("PATCH", "/api/v1/settings/workspace", R"({"time_zone": "UTC"})", {}, ro), 403);
+  ASSERT_EQ(Call("PATCH", "/api/v1/settings/workspace", R"({"time_zone": "UTC"})").status, 200);
+  // Another workspace keeps its own.
+  EXPECT_EQ(Json(Call("GET", "/api/v1/settings/workspace", "", {}, other_token_)).at("time_zone").as_string(), "UTC");
 }
 
 }  // namespace

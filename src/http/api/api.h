@@ -9,7 +9,9 @@
 #include "identity/sign_in.h"
 #include "records/record_service.h"
 #include "security/access_store.h"
+#include "reports/report_engine.h"
 #include "views/saved_views.h"
+#include "workspace/workspace_settings.h"
 
 namespace rapport::http::api {
 
@@ -19,6 +21,8 @@ struct ApiServices {
   security::AccessStore& access;
   identity::SignIn& sign_in;
   views::SavedViews& views;
+  workspace::WorkspaceSettingsStore& workspace;
+  reports::ReportEngine& reports;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;
@@ -32,5 +36,7 @@ void AddAccessRoutes(Router& router, const ApiServices& services);
 void AddAuthRoutes(Router& router, const ApiServices& services);
 // Saved list views (view_routes.cc).
 void AddViewRoutes(Router& router, const ApiServices& services);
+// Reports and the workspace settings they count by (report_routes.cc).
+void AddReportRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

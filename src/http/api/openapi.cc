@@ -167,6 +167,9 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
       {"get", "/api/v1/views/{id}", "One saved view", false, "views"},
       {"patch", "/api/v1/views/{id}", "Change a saved view (its author; an administrator for a shared one)", false, "views"},
       {"delete", "/api/v1/views/{id}", "Delete a saved view", false, "views"},
+      {"post", "/api/v1/reports/run", "Run a report definition (?format=json|csv, ?header=names|labels, ?cursor=)", false, "reports"},
+      {"get", "/api/v1/settings/workspace", "The workspace's calendar: time zone, fiscal year start", false, "reports"},
+      {"patch", "/api/v1/settings/workspace", "Change the workspace's calendar (administrators)", false, "reports"},
   };
   for (const Fixed& f : kFixed) {
     json::object operation{{"summary", f.summary},
@@ -260,8 +263,8 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
                              {"summary", "Count and total " + object.label_plural + " in groups"},
                              {"tags", json::array{json::string(object.name)}},
                              {"parameters", json::array{Parameter("filter", "query", "Expression"),
-                                                        Parameter("group_by", "query", "Up to 3 comma-separated fields"),
-                                                        Parameter("measures", "query", "count, count_distinct:f, sum:f, avg:f, min:f, max:f"),
+                                                        Parameter("group_by", "query", "Up to 3 comma-separated fields, a date one with a bucket (close_date:month)"),
+                                                        Parameter("measures", "query", "count, count_distinct:f, sum:f, avg:f, median:f, min:f, max:f"),
                                                         Parameter("limit", "query", "1..10000 groups", false, "integer")}},
                              {"responses", aggregate_responses}}}};
     paths[base + "/export"] = json::object{

@@ -155,12 +155,15 @@ Result<metadata::FieldSpec> ParseFieldSpec(const json::value& body) {
 }  // namespace
 
 void AddRoutes(Router& router, const ApiServices& services) {
+  // Handlers keep references to the services themselves, never to `services`.
   records::RecordService& records = services.records;
   identity::Identity& identity = services.identity;
+  workspace::WorkspaceSettingsStore& workspace = services.workspace;
   Metrics& metrics = services.metrics;
   AddAccessRoutes(router, services);
   AddAuthRoutes(router, services);
   AddViewRoutes(router, services);
+  AddReportRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");
@@ -296,22 +299,35 @@ void AddRoutes(Router& router, const ApiServices& services) {
     records::AggregateQuery q;
     q.object = std::string(req.Param("object"));
     q.filter = std::string(req.QueryParam("filter").value_or(""));
-    if (auto group_by = req.QueryParam("group_by")) q.group_by = SplitCommaList(*group_by);
+    if (auto group_by = req.QueryParam("group_by")) {
+      for (const auto& spec : SplitCommaList(*group_by)) {
+        std::optional<records::Grouping> grouping = records::ParseGrouping(spec);
+        if (!grouping) {
+          std::string message = fmt::format("Unknown date bucket in `{}`: use day, week, month, quarter or year.", spec);
+          return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
+        }
+        q.group_by.push_back(std::move(*grouping));
+      }
+    }
     if (auto limit = req.QueryParam("limit")) { RAPPORT_ASSIGN_OR_RETURN(q.limit, ParseInt("limit", *limit)); }
     std::vector<std::string> specs = SplitCommaList(req.QueryParam("measures").value_or("count"));
     for (const auto& spec : specs) {
       std::optional<records::Measure> measure = records::ParseMeasure(spec);
       if (!measure) {
         return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("Unknown measure `{}`.", spec))
-                        .WithField("measures", "invalid_value", "count, count_distinct:f, sum:f, avg:f, min:f or max:f"));
+                        .WithField("measures", "invalid_value", "count, count_distinct:f, sum:f, avg:f, median:f, min:f or max:f"));
       }
       q.measures.push_back(std::move(*measure));
     }
+    // Date buckets count in the workspace's calendar.
+    RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, workspace.Get(p.tenant_id));
+    q.time_zone = calendar.time_zone;
+    q.fiscal_year_start = calendar.fiscal_year_start;
     RAPPORT_ASSIGN_OR_RETURN(records::AggregateResult result, records.Aggregate(p, q));
     json::array data;
     for (const auto& row : result.rows) {
       json::object keys;
-      for (size_t i = 0; i < q.group_by.size(); ++i) keys[q.group_by[i]] = FieldValueToJson(row.keys[i]);
+      for (size_t i = 0; i < q.group_by.size(); ++i) keys[records::GroupingName(q.group_by[i])] = FieldValueToJson(row.keys[i]);
       json::object values;
       for (size_t i = 0; i < specs.size(); ++i) values[specs[i]] = FieldValueToJson(row.values[i]);
       json::object out{{"keys", std::move(keys)}, {"values", std::move(values)}};

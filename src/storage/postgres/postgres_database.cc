@@ -63,6 +63,29 @@ class PostgresDialect final : public SqlDialect {
            "FROM information_schema.columns WHERE table_schema = current_schema() "
            "AND table_name = ? ORDER BY ordinal_position";
   }
+  // PostgreSQL's own calendar: AT TIME ZONE knows the IANA zones, to_char ISO weeks
+  // (IYYY, IW) and quarters; a fiscal year is the calendar one shifted by months.
+  std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
+    std::string day = datetime ? fmt::format("((({})::timestamptz AT TIME ZONE ?)::date)", stored)
+                               : fmt::format("(({})::date)", stored);
+    int shift = (13 - fiscal_start) % 12;
+    std::string fiscal = shift == 0 ? day : fmt::format("({} + interval '{} months')", day, shift);
+    switch (part) {
+      case DatePart::kDay: return fmt::format("to_char({}, 'YYYY-MM-DD')", day);
+      case DatePart::kWeek: return fmt::format("to_char({}, 'IYYY-\"W\"IW')", day);
+      case DatePart::kMonth: return fmt::format("to_char({}, 'YYYY-MM')", day);
+      case DatePart::kQuarter: return fmt::format("to_char({}, 'YYYY-\"Q\"Q')", fiscal);
+      case DatePart::kYear: return fmt::format("to_char({}, 'YYYY')", fiscal);
+    }
+    return day;
+  }
+  // The lower and the upper middle: percentile_disc picks actual values (exact for
+  // BIGINT), percentile_cont would interpolate in floating point.
+  std::string MiddleSum(std::string_view expr) const override {
+    return fmt::format("(percentile_disc(0.5) WITHIN GROUP (ORDER BY {0}) + "
+                       "percentile_disc(0.5) WITHIN GROUP (ORDER BY {0} DESC))",
+                       expr);
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

@@ -1,4 +1,5 @@
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/sqlite/functions.h"
 
 #include <sqlite3.h>
 
@@ -40,6 +41,12 @@ class SqliteDialect final : public SqlDialect {
   std::string ColumnsQuery() const override {
     return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
   }
+  // Both through functions of our own (sqlite/functions.cc).
+  std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
+    return fmt::format("rapport_date_bucket({}, '{}', {}, {})", stored, DatePartName(part), fiscal_start,
+                       datetime ? "?" : "NULL");
+  }
+  std::string MiddleSum(std::string_view expr) const override { return fmt::format("rapport_middle_sum({})", expr); }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
@@ -231,6 +238,9 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     return Fail(std::move(error));
   }
   auto connection = std::make_unique<SqliteConnection>(db);
+  if (int functions = RegisterFunctions(db); functions != SQLITE_OK) {
+    return Fail(Error(ErrorCode::kInternal, "Cannot register SQL functions").WithInternal(sqlite3_errstr(functions)));
+  }
   sqlite3_busy_timeout(db, busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   // WAL lets readers proceed while the writer commits. synchronous=NORMAL in WAL mode

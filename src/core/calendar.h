@@ -1,0 +1,35 @@
+// Calendars for grouping by date (reports, aggregates): the local date of an instant
+// in a time zone, and the buckets dates fall into — ISO weeks, months, and quarters
+// and years that follow the workspace's fiscal year.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+
+namespace rapport {
+
+enum class DatePart { kDay, kWeek, kMonth, kQuarter, kYear };
+
+std::string_view DatePartName(DatePart part);  // "day", "week", "month", "quarter", "year"
+std::optional<DatePart> ParseDatePart(std::string_view name);
+
+// Whether `zone` is an IANA time zone this machine knows ("Europe/Paris", "UTC").
+bool IsTimeZone(std::string_view zone);
+
+// The day (DaysFromCivil) on which instant `t` falls in `zone`, daylight saving time
+// included; nullopt for an unknown zone.
+std::optional<int64_t> LocalDays(Micros t, std::string_view zone);
+
+// The label of the bucket a day falls into: "2026-01-15" (day), "2026-W03" (ISO 8601
+// week, numbered in its ISO year), "2026-01" (month), "2026-Q1" (quarter), "2026"
+// (year). Quarters and years are fiscal: with a fiscal year starting in month
+// `fiscal_start` (1..12), a fiscal year is named by the calendar year it ends in, so
+// with April, FY2026 runs from April 2025 to March 2026 and its Q1 is April-June 2025.
+// January (the default) makes them calendar quarters and years.
+std::string BucketLabel(int64_t days, DatePart part, int fiscal_start = 1);
+
+}  // namespace rapport

@@ -1,0 +1,42 @@
+#include "reports/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace rapport::reports {
+
+namespace {
+
+constexpr std::pair<std::string_view, ReportType> kTypes[] = {
+    {"tabular", ReportType::kTabular}, {"summary", ReportType::kSummary}, {"matrix", ReportType::kMatrix}};
+
+}  // namespace
+
+std::string_view ReportTypeName(ReportType type) {
+  for (const auto& [name, t] : kTypes) {
+    if (t == type) return name;
+  }
+  return "?";
+}
+
+std::optional<ReportType> ParseReportType(std::string_view name) {
+  for (const auto& [known, t] : kTypes) {
+    if (known == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::string KeyName(const ReportDefinition& definition, const records::Grouping& grouping) {
+  auto same_field = [&](const records::Grouping& g) { return g.field == grouping.field; };
+  size_t uses = std::count_if(definition.group_by.begin(), definition.group_by.end(), same_field) +
+                std::count_if(definition.across.begin(), definition.across.end(), same_field);
+  return uses > 1 ? records::GroupingName(grouping) : grouping.field;
+}
+
+std::string AggregateName(const records::Measure& measure) {
+  std::string_view fn = records::AggregateFnName(measure.fn);
+  return measure.field.empty() ? std::string(fn) : fmt::format("{}({})", fn, measure.field);
+}
+
+}  // namespace rapport::reports

@@ -1,0 +1,200 @@
+#include "reports/report_engine.h"
+
+#include <fmt/format.h>
+
+#include "metadata/field_type.h"
+
+namespace rapport::reports {
+
+namespace {
+
+using records::AggregateQuery;
+using records::Grouping;
+
+constexpr int kDefaultTabularRows = 100;
+constexpr int kDefaultGroups = 1000;
+
+// "-sum(amount)" -> ("sum(amount)", descending).
+std::pair<std::string, bool> SortKey(std::string_view sort) {
+  bool descending = sort.starts_with('-');
+  if (descending || sort.starts_with('+')) sort.remove_prefix(1);
+  return {std::string(sort), descending};
+}
+
+Status CheckShape(const ReportDefinition& d) {
+  switch (d.type) {
+    case ReportType::kTabular:
+      if (d.columns.empty()) return Fail(InvalidField("columns", "A tabular report needs at least one column."));
+      if (!d.group_by.empty() || !d.across.empty()) {
+        return Fail(InvalidField("group_by", "A tabular report lists records; use a summary or a matrix to group them."));
+      }
+      if (d.limit < 1 || d.limit > kMaxTabularRows) {
+        return Fail(InvalidField("limit", fmt::format("1 to {} rows per page.", kMaxTabularRows), "out_of_range"));
+      }
+      break;
+    case ReportType::kSummary:
+      if (d.group_by.empty()) return Fail(InvalidField("group_by", "A summary groups by at least one field."));
+      if (!d.across.empty()) return Fail(InvalidField("across", "Only a matrix has groupings across."));
+      break;
+    case ReportType::kMatrix:
+      if (d.group_by.empty() || d.across.empty()) {
+        return Fail(InvalidField(d.group_by.empty() ? "group_by" : "across",
+                                 "A matrix groups by at least one field down (group_by) and one across."));
+      }
+      if (d.across.size() > kMaxMatrixAcross || d.group_by.size() + d.across.size() > records::kMaxGroupings) {
+        return Fail(InvalidField("across", fmt::format("A matrix has at most {} groupings in all, {} of them across.",
+                                                       records::kMaxGroupings, kMaxMatrixAcross)));
+      }
+      break;
+  }
+  if (d.type != ReportType::kTabular && (d.limit < 1 || d.limit > records::kMaxGroups)) {
+    return Fail(InvalidField("limit", fmt::format("1 to {} groups.", records::kMaxGroups), "out_of_range"));
+  }
+  return Ok();
+}
+
+// The record engine names the members of its own query ("measures[1]"); a report's
+// user wrote a definition, where the measures are `aggregates`. (A matrix's bad
+// grouping stays `group_by` whether it is down or across; the message names it.)
+Error InReportTerms(const Error& error) {
+  std::vector<FieldError> fields = error.field_errors();
+  for (FieldError& f : fields) {
+    if (f.field.starts_with("measures")) f.field = "aggregates" + f.field.substr(8);
+  }
+  return Error(error.code(), error.detail()).WithInternal(error.internal()).WithFieldErrors(std::move(fields));
+}
+
+std::string BucketLabel(const Grouping& g) {
+  return g.bucket ? fmt::format(" ({})", DatePartName(*g.bucket)) : std::string();
+}
+
+std::string AggregateLabel(const records::Measure& m, const metadata::FieldDef* f) {
+  if (!f) return "Count";
+  switch (m.fn) {
+    case records::AggregateFn::kCount: return fmt::format("Count of {}", f->label);
+    case records::AggregateFn::kCountDistinct: return fmt::format("Distinct {}", f->label);
+    case records::AggregateFn::kSum: return fmt::format("Sum of {}", f->label);
+    case records::AggregateFn::kAvg: return fmt::format("Average {}", f->label);
+    case records::AggregateFn::kMedian: return fmt::format("Median {}", f->label);
+    case records::AggregateFn::kMin: return fmt::format("Lowest {}", f->label);
+    case records::AggregateFn::kMax: return fmt::format("Highest {}", f->label);
+  }
+  return AggregateName(m);
+}
+
+std::string AggregateType(const records::Measure& m, const metadata::FieldDef* f) {
+  if (!f || m.fn == records::AggregateFn::kCount || m.fn == records::AggregateFn::kCountDistinct) return "integer";
+  bool halves = m.fn == records::AggregateFn::kAvg || m.fn == records::AggregateFn::kMedian;
+  if (halves && f->type == metadata::FieldType::kInteger) return "decimal";
+  return std::string(metadata::FieldTypeName(f->type));
+}
+
+}  // namespace
+
+ReportEngine::ReportEngine(records::RecordService& records, workspace::WorkspaceSettingsStore& settings)
+    : records_(records), settings_(settings) {}
+
+Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principal& p, const ReportDefinition& d) {
+  RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records_.Metadata(p));
+  RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(d.object));
+  // Unknown fields are the record engine's to refuse (with a suggestion); here a
+  // column just falls back to its name.
+  auto field = [&](const std::string& name) { return object->FindField(name); };
+  std::vector<ReportColumn> columns;
+  if (d.type == ReportType::kTabular) {
+    for (const auto& name : d.columns) {
+      const metadata::FieldDef* f = field(name);
+      columns.push_back({ReportColumn::Kind::kField, name, f ? f->label : name,
+                         f ? std::string(metadata::FieldTypeName(f->type)) : "text"});
+    }
+    return columns;
+  }
+  for (const auto* groupings : {&d.group_by, &d.across}) {
+    for (const Grouping& g : *groupings) {
+      const metadata::FieldDef* f = field(g.field);
+      columns.push_back({ReportColumn::Kind::kGroup, KeyName(d, g), (f ? f->label : g.field) + BucketLabel(g),
+                         g.bucket || !f ? "text" : std::string(metadata::FieldTypeName(f->type))});
+    }
+  }
+  for (const auto& m : d.aggregates) {
+    const metadata::FieldDef* f = m.field.empty() ? nullptr : field(m.field);
+    columns.push_back({ReportColumn::Kind::kAggregate, AggregateName(m), AggregateLabel(m, f), AggregateType(m, f)});
+  }
+  return columns;
+}
+
+Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefinition d, const RunOptions& options) {
+  if (d.limit == 0) d.limit = d.type == ReportType::kTabular ? kDefaultTabularRows : kDefaultGroups;
+  if (d.type != ReportType::kTabular && d.aggregates.empty()) d.aggregates.push_back({records::AggregateFn::kCount, ""});
+  RAPPORT_TRY(CheckShape(d));
+  ReportResult result;
+  RAPPORT_ASSIGN_OR_RETURN(result.columns, Columns(p, d));
+
+  if (d.type == ReportType::kTabular) {
+    records::ListQuery list{.object = d.object, .filter = d.filter, .sort = d.sort, .limit = d.limit,
+                            .cursor = options.cursor, .for_export = options.for_export};
+    list.read.fields = d.columns;
+    RAPPORT_ASSIGN_OR_RETURN(auto page, records_.List(p, list));
+    result.records = std::move(page.records);
+    result.next_cursor = std::move(page.next_cursor);
+    result.definition = std::move(d);
+    return result;
+  }
+
+  // Grouped: which aggregate (if any) orders the groups.
+  std::optional<size_t> order_by;
+  bool descending = false;
+  if (!d.sort.empty()) {
+    auto [key, desc] = SortKey(d.sort);
+    for (size_t i = 0; i < d.aggregates.size(); ++i) {
+      if (AggregateName(d.aggregates[i]) == key) order_by = i;
+    }
+    bool is_grouping = false;
+    for (const auto* groupings : {&d.group_by, &d.across}) {
+      for (const Grouping& g : *groupings) is_grouping = is_grouping || KeyName(d, g) == key;
+    }
+    if (!order_by && !(is_grouping && !desc)) {
+      return Fail(InvalidField("sort", fmt::format("`{}`: sort by one of the report's aggregates (\"-sum(amount)\" for "
+                                                   "the largest first); groups otherwise come in key order.",
+                                                   d.sort)));
+    }
+    descending = desc;
+  }
+
+  RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings settings, settings_.Get(p.tenant_id));
+  auto section = [&](std::vector<Grouping> keys, bool ordered) -> Result<ReportSection> {
+    AggregateQuery q{.object = d.object, .filter = d.filter, .group_by = keys, .measures = d.aggregates};
+    q.for_export = options.for_export;
+    q.time_zone = settings.time_zone;
+    q.fiscal_year_start = settings.fiscal_year_start;
+    // The sort and the top N apply to the report's own rows; subtotals and totals
+    // always cover every record the filter admits.
+    q.limit = ordered ? d.limit : records::kMaxGroups;
+    if (ordered) {
+      q.order_by = order_by;
+      q.descending = descending;
+    }
+    auto aggregated = records_.Aggregate(p, q);
+    if (!aggregated) return Fail(InReportTerms(aggregated.error()));
+    return ReportSection{std::move(keys), std::move(aggregated->rows), aggregated->truncated};
+  };
+
+  if (d.type == ReportType::kSummary) {
+    for (size_t level = d.group_by.size() + 1; level-- > 0;) {
+      std::vector<Grouping> keys(d.group_by.begin(), d.group_by.begin() + static_cast<std::ptrdiff_t>(level));
+      RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(std::move(keys), level == d.group_by.size()));
+      result.sections.push_back(std::move(s));
+    }
+  } else {
+    std::vector<Grouping> cells = d.group_by;
+    cells.insert(cells.end(), d.across.begin(), d.across.end());
+    for (auto keys : {cells, d.group_by, d.across, std::vector<Grouping>{}}) {
+      RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(keys, keys.size() == cells.size()));
+      result.sections.push_back(std::move(s));
+    }
+  }
+  result.definition = std::move(d);
+  return result;
+}
+
+}  // namespace rapport::reports

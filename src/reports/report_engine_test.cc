@@ -1,0 +1,298 @@
+// Reports against an independent computation: a generated set of deals is summed,
+// averaged and counted here in plain C++ and compared with what the engine returns,
+// to the cent, on both backends; then the same report as two users who see different
+// deals, a matrix, a top N, a tabular page, CSV, and a report on a custom object.
+#include "reports/report_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "core/decimal.h"
+#include "reports/report_csv.h"
+#include "support/postgres_server.h"
+#include "support/temp_dir.h"
+
+namespace rapport::reports {
+namespace {
+
+using records::AggregateFn;
+using records::InputValue;
+using security::Principal;
+using V = InputValue;
+
+struct Deal {
+  std::string stage;
+  std::string currency;
+  int64_t cents = 0;
+  std::string close_date;
+  bool mine = false;  // owned by the member
+};
+
+const std::vector<std::string> kStages = {"prospecting", "qualification", "proposal", "negotiation", "won", "lost"};
+
+// What the engine must say, computed without it. Amounts in Decimal units (1e-4).
+struct Expected {
+  int64_t count = 0;
+  __int128 sum = 0;
+  std::vector<int64_t> values;
+  int64_t min = INT64_MAX, max = INT64_MIN;
+
+  void Add(int64_t units) {
+    ++count;
+    sum += units;
+    values.push_back(units);
+    min = std::min(min, units);
+    max = std::max(max, units);
+  }
+  static int64_t RoundHalfAway(__int128 numerator, int64_t denominator) {
+    __int128 q = numerator / denominator, r = numerator % denominator;
+    if (2 * (r < 0 ? -r : r) >= denominator) q += numerator < 0 ? -1 : 1;
+    return static_cast<int64_t>(q);
+  }
+  std::string Sum() const { return Decimal{static_cast<int64_t>(sum)}.ToString(); }
+  std::string Avg() const { return Decimal{RoundHalfAway(sum, count)}.ToString(); }
+  std::string Median() const {
+    std::vector<int64_t> v = values;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    __int128 middle = static_cast<__int128>(v[(n - 1) / 2]) + v[n / 2];
+    return Decimal{RoundHalfAway(middle, 2)}.ToString();
+  }
+};
+
+class ReportEngineTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
+    ASSERT_TRUE(url) << url.error();
+    auto app = app::App::Open({.db_url = *url});
+    ASSERT_TRUE(app) << app.error().ToString();
+    app_ = std::move(*app);
+    auto tenant = app_->identity().CreateTenant("Acme");
+    ASSERT_TRUE(tenant);
+    auto ada = app_->identity().CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
+    auto rep = app_->identity().CreateUser(*tenant, "Rex", "rex@example.com", "member", "correct horse battery");
+    ASSERT_TRUE(ada && rep);
+    admin_ = Principal{tenant->id, ada->id, true};
+    rep_ = Principal{tenant->id, rep->id, false};
+    // The rep reads (and may export) only the deals they own.
+    security::Role role;
+    role.name = "Own deals";
+    role.objects["opportunities"] = {security::Scope::kOwn, security::Scope::kOwn, security::Scope::kOwn,
+                                     security::Scope::kNone, false};
+    auto created = app_->access().CreateRole(admin_, role);
+    ASSERT_TRUE(created) << created.error().ToString();
+    ASSERT_TRUE(app_->access().SetUserRoles(admin_, rep_.user_id, {created->id}));
+
+    // 240 deals from a fixed pseudo-random sequence: amounts up to 99,999.99 in two
+    // currencies, close dates over 2024-2026, a third of them the rep's.
+    uint64_t seed = 20261126;
+    auto next = [&] { return seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, seed >> 33; };
+    std::vector<records::BatchItem> items;
+    for (int i = 0; i < 240; ++i) {
+      Deal deal{kStages[next() % kStages.size()], next() % 3 == 0 ? "USD" : "EUR", static_cast<int64_t>(next() % 10'000'000),
+                FormatDate(DaysFromCivil(2024, 1, 1) + static_cast<int64_t>(next() % 1000)), i % 3 == 0};
+      V amount;
+      amount.kind = V::Kind::kObject;
+      amount.members = {{"amount", V::String(fmt::format("{}.{:02}", deal.cents / 100, deal.cents % 100))},
+                        {"currency", V::String(deal.currency)}};
+      records::InputObject values = {{"name", V::String(fmt::format("Deal {}", i))},
+                                     {"stage", V::String(deal.stage)},
+                                     {"amount", amount},
+                                     {"close_date", V::String(deal.close_date)}};
+      if (deal.mine) values.emplace_back("owner_id", V::String(rep_.user_id));
+      items.push_back({.op = records::BatchOp::kCreate, .values = std::move(values)});
+      deals_.push_back(deal);
+    }
+    auto batch = app_->records().Batch(admin_, {.object = "opportunities", .items = std::move(items), .atomic = true});
+    ASSERT_TRUE(batch) << batch.error().ToString();
+    for (const auto& item : *batch) ASSERT_TRUE(item.outcome) << item.outcome.error().ToString();
+  }
+
+  Result<ReportResult> Run(const Principal& p, ReportDefinition d, bool for_export = false) {
+    return app_->reports().Run(p, std::move(d), {.for_export = for_export});
+  }
+
+  // "key|key|currency" -> the row, for comparing without caring about order.
+  static std::map<std::string, const records::AggregateRow*> ByKey(const ReportSection& s) {
+    std::map<std::string, const records::AggregateRow*> out;
+    for (const auto& row : s.rows) {
+      std::string key;
+      for (const auto& k : row.keys) key += (records::IsNull(k) ? "-" : std::get<std::string>(k)) + "|";
+      out[key + row.currency] = &row;
+    }
+    return out;
+  }
+  static std::string Amount(const records::FieldValue& v) { return std::get<records::Money>(v).amount.ToString(); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<app::App> app_;
+  Principal admin_, rep_;
+  std::vector<Deal> deals_;
+};
+
+TEST_P(ReportEngineTest, EveryAggregateMatchesAnIndependentComputationToTheCent) {
+  ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities",
+                     .group_by = {{"stage", std::nullopt}, {"close_date", DatePart::kYear}}};
+  for (AggregateFn fn : {AggregateFn::kSum, AggregateFn::kAvg, AggregateFn::kMedian, AggregateFn::kMin, AggregateFn::kMax}) {
+    d.aggregates.push_back({fn, "amount"});
+  }
+  d.aggregates.insert(d.aggregates.begin(), {AggregateFn::kCount, ""});
+  auto result = Run(admin_, d);
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_EQ(result->sections.size(), 3u);  // stage+year, stage, total
+
+  std::map<std::string, Expected> rows, by_stage, total;
+  for (const Deal& deal : deals_) {
+    int64_t units = deal.cents * 100;
+    rows[deal.stage + "|" + deal.close_date.substr(0, 4) + "|" + deal.currency].Add(units);
+    by_stage[deal.stage + "|" + deal.currency].Add(units);
+    total[deal.currency].Add(units);
+  }
+  auto check = [&](const ReportSection& section, const std::map<std::string, Expected>& expected) {
+    auto got = ByKey(section);
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [key, e] : expected) {
+      ASSERT_TRUE(got.contains(key)) << key;
+      const auto& values = got[key]->values;
+      EXPECT_EQ(std::get<int64_t>(values[0]), e.count) << key;
+      EXPECT_EQ(Amount(values[1]), e.Sum()) << key;
+      EXPECT_EQ(Amount(values[2]), e.Avg()) << key;
+      EXPECT_EQ(Amount(values[3]), e.Median()) << key;
+      EXPECT_EQ(Amount(values[4]), Decimal{e.min}.ToString()) << key;
+      EXPECT_EQ(Amount(values[5]), Decimal{e.max}.ToString()) << key;
+    }
+  };
+  check(result->sections[0], rows);
+  check(result->sections[1], by_stage);
+  check(result->sections[2], total);
+  EXPECT_EQ(result->columns.size(), 8u);
+  EXPECT_EQ(result->columns[1].label, "Close date (year)");
+  EXPECT_EQ(result->columns[3].label, "Sum of Amount");
+  EXPECT_EQ(result->columns[3].type, "currency");
+}
+
+TEST_P(ReportEngineTest, TwoUsersSeeTheTotalsOfTheDealsTheyMayRead) {
+  ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+                     .aggregates = {{AggregateFn::kCount, ""}}};
+  auto all = Run(admin_, d);
+  auto mine = Run(rep_, d);
+  ASSERT_TRUE(all && mine) << (all ? mine.error() : all.error()).ToString();
+  int64_t rep_count = std::count_if(deals_.begin(), deals_.end(), [](const Deal& deal) { return deal.mine; });
+  EXPECT_EQ(std::get<int64_t>(all->sections.back().rows[0].values[0]), static_cast<int64_t>(deals_.size()));
+  EXPECT_EQ(std::get<int64_t>(mine->sections.back().rows[0].values[0]), rep_count);
+  // The file needs the export permission, which the rep's role does not give.
+  EXPECT_TRUE(Run(admin_, d, true));
+  auto refused = Run(rep_, d, true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied);
+}
+
+TEST_P(ReportEngineTest, MatrixHasCellsAndBothMarginsAndTopNSortsByAnAggregate) {
+  ReportDefinition matrix{.type = ReportType::kMatrix, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+                          .across = {{"close_date", DatePart::kYear}}, .aggregates = {{AggregateFn::kCount, ""}}};
+  auto m = Run(admin_, matrix);
+  ASSERT_TRUE(m) << m.error().ToString();
+  ASSERT_EQ(m->sections.size(), 4u);
+  std::map<std::string, int64_t> cells, stages, years;
+  for (const Deal& deal : deals_) {
+    cells[deal.stage + "|" + deal.close_date.substr(0, 4) + "|"]++;
+    stages[deal.stage + "|"]++;
+    years[deal.close_date.substr(0, 4) + "|"]++;
+  }
+  auto counts = [](const ReportSection& s) {
+    std::map<std::string, int64_t> out;
+    for (const auto& [key, row] : ByKey(s)) out[key] = std::get<int64_t>(row->values[0]);
+    return out;
+  };
+  EXPECT_EQ(counts(m->sections[0]), cells);
+  EXPECT_EQ(counts(m->sections[1]), stages);
+  EXPECT_EQ(counts(m->sections[2]), years);
+  EXPECT_EQ(std::get<int64_t>(m->sections[3].rows[0].values[0]), static_cast<int64_t>(deals_.size()));
+
+  // The top three stages by count (ties by name), with the total over all of them.
+  ReportDefinition top{.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+                       .aggregates = {{AggregateFn::kCount, ""}}, .sort = "-count", .limit = 3};
+  auto t = Run(admin_, top);
+  ASSERT_TRUE(t) << t.error().ToString();
+  std::vector<std::pair<int64_t, std::string>> ranked;
+  for (const auto& [stage, n] : stages) ranked.push_back({-n, stage.substr(0, stage.size() - 1)});
+  std::sort(ranked.begin(), ranked.end());
+  ASSERT_EQ(t->sections[0].rows.size(), 3u);
+  EXPECT_TRUE(t->sections[0].truncated);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(std::get<std::string>(t->sections[0].rows[i].keys[0]), ranked[i].second);
+  EXPECT_EQ(std::get<int64_t>(t->sections.back().rows[0].values[0]), static_cast<int64_t>(deals_.size()));
+
+  // Bad definitions name their member.
+  top.sort = "-median(amount)";
+  EXPECT_EQ(Run(admin_, top).error().field_errors().at(0).field, "sort");
+  matrix.across.clear();
+  EXPECT_EQ(Run(admin_, matrix).error().field_errors().at(0).field, "across");
+}
+
+TEST_P(ReportEngineTest, TabularPagesRecordsAndCsvWritesTheRows) {
+  ReportDefinition d{.type = ReportType::kTabular, .object = "opportunities", .filter = "stage = \"won\"",
+                     .columns = {"name", "amount", "close_date"}, .sort = "close_date,name", .limit = 5};
+  auto page = Run(admin_, d);
+  ASSERT_TRUE(page) << page.error().ToString();
+  std::vector<const Deal*> won;
+  for (const Deal& deal : deals_) {
+    if (deal.stage == "won") won.push_back(&deal);
+  }
+  ASSERT_GT(won.size(), 5u);
+  EXPECT_EQ(page->records.size(), 5u);
+  EXPECT_TRUE(page->next_cursor);
+  std::vector<std::string> dates;
+  for (const Deal* deal : won) dates.push_back(deal->close_date);
+  std::sort(dates.begin(), dates.end());
+  EXPECT_EQ(std::get<std::string>(*page->records[0].Find("close_date")), dates[0]);
+
+  ReportDefinition summary{.type = ReportType::kSummary, .object = "opportunities", .filter = "stage = \"won\"",
+                           .group_by = {{"stage", std::nullopt}},
+                           .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
+  auto grouped = Run(admin_, summary, true);
+  ASSERT_TRUE(grouped) << grouped.error().ToString();
+  std::string csv = ReportCsv(*grouped, false);
+  EXPECT_TRUE(csv.starts_with("stage,count,sum(amount),currency\r\n")) << csv;
+  std::map<std::string, Expected> by_currency;
+  for (const Deal* deal : won) by_currency[deal->currency].Add(deal->cents * 100);
+  for (const auto& [currency, e] : by_currency) {
+    std::string line = fmt::format("won,{},{},{}\r\n", e.count, Decimal{static_cast<int64_t>(e.sum)}.ToString(2), currency);
+    EXPECT_NE(csv.find(line), std::string::npos) << line << csv;
+  }
+}
+
+TEST_P(ReportEngineTest, CustomObjectsAreReportedLikeStandardOnes) {
+  ASSERT_TRUE(app_->metadata().Apply(
+      admin_.tenant_id,
+      metadata::CreateObject{.name = "projects", .label = "Project", .label_plural = "Projects",
+                             .fields = {{.name = "name", .type = "text", .required = true},
+                                        {.name = "status", .type = "picklist", .options = {{"open", ""}, {"done", ""}}},
+                                        {.name = "hours", .type = "integer"}}}));
+  for (auto [status, hours] : {std::pair{"open", 3}, {"open", 4}, {"done", 10}}) {
+    auto created = app_->records().Create(
+        admin_, {"projects", {{"name", V::String(status)}, {"status", V::String(status)}, {"hours", V::Int(hours)}}});
+    ASSERT_TRUE(created) << created.error().ToString();
+  }
+  ReportDefinition d{.type = ReportType::kSummary, .object = "projects", .group_by = {{"status", std::nullopt}},
+                     .aggregates = {{AggregateFn::kSum, "hours"}, {AggregateFn::kAvg, "hours"}}};
+  auto result = Run(admin_, d);
+  ASSERT_TRUE(result) << result.error().ToString();
+  auto rows = ByKey(result->sections[0]);
+  EXPECT_EQ(std::get<int64_t>(rows["done|"]->values[0]), 10);
+  EXPECT_EQ(std::get<int64_t>(rows["open|"]->values[0]), 7);
+  EXPECT_EQ(std::get<Decimal>(rows["open|"]->values[1]).ToString(), "3.5");
+  EXPECT_EQ(result->columns[2].type, "decimal");  // an average of whole numbers
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+
+}  // namespace
+}  // namespace rapport::reports
