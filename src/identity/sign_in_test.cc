@@ -4,33 +4,21 @@
 
 #include <gtest/gtest.h>
 
-#include "app/app.h"
 #include "identity/totp.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
+#include "support/engine_test.h"
 
 namespace rapport::identity {
 namespace {
 
 using security::Principal;
 
-constexpr char kPassword[] = "correct horse battery staple";
-
-class SignInTest : public ::testing::TestWithParam<std::string> {
+class SignInTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
-    ASSERT_TRUE(url) << url.error();
-    auto app = app::App::Open({.db_url = *url});
-    ASSERT_TRUE(app) << app.error().ToString();
-    app_ = std::move(*app);
-    auto tenant = app_->identity().CreateTenant("Acme");
-    ASSERT_TRUE(tenant);
-    tenant_ = *tenant;
-    auto ada = app_->identity().CreateUser(tenant_, "Ada", "ada@example.com", "admin", kPassword);
+    EngineTest::SetUp();
+    if (HasFatalFailure()) return;
     auto bob = app_->identity().CreateUser(tenant_, "Bob", "Bob@Example.com", "member", kPassword);
-    ASSERT_TRUE(ada && bob);
-    admin_ = Principal{tenant_.id, ada->id, true};
+    ASSERT_TRUE(bob);
     bob_id_ = bob->id;
     sign_in_ = std::make_unique<SignIn>(app_->db(), app_->identity(), app_->access(), clock_);
   }
@@ -40,12 +28,8 @@ class SignInTest : public ::testing::TestWithParam<std::string> {
     return sign_in_->Login("", email, password, {ip, "test"});
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<app::App> app_;
   ManualClock clock_{1'800'000'000 * kMicrosPerSecond};
   std::unique_ptr<SignIn> sign_in_;
-  Tenant tenant_;
-  Principal admin_;
   std::string bob_id_;
 };
 
@@ -365,8 +349,7 @@ TEST(CidrTest, MatchesAddressBlocks) {
   EXPECT_TRUE(IsValidCidr("::1"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SignInTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, SignInTest, testing::kBackends, testing::BackendName);
 
 }  // namespace
 }  // namespace rapport::identity

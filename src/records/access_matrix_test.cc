@@ -11,10 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "app/app.h"
 #include "records/record_service.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
+#include "support/engine_test.h"
 
 namespace rapport::records {
 namespace {
@@ -70,31 +68,25 @@ std::optional<V> SampleValue(const metadata::FieldDef& f, int n) {
   }
 }
 
-class AccessMatrixTest : public ::testing::TestWithParam<std::string> {
+class AccessMatrixTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
-    ASSERT_TRUE(url) << url.error();
-    auto app = app::App::Open({.db_url = *url});
-    ASSERT_TRUE(app) << app.error().ToString();
-    app_ = std::move(*app);
-    auto tenant = app_->identity().CreateTenant("Acme");
+    EngineTest::SetUp();
+    if (HasFatalFailure()) return;
     auto other = app_->identity().CreateTenant("Other");
-    ASSERT_TRUE(tenant && other);
-    auto ada = app_->identity().CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
-    auto olga = app_->identity().CreateUser(*other, "Olga", "olga@example.com", "admin", "correct horse battery");
-    ASSERT_TRUE(ada && olga);
-    admin_ = Principal{tenant->id, ada->id, true};
+    ASSERT_TRUE(other);
+    auto olga = app_->identity().CreateUser(*other, "Olga", "olga@example.com", "admin", kPassword);
+    ASSERT_TRUE(olga);
     other_admin_ = Principal{other->id, olga->id, true};
     std::string red = MustCreate(admin_, "teams", {{"name", V::String("Red")}}).id;
     std::string blue = MustCreate(admin_, "teams", {{"name", V::String("Blue")}}).id;
-    me_ = MemberIn(*tenant, "Me", red);
-    teammate_ = MemberIn(*tenant, "Teammate", red);
-    other_ = MemberIn(*tenant, "Other", blue);
-    report_ = MemberIn(*tenant, "Report", blue);
+    me_ = MemberIn(tenant_, "Me", red);
+    teammate_ = MemberIn(tenant_, "Teammate", red);
+    other_ = MemberIn(tenant_, "Other", blue);
+    report_ = MemberIn(tenant_, "Report", blue);
     auto managed = records().Update(admin_, {"users", report_, {{"manager_id", V::String(me_)}}});
     ASSERT_TRUE(managed) << managed.error().ToString();
-    member_ = Principal{tenant->id, me_, false};
+    member_ = Principal{tenant_.id, me_, false};
   }
 
   RecordService& records() { return app_->records(); }
@@ -107,7 +99,7 @@ class AccessMatrixTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string MemberIn(const identity::Tenant& tenant, const std::string& name, const std::string& team) {
-    auto user = app_->identity().CreateUser(tenant, name, name + "@example.com", "member", "correct horse battery");
+    auto user = app_->identity().CreateUser(tenant, name, name + "@example.com", "member", kPassword);
     EXPECT_TRUE(user);
     auto placed = records().Update(admin_, {"users", user->id, {{"team_id", V::String(team)}}});
     EXPECT_TRUE(placed) << placed.error().ToString();
@@ -152,9 +144,7 @@ class AccessMatrixTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(held) << held.error().ToString();
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<app::App> app_;
-  Principal admin_, other_admin_, member_;
+  Principal other_admin_, member_;
   std::string me_, teammate_, other_, report_;
   int roles_ = 0;
   int checks_ = 0;
@@ -441,8 +431,7 @@ TEST_P(AccessMatrixTest, InvisibleRecordsCannotBeProbedThroughRelations) {
   EXPECT_EQ(Outcome(records().Update(member_, {"users", me_, {{"job_title", V::String("CEO")}}})), "403");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AccessMatrixTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, AccessMatrixTest, testing::kBackends, testing::BackendName);
 
 }  // namespace
 }  // namespace rapport::records

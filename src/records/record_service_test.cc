@@ -8,10 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "app/app.h"
 #include "core/id.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
+#include "support/engine_test.h"
 
 namespace rapport::records {
 namespace {
@@ -20,21 +18,13 @@ using security::Principal;
 using V = InputValue;
 
 // Every case runs on both backends: a SQLite file and a private PostgreSQL cluster.
-class RecordServiceTest : public ::testing::TestWithParam<std::string> {
+class RecordServiceTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
-    ASSERT_TRUE(url) << url.error();
-    auto app = app::App::Open({.db_url = *url});
-    ASSERT_TRUE(app) << app.error().ToString();
-    app_ = std::move(*app);
-    auto tenant = app_->identity().CreateTenant("Acme");
-    ASSERT_TRUE(tenant);
+    EngineTest::SetUp();
+    if (HasFatalFailure()) return;
     auto other = app_->identity().CreateTenant("Other");
     ASSERT_TRUE(other);
-    auto user = app_->identity().CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
-    ASSERT_TRUE(user) << user.error().ToString();
-    admin_ = Principal{tenant->id, user->id, true};
     stranger_ = Principal{other->id, "", false};
   }
 
@@ -52,9 +42,6 @@ class RecordServiceTest : public ::testing::TestWithParam<std::string> {
     return r ? *r->total : -1;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<app::App> app_;
-  Principal admin_;
   Principal stranger_;
 };
 
@@ -449,8 +436,7 @@ TEST_P(RecordServiceTest, ConcurrentCreatesAllLand) {
   EXPECT_EQ(Count("companies"), 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RecordServiceTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, RecordServiceTest, testing::kBackends, testing::BackendName);
 
 }  // namespace
 }  // namespace rapport::records

@@ -12,11 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "app/app.h"
 #include "core/decimal.h"
 #include "reports/report_csv.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
+#include "support/engine_test.h"
 
 namespace rapport::reports {
 namespace {
@@ -66,21 +64,14 @@ struct Expected {
   }
 };
 
-class ReportEngineTest : public ::testing::TestWithParam<std::string> {
+class ReportEngineTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    auto url = testing::FreshDatabase(GetParam(), dir_.File("rapport.db"));
-    ASSERT_TRUE(url) << url.error();
-    auto app = app::App::Open({.db_url = *url});
-    ASSERT_TRUE(app) << app.error().ToString();
-    app_ = std::move(*app);
-    auto tenant = app_->identity().CreateTenant("Acme");
-    ASSERT_TRUE(tenant);
-    auto ada = app_->identity().CreateUser(*tenant, "Ada", "ada@example.com", "admin", "correct horse battery");
-    auto rep = app_->identity().CreateUser(*tenant, "Rex", "rex@example.com", "member", "correct horse battery");
-    ASSERT_TRUE(ada && rep);
-    admin_ = Principal{tenant->id, ada->id, true};
-    rep_ = Principal{tenant->id, rep->id, false};
+    EngineTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto rep = app_->identity().CreateUser(tenant_, "Rex", "rex@example.com", "member", kPassword);
+    ASSERT_TRUE(rep);
+    rep_ = Principal{tenant_.id, rep->id, false};
     // The rep reads (and may export) only the deals they own.
     security::Role role;
     role.name = "Own deals";
@@ -131,9 +122,7 @@ class ReportEngineTest : public ::testing::TestWithParam<std::string> {
   }
   static std::string Amount(const records::FieldValue& v) { return std::get<records::Money>(v).amount.ToString(); }
 
-  testing::TempDir dir_;
-  std::unique_ptr<app::App> app_;
-  Principal admin_, rep_;
+  Principal rep_;
   std::vector<Deal> deals_;
 };
 
@@ -291,8 +280,7 @@ TEST_P(ReportEngineTest, CustomObjectsAreReportedLikeStandardOnes) {
   EXPECT_EQ(result->columns[2].type, "decimal");  // an average of whole numbers
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);
 
 }  // namespace
 }  // namespace rapport::reports

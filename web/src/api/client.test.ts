@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, forgetPrefetched, prefetch } from "./client";
+import { api, forgetPrefetched, peekPrefetched, prefetch } from "./client";
 
 // Counts the requests that reach the network and answers each with its own number.
 function stubNetwork() {
@@ -40,5 +40,16 @@ describe("prefetch", () => {
     prefetch("/auth/session");
     expect(await api.get("/auth/session")).toEqual({ ok: true });
     expect(calls).toBe(2);
+  });
+});
+
+describe("peekPrefetched", () => {
+  it("reads an answer fetched ahead without taking it from the request that will", async () => {
+    const fetch = stubNetwork();
+    prefetch("/metadata/objects");
+    expect(await peekPrefetched("/metadata/objects")).toEqual({ call: 1 });
+    expect(await api.get("/metadata/objects")).toEqual({ call: 1 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(await peekPrefetched("/metadata/objects")).toBeUndefined();
   });
 });

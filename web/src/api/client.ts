@@ -66,9 +66,23 @@ export function forgetPrefetched(): void {
 export function prefetch(path: string): void {
   const now = performance.now();
   for (const [key, entry] of prefetched) if (now - entry.at > PREFETCH_FRESH_MS) prefetched.delete(key);
+  if (prefetched.has(path)) return;  // already on its way (main.tsx asked first)
   // Same mode and credentials as the <link rel="preload"> in index.html, so the
   // browser hands over the answer it is already fetching.
   prefetched.set(path, { response: fetch(`/api/v1${path}`, { credentials: "same-origin" }), at: now });
+}
+
+// The answer fetched ahead for `path`, read without taking it (the request that
+// takes it still gets the whole response); undefined if there is none or it failed.
+export async function peekPrefetched<T>(path: string): Promise<T | undefined> {
+  const entry = prefetched.get(path);
+  if (!entry) return undefined;
+  try {
+    const response = await entry.response;
+    return response.ok ? ((await response.clone().json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function takePrefetched(path: string): Promise<Response | undefined> | undefined {

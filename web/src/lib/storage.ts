@@ -2,7 +2,7 @@
 // theme. Keys carry the user id so two people sharing a browser keep their own.
 import { useCallback, useEffect, useState } from "react";
 
-function read<T>(key: string, fallback: T): T {
+export function readStored<T>(key: string, fallback: T): T {
   try {
     const raw = localStorage.getItem(key);
     return raw === null ? fallback : (JSON.parse(raw) as T);
@@ -23,10 +23,10 @@ export function writeStored<T>(key: string, value: T): void {
 }
 
 export function useStored<T>(key: string, fallback: T): [T, (value: T) => void] {
-  const [value, setValue] = useState<T>(() => read(key, fallback));
+  const [value, setValue] = useState<T>(() => readStored(key, fallback));
   useEffect(() => {
-    setValue(read(key, fallback));
-    const listener = () => setValue(read(key, fallback));
+    setValue(readStored(key, fallback));
+    const listener = () => setValue(readStored(key, fallback));
     let set = listeners.get(key);
     if (!set) listeners.set(key, (set = new Set()));
     set.add(listener);
@@ -46,6 +46,6 @@ export interface RecentRecord {
 
 export function rememberRecent(userId: string, entry: RecentRecord): void {
   const key = `rapport:${userId}:recent`;
-  const list = read<RecentRecord[]>(key, []).filter((r) => !(r.object === entry.object && r.id === entry.id));
+  const list = readStored<RecentRecord[]>(key, []).filter((r) => !(r.object === entry.object && r.id === entry.id));
   writeStored(key, [entry, ...list].slice(0, 12));
 }

@@ -2,9 +2,8 @@
 // the server, so page 2,000 costs what page 1 does), with local edits applied on top.
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import { ApiError, api, prefetch, query } from "../api/client";
+import { PAGE_SIZE, firstPagePath } from "./listQuery";
 import type { ListPage, RecordData } from "../api/types";
-
-export const PAGE_SIZE = 100;
 
 export interface ListState {
   rows: RecordData[];
@@ -29,7 +28,7 @@ export function useList(object: string, filter: string, sort: string, fields: st
   const inFlight = useRef<AbortController | null>(null);
   const countAbort = useRef<AbortController | null>(null);
   const fieldList = fields.join(",");
-  const firstPage = `/objects/${object}${query({ filter, sort, limit: PAGE_SIZE, fields: fieldList })}`;
+  const firstPage = firstPagePath(object, filter, sort, fields);
 
   // The first page leaves while this render is still going: the grid below measures
   // itself in its own layout effect, which runs before ours and forces the page's

@@ -21,20 +21,12 @@ import { may } from "../lib/permissions";
 import { bulkDelete, bulkUpdate, download, exportCsv, saveRecord } from "../lib/records";
 import { useStored } from "../lib/storage";
 import { recordTitle, titleFields, titles } from "../lib/titles";
+import { columnsKey, fetchedFields, listColumns } from "../lib/listQuery";
 import { useList } from "../lib/useList";
 import { NotFound } from "./NotFound";
 
 const ROW_HEIGHT = 44;
 const CARD_HEIGHT = 112;
-
-export function defaultColumns(meta: ObjectMeta): string[] {
-  const title = titleFields(meta);
-  const rest = businessFields(meta)
-    .filter((f) => !title.includes(f.name) && f.type !== "long_text" && f.name !== "owner_id")
-    .slice(0, 5)
-    .map((f) => f.name);
-  return [...title, ...rest];
-}
 
 export function ListPage() {
   const { object: objectName = "" } = useParams();
@@ -49,13 +41,13 @@ function ObjectList({ meta }: { meta: ObjectMeta }) {
   const toast = useToast();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const [storedColumns, setStoredColumns] = useStored<string[] | null>(`rapport:${me.user_id}:columns:${meta.name}`, null);
+  const [storedColumns, setStoredColumns] = useStored<string[] | null>(columnsKey(me.user_id, meta.name), null);
   const filter = params.get("filter") ?? "";
   const sort = params.get("sort") ?? "";
   const fieldsByName = useMemo(() => new Map(meta.fields.map((f) => [f.name, f])), [meta]);
-  const columnNames = (params.get("cols")?.split(",") ?? storedColumns ?? defaultColumns(meta)).filter((n) => fieldsByName.has(n));
+  const columnNames = listColumns(meta, params.get("cols"), storedColumns);
   const columns = columnNames.map((n) => fieldsByName.get(n)!);
-  const fetched = useMemo(() => [...new Set([...columnNames, ...titleFields(meta)])], [columnNames.join(","), meta]); // eslint-disable-line react-hooks/exhaustive-deps
+  const fetched = useMemo(() => fetchedFields(meta, columnNames), [columnNames.join(","), meta]); // eslint-disable-line react-hooks/exhaustive-deps
   const list = useList(meta.name, filter, sort, fetched);
   const [showFilter, setShowFilter] = useState(false);
   const [showColumns, setShowColumns] = useState(false);
