@@ -51,7 +51,7 @@ std::optional<DatePart> ParseDatePart(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsTimeZone(std::string_view zone) { return !zone.empty() && FindZone(zone) != nullptr; }
+bool IsTimeZone(std::string_view zone) { return zone == "UTC" || (!zone.empty() && FindZone(zone) != nullptr); }
 
 std::optional<int64_t> LocalDays(Micros t, std::string_view zone) {
   if (zone == "UTC") return FloorDiv(t, kMicrosPerDay);

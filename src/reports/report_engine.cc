@@ -47,6 +47,16 @@ Status CheckShape(const ReportDefinition& d) {
       }
       break;
   }
+  std::vector<Grouping> all = d.group_by;
+  all.insert(all.end(), d.across.begin(), d.across.end());
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (all[i] == all[j]) {
+        return Fail(InvalidField(i < d.group_by.size() ? "group_by" : "across",
+                                 fmt::format("`{}` is grouped by twice.", records::GroupingName(all[i]))));
+      }
+    }
+  }
   if (d.type != ReportType::kTabular && (d.limit < 1 || d.limit > records::kMaxGroups)) {
     return Fail(InvalidField("limit", fmt::format("1 to {} groups.", records::kMaxGroups), "out_of_range"));
   }
@@ -149,11 +159,9 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
     for (size_t i = 0; i < d.aggregates.size(); ++i) {
       if (AggregateName(d.aggregates[i]) == key) order_by = i;
     }
-    bool is_grouping = false;
-    for (const auto* groupings : {&d.group_by, &d.across}) {
-      for (const Grouping& g : *groupings) is_grouping = is_grouping || KeyName(d, g) == key;
-    }
-    if (!order_by && !(is_grouping && !desc)) {
+    // Key order is the groups' own: sorting by the first grouping, ascending, is it.
+    bool key_order = !desc && KeyName(d, d.group_by.front()) == key;
+    if (!order_by && !key_order) {
       return Fail(InvalidField("sort", fmt::format("`{}`: sort by one of the report's aggregates (\"-sum(amount)\" for "
                                                    "the largest first); groups otherwise come in key order.",
                                                    d.sort)));

@@ -221,6 +221,12 @@ TEST_P(ReportEngineTest, MatrixHasCellsAndBothMarginsAndTopNSortsByAnAggregate) 
   // Bad definitions name their member.
   top.sort = "-median(amount)";
   EXPECT_EQ(Run(admin_, top).error().field_errors().at(0).field, "sort");
+  top.sort = "-stage";  // groups come in key order, ascending
+  EXPECT_EQ(Run(admin_, top).error().field_errors().at(0).field, "sort");
+  top.sort = "stage";
+  EXPECT_TRUE(Run(admin_, top));
+  top.group_by = {{"stage", std::nullopt}, {"stage", std::nullopt}};
+  EXPECT_EQ(Run(admin_, top).error().field_errors().at(0).field, "group_by");
   matrix.across.clear();
   EXPECT_EQ(Run(admin_, matrix).error().field_errors().at(0).field, "across");
 }

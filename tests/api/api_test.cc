@@ -1154,6 +1154,17 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   EXPECT_EQ(csv.body, "stage,close_date,count,sum(amount),currency\r\nlost,2026-02,1,5.25,EUR\r\n"
                       "won,2026-01,1,10.00,EUR\r\nwon,2026-02,1,20.50,EUR\r\n");
 
+  // A tabular report's file has every record (not one page), money as amount and currency.
+  auto tabular = Call("POST", "/api/v1/reports/run?format=csv", R"js({"type": "tabular", "object": "opportunities",
+      "filter": "name ~ \"Rep \"", "columns": ["name", "amount"], "sort": "name", "limit": 1})js");
+  ASSERT_EQ(tabular.status, 200) << tabular.body;
+  EXPECT_EQ(tabular.body, "name,amount,amount_currency\r\nRep one,10.00,EUR\r\nRep three,5.25,EUR\r\n"
+                          "Rep two,20.50,EUR\r\n");
+  auto page = Json(Call("POST", "/api/v1/reports/run", R"js({"type": "tabular", "object": "opportunities",
+      "filter": "name ~ \"Rep \"", "columns": ["name", "amount"], "sort": "name", "limit": 1})js"));
+  EXPECT_EQ(page.at("rows").as_array().size(), 1u);
+  EXPECT_TRUE(page.at("next_cursor").is_string());
+
   // Bad definitions are 400s naming the member.
   // A malformed member is a 400, a definition that does not hold together a 422.
   auto field_of = [&](const Reply& r) {

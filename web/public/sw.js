@@ -81,9 +81,11 @@ async function pruneShell(indexHtml) {
       if (path.endsWith(".js")) pending.push(path);
     }
   }
+  // Only scripts and style sheets, whose references were followed; anything else the
+  // build may add (fonts, images) stays.
   for (const key of await cache.keys()) {
     const path = new URL(key.url).pathname;
-    if (path.startsWith("/assets/") && !used.has(path)) await cache.delete(key);
+    if (path.startsWith("/assets/") && /\.(js|css)$/.test(path) && !used.has(path)) await cache.delete(key);
   }
 }
 

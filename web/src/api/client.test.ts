@@ -53,3 +53,20 @@ describe("peekPrefetched", () => {
     expect(await peekPrefetched("/metadata/objects")).toBeUndefined();
   });
 });
+
+describe("answers fetched ahead after a write", () => {
+  it("are dropped, so a list opened right after shows the write", async () => {
+    const fetch = stubNetwork();
+    prefetch("/objects/people?limit=100");
+    await api.post("/objects/people", { last_name: "New" });
+    expect(await api.get("/objects/people?limit=100")).toEqual({ call: 3 });
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+  it("are not asked for again right after the same path was answered", async () => {
+    const fetch = stubNetwork();
+    prefetch("/metadata/objects");
+    await api.get("/metadata/objects");
+    prefetch("/metadata/objects");  // main.tsx arriving late
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+});

@@ -58,15 +58,26 @@ export interface ApiResponse<T> {
 // ran) is dropped rather than replayed.
 const PREFETCH_FRESH_MS = 5000;
 const prefetched = new Map<string, { response: Promise<Response>; at: number }>();
+// When each path was last taken: asked ahead again right after, its answer would wait
+// for nobody (main.tsx finishing after the list page already had its page).
+const taken = new Map<string, number>();
 
-export function forgetPrefetched(): void {
-  prefetched.clear();
+// Drops the answers fetched ahead: all of them (signing out, or any write, after
+// which they may be stale), or one that is no longer wanted.
+export function forgetPrefetched(path?: string): void {
+  if (path === undefined) {
+    prefetched.clear();
+    taken.clear();
+  } else {
+    prefetched.delete(path);
+  }
 }
 
 export function prefetch(path: string): void {
   const now = performance.now();
   for (const [key, entry] of prefetched) if (now - entry.at > PREFETCH_FRESH_MS) prefetched.delete(key);
-  if (prefetched.has(path)) return;  // already on its way (main.tsx asked first)
+  for (const [key, at] of taken) if (now - at > PREFETCH_FRESH_MS) taken.delete(key);
+  if (prefetched.has(path) || taken.has(path)) return;  // on its way, or just answered
   // Same mode and credentials as the <link rel="preload"> in index.html, so the
   // browser hands over the answer it is already fetching.
   prefetched.set(path, { response: fetch(`/api/v1${path}`, { credentials: "same-origin" }), at: now });
@@ -88,7 +99,9 @@ export async function peekPrefetched<T>(path: string): Promise<T | undefined> {
 function takePrefetched(path: string): Promise<Response | undefined> | undefined {
   const entry = prefetched.get(path);
   prefetched.delete(path);
-  if (!entry || performance.now() - entry.at > PREFETCH_FRESH_MS) return undefined;
+  if (!entry) return undefined;
+  taken.set(path, performance.now());
+  if (performance.now() - entry.at > PREFETCH_FRESH_MS) return undefined;
   return entry.response.catch(() => undefined);
 }
 
@@ -123,6 +136,8 @@ async function send(method: string, path: string, options: RequestOptions): Prom
   if (csrf) headers["X-CSRF-Token"] = csrf;
   if (options.ifMatch !== undefined) headers["If-Match"] = `"${options.ifMatch}"`;
   let response: Response;
+  // A write may change what any answer fetched ahead says.
+  if (method !== "GET" && method !== "HEAD") forgetPrefetched();
   const early = method === "GET" ? await takePrefetched(path) : undefined;
   try {
     // A prefetched failure (say, before signing in) is asked again, never replayed.

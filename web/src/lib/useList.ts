@@ -1,7 +1,7 @@
 // A list view's rows: cursor pages fetched as the user scrolls (keyset pagination on
 // the server, so page 2,000 costs what page 1 does), with local edits applied on top.
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
-import { ApiError, api, prefetch, query } from "../api/client";
+import { ApiError, api, forgetPrefetched, prefetch, query } from "../api/client";
 import { PAGE_SIZE, firstPagePath } from "./listQuery";
 import type { ListPage, RecordData } from "../api/types";
 
@@ -85,8 +85,9 @@ export function useList(object: string, filter: string, sort: string, fields: st
     return () => {
       inFlight.current?.abort();
       countAbort.current?.abort();
+      forgetPrefetched(firstPage);  // asked ahead for a list no longer shown
     };
-  }, [fetchPage, generation]);
+  }, [fetchPage, generation, firstPage]);
 
   const loadMore = useCallback(() => {
     if (!loading && hasMore && cursor) void fetchPage(cursor, false);
