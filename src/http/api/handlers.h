@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ Result<boost::json::object> BodyObject(const Request& request, std::initializer_
 // A non-empty string member (kValidationFailed naming `key` otherwise).
 Result<std::string> RequiredString(const boost::json::object& o, std::string_view key);
 std::optional<std::string> OptionalString(const boost::json::object& o, std::string_view key);
+// An array of strings, or nothing when absent or null; anything else is a field error
+// naming `key` with `expected` ("Expected an array of field names.").
+Result<std::optional<std::vector<std::string>>> OptionalStringArray(const boost::json::object& o, std::string_view key,
+                                                                    std::string_view expected);
 
 // Wraps a handler that needs the caller: authenticates first.
 template <typename F>

@@ -21,18 +21,6 @@ Error BadMember(std::string_view member, std::string message) {
   return InvalidField(std::string(member), std::move(message), "invalid_type");
 }
 
-Result<std::vector<std::string>> Strings(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return out;
-  if (!it->value().is_array()) return Fail(BadMember(key, "Expected an array."));
-  for (const auto& item : it->value().get_array()) {
-    if (!item.is_string()) return Fail(BadMember(key, "Expected an array of strings."));
-    out.emplace_back(item.get_string());
-  }
-  return out;
-}
-
 // "stage", "close_date:month" or {"field": "close_date", "bucket": "month"}.
 Result<std::vector<records::Grouping>> Groupings(const json::object& o, std::string_view key) {
   std::vector<records::Grouping> out;
@@ -72,11 +60,12 @@ Result<ReportDefinition> ParseDefinition(const json::object& o) {
   }
   d.filter = OptionalString(o, "filter").value_or("");
   d.sort = OptionalString(o, "sort").value_or("");
-  RAPPORT_ASSIGN_OR_RETURN(d.columns, Strings(o, "columns"));
+  RAPPORT_ASSIGN_OR_RETURN(auto columns, OptionalStringArray(o, "columns", "Expected an array of field names."));
+  d.columns = columns.value_or(std::vector<std::string>{});
   RAPPORT_ASSIGN_OR_RETURN(d.group_by, Groupings(o, "group_by"));
   RAPPORT_ASSIGN_OR_RETURN(d.across, Groupings(o, "across"));
-  RAPPORT_ASSIGN_OR_RETURN(std::vector<std::string> aggregates, Strings(o, "aggregates"));
-  for (const auto& spec : aggregates) {
+  RAPPORT_ASSIGN_OR_RETURN(auto aggregates, OptionalStringArray(o, "aggregates", "Expected an array such as [\"count\", \"sum(amount)\"]."));
+  for (const auto& spec : aggregates.value_or(std::vector<std::string>{})) {
     auto measure = records::ParseMeasure(spec);
     if (!measure) {
       return Fail(InvalidField("aggregates", fmt::format("`{}`: count, count_distinct(f), sum(f), avg(f), "

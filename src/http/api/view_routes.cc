@@ -28,18 +28,6 @@ Result<std::optional<std::string>> StringMember(const json::object& o, std::stri
   return std::string(it->value().get_string());
 }
 
-Result<std::optional<std::vector<std::string>>> ColumnsMember(const json::object& o) {
-  auto it = o.find("columns");
-  if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_array()) return Fail(InvalidField("columns", "Expected an array of field names.", "invalid_type"));
-  std::vector<std::string> columns;
-  for (const auto& c : it->value().get_array()) {
-    if (!c.is_string()) return Fail(InvalidField("columns", "Expected an array of field names.", "invalid_type"));
-    columns.emplace_back(c.get_string());
-  }
-  return columns;
-}
-
 Result<std::optional<bool>> SharedMember(const json::object& o) {
   auto it = o.find("shared");
   if (it == o.end() || it->value().is_null()) return std::nullopt;
@@ -52,7 +40,7 @@ Result<views::SavedViewChanges> ParseChanges(const json::object& o) {
   RAPPORT_ASSIGN_OR_RETURN(changes.name, StringMember(o, "name"));
   RAPPORT_ASSIGN_OR_RETURN(changes.filter, StringMember(o, "filter"));
   RAPPORT_ASSIGN_OR_RETURN(changes.sort, StringMember(o, "sort"));
-  RAPPORT_ASSIGN_OR_RETURN(changes.columns, ColumnsMember(o));
+  RAPPORT_ASSIGN_OR_RETURN(changes.columns, OptionalStringArray(o, "columns", "Expected an array of field names."));
   RAPPORT_ASSIGN_OR_RETURN(changes.shared, SharedMember(o));
   return changes;
 }
