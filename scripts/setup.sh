@@ -7,8 +7,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev postgresql libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
-  libhowardhinnant-date-dev tzdata
-  libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev libssl-dev libqrencode-dev zlib1g-dev openssl curl
+  libhowardhinnant-date-dev tzdata libxlsxwriter-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev libssl-dev libqrencode-dev zlib1g-dev openssl curl unzip
   wrk clang-16 libclang-rt-16-dev
   chromium
 )

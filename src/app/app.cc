@@ -32,6 +32,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->views_ = std::make_unique<views::SavedViews>(*app->db_, *app->records_);
   app->workspace_ = std::make_unique<workspace::WorkspaceSettingsStore>(*app->db_);
   app->reports_ = std::make_unique<reports::ReportEngine>(*app->records_, *app->workspace_);
+  app->saved_reports_ = std::make_unique<reports::SavedReports>(*app->db_, *app->reports_, *app->records_);
   return app;
 }
 

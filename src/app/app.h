@@ -12,6 +12,7 @@
 #include "records/module_registry.h"
 #include "records/record_service.h"
 #include "reports/report_engine.h"
+#include "reports/saved_reports.h"
 #include "security/access_store.h"
 #include "security/field_cipher.h"
 #include "security/policy.h"
@@ -45,6 +46,7 @@ class App {
   views::SavedViews& views() { return *views_; }
   workspace::WorkspaceSettingsStore& workspace() { return *workspace_; }
   reports::ReportEngine& reports() { return *reports_; }
+  reports::SavedReports& saved_reports() { return *saved_reports_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -62,6 +64,7 @@ class App {
   std::unique_ptr<views::SavedViews> views_;
   std::unique_ptr<workspace::WorkspaceSettingsStore> workspace_;
   std::unique_ptr<reports::ReportEngine> reports_;
+  std::unique_ptr<reports::SavedReports> saved_reports_;
 };
 
 // Registers every domain module's objects and rules.

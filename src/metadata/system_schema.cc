@@ -314,6 +314,23 @@ CREATE TABLE workspace_settings (
   updated_at TEXT NOT NULL
 );
 )sql"},
+    {11, "saved reports, personal or shared", R"sql(
+CREATE TABLE saved_reports (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  object_name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  chart TEXT NOT NULL,
+  shared INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_saved_reports_owner ON saved_reports (tenant_id, owner_id);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -323,6 +340,7 @@ constexpr std::string_view kTenantTables[] = {
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
     "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
+    "saved_reports",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

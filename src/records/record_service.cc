@@ -767,6 +767,15 @@ Result<security::ObjectPermissions> RecordService::Permissions(const Principal& 
   return impl_->policy_.Permissions(p, *view.config, *object);
 }
 
+Result<bool> RecordService::MayReadSome(const Principal& p, std::string_view object) {
+  auto permissions = Permissions(p, object);
+  if (!permissions) {
+    if (permissions.error().code() == ErrorCode::kNotFound) return false;
+    return Fail(permissions.error());
+  }
+  return permissions->read != security::Scope::kNone;
+}
+
 Result<RecordService::PermittedObjects> RecordService::MetadataWithPermissions(const Principal& p) {
   RAPPORT_ASSIGN_OR_RETURN(auto view, impl_->ViewFor(p));
   PermittedObjects out{view.snapshot, {}};

@@ -236,6 +236,9 @@ class RecordService {
   // What the principal may do with an object's records, merged over their roles and
   // narrowed by their token. kNotFound for an object they cannot see.
   Result<security::ObjectPermissions> Permissions(const security::Principal& principal, std::string_view object);
+  // Whether the principal may read some of an object's records: what a saved view or
+  // report of that object needs to be seen at all. An unknown object: false.
+  Result<bool> MayReadSome(const security::Principal& principal, std::string_view object);
   // The objects the principal may see, each with its permissions (in the snapshot's
   // order): the whole data model at one look at their roles.
   struct PermittedObjects {

@@ -141,7 +141,8 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   RAPPORT_ASSIGN_OR_RETURN(result.columns, Columns(p, d));
 
   if (d.type == ReportType::kTabular) {
-    records::ListQuery list{.object = d.object, .filter = d.filter, .sort = d.sort, .limit = d.limit,
+    records::ListQuery list{.object = d.object, .filter = d.filter, .sort = d.sort,
+                            .limit = options.check_only ? 1 : d.limit,
                             .cursor = options.cursor, .for_export = options.for_export};
     list.read.fields = d.columns;
     RAPPORT_ASSIGN_OR_RETURN(auto page, records_.List(p, list));
@@ -177,7 +178,7 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
     q.fiscal_year_start = settings.fiscal_year_start;
     // The sort and the top N apply to the report's own rows; subtotals and totals
     // always cover every record the filter admits.
-    q.limit = ordered ? d.limit : records::kMaxGroups;
+    q.limit = options.check_only ? 1 : ordered ? d.limit : records::kMaxGroups;
     if (ordered) {
       q.order_by = order_by;
       q.descending = descending;
@@ -187,7 +188,12 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
     return ReportSection{std::move(keys), std::move(aggregated->rows), aggregated->truncated};
   };
 
-  if (d.type == ReportType::kSummary) {
+  if (options.check_only) {
+    std::vector<Grouping> keys = d.group_by;
+    keys.insert(keys.end(), d.across.begin(), d.across.end());
+    RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(std::move(keys), true));
+    result.sections.push_back(std::move(s));
+  } else if (d.type == ReportType::kSummary) {
     for (size_t level = d.group_by.size() + 1; level-- > 0;) {
       std::vector<Grouping> keys(d.group_by.begin(), d.group_by.begin() + static_cast<std::ptrdiff_t>(level));
       RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(std::move(keys), level == d.group_by.size()));

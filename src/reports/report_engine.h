@@ -48,6 +48,9 @@ class ReportEngine {
   struct RunOptions {
     std::string cursor;       // pages a tabular report
     bool for_export = false;  // the result leaves as a file: needs the export permission
+    // Only check the definition, as the record engine would run it, with one query
+    // for one row: what saving a report does (the result is then incomplete).
+    bool check_only = false;
   };
   // Errors name the definition's member at fault.
   Result<ReportResult> Run(const security::Principal& principal, ReportDefinition definition,

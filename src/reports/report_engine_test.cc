@@ -13,8 +13,10 @@
 #include <fmt/format.h>
 
 #include "core/decimal.h"
-#include "reports/report_csv.h"
+#include "reports/report_files.h"
+#include "reports/saved_reports.h"
 #include "support/engine_test.h"
+#include "support/xlsx_text.h"
 
 namespace rapport::reports {
 namespace {
@@ -284,6 +286,80 @@ TEST_P(ReportEngineTest, CustomObjectsAreReportedLikeStandardOnes) {
   EXPECT_EQ(std::get<int64_t>(rows["open|"]->values[0]), 7);
   EXPECT_EQ(std::get<Decimal>(rows["open|"]->values[1]).ToString(), "3.5");
   EXPECT_EQ(result->columns[2].type, "decimal");  // an average of whole numbers
+}
+
+TEST_P(ReportEngineTest, SavedReportsAreCheckedSharedAndRunAsTheirViewer) {
+  SavedReports& saved = app_->saved_reports();
+  ReportDefinition by_stage{.type = ReportType::kSummary, .object = "opportunities",
+                            .group_by = {{"stage", std::nullopt}},
+                            .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}},
+                            .sort = "-count"};
+  auto created = saved.Create(admin_, {.name = "Pipeline by stage", .definition = by_stage, .chart = ChartType::kBar,
+                                       .shared = true});
+  ASSERT_TRUE(created) << created.error().ToString();
+  auto private_one = saved.Create(admin_, {.name = "Mine", .definition = by_stage});
+  ASSERT_TRUE(private_one) << private_one.error().ToString();
+
+  // Kept as given, definition and all.
+  auto read = saved.Get(admin_, created->id);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read->chart, ChartType::kBar);
+  EXPECT_EQ(read->definition.group_by, by_stage.group_by);
+  EXPECT_EQ(read->definition.sort, "-count");
+  EXPECT_EQ(read->definition.aggregates.size(), 2u);
+
+  // The rep sees the shared report only, and running it gives their own totals.
+  auto theirs = saved.List(rep_);
+  ASSERT_TRUE(theirs) << theirs.error().ToString();
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].name, "Pipeline by stage");
+  EXPECT_EQ(saved.Get(rep_, private_one->id).error().code(), ErrorCode::kNotFound);
+  auto as_rep = Run(rep_, (*theirs)[0].definition);
+  ASSERT_TRUE(as_rep) << as_rep.error().ToString();
+  // (The grand total has a row per currency, the sum being kept apart per currency.)
+  int64_t counted = 0;
+  for (const auto& row : as_rep->sections.back().rows) counted += std::get<int64_t>(row.values[0]);
+  EXPECT_EQ(counted, std::count_if(deals_.begin(), deals_.end(), [](const Deal& d) { return d.mine; }));
+  // They may not change it; the administrator may.
+  EXPECT_EQ(saved.Update(rep_, created->id, {.name = "Taken"}).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(saved.Delete(rep_, created->id).error().code(), ErrorCode::kPermissionDenied);
+
+  // What the engine refuses is refused when saving, named under `definition`, and
+  // nothing changes.
+  ReportDefinition bad = by_stage;
+  bad.group_by = {{"stagee", std::nullopt}};
+  auto refused = saved.Update(admin_, created->id, {.definition = bad});
+  ASSERT_FALSE(refused);
+  ASSERT_FALSE(refused.error().field_errors().empty()) << refused.error().ToString();
+  EXPECT_TRUE(refused.error().field_errors()[0].field.starts_with("definition.")) << refused.error().ToString();
+  bad = by_stage;
+  bad.filter = "amount >";
+  EXPECT_FALSE(saved.Create(admin_, {.name = "Bad filter", .definition = bad}));
+  EXPECT_EQ(saved.Create(admin_, {.name = " ", .definition = by_stage}).error().field_errors()[0].field, "name");
+  EXPECT_EQ(saved.Get(admin_, created->id)->definition.group_by, by_stage.group_by);
+  EXPECT_EQ(saved.List(admin_)->size(), 2u);
+
+  auto renamed = saved.Update(admin_, created->id, {.name = "Deals by stage", .chart = ChartType::kFunnel});
+  ASSERT_TRUE(renamed) << renamed.error().ToString();
+  EXPECT_EQ(saved.Get(rep_, created->id)->name, "Deals by stage");
+  ASSERT_TRUE(saved.Delete(admin_, created->id));
+  EXPECT_EQ(saved.Get(admin_, created->id).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(saved.List(rep_)->size(), 0u);
+}
+
+TEST_P(ReportEngineTest, AWorkbookHoldsTheWholeReport) {
+  // A tabular report's workbook has every record, past the page size.
+  ReportDefinition all{.type = ReportType::kTabular, .object = "opportunities", .columns = {"name", "amount", "close_date"},
+                       .sort = "close_date"};
+  auto book = ReportXlsx(app_->reports(), admin_, all, true, 50);
+  ASSERT_TRUE(book) << book.error().ToString();
+  std::string xml = testing::XlsxSheetXml(book->bytes);
+  EXPECT_NE(xml.find("<t>Amount currency</t>"), std::string::npos) << xml.substr(0, 2000);
+  size_t rows = 0;
+  for (size_t at = xml.find("<row "); at != std::string::npos; at = xml.find("<row ", at + 1)) ++rows;
+  EXPECT_EQ(rows, deals_.size() + 1);
+  // The rep's role does not let them export.
+  EXPECT_EQ(ReportXlsx(app_->reports(), rep_, all, true).error().code(), ErrorCode::kPermissionDenied);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);

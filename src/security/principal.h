@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -38,6 +39,16 @@ inline Status CheckMayChangeSettings(const Principal& p) {
   if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "This API token is read-only.");
   if (!p.token_objects.empty()) return Fail(ErrorCode::kPermissionDenied, "This API token is limited to records.");
   return Ok();
+}
+
+// Something a user saved for themselves and may share with the workspace (a saved
+// view, a saved report, a dashboard): its author changes it, and an administrator
+// also a shared one.
+inline Status CheckMayChangeOwned(const Principal& p, std::string_view owner_id, bool shared, std::string_view what) {
+  RAPPORT_TRY(CheckMayChangeSettings(p));
+  if (owner_id == p.user_id || (shared && p.is_admin)) return Ok();
+  return Fail(ErrorCode::kPermissionDenied,
+              std::string("Only the ") + std::string(what) + "'s author (or an administrator, if it is shared) may change it.");
 }
 
 }  // namespace rapport::security

@@ -106,9 +106,8 @@ Result<SavedView> SavedViews::Find(const security::Principal& p, const std::stri
 }
 
 Status SavedViews::CheckCanRead(const security::Principal& p, const std::string& object, Error otherwise) {
-  auto permissions = records_.Permissions(p, object);
-  if (permissions && permissions->read != security::Scope::kNone) return Ok();
-  if (!permissions && permissions.error().code() != ErrorCode::kNotFound) return Fail(permissions.error());
+  RAPPORT_ASSIGN_OR_RETURN(bool may, records_.MayReadSome(p, object));
+  if (may) return Ok();
   return Fail(std::move(otherwise));
 }
 
@@ -145,9 +144,7 @@ Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
 }
 
 Status SavedViews::CheckCanChange(const security::Principal& p, const SavedView& view) {
-  RAPPORT_TRY(security::CheckMayChangeSettings(p));
-  if (view.owner_id == p.user_id || (view.shared && p.is_admin)) return Ok();
-  return Fail(ErrorCode::kPermissionDenied, "Only the view's author (or an administrator, for a shared view) may change it.");
+  return security::CheckMayChangeOwned(p, view.owner_id, view.shared, "view");
 }
 
 Result<SavedView> SavedViews::Create(const security::Principal& p, SavedView view) {

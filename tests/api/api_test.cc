@@ -21,6 +21,7 @@
 #include "support/postgres_server.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
+#include "support/xlsx_text.h"
 
 namespace rapport {
 namespace {
@@ -1196,6 +1197,88 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   ASSERT_EQ(Call("PATCH", "/api/v1/settings/workspace", R"({"time_zone": "UTC"})").status, 200);
   // Another workspace keeps its own.
   EXPECT_EQ(Json(Call("GET", "/api/v1/settings/workspace", "", {}, other_token_)).at("time_zone").as_string(), "UTC");
+}
+
+TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
+  for (auto [name, stage, amount] : {std::tuple{"Saved one", "won", "10.00"}, {"Saved two", "won", "20.50"},
+                                     {"Saved three", "lost", "5.25"}}) {
+    Create("opportunities", fmt::format(R"({{"name": "{}", "stage": "{}", "close_date": "2026-03-01",
+        "amount": {{"amount": "{}", "currency": "EUR"}}}})", name, stage, amount));
+  }
+  const std::string definition = R"js({"object": "opportunities", "filter": "name ~ \"Saved \"",
+      "group_by": ["stage"], "aggregates": ["count", "sum(amount)"], "sort": "-sum(amount)"})js";
+  auto created = Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "Won and lost", "description": "By stage",
+      "chart": "bar", "shared": true, "definition": {}}})", definition));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto report = Json(created);
+  std::string id(report.at("id").as_string());
+  EXPECT_EQ(created.Header("location"), "/api/v1/reports/" + id);
+  EXPECT_EQ(report.at("chart").as_string(), "bar");
+  EXPECT_EQ(report.at("definition").at("group_by").as_array()[0].at("field").as_string(), "stage");
+  EXPECT_EQ(report.at("definition").at("sort").as_string(), "-sum(amount)");
+
+  auto results = Call("GET", "/api/v1/reports/" + id + "/results");
+  ASSERT_EQ(results.status, 200) << results.body;
+  auto run = Json(results);
+  const auto& rows = run.at("rows").as_array();
+  ASSERT_EQ(rows.size(), 2u) << results.body;
+  EXPECT_EQ(rows[0].at("stage").as_string(), "won");  // the larger sum first
+  EXPECT_EQ(rows[0].at("sum(amount)").at("amount").as_string(), "30.50");
+  auto csv = Call("GET", "/api/v1/reports/" + id + "/results?format=csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.body, "stage,count,sum(amount),currency\r\nwon,2,30.50,EUR\r\nlost,1,5.25,EUR\r\n");
+  auto xlsx = Call("GET", "/api/v1/reports/" + id + "/results?format=xlsx");
+  ASSERT_EQ(xlsx.status, 200) << xlsx.body;
+  EXPECT_EQ(xlsx.Header("content-type"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(xlsx.Header("content-disposition").find("opportunities-report.xlsx"), std::string::npos);
+  std::string sheet = testing::XlsxSheetXml(xlsx.body);
+  EXPECT_NE(sheet.find("<t>Sum of Amount</t>"), std::string::npos) << sheet;
+  EXPECT_NE(sheet.find("<v>30.5</v>"), std::string::npos) << sheet;
+  EXPECT_NE(sheet.find("<t>EUR</t>"), std::string::npos) << sheet;
+  // The ad hoc run speaks XLSX too; a format it does not is named.
+  auto adhoc = Call("POST", "/api/v1/reports/run?format=xlsx", definition);
+  ASSERT_EQ(adhoc.status, 200) << adhoc.body;
+  EXPECT_TRUE(adhoc.body.starts_with("PK"));
+  EXPECT_EQ(Problem(Call("POST", "/api/v1/reports/run?format=pdf", definition), 422).at("errors").as_array()[0]
+                .at("field").as_string(), "format");
+
+  // Bad saves name the member at fault (inside the definition too) and save nothing.
+  auto field_of = [&](const Reply& r) {
+    EXPECT_EQ(r.status / 100, 4) << r.body;
+    return std::string(Json(r).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", R"({"name": "x"})")), "definition");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "x", "chart": "radar", "definition": {}}})", definition))), "chart");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", R"({"name": "x", "definition": {"object": "opportunities", "group_by": ["nope"]}})")),
+            "definition.group_by");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", R"({"name": "x", "definition": {"object": "opportunities", "colour": 1}})")),
+            "definition.colour");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "", "definition": {}}})", definition))), "name");
+  EXPECT_EQ(Json(Call("GET", "/api/v1/reports")).at("data").as_array().size(), 1u);
+
+  // A member sees the shared report, runs it as themselves, and cannot change it;
+  // their own stays theirs. Another workspace sees nothing.
+  ASSERT_EQ(Call("POST", "/api/v1/objects/users", R"({"name": "Rita Reports", "email": "rita@acme.example", "role": "member"})").status, 201);
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email rita@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string rita = token.output.substr(0, token.output.find('\n'));
+  EXPECT_EQ(Json(Call("GET", "/api/v1/reports?object=opportunities", "", {}, rita)).at("data").as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/reports/" + id + "/results", "", {}, rita).status, 200);
+  Problem(Call("PATCH", "/api/v1/reports/" + id, R"({"name": "Mine now"})", {}, rita), 403);
+  Problem(Call("DELETE", "/api/v1/reports/" + id, "", {}, rita), 403);
+  auto hers = Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "Rita's", "definition": {}}})", definition), {}, rita);
+  ASSERT_EQ(hers.status, 201) << hers.body;
+  std::string hers_id(Json(hers).at("id").as_string());
+  Problem(Call("GET", "/api/v1/reports/" + hers_id), 404);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/reports", "", {}, other_token_)).at("data").as_array().size(), 0u);
+  Problem(Call("GET", "/api/v1/reports/" + id + "/results", "", {}, other_token_), 404);
+
+  auto changed = Call("PATCH", "/api/v1/reports/" + id, R"({"name": "By stage", "chart": "donut", "shared": false})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Json(changed).at("chart").as_string(), "donut");
+  Problem(Call("GET", "/api/v1/reports/" + id, "", {}, rita), 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/reports/" + id).status, 204);
+  Problem(Call("GET", "/api/v1/reports/" + id), 404);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "records/record_service.h"
 #include "security/access_store.h"
 #include "reports/report_engine.h"
+#include "reports/saved_reports.h"
 #include "views/saved_views.h"
 #include "workspace/workspace_settings.h"
 
@@ -23,6 +24,7 @@ struct ApiServices {
   views::SavedViews& views;
   workspace::WorkspaceSettingsStore& workspace;
   reports::ReportEngine& reports;
+  reports::SavedReports& saved_reports;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;

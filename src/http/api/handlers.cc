@@ -79,44 +79,10 @@ Status CheckQueryParams(const Request& request, std::initializer_list<std::strin
   return Ok();
 }
 
-Result<std::string> RequiredString(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string() || it->value().get_string().empty()) {
-    return Fail(Error(ErrorCode::kValidationFailed, fmt::format("`{}` is required.", key))
-                    .WithField(std::string(key), "required", fmt::format("`{}` is required (a string).", key)));
-  }
-  return std::string(it->value().get_string());
-}
-
-std::optional<std::string> OptionalString(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().get_string());
-}
-
-Result<std::optional<std::vector<std::string>>> OptionalStringArray(const json::object& o, std::string_view key,
-                                                                    std::string_view expected) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return std::nullopt;
-  auto wrong = [&] { return InvalidField(std::string(key), std::string(expected), "invalid_type"); };
-  if (!it->value().is_array()) return Fail(wrong());
-  std::vector<std::string> out;
-  for (const auto& item : it->value().get_array()) {
-    if (!item.is_string()) return Fail(wrong());
-    out.emplace_back(item.get_string());
-  }
-  return out;
-}
-
 Result<boost::json::object> BodyObject(const Request& req, std::initializer_list<std::string_view> allowed) {
   RAPPORT_ASSIGN_OR_RETURN(boost::json::value body, ParseJsonBody(req));
   if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");
-  for (const auto& [key, value] : body.get_object()) {
-    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
-      return Fail(Error(ErrorCode::kValidationFailed, fmt::format("Unknown key `{}`.", std::string_view(key)))
-                      .WithField(std::string(key), "unknown_field", "Not part of this request."));
-    }
-  }
+  RAPPORT_TRY(CheckMembers(body.get_object(), allowed));
   return std::move(body.get_object());
 }
 

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.h"
+#include "core/json_members.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/api/api.h"
@@ -41,15 +42,8 @@ Response JsonReply(int status, const boost::json::value& value);
 Status CheckQueryParams(const Request& request, std::initializer_list<std::string_view> allowed);
 
 // The request's JSON object body; a key outside `allowed` is a kValidationFailed naming it.
+// Its members are read with core/json_members.h (RequiredString, OptionalStringArray...).
 Result<boost::json::object> BodyObject(const Request& request, std::initializer_list<std::string_view> allowed);
-
-// A non-empty string member (kValidationFailed naming `key` otherwise).
-Result<std::string> RequiredString(const boost::json::object& o, std::string_view key);
-std::optional<std::string> OptionalString(const boost::json::object& o, std::string_view key);
-// An array of strings, or nothing when absent or null; anything else is a field error
-// naming `key` with `expected` ("Expected an array of field names.").
-Result<std::optional<std::vector<std::string>>> OptionalStringArray(const boost::json::object& o, std::string_view key,
-                                                                    std::string_view expected);
 
 // Wraps a handler that needs the caller: authenticates first.
 template <typename F>

@@ -7,7 +7,8 @@
 #include "http/api/handlers.h"
 #include "exchange/record_export.h"
 #include "http/api/json_codec.h"
-#include "reports/report_csv.h"
+#include "reports/report_files.h"
+#include "reports/report_json.h"
 
 namespace rapport::http::api {
 
@@ -19,90 +20,6 @@ using security::Principal;
 
 Error BadMember(std::string_view member, std::string message) {
   return InvalidField(std::string(member), std::move(message), "invalid_type");
-}
-
-// "stage", "close_date:month" or {"field": "close_date", "bucket": "month"}.
-Result<std::vector<records::Grouping>> Groupings(const json::object& o, std::string_view key) {
-  std::vector<records::Grouping> out;
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return out;
-  if (!it->value().is_array()) return Fail(BadMember(key, "Expected an array of groupings."));
-  for (const auto& item : it->value().get_array()) {
-    std::string spec;
-    if (item.is_string()) {
-      spec = item.get_string();
-    } else if (item.is_object() && item.get_object().contains("field") && item.get_object().at("field").is_string()) {
-      const json::object& g = item.get_object();
-      spec = g.at("field").get_string();
-      if (auto bucket = g.find("bucket"); bucket != g.end() && !bucket->value().is_null()) {
-        if (!bucket->value().is_string()) return Fail(BadMember(key, "A bucket is day, week, month, quarter or year."));
-        spec += fmt::format(":{}", std::string_view(bucket->value().get_string()));
-      }
-    } else {
-      return Fail(BadMember(key, "A grouping is a field name or {\"field\": ..., \"bucket\": ...}."));
-    }
-    auto grouping = records::ParseGrouping(spec);
-    if (!grouping || grouping->field.empty()) {
-      return Fail(InvalidField(std::string(key), fmt::format("`{}`: a bucket is day, week, month, quarter or year.", spec)));
-    }
-    out.push_back(std::move(*grouping));
-  }
-  return out;
-}
-
-Result<ReportDefinition> ParseDefinition(const json::object& o) {
-  ReportDefinition d;
-  RAPPORT_ASSIGN_OR_RETURN(d.object, RequiredString(o, "object"));
-  if (auto type = OptionalString(o, "type")) {
-    auto parsed = reports::ParseReportType(*type);
-    if (!parsed) return Fail(InvalidField("type", "tabular, summary or matrix."));
-    d.type = *parsed;
-  }
-  d.filter = OptionalString(o, "filter").value_or("");
-  d.sort = OptionalString(o, "sort").value_or("");
-  RAPPORT_ASSIGN_OR_RETURN(auto columns, OptionalStringArray(o, "columns", "Expected an array of field names."));
-  d.columns = columns.value_or(std::vector<std::string>{});
-  RAPPORT_ASSIGN_OR_RETURN(d.group_by, Groupings(o, "group_by"));
-  RAPPORT_ASSIGN_OR_RETURN(d.across, Groupings(o, "across"));
-  RAPPORT_ASSIGN_OR_RETURN(auto aggregates, OptionalStringArray(o, "aggregates", "Expected an array such as [\"count\", \"sum(amount)\"]."));
-  for (const auto& spec : aggregates.value_or(std::vector<std::string>{})) {
-    auto measure = records::ParseMeasure(spec);
-    if (!measure) {
-      return Fail(InvalidField("aggregates", fmt::format("`{}`: count, count_distinct(f), sum(f), avg(f), "
-                                                         "median(f), min(f) or max(f).",
-                                                         spec)));
-    }
-    d.aggregates.push_back(std::move(*measure));
-  }
-  if (auto it = o.find("limit"); it != o.end() && !it->value().is_null()) {
-    if (!it->value().is_int64()) return Fail(BadMember("limit", "Expected a whole number."));
-    d.limit = static_cast<int>(std::clamp<int64_t>(it->value().get_int64(), -1, 1'000'000));
-    if (d.limit < 1) return Fail(InvalidField("limit", "At least 1.", "out_of_range"));
-  }
-  return d;
-}
-
-json::object GroupingJson(const records::Grouping& g) {
-  json::object out{{"field", g.field}};
-  if (g.bucket) out["bucket"] = DatePartName(*g.bucket);
-  return out;
-}
-
-json::object DefinitionJson(const ReportDefinition& d) {
-  json::array group_by, across, aggregates, columns;
-  for (const auto& g : d.group_by) group_by.push_back(GroupingJson(g));
-  for (const auto& g : d.across) across.push_back(GroupingJson(g));
-  for (const auto& m : d.aggregates) aggregates.emplace_back(reports::AggregateName(m));
-  for (const auto& c : d.columns) columns.emplace_back(c);
-  return json::object{{"type", reports::ReportTypeName(d.type)},
-                      {"object", d.object},
-                      {"filter", d.filter},
-                      {"columns", std::move(columns)},
-                      {"group_by", std::move(group_by)},
-                      {"across", std::move(across)},
-                      {"aggregates", std::move(aggregates)},
-                      {"sort", d.sort},
-                      {"limit", d.limit}};
 }
 
 std::string_view KindName(reports::ReportColumn::Kind kind) {
@@ -134,7 +51,7 @@ json::object ResultJson(const reports::ReportResult& r) {
   for (const auto& c : r.columns) {
     columns.push_back(json::object{{"name", c.name}, {"label", c.label}, {"type", c.type}, {"kind", KindName(c.kind)}});
   }
-  json::object out{{"definition", DefinitionJson(r.definition)}, {"columns", std::move(columns)}};
+  json::object out{{"definition", reports::DefinitionToJson(r.definition)}, {"columns", std::move(columns)}};
   if (r.definition.type == reports::ReportType::kTabular) {
     json::array rows;
     for (const auto& record : r.records) rows.push_back(RecordToJson(record));
@@ -165,46 +82,147 @@ json::object SettingsJson(const workspace::WorkspaceSettings& s) {
                       {"updated_at", s.updated_at.empty() ? json::value(nullptr) : json::value(s.updated_at)}};
 }
 
+json::object SavedReportJson(const reports::SavedReport& r) {
+  return json::object{{"id", r.id},
+                      {"name", r.name},
+                      {"description", r.description},
+                      {"definition", reports::DefinitionToJson(r.definition)},
+                      {"chart", reports::ChartTypeName(r.chart)},
+                      {"shared", r.shared},
+                      {"owner_id", r.owner_id},
+                      {"created_at", r.created_at},
+                      {"updated_at", r.updated_at}};
+}
+
+Result<reports::SavedReportChanges> ParseSavedChanges(const json::object& o) {
+  reports::SavedReportChanges changes;
+  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringIfPresent(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.description, StringIfPresent(o, "description"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.shared, OptionalBool(o, "shared"));
+  RAPPORT_ASSIGN_OR_RETURN(auto chart, StringIfPresent(o, "chart"));
+  if (chart) {
+    changes.chart = reports::ParseChartType(*chart);
+    if (!changes.chart) {
+      return Fail(InvalidField("chart", "table, bar, stacked_bar, line, funnel, pie, donut or kpi."));
+    }
+  }
+  if (auto it = o.find("definition"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) return Fail(BadMember("definition", "Expected a report definition (an object)."));
+    auto definition = reports::DefinitionFromJson(it->value().get_object());
+    if (!definition) return Fail(reports::NestedUnder(definition.error(), "definition"));
+    changes.definition = std::move(*definition);
+  }
+  return changes;
+}
+
+// Runs a definition as the caller and answers in the format asked for: JSON (a page of
+// a tabular report), CSV or XLSX (the whole report, with the export permission).
+Result<Response> RunReport(reports::ReportEngine& engine, records::RecordService& records, const Request& req,
+                           const Principal& p, ReportDefinition definition) {
+  std::string_view format = req.QueryParam("format").value_or("json");
+  if (format != "json" && format != "csv" && format != "xlsx") return Fail(InvalidField("format", "json, csv or xlsx."));
+  // People open spreadsheets: a workbook's header is the labels unless names are asked for.
+  std::string_view header = req.QueryParam("header").value_or(format == "xlsx" ? "labels" : "names");
+  if (header != "names" && header != "labels") return Fail(InvalidField("header", "names or labels."));
+  const bool labels = header == "labels";
+  const std::string object = definition.object;
+  if (format == "xlsx") {
+    RAPPORT_ASSIGN_OR_RETURN(reports::ReportFile file, reports::ReportXlsx(engine, p, definition, labels));
+    Response r;
+    r.status = 200;
+    r.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}-report.xlsx\"", object));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    if (file.truncated) r.headers.emplace_back("Rapport-Truncated", "true");
+    r.body = std::move(file.bytes);
+    return r;
+  }
+  reports::ReportEngine::RunOptions options{.cursor = std::string(req.QueryParam("cursor").value_or("")),
+                                            .for_export = format == "csv"};
+  RAPPORT_ASSIGN_OR_RETURN(reports::ReportResult result, engine.Run(p, std::move(definition), options));
+  if (format == "json") return JsonReply(200, ResultJson(result));
+  Response r;
+  r.status = 200;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}-report.csv\"", object));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  if (result.definition.type == reports::ReportType::kTabular) {
+    // Every record, not one page: the list export, streamed page by page, under the
+    // same checks (the run above has already refused what the engine would).
+    const ReportDefinition& d = result.definition;
+    RAPPORT_ASSIGN_OR_RETURN(exchange::CsvExport file,
+                             exchange::CsvExport::Start(records, p, {.object = d.object, .filter = d.filter, .sort = d.sort,
+                                                                     .fields = d.columns,
+                                                                     .header = labels ? exchange::ExportHeader::kLabels
+                                                                                      : exchange::ExportHeader::kNames}));
+    r.body_source = [file = std::make_shared<exchange::CsvExport>(std::move(file))] { return file->Next(); };
+    return r;
+  }
+  // A grouped report's file holds its rows, as many as its limit allows.
+  if (result.sections.front().truncated) r.headers.emplace_back("Rapport-Truncated", "true");
+  r.body = reports::ReportCsv(result, labels);
+  return r;
+}
+
 }  // namespace
 
 void AddReportRoutes(Router& router, const ApiServices& services) {
   reports::ReportEngine& engine = services.reports;
+  reports::SavedReports& saved = services.saved_reports;
   records::RecordService& records = services.records;
   workspace::WorkspaceSettingsStore& workspace = services.workspace;
   router.Add("POST", "/api/v1/reports/run", "", Authed(services, [&engine, &records](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"format", "header", "cursor"}));
-    std::string_view format = req.QueryParam("format").value_or("json");
-    if (format != "json" && format != "csv") return Fail(InvalidField("format", "json or csv."));
-    std::string_view header = req.QueryParam("header").value_or("names");
-    if (header != "names" && header != "labels") return Fail(InvalidField("header", "names or labels."));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"type", "object", "filter", "columns", "group_by", "across",
                                                               "aggregates", "sort", "limit"}));
-    RAPPORT_ASSIGN_OR_RETURN(ReportDefinition definition, ParseDefinition(o));
-    reports::ReportEngine::RunOptions options{.cursor = std::string(req.QueryParam("cursor").value_or("")),
-                                              .for_export = format == "csv"};
-    RAPPORT_ASSIGN_OR_RETURN(reports::ReportResult result, engine.Run(p, std::move(definition), options));
-    if (format == "json") return JsonReply(200, ResultJson(result));
-    Response r;
-    r.status = 200;
-    r.content_type = "text/csv; charset=utf-8";
-    r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}-report.csv\"", result.definition.object));
-    r.headers.emplace_back("Cache-Control", "no-store");
-    if (result.definition.type == reports::ReportType::kTabular) {
-      // Every record, not one page: the list export, streamed page by page, under the
-      // same checks (the run above has already refused what the engine would).
-      const ReportDefinition& d = result.definition;
-      RAPPORT_ASSIGN_OR_RETURN(exchange::CsvExport file,
-                               exchange::CsvExport::Start(records, p, {.object = d.object, .filter = d.filter, .sort = d.sort,
-                                                                       .fields = d.columns,
-                                                                       .header = header == "labels" ? exchange::ExportHeader::kLabels
-                                                                                                    : exchange::ExportHeader::kNames}));
-      r.body_source = [file = std::make_shared<exchange::CsvExport>(std::move(file))] { return file->Next(); };
-      return r;
+    RAPPORT_ASSIGN_OR_RETURN(ReportDefinition definition, reports::DefinitionFromJson(o));
+    return RunReport(engine, records, req, p, std::move(definition));
+  }));
+  router.Add("GET", "/api/v1/reports", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"object"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto list, saved.List(p, std::string(req.QueryParam("object").value_or(""))));
+    json::array data;
+    for (const auto& r : list) data.push_back(SavedReportJson(r));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("POST", "/api/v1/reports", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "definition", "chart", "shared"}));
+    if (!o.contains("definition")) {
+      return Fail(Error(ErrorCode::kValidationFailed, "`definition` is required.")
+                      .WithField("definition", "required", "The report's definition: object, groupings, aggregates..."));
     }
-    // A grouped report's file holds its rows, as many as its limit allows.
-    if (result.sections.front().truncated) r.headers.emplace_back("Rapport-Truncated", "true");
-    r.body = reports::ReportCsv(result, header == "labels");
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseSavedChanges(o));
+    reports::SavedReport report{.name = changes.name.value_or(""),
+                                .description = changes.description.value_or(""),
+                                .definition = std::move(*changes.definition),
+                                .chart = changes.chart.value_or(reports::ChartType::kTable),
+                                .shared = changes.shared.value_or(false)};
+    RAPPORT_ASSIGN_OR_RETURN(report, saved.Create(p, std::move(report)));
+    Response r = JsonReply(201, SavedReportJson(report));
+    r.headers.emplace_back("Location", "/api/v1/reports/" + report.id);
     return r;
+  }));
+  router.Add("GET", "/api/v1/reports/{id}", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Get(p, std::string(req.Param("id"))));
+    return JsonReply(200, SavedReportJson(report));
+  }));
+  router.Add("PATCH", "/api/v1/reports/{id}", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "definition", "chart", "shared"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseSavedChanges(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Update(p, std::string(req.Param("id")), changes));
+    return JsonReply(200, SavedReportJson(report));
+  }));
+  router.Add("DELETE", "/api/v1/reports/{id}", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(saved.Delete(p, std::string(req.Param("id"))));
+    return Response::NoContent();
+  }));
+  // A saved report's figures, run as the caller: their permissions, their totals.
+  router.Add("GET", "/api/v1/reports/{id}/results", "", Authed(services, [&saved, &engine, &records](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"format", "header", "cursor"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Get(p, std::string(req.Param("id"))));
+    return RunReport(engine, records, req, p, std::move(report.definition));
   }));
   router.Add("GET", "/api/v1/settings/workspace", "", Authed(services, [&workspace](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));

@@ -21,27 +21,13 @@ json::object ViewToJson(const views::SavedView& v) {
                       {"updated_at", v.updated_at}};
 }
 
-Result<std::optional<std::string>> StringMember(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_string()) return Fail(InvalidField(std::string(key), "Expected a string.", "invalid_type"));
-  return std::string(it->value().get_string());
-}
-
-Result<std::optional<bool>> SharedMember(const json::object& o) {
-  auto it = o.find("shared");
-  if (it == o.end() || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_bool()) return Fail(InvalidField("shared", "true or false.", "invalid_type"));
-  return it->value().get_bool();
-}
-
 Result<views::SavedViewChanges> ParseChanges(const json::object& o) {
   views::SavedViewChanges changes;
-  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringMember(o, "name"));
-  RAPPORT_ASSIGN_OR_RETURN(changes.filter, StringMember(o, "filter"));
-  RAPPORT_ASSIGN_OR_RETURN(changes.sort, StringMember(o, "sort"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringIfPresent(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.filter, StringIfPresent(o, "filter"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.sort, StringIfPresent(o, "sort"));
   RAPPORT_ASSIGN_OR_RETURN(changes.columns, OptionalStringArray(o, "columns", "Expected an array of field names."));
-  RAPPORT_ASSIGN_OR_RETURN(changes.shared, SharedMember(o));
+  RAPPORT_ASSIGN_OR_RETURN(changes.shared, OptionalBool(o, "shared"));
   return changes;
 }
 

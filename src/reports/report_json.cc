@@ -1,0 +1,124 @@
+#include "reports/report_json.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/calendar.h"
+#include "core/json_members.h"
+
+namespace rapport::reports {
+
+namespace {
+
+namespace json = boost::json;
+
+Error BadMember(std::string_view member, std::string message) {
+  return InvalidField(std::string(member), std::move(message), "invalid_type");
+}
+
+// "stage", "close_date:month" or {"field": "close_date", "bucket": "month"}.
+Result<std::vector<records::Grouping>> Groupings(const json::object& o, std::string_view key) {
+  std::vector<records::Grouping> out;
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return out;
+  if (!it->value().is_array()) return Fail(BadMember(key, "Expected an array of groupings."));
+  for (const auto& item : it->value().get_array()) {
+    std::string spec;
+    if (item.is_string()) {
+      spec = item.get_string();
+    } else if (item.is_object() && item.get_object().contains("field") && item.get_object().at("field").is_string()) {
+      const json::object& g = item.get_object();
+      RAPPORT_TRY(CheckMembers(g, {"field", "bucket"}));
+      spec = g.at("field").get_string();
+      if (auto bucket = g.find("bucket"); bucket != g.end() && !bucket->value().is_null()) {
+        if (!bucket->value().is_string()) return Fail(BadMember(key, "A bucket is day, week, month, quarter or year."));
+        spec += fmt::format(":{}", std::string_view(bucket->value().get_string()));
+      }
+    } else {
+      return Fail(BadMember(key, "A grouping is a field name or {\"field\": ..., \"bucket\": ...}."));
+    }
+    auto grouping = records::ParseGrouping(spec);
+    if (!grouping || grouping->field.empty()) {
+      return Fail(InvalidField(std::string(key), fmt::format("`{}`: a bucket is day, week, month, quarter or year.", spec)));
+    }
+    out.push_back(std::move(*grouping));
+  }
+  return out;
+}
+
+json::object GroupingJson(const records::Grouping& g) {
+  json::object out{{"field", g.field}};
+  if (g.bucket) out["bucket"] = DatePartName(*g.bucket);
+  return out;
+}
+
+}  // namespace
+
+Result<ReportDefinition> DefinitionFromJson(const json::object& o) {
+  RAPPORT_TRY(CheckMembers(o, {"type", "object", "filter", "columns", "group_by", "across", "aggregates", "sort", "limit"}));
+  ReportDefinition d;
+  RAPPORT_ASSIGN_OR_RETURN(d.object, RequiredString(o, "object"));
+  RAPPORT_ASSIGN_OR_RETURN(auto type, StringIfPresent(o, "type"));
+  if (type) {
+    auto parsed = ParseReportType(*type);
+    if (!parsed) return Fail(InvalidField("type", "tabular, summary or matrix."));
+    d.type = *parsed;
+  }
+  RAPPORT_ASSIGN_OR_RETURN(auto filter, StringIfPresent(o, "filter"));
+  d.filter = filter.value_or("");
+  RAPPORT_ASSIGN_OR_RETURN(auto sort, StringIfPresent(o, "sort"));
+  d.sort = sort.value_or("");
+  RAPPORT_ASSIGN_OR_RETURN(auto columns, OptionalStringArray(o, "columns", "Expected an array of field names."));
+  d.columns = columns.value_or(std::vector<std::string>{});
+  RAPPORT_ASSIGN_OR_RETURN(d.group_by, Groupings(o, "group_by"));
+  RAPPORT_ASSIGN_OR_RETURN(d.across, Groupings(o, "across"));
+  RAPPORT_ASSIGN_OR_RETURN(auto aggregates,
+                           OptionalStringArray(o, "aggregates", "Expected an array such as [\"count\", \"sum(amount)\"]."));
+  for (const auto& spec : aggregates.value_or(std::vector<std::string>{})) {
+    auto measure = records::ParseMeasure(spec);
+    if (!measure) {
+      return Fail(InvalidField("aggregates", fmt::format("`{}`: count, count_distinct(f), sum(f), avg(f), "
+                                                         "median(f), min(f) or max(f).",
+                                                         spec)));
+    }
+    d.aggregates.push_back(std::move(*measure));
+  }
+  if (auto it = o.find("limit"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_int64()) return Fail(BadMember("limit", "Expected a whole number."));
+    d.limit = static_cast<int>(std::clamp<int64_t>(it->value().get_int64(), -1, 1'000'000));
+    if (d.limit < 1) return Fail(InvalidField("limit", "At least 1.", "out_of_range"));
+  }
+  return d;
+}
+
+json::object DefinitionToJson(const ReportDefinition& d) {
+  json::array group_by, across, aggregates, columns;
+  for (const auto& g : d.group_by) group_by.push_back(GroupingJson(g));
+  for (const auto& g : d.across) across.push_back(GroupingJson(g));
+  for (const auto& m : d.aggregates) aggregates.emplace_back(AggregateName(m));
+  for (const auto& c : d.columns) columns.emplace_back(c);
+  json::object out{{"type", ReportTypeName(d.type)},
+                   {"object", d.object},
+                   {"filter", d.filter},
+                   {"columns", std::move(columns)},
+                   {"group_by", std::move(group_by)},
+                   {"across", std::move(across)},
+                   {"aggregates", std::move(aggregates)},
+                   {"sort", d.sort}};
+  // Zero: the engine's default, filled in when run.
+  if (d.limit > 0) out["limit"] = d.limit;
+  return out;
+}
+
+Error NestedUnder(const Error& error, std::string_view member) {
+  std::vector<FieldError> fields = error.field_errors();
+  for (FieldError& f : fields) f.field = fmt::format("{}.{}", member, f.field);
+  if (fields.empty() && (error.code() == ErrorCode::kInvalidArgument || error.code() == ErrorCode::kValidationFailed)) {
+    fields.push_back({std::string(member), "invalid_value", std::string(error.detail())});
+  }
+  return Error(error.code(), error.detail()).WithInternal(error.internal()).WithFieldErrors(std::move(fields));
+}
+
+}  // namespace rapport::reports
