@@ -7,6 +7,11 @@
 //   bench_tool raw-pg URL IDS    the same through libpq (the PostgreSQL ceiling)
 //   bench_tool access DBURL      a member whose people are private but for a team
 //                                sharing rule opening half of them; prints their token
+//   bench_tool reports DBURL OPPORTUNITIES ACTIVITIES
+//                                seeds deals (of the seeded companies) and activities
+//                                (on those deals), then times reports through the
+//                                report engine against the same hand-written SQL, and
+//                                a dashboard of 8 reports
 // Never run by ctest: benchmarks report, tests verify.
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -25,6 +30,8 @@
 #include "app/app.h"
 #include "app/sample_data.h"
 #include "core/id.h"
+#include "reports/report_engine.h"
+#include "storage/database.h"
 
 namespace {
 
@@ -407,6 +414,167 @@ int RawPostgres(const std::string& url, const std::string& ids_file) {
   return 0;
 }
 
+// The median of `runs` timed calls of `work` (after one untimed warm-up), in ms.
+template <typename F>
+double MedianMs(int runs, F work) {
+  work();
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    work();
+    ms.push_back(Seconds(start) * 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+int Reports(const std::string& db_url, int opportunities, int activities) {
+  namespace reports = rapport::reports;
+  using rapport::records::AggregateFn;
+  using rapport::records::Grouping;
+  auto app = rapport::app::App::Open({.db_url = db_url});
+  if (!app) return 1;
+  auto tenant = (*app)->identity().ResolveTenant("");
+  if (!tenant) return 1;
+  auto admin = (*app)->identity().FindUserByEmail(*tenant, "admin@example.com");
+  if (!admin) return 1;
+  rapport::security::Principal principal{tenant->id, admin->id, true};
+  auto& records = (*app)->records();
+  auto& db = (*app)->db();
+  auto fail = [](const rapport::Error& e) {
+    std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    return 1;
+  };
+  auto snapshot = records.Metadata(principal);
+  if (!snapshot) return fail(snapshot.error());
+  const auto* deals = (*snapshot)->FindObject("opportunities");
+  const auto* companies = (*snapshot)->FindObject("companies");
+  auto col = [](const rapport::metadata::ObjectDef* o, const char* field) { return o->FindField(field)->column; };
+
+  std::vector<std::string> company_ids;
+  auto read = db.Read([&](rapport::storage::Connection& c) -> rapport::Status {
+    std::vector<rapport::storage::Value> params = {principal.tenant_id};
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT id FROM {} WHERE tenant_id = ?", companies->table),
+                                                params));
+    for (const auto& row : rows.rows) company_ids.push_back(rapport::storage::TextOf(row[0]));
+    return rapport::Ok();
+  });
+  if (!read) return fail(read.error());
+  if (company_ids.empty()) company_ids.push_back("");
+
+  rapport::app::SampleData data(23);
+  std::mt19937_64 rng(29);
+  std::vector<std::string> deal_ids;
+  auto start = Clock::now();
+  for (int done = 0; done < opportunities;) {
+    rapport::records::BatchCommand batch{"opportunities", {}, true};
+    for (int i = 0; i < 1000 && done < opportunities; ++i, ++done) {
+      batch.items.push_back({.values = data.Opportunity(done + 1, company_ids[rng() % company_ids.size()], "")});
+    }
+    auto results = records.Batch(principal, batch);
+    if (!results) return fail(results.error());
+    for (auto& r : *results) deal_ids.push_back(r.outcome->id);
+  }
+  double deal_seconds = Seconds(start);
+  start = Clock::now();
+  for (int done = 0; done < activities;) {
+    rapport::records::BatchCommand batch{"activities", {}, true};
+    for (int i = 0; i < 1000 && done < activities; ++i, ++done) {
+      batch.items.push_back({.values = data.Activity(done + 1, "opportunities", deal_ids[rng() % deal_ids.size()])});
+    }
+    auto results = records.Batch(principal, batch);
+    if (!results) return fail(results.error());
+  }
+  double activity_seconds = Seconds(start);
+
+  reports::ReportEngine& engine = (*app)->reports();
+  auto run = [&](const reports::ReportDefinition& d) {
+    auto result = engine.Run(principal, d, {});
+    if (!result) {
+      std::fprintf(stderr, "%s\n", result.error().ToString().c_str());
+      std::exit(1);
+    }
+  };
+  auto raw = [&](const std::vector<std::string>& statements) {
+    auto done = db.Read([&](rapport::storage::Connection& c) -> rapport::Status {
+      for (const auto& sql : statements) {
+        std::vector<rapport::storage::Value> params = {principal.tenant_id};
+        RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+        if (rows.rows.empty()) return rapport::Fail(rapport::ErrorCode::kInternal, "no rows: " + sql);
+      }
+      return rapport::Ok();
+    });
+    if (!done) {
+      std::fprintf(stderr, "%s\n", done.error().ToString().c_str());
+      std::exit(1);
+    }
+  };
+  const bool pg = db.dialect().name() == "postgresql";
+  const std::string t = deals->table, stage = col(deals, "stage"), amount = col(deals, "amount"),
+                    currency = deals->FindField("amount")->currency_column(), close = col(deals, "close_date");
+  const std::string quarter =
+      pg ? fmt::format("to_char({}::date, 'YYYY-\"Q\"Q')", close)
+         : fmt::format("substr({0}, 1, 4) || '-Q' || ((CAST(substr({0}, 6, 2) AS INTEGER) + 2) / 3)", close);
+  const std::string live = "tenant_id = ? AND deleted_at IS NULL";
+
+  // A summary: deals by stage and quarter, with the stage subtotals and the total.
+  reports::ReportDefinition summary{.type = reports::ReportType::kSummary, .object = "opportunities",
+                                    .group_by = {{"stage", std::nullopt}, {"close_date", rapport::DatePart::kQuarter}},
+                                    .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
+  double summary_ms = MedianMs(5, [&] { run(summary); });
+  double summary_raw_ms = MedianMs(5, [&] {
+    raw({fmt::format("SELECT {0}, {1}, {2}, COUNT(*), SUM({3}) FROM {4} WHERE {5} GROUP BY {0}, {1}, {2}", stage,
+                     quarter, currency, amount, t, live),
+         fmt::format("SELECT {0}, {1}, COUNT(*), SUM({2}) FROM {3} WHERE {4} GROUP BY {0}, {1}", stage, currency,
+                     amount, t, live),
+         fmt::format("SELECT {0}, COUNT(*), SUM({1}) FROM {2} WHERE {3} GROUP BY {0}", currency, amount, t, live)});
+  });
+  // Through a lookup: deals' amounts by their company's industry.
+  reports::ReportDefinition related{.type = reports::ReportType::kSummary, .object = "opportunities",
+                                    .group_by = {{"company.industry", std::nullopt}},
+                                    .aggregates = {{AggregateFn::kSum, "amount"}}};
+  double related_ms = MedianMs(5, [&] { run(related); });
+  const std::string industry = col(companies, "industry");
+  double related_raw_ms = MedianMs(5, [&] {
+    std::string join = fmt::format("{0} d LEFT JOIN {1} c ON c.tenant_id = d.tenant_id AND c.id = d.{2} AND "
+                                   "c.deleted_at IS NULL WHERE d.tenant_id = ? AND d.deleted_at IS NULL",
+                                   t, companies->table, col(deals, "company_id"));
+    raw({fmt::format("SELECT c.{0}, d.{1}, SUM(d.{2}) FROM {3} GROUP BY c.{0}, d.{1}", industry, currency, amount, join)});
+  });
+
+  // A dashboard: eight widgets, run one after the other (the worst case: the web app
+  // asks for them at once, over the server's threads).
+  std::vector<reports::ReportDefinition> widgets = {
+      summary,
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .filter = "stage = \"won\"",
+       .group_by = {{"close_date", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kSum, "amount"}}},
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"company.name", std::nullopt}},
+       .aggregates = {{AggregateFn::kSum, "amount"}}, .sort = "-sum(amount)", .limit = 10},
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .aggregates = {{AggregateFn::kAvg, "amount"}, {AggregateFn::kMedian, "amount"}}},
+      {.type = reports::ReportType::kMatrix, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .across = {{"pipeline", std::nullopt}}, .aggregates = {{AggregateFn::kCount, ""}}},
+      related,
+      {.type = reports::ReportType::kSummary, .object = "activities", .group_by = {{"type", std::nullopt}},
+       .aggregates = {{AggregateFn::kCount, ""}}},
+      {.type = reports::ReportType::kSummary, .object = "activities", .filter = "done = true",
+       .group_by = {{"due_at", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kCount, ""}}},
+  };
+  for (size_t i = 0; i < widgets.size(); ++i) {
+    std::printf("report_widget%zu_ms %.0f\n", i + 1, MedianMs(3, [&] { run(widgets[i]); }));
+  }
+  double dashboard_ms = MedianMs(3, [&] {
+    for (const auto& w : widgets) run(w);
+  });
+  std::printf("report_deals %d\nreport_activities %d\nreport_seed_deals_per_s %.0f\nreport_seed_activities_per_s %.0f\n"
+              "report_summary_ms %.0f\nreport_summary_raw_ms %.0f\nreport_related_ms %.0f\nreport_related_raw_ms %.0f\n"
+              "report_dashboard_ms %.0f\n",
+              opportunities, activities, opportunities / deal_seconds,
+              activities > 0 ? activities / activity_seconds : 0.0, summary_ms, summary_raw_ms, related_ms,
+              related_raw_ms, dashboard_ms);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -414,6 +582,7 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "raw-pg") return RawPostgres(argv[2], argv[3]);
   if (argc >= 3 && std::string(argv[1]) == "raw") return Raw(argv[2]);
   if (argc >= 3 && std::string(argv[1]) == "access") return Access(argv[2]);
+  if (argc >= 5 && std::string(argv[1]) == "reports") return Reports(argv[2], std::stoi(argv[3]), std::stoi(argv[4]));
   std::fprintf(stderr, "usage: bench_tool seed DIR PEOPLE | raw DIR\n");
   return 2;
 }

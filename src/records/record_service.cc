@@ -1095,7 +1095,144 @@ Error BadMeasure(size_t index, std::string message) {
 
 }  // namespace
 
+namespace {
+
+// How a grouped statement's rows are laid out: the group keys, the currency (when a
+// currency field is measured), then each measure's columns (an average has two).
+struct AggregateGroup {
+  const FieldDef* field;
+  bool bucketed;
+};
+struct AggregatePlan {
+  const FieldDef* field = nullptr;
+  AggregateFn fn;
+  int columns = 1;
+};
+struct AggregateLayout {
+  std::vector<AggregateGroup> groups;
+  bool money = false;
+  std::vector<AggregatePlan> plans;
+};
+using RawRow = std::vector<Value>;
+
+// Whether groups of groups can be computed from the groups' own figures: a median or
+// a distinct count of the whole is not one of its parts'.
+bool AddsUp(const std::vector<Measure>& measures) {
+  return std::none_of(measures.begin(), measures.end(), [](const Measure& m) {
+    return m.fn == AggregateFn::kMedian || m.fn == AggregateFn::kCountDistinct;
+  });
+}
+
+// SQL's order of stored values of one column: NULL last, numbers by value, text by
+// bytes (what a key or a MIN/MAX over dates and datetimes holds).
+int CompareStored(const Value& a, const Value& b) {
+  const bool a_null = storage::IsNull(a), b_null = storage::IsNull(b);
+  if (a_null || b_null) return a_null == b_null ? 0 : (a_null ? 1 : -1);
+  if (const auto* x = std::get_if<int64_t>(&a)) {
+    if (const auto* y = std::get_if<int64_t>(&b)) return *x < *y ? -1 : *x > *y;
+  }
+  if (const auto* x = std::get_if<std::string>(&a)) {
+    if (const auto* y = std::get_if<std::string>(&b)) return x->compare(*y) < 0 ? -1 : x->compare(*y) > 0;
+  }
+  auto number = [](const Value& v) {
+    if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<long double>(*i);
+    if (const auto* d = std::get_if<double>(&v)) return static_cast<long double>(*d);
+    return 0.0L;
+  };
+  long double x = number(a), y = number(b);
+  return x < y ? -1 : x > y;
+}
+
+// The groups over the groupings `kept` (indexes into the layout's groups), from the
+// finer groups `rows`, in key order. Fails only when a sum leaves 64 bits.
+Result<std::vector<RawRow>> RollUp(const AggregateLayout& layout, const std::vector<RawRow>& rows,
+                                   const std::vector<size_t>& kept) {
+  const size_t keys = layout.groups.size() + (layout.money ? 1 : 0);
+  std::vector<RawRow> out;
+  // A group's keys -> its row in `out`. (Any strict order does; this one is SQL's.)
+  auto less = [](const RawRow& a, const RawRow& b) {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      if (a[i].index() != b[i].index()) return a[i].index() < b[i].index();
+      if (int order = CompareStored(a[i], b[i]); order != 0) return order < 0;
+    }
+    return a.size() < b.size();
+  };
+  std::map<RawRow, size_t, decltype(less)> index(less);
+  for (const RawRow& row : rows) {
+    RawRow key;
+    for (size_t k : kept) key.push_back(row[k]);
+    if (layout.money) key.push_back(row[layout.groups.size()]);
+    auto [it, added] = index.emplace(key, out.size());
+    if (added) {
+      RawRow fresh = key;
+      fresh.insert(fresh.end(), row.begin() + static_cast<std::ptrdiff_t>(keys), row.end());
+      out.push_back(std::move(fresh));
+      continue;
+    }
+    RawRow& into = out[it->second];
+    size_t from = keys, to = key.size();
+    for (const AggregatePlan& plan : layout.plans) {
+      for (int c = 0; c < plan.columns; ++c, ++from, ++to) {
+        const Value& v = row[from];
+        Value& total = into[to];
+        if (storage::IsNull(v)) continue;
+        if (storage::IsNull(total)) {
+          total = v;
+        } else if (plan.fn == AggregateFn::kMin || plan.fn == AggregateFn::kMax) {
+          int order = CompareStored(v, total);
+          if (plan.fn == AggregateFn::kMin ? order < 0 : order > 0) total = v;
+        } else {
+          auto a = IntegerOf(v), b = IntegerOf(total);
+          int64_t sum = 0;
+          if (!a || !b || __builtin_add_overflow(*a, *b, &sum)) {
+            return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
+          }
+          total = sum;
+        }
+      }
+    }
+  }
+  const size_t width = kept.size() + (layout.money ? 1 : 0);
+  std::stable_sort(out.begin(), out.end(), [&](const RawRow& a, const RawRow& b) {
+    for (size_t k = 0; k < width; ++k) {
+      if (int order = CompareStored(a[k], b[k]); order != 0) return order < 0;
+    }
+    return false;
+  });
+  return out;
+}
+
+// The rollups one statement each: for measures that do not add up, or more groups
+// than one answer holds.
+Result<AggregateResult> RollupsByStatement(RecordService& service, const Principal& p, const AggregateQuery& q) {
+  AggregateQuery main = q;
+  main.rollups.clear();
+  RAPPORT_ASSIGN_OR_RETURN(AggregateResult result, service.Aggregate(p, main));
+  for (const auto& kept : q.rollups) {
+    AggregateQuery rolled = main;
+    rolled.group_by.clear();
+    for (size_t k : kept) rolled.group_by.push_back(q.group_by[k]);
+    rolled.order_by.reset();
+    rolled.descending = false;
+    rolled.limit = kMaxGroups;
+    RAPPORT_ASSIGN_OR_RETURN(AggregateResult part, service.Aggregate(p, rolled));
+    result.rollups.push_back(std::move(part.rows));
+  }
+  return result;
+}
+
+}  // namespace
+
 Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
+  for (const auto& kept : q.rollups) {
+    for (size_t i = 0; i < kept.size(); ++i) {
+      if (kept[i] >= q.group_by.size() || (i > 0 && kept[i] <= kept[i - 1])) {
+        return Fail(InvalidField("rollups", "Roll up by groupings of the query, each once, in order."));
+      }
+    }
+  }
+  if (!q.rollups.empty() && !AddsUp(q.measures)) return RollupsByStatement(*this, p, q);
+  const bool rolling = !q.rollups.empty();
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxGroups) {
     return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxGroups))
@@ -1112,11 +1249,10 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   const ObjectDef& object = *target.object;
   const auto& d = impl_->db_.dialect();
   // Fields as the principal sees them: a hidden field is unknown here, as in a filter.
-  auto field_of = [&](const std::string& name, const std::string& where) -> Result<const FieldDef*> {
-    const FieldDef* f = object.FindField(name);
+  auto field_of = [&](const ObjectDef& on, const std::string& name, const std::string& where) -> Result<const FieldDef*> {
+    const FieldDef* f = on.FindField(name);
     if (!f) {
-      std::string message = fmt::format("Unknown field `{}` on `{}`.{}", name, object.name,
-                                        DidYouMean(name, object.FieldNames()));
+      std::string message = fmt::format("Unknown field `{}` on `{}`.{}", name, on.name, DidYouMean(name, on.FieldNames()));
       return Fail(Error(ErrorCode::kInvalidArgument, message).WithField(where, "unknown_field", message));
     }
     if (!f->encryption.empty()) {
@@ -1125,7 +1261,51 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     }
     return f;
   };
-  auto column = [&](const FieldDef& f) { return "r." + Quote(d, f.column); };
+  // A field is the object's own ("stage", over alias r) or a related record's through
+  // a lookup ("company.industry", one lookup deep as in filters), over a LEFT JOIN
+  // that only admits related records the principal may read: a deal whose company
+  // they cannot read falls in the empty group, and nothing of that company shows.
+  struct Column {
+    const FieldDef* field;
+    std::string alias;
+    std::string sql;  // alias.column
+  };
+  std::map<std::string, std::string, std::less<>> join_alias;  // lookup field -> alias
+  std::vector<std::string> joins;
+  std::vector<Value> join_params;
+  auto column_of = [&](const std::string& path, const std::string& where) -> Result<Column> {
+    size_t dot = path.find('.');
+    if (dot == std::string::npos) {
+      RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(object, path, where));
+      return Column{f, "r", "r." + Quote(d, f->column)};
+    }
+    std::string relation = path.substr(0, dot);
+    const FieldDef* lookup = object.FindRelation(relation);
+    const ObjectDef* related = lookup ? target.snapshot->FindObject(lookup->target) : nullptr;
+    if (!related) {
+      std::vector<std::string> relations;
+      for (const FieldDef& f : object.fields) {
+        if (f.type == FieldType::kLookup) relations.push_back(f.relation_name());
+      }
+      std::string message = fmt::format("`{}` is not a relation of `{}` whose records you may read.{}", relation,
+                                        object.name, DidYouMean(relation, relations));
+      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField(where, "unknown_field", message));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(*related, path.substr(dot + 1), where));
+    auto [it, added] = join_alias.emplace(relation, fmt::format("j{}", join_alias.size()));
+    if (added) {
+      const std::string& alias = it->second;
+      std::string join = fmt::format("LEFT JOIN {0} {1} ON {1}.tenant_id = r.tenant_id AND {1}.id = r.{2} AND "
+                                     "{1}.deleted_at IS NULL",
+                                     Quote(d, related->table), alias, Quote(d, lookup->column));
+      if (auto readable = impl_->ReadableRows(p, target, *related, alias)) {
+        join += " AND (" + readable->sql + ")";
+        join_params.insert(join_params.end(), readable->params.begin(), readable->params.end());
+      }
+      joins.push_back(std::move(join));
+    }
+    return Column{f, it->second, it->second + "." + Quote(d, f->column)};
+  };
   if (q.fiscal_year_start < 1 || q.fiscal_year_start > 12) {
     return Fail(InvalidField("fiscal_year_start", "The fiscal year starts in a month, 1 to 12."));
   }
@@ -1140,11 +1320,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   std::vector<std::string> outer;    // the keys, then the measures
   std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
-  struct Group {
-    const FieldDef* field;
-    bool bucketed;
-  };
-  std::vector<Group> groups;
+  std::vector<AggregateGroup> groups;
   auto add_key = [&](std::string expr) {
     std::string alias = fmt::format("g{}", grouped.size());
     inner.push_back(fmt::format("{} AS {}", expr, alias));
@@ -1153,7 +1329,8 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     grouped.push_back(std::move(alias));
   };
   for (const Grouping& g : q.group_by) {
-    RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(g.field, "group_by"));
+    RAPPORT_ASSIGN_OR_RETURN(Column c, column_of(g.field, "group_by"));
+    const FieldDef* f = c.field;
     if (g.bucket) {
       if (f->type != FieldType::kDate && f->type != FieldType::kDatetime) {
         std::string message = fmt::format("`{}` is {}; only date and datetime fields have a {}.", f->name,
@@ -1167,25 +1344,20 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         }
         inner_params.emplace_back(q.time_zone);
       }
-      add_key(d.DateBucket(column(*f), datetime, *g.bucket, q.fiscal_year_start));
+      add_key(d.DateBucket(c.sql, datetime, *g.bucket, q.fiscal_year_start));
     } else {
       if (f->type == FieldType::kCurrency || f->type == FieldType::kMultiPicklist || f->type == FieldType::kLongText) {
         std::string message = fmt::format("`{}` ({}) cannot be grouped by.", f->name, metadata::FieldTypeName(f->type));
         return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
       }
-      add_key(column(*f));
+      add_key(c.sql);
     }
     groups.push_back({f, g.bucket.has_value()});
   }
 
   // Money is summed per currency: one currency field per query, its code a hidden key.
-  const FieldDef* money = nullptr;
-  struct Plan {
-    const FieldDef* field = nullptr;
-    AggregateFn fn;
-    int columns = 1;
-  };
-  std::vector<Plan> plans;
+  std::optional<Column> money;
+  std::vector<AggregatePlan> plans;
   std::vector<std::string> measured;
   std::vector<std::string> order_of_measure;  // per measure: how to sort groups by it
   if (q.order_by && *q.order_by >= q.measures.size()) {
@@ -1194,19 +1366,21 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   for (size_t i = 0; i < q.measures.size(); ++i) {
     const Measure& m = q.measures[i];
     const FieldDef* f = nullptr;
+    std::optional<Column> measured_column;
     if (!m.field.empty()) {
-      RAPPORT_ASSIGN_OR_RETURN(f, field_of(m.field, fmt::format("measures[{}]", i)));
+      RAPPORT_ASSIGN_OR_RETURN(measured_column, column_of(m.field, fmt::format("measures[{}]", i)));
+      f = measured_column->field;
     } else if (m.fn != AggregateFn::kCount) {
       return Fail(BadMeasure(i, fmt::format("{} needs a field.", AggregateFnName(m.fn))));
     }
     std::string value;
     if (f) {
       value = fmt::format("m{}", i);
-      inner.push_back(fmt::format("{} AS {}", column(*f), value));
+      inner.push_back(fmt::format("{} AS {}", measured_column->sql, value));
     }
     const bool numeric = f && IsNumeric(f->type);
     const bool orderable = f && (numeric || f->type == FieldType::kDate || f->type == FieldType::kDatetime);
-    Plan plan{f, m.fn};
+    AggregatePlan plan{f, m.fn};
     switch (m.fn) {
       case AggregateFn::kCount:
         measured.push_back(f ? fmt::format("COUNT({})", value) : "COUNT(*)");
@@ -1237,10 +1411,10 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         break;
     }
     if (f && f->type == FieldType::kCurrency && m.fn != AggregateFn::kCount && m.fn != AggregateFn::kCountDistinct) {
-      if (money && money != f) {
-        return Fail(BadMeasure(i, fmt::format("Amounts of `{}` and `{}` would be mixed; aggregate one currency field per query.", money->name, f->name)));
+      if (money && (money->field != f || money->alias != measured_column->alias)) {
+        return Fail(BadMeasure(i, fmt::format("Amounts of `{}` and `{}` would be mixed; aggregate one currency field per query.", money->field->name, f->name)));
       }
-      money = f;
+      money = measured_column;
     }
     plans.push_back(plan);
     // Columns v0, v1... in the order measured; an average sorts by its quotient.
@@ -1248,7 +1422,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     order_of_measure.push_back(plan.columns == 2 ? fmt::format("(1.0 * v{} / NULLIF(v{}, 0))", first, first + 1)
                                                  : fmt::format("v{}", first));
   }
-  if (money) add_key("r." + Quote(d, money->currency_column()));
+  if (money) add_key(money->alias + "." + Quote(d, money->field->currency_column()));
   for (size_t i = 0; i < measured.size(); ++i) outer.push_back(fmt::format("{} AS v{}", measured[i], i));
   if (inner.empty()) inner.push_back("1 AS one");  // COUNT(*) alone
 
@@ -1256,83 +1430,134 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   std::vector<Value> where_params;
   RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, where_params));
   std::vector<Value> params = std::move(inner_params);
+  params.insert(params.end(), join_params.begin(), join_params.end());
   params.insert(params.end(), where_params.begin(), where_params.end());
   auto join = [](const std::vector<std::string>& parts) {
     std::string out;
     for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
     return out;
   };
-  std::string sql = fmt::format("SELECT {} FROM (SELECT {} FROM {} r WHERE {}) t", join(outer), join(inner),
-                                Quote(d, object.table), where);
+  std::string from = Quote(d, object.table) + " r";
+  for (const auto& j : joins) from += " " + j;
+  std::string sql = fmt::format("SELECT {} FROM (SELECT {} FROM {} WHERE {}) t", join(outer), join(inner), from, where);
   if (!grouped.empty()) {
     // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
     // does not sort by an expression over an output column's name).
-    if (q.order_by) {
+    // Rolling up takes every group in key order, and orders them afterwards.
+    if (q.order_by && !rolling) {
       const std::string& by = order_of_measure[*q.order_by];
       ordered.insert(ordered.begin(), fmt::format("{0} IS NULL, {0}{1}", by, q.descending ? " DESC" : ""));
     }
     sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
-                      q.limit + 1);
+                      (rolling ? kMaxGroups : q.limit) + 1);
   }
 
-  AggregateResult result;
+  const AggregateLayout layout{groups, money.has_value(), plans};
+  std::vector<RawRow> raw;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
-    for (const auto& row : rows.rows) {
-      if (result.rows.size() == static_cast<size_t>(q.limit)) {
-        result.truncated = true;
-        break;
-      }
-      AggregateRow out;
-      size_t cell = 0;
-      for (const Group& g : groups) {
-        const auto key = std::span(row).subspan(cell++, 1);
-        if (!g.bucketed) out.keys.push_back(internal::FromStorage(*g.field, key));
-        else if (storage::IsNull(key[0])) out.keys.push_back(std::monostate{});
-        else out.keys.push_back(storage::TextOf(key[0]));
-      }
-      if (money) out.currency = storage::TextOf(row[cell++]);
-      for (const Plan& plan : plans) {
-        const Value& v = row[cell];
-        FieldValue value;
-        if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
-          value = IntegerOf(v).value_or(0);
-        } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg || plan.fn == AggregateFn::kMedian) {
-          std::optional<int64_t> sum = IntegerOf(v);
-          if (plan.fn != AggregateFn::kSum && sum) {
-            // The median is the middle two's sum over two, rounded as an average is.
-            int64_t count = plan.fn == AggregateFn::kMedian ? 2 : IntegerOf(row[cell + 1]).value_or(0);
-            // The stored units of an integer field are whole numbers; of the others, Decimal units.
-            int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
-            if (count > 0 && !RoundedQuotient(*sum, count, scale)) {
-              return Fail(ErrorCode::kInvalidArgument,
-                          fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
-            }
-            sum = count > 0 ? RoundedQuotient(*sum, count, scale) : std::nullopt;
-            if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};
-          }
-          if (!sum) {
-            value = std::monostate{};
-          } else if (plan.field->type == FieldType::kCurrency) {
-            value = Money{Decimal{*sum}, out.currency};
-          } else if (plan.field->type == FieldType::kInteger) {
-            if (plan.fn == AggregateFn::kSum) value = *sum;
-          } else {
-            value = Decimal{*sum};
-          }
-        } else if (plan.field->type == FieldType::kCurrency) {
-          auto amount = IntegerOf(v);
-          value = amount ? FieldValue(Money{Decimal{*amount}, out.currency}) : FieldValue(std::monostate{});
-        } else {
-          value = internal::FromStorage(*plan.field, std::span(row).subspan(cell, 1));
-        }
-        out.values.push_back(std::move(value));
-        cell += static_cast<size_t>(plan.columns);
-      }
-      result.rows.push_back(std::move(out));
-    }
+    raw = std::move(rows.rows);
     return Ok();
   }));
+  if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) return RollupsByStatement(*this, p, q);
+
+  auto to_row = [](const AggregateLayout& layout, const RawRow& row) -> Result<AggregateRow> {
+    AggregateRow out;
+    size_t cell = 0;
+    for (const AggregateGroup& g : layout.groups) {
+      const auto key = std::span(row).subspan(cell++, 1);
+      if (!g.bucketed) out.keys.push_back(internal::FromStorage(*g.field, key));
+      else if (storage::IsNull(key[0])) out.keys.push_back(std::monostate{});
+      else out.keys.push_back(storage::TextOf(key[0]));
+    }
+    if (layout.money) out.currency = storage::TextOf(row[cell++]);
+    for (const AggregatePlan& plan : layout.plans) {
+      const Value& v = row[cell];
+      FieldValue value;
+      if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
+        value = IntegerOf(v).value_or(0);
+      } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg || plan.fn == AggregateFn::kMedian) {
+        std::optional<int64_t> sum = IntegerOf(v);
+        if (plan.fn != AggregateFn::kSum && sum) {
+          // The median is the middle two's sum over two, rounded as an average is.
+          int64_t count = plan.fn == AggregateFn::kMedian ? 2 : IntegerOf(row[cell + 1]).value_or(0);
+          // The stored units of an integer field are whole numbers; of the others, Decimal units.
+          int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
+          if (count > 0 && !RoundedQuotient(*sum, count, scale)) {
+            return Fail(ErrorCode::kInvalidArgument,
+                        fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
+          }
+          sum = count > 0 ? RoundedQuotient(*sum, count, scale) : std::nullopt;
+          if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};
+        }
+        if (!sum) {
+          value = std::monostate{};
+        } else if (plan.field->type == FieldType::kCurrency) {
+          value = Money{Decimal{*sum}, out.currency};
+        } else if (plan.field->type == FieldType::kInteger) {
+          if (plan.fn == AggregateFn::kSum) value = *sum;
+        } else {
+          value = Decimal{*sum};
+        }
+      } else if (plan.field->type == FieldType::kCurrency) {
+        auto amount = IntegerOf(v);
+        value = amount ? FieldValue(Money{Decimal{*amount}, out.currency}) : FieldValue(std::monostate{});
+      } else {
+        value = internal::FromStorage(*plan.field, std::span(row).subspan(cell, 1));
+      }
+      out.values.push_back(std::move(value));
+      cell += static_cast<size_t>(plan.columns);
+    }
+    return out;
+  };
+  AggregateResult result;
+  for (const auto& kept : q.rollups) {
+    AggregateLayout rolled = layout;
+    rolled.groups.clear();
+    for (size_t k : kept) rolled.groups.push_back(layout.groups[k]);
+    RAPPORT_ASSIGN_OR_RETURN(std::vector<RawRow> rows, RollUp(layout, raw, kept));
+    auto& into = result.rollups.emplace_back();
+    for (const RawRow& row : rows) {
+      RAPPORT_ASSIGN_OR_RETURN(AggregateRow converted, to_row(rolled, row));
+      into.push_back(std::move(converted));
+    }
+  }
+  if (rolling && q.order_by && !grouped.empty()) {
+    // The statement gave every group in key order; ordered here by the measure as the
+    // statement would have, NULLs last and ties in key order (the sort is stable).
+    size_t column = groups.size() + (money ? 1 : 0);
+    for (size_t i = 0; i < *q.order_by; ++i) column += static_cast<size_t>(plans[i].columns);
+    const bool quotient = plans[*q.order_by].columns == 2;
+    auto compare = [&](const RawRow& a, const RawRow& b) -> int {
+      if (!quotient) return CompareStored(a[column], b[column]);
+      auto ratio = [&](const RawRow& r) -> std::optional<std::pair<__int128, __int128>> {
+        auto sum = IntegerOf(r[column]), count = IntegerOf(r[column + 1]);
+        if (!sum || !count || *count == 0) return std::nullopt;
+        return std::pair<__int128, __int128>{*sum, *count};
+      };
+      auto x = ratio(a), y = ratio(b);
+      if (!x || !y) return !x && !y ? 0 : (!x ? 1 : -1);
+      __int128 left = x->first * y->second, right = y->first * x->second;
+      return left < right ? -1 : left > right;
+    };
+    auto is_null = [&](const RawRow& r) {
+      return quotient ? IntegerOf(r[column + 1]).value_or(0) == 0 || storage::IsNull(r[column]) : storage::IsNull(r[column]);
+    };
+    std::stable_sort(raw.begin(), raw.end(), [&](const RawRow& a, const RawRow& b) {
+      const bool a_null = is_null(a), b_null = is_null(b);
+      if (a_null || b_null) return !a_null && b_null;
+      int order = compare(a, b);
+      return q.descending ? order > 0 : order < 0;
+    });
+  }
+  for (const RawRow& row : raw) {
+    if (result.rows.size() == static_cast<size_t>(q.limit)) {
+      result.truncated = true;
+      break;
+    }
+    RAPPORT_ASSIGN_OR_RETURN(AggregateRow converted, to_row(layout, row));
+    result.rows.push_back(std::move(converted));
+  }
   return result;
 }
 

@@ -122,6 +122,12 @@ struct AggregateQuery {
   // quarters and years follow a fiscal year starting in this month (1..12).
   std::string time_zone = "UTC";
   int fiscal_year_start = 1;
+  // Totals over some of the groupings as well (indexes into group_by; none: the grand
+  // total), each in key order, whatever `order_by` and `limit` do to the groups. When
+  // every measure adds up (counts, sums, averages, minimums, maximums) and the groups
+  // fit in kMaxGroups they come from the same statement's groups, so a summary with
+  // its subtotals is one scan; otherwise each is one more statement.
+  std::vector<std::vector<size_t>> rollups;
 };
 
 // One group: its key values (in group_by order) and its measures (in measures order).
@@ -135,8 +141,10 @@ struct AggregateRow {
 };
 
 struct AggregateResult {
-  std::vector<AggregateRow> rows;  // ordered by the keys
+  std::vector<AggregateRow> rows;  // ordered by the keys (or by `order_by`)
   bool truncated = false;          // more groups than `limit`
+  // Per query.rollups: its groups, keys as in group_by order of the kept groupings.
+  std::vector<std::vector<AggregateRow>> rollups;
 };
 
 inline constexpr size_t kMaxGroupings = 3;

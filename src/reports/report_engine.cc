@@ -78,16 +78,16 @@ std::string BucketLabel(const Grouping& g) {
   return g.bucket ? fmt::format(" ({})", DatePartName(*g.bucket)) : std::string();
 }
 
-std::string AggregateLabel(const records::Measure& m, const metadata::FieldDef* f) {
+std::string AggregateLabel(const records::Measure& m, const metadata::FieldDef* f, const std::string& label) {
   if (!f) return "Count";
   switch (m.fn) {
-    case records::AggregateFn::kCount: return fmt::format("Count of {}", f->label);
-    case records::AggregateFn::kCountDistinct: return fmt::format("Distinct {}", f->label);
-    case records::AggregateFn::kSum: return fmt::format("Sum of {}", f->label);
-    case records::AggregateFn::kAvg: return fmt::format("Average {}", f->label);
-    case records::AggregateFn::kMedian: return fmt::format("Median {}", f->label);
-    case records::AggregateFn::kMin: return fmt::format("Lowest {}", f->label);
-    case records::AggregateFn::kMax: return fmt::format("Highest {}", f->label);
+    case records::AggregateFn::kCount: return fmt::format("Count of {}", label);
+    case records::AggregateFn::kCountDistinct: return fmt::format("Distinct {}", label);
+    case records::AggregateFn::kSum: return fmt::format("Sum of {}", label);
+    case records::AggregateFn::kAvg: return fmt::format("Average {}", label);
+    case records::AggregateFn::kMedian: return fmt::format("Median {}", label);
+    case records::AggregateFn::kMin: return fmt::format("Lowest {}", label);
+    case records::AggregateFn::kMax: return fmt::format("Highest {}", label);
   }
   return AggregateName(m);
 }
@@ -108,8 +108,21 @@ Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principa
   RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records_.Metadata(p));
   RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, snapshot->GetObject(d.object));
   // Unknown fields are the record engine's to refuse (with a suggestion); here a
-  // column just falls back to its name.
+  // column just falls back to its name. A related record's field ("company.industry")
+  // is labelled with its lookup: "Company: Industry".
   auto field = [&](const std::string& name) { return object->FindField(name); };
+  auto label_of = [&](const std::string& name) -> std::pair<std::string, const metadata::FieldDef*> {
+    size_t dot = name.find('.');
+    if (dot == std::string::npos) {
+      const metadata::FieldDef* f = field(name);
+      return {f ? f->label : name, f};
+    }
+    const metadata::FieldDef* lookup = object->FindRelation(name.substr(0, dot));
+    const metadata::ObjectDef* related = lookup ? snapshot->FindObject(lookup->target) : nullptr;
+    const metadata::FieldDef* f = related ? related->FindField(name.substr(dot + 1)) : nullptr;
+    if (!f) return {name, nullptr};
+    return {fmt::format("{}: {}", lookup->label, f->label), f};
+  };
   std::vector<ReportColumn> columns;
   if (d.type == ReportType::kTabular) {
     for (const auto& name : d.columns) {
@@ -121,14 +134,14 @@ Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principa
   }
   for (const auto* groupings : {&d.group_by, &d.across}) {
     for (const Grouping& g : *groupings) {
-      const metadata::FieldDef* f = field(g.field);
-      columns.push_back({ReportColumn::Kind::kGroup, KeyName(d, g), (f ? f->label : g.field) + BucketLabel(g),
+      auto [label, f] = label_of(g.field);
+      columns.push_back({ReportColumn::Kind::kGroup, KeyName(d, g), label + BucketLabel(g),
                          g.bucket || !f ? "text" : std::string(metadata::FieldTypeName(f->type))});
     }
   }
   for (const auto& m : d.aggregates) {
-    const metadata::FieldDef* f = m.field.empty() ? nullptr : field(m.field);
-    columns.push_back({ReportColumn::Kind::kAggregate, AggregateName(m), AggregateLabel(m, f), AggregateType(m, f)});
+    auto [label, f] = m.field.empty() ? std::pair<std::string, const metadata::FieldDef*>{"", nullptr} : label_of(m.field);
+    columns.push_back({ReportColumn::Kind::kAggregate, AggregateName(m), AggregateLabel(m, f, label), AggregateType(m, f)});
   }
   return columns;
 }
@@ -171,41 +184,38 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   }
 
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings settings, settings_.Get(p.tenant_id));
-  auto section = [&](std::vector<Grouping> keys, bool ordered) -> Result<ReportSection> {
-    AggregateQuery q{.object = d.object, .filter = d.filter, .group_by = keys, .measures = d.aggregates};
-    q.for_export = options.for_export;
-    q.time_zone = settings.time_zone;
-    q.fiscal_year_start = settings.fiscal_year_start;
-    // The sort and the top N apply to the report's own rows; subtotals and totals
-    // always cover every record the filter admits.
-    q.limit = options.check_only ? 1 : ordered ? d.limit : records::kMaxGroups;
-    if (ordered) {
-      q.order_by = order_by;
-      q.descending = descending;
-    }
-    auto aggregated = records_.Aggregate(p, q);
-    if (!aggregated) return Fail(InReportTerms(aggregated.error()));
-    return ReportSection{std::move(keys), std::move(aggregated->rows), aggregated->truncated};
+  // One aggregate of every grouping; the subtotals, margins and the grand total are its
+  // rollups (one scan when the aggregates add up; docs/reports.md).
+  std::vector<Grouping> keys = d.group_by;
+  keys.insert(keys.end(), d.across.begin(), d.across.end());
+  AggregateQuery q{.object = d.object, .filter = d.filter, .group_by = keys, .measures = d.aggregates};
+  q.for_export = options.for_export;
+  q.time_zone = settings.time_zone;
+  q.fiscal_year_start = settings.fiscal_year_start;
+  // The sort and the top N apply to the report's own rows; subtotals and totals
+  // always cover every record the filter admits.
+  q.limit = options.check_only ? 1 : d.limit;
+  q.order_by = order_by;
+  q.descending = descending;
+  auto indexes = [](size_t from, size_t to) {
+    std::vector<size_t> out;
+    for (size_t i = from; i < to; ++i) out.push_back(i);
+    return out;
   };
-
-  if (options.check_only) {
-    std::vector<Grouping> keys = d.group_by;
-    keys.insert(keys.end(), d.across.begin(), d.across.end());
-    RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(std::move(keys), true));
-    result.sections.push_back(std::move(s));
-  } else if (d.type == ReportType::kSummary) {
-    for (size_t level = d.group_by.size() + 1; level-- > 0;) {
-      std::vector<Grouping> keys(d.group_by.begin(), d.group_by.begin() + static_cast<std::ptrdiff_t>(level));
-      RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(std::move(keys), level == d.group_by.size()));
-      result.sections.push_back(std::move(s));
+  if (!options.check_only) {
+    if (d.type == ReportType::kSummary) {
+      for (size_t level = d.group_by.size(); level-- > 0;) q.rollups.push_back(indexes(0, level));
+    } else {
+      q.rollups = {indexes(0, d.group_by.size()), indexes(d.group_by.size(), keys.size()), {}};
     }
-  } else {
-    std::vector<Grouping> cells = d.group_by;
-    cells.insert(cells.end(), d.across.begin(), d.across.end());
-    for (auto keys : {cells, d.group_by, d.across, std::vector<Grouping>{}}) {
-      RAPPORT_ASSIGN_OR_RETURN(ReportSection s, section(keys, keys.size() == cells.size()));
-      result.sections.push_back(std::move(s));
-    }
+  }
+  auto aggregated = records_.Aggregate(p, q);
+  if (!aggregated) return Fail(InReportTerms(aggregated.error()));
+  result.sections.push_back({std::move(keys), std::move(aggregated->rows), aggregated->truncated});
+  for (size_t i = 0; i < q.rollups.size(); ++i) {
+    std::vector<Grouping> kept;
+    for (size_t k : q.rollups[i]) kept.push_back(q.group_by[k]);
+    result.sections.push_back({std::move(kept), std::move(aggregated->rollups[i]), false});
   }
   result.definition = std::move(d);
   return result;

@@ -163,6 +163,55 @@ TEST_P(ReportEngineTest, EveryAggregateMatchesAnIndependentComputationToTheCent)
   check(result->sections[0], rows);
   check(result->sections[1], by_stage);
   check(result->sections[2], total);
+
+  // Without the median every aggregate adds up, so the subtotals and the total are
+  // rolled up from the groups of one statement: the same figures.
+  ReportDefinition adds_up = d;
+  adds_up.aggregates.erase(adds_up.aggregates.begin() + 3);
+  auto rolled = Run(admin_, adds_up);
+  ASSERT_TRUE(rolled) << rolled.error().ToString();
+  auto check_rolled = [&](const ReportSection& section, const std::map<std::string, Expected>& expected) {
+    auto got = ByKey(section);
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [key, e] : expected) {
+      ASSERT_TRUE(got.contains(key)) << key;
+      const auto& values = got[key]->values;
+      EXPECT_EQ(std::get<int64_t>(values[0]), e.count) << key;
+      EXPECT_EQ(Amount(values[1]), e.Sum()) << key;
+      EXPECT_EQ(Amount(values[2]), e.Avg()) << key;
+      EXPECT_EQ(Amount(values[3]), Decimal{e.min}.ToString()) << key;
+      EXPECT_EQ(Amount(values[4]), Decimal{e.max}.ToString()) << key;
+    }
+  };
+  check_rolled(rolled->sections[0], rows);
+  check_rolled(rolled->sections[1], by_stage);
+  check_rolled(rolled->sections[2], total);
+  // Subtotals come in key order: stage, then currency.
+  const auto& stages = rolled->sections[1].rows;
+  for (size_t i = 1; i < stages.size(); ++i) {
+    auto key = [](const records::AggregateRow& r) { return std::get<std::string>(r.keys[0]) + "|" + r.currency; };
+    EXPECT_LT(key(stages[i - 1]), key(stages[i]));
+  }
+
+  // A top 4 by the average, largest first, ties by key: the rows ordered after the
+  // statement, as the statement would have.
+  adds_up.sort = "-avg(amount)";
+  adds_up.limit = 4;
+  auto top = Run(admin_, adds_up);
+  ASSERT_TRUE(top) << top.error().ToString();
+  std::vector<std::tuple<__int128, __int128, std::string>> averages;
+  for (const auto& [key, e] : rows) averages.emplace_back(e.sum, e.count, key);
+  std::stable_sort(averages.begin(), averages.end(), [](const auto& a, const auto& b) {
+    return std::get<0>(a) * std::get<1>(b) > std::get<0>(b) * std::get<1>(a);
+  });
+  ASSERT_EQ(top->sections[0].rows.size(), 4u);
+  EXPECT_TRUE(top->sections[0].truncated);
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& row = top->sections[0].rows[i];
+    std::string key = std::get<std::string>(row.keys[0]) + "|" + std::get<std::string>(row.keys[1]) + "|" + row.currency;
+    EXPECT_EQ(key, std::get<2>(averages[i])) << i;
+  }
+  EXPECT_EQ(top->sections.back().rows.size(), total.size());  // the totals cover everything
   EXPECT_EQ(result->columns.size(), 8u);
   EXPECT_EQ(result->columns[1].label, "Close date (year)");
   EXPECT_EQ(result->columns[3].label, "Sum of Amount");
@@ -345,6 +394,86 @@ TEST_P(ReportEngineTest, SavedReportsAreCheckedSharedAndRunAsTheirViewer) {
   ASSERT_TRUE(saved.Delete(admin_, created->id));
   EXPECT_EQ(saved.Get(admin_, created->id).error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(saved.List(rep_)->size(), 0u);
+}
+
+TEST_P(ReportEngineTest, GroupsAndMeasuresReachRelatedRecordsThroughLookups) {
+  // Deals of companies in two industries, and one without a company.
+  std::map<std::string, std::string> company_of;  // industry -> id
+  for (const char* industry : {"software", "retail"}) {
+    auto company = app_->records().Create(
+        admin_, {"companies", {{"name", V::String(std::string("Linked ") + industry)}, {"industry", V::String(industry)}}});
+    ASSERT_TRUE(company) << company.error().ToString();
+    company_of[industry] = company->id;
+  }
+  std::map<std::string, std::pair<int64_t, int64_t>> expected;  // industry -> (count, cents)
+  int n = 0;
+  for (auto [industry, cents] : {std::pair{"software", 1050}, {"software", 2000}, {"retail", 999}, {"", 5000}}) {
+    records::InputObject values = {{"name", V::String(fmt::format("Linked deal {}", n++))},
+                                   {"stage", V::String("proposal")},
+                                   {"amount", V::String(fmt::format("{}.{:02}", cents / 100, cents % 100))}};
+    if (*industry) values.emplace_back("company_id", V::String(company_of[industry]));
+    auto deal = app_->records().Create(admin_, {"opportunities", std::move(values)});
+    ASSERT_TRUE(deal) << deal.error().ToString();
+    expected[industry].first += 1;
+    expected[industry].second += cents;
+  }
+  ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities", .filter = "name ~ \"Linked deal\"",
+                     .group_by = {{"company.industry", std::nullopt}},
+                     .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"},
+                                    {AggregateFn::kCountDistinct, "company.name"}}};
+  auto result = Run(admin_, d);
+  ASSERT_TRUE(result) << result.error().ToString();
+  EXPECT_EQ(result->columns[0].label, "Company: Industry");
+  EXPECT_EQ(result->columns[0].type, "picklist");
+  EXPECT_EQ(result->columns[3].label, "Distinct Company: Name");
+  auto rows = ByKey(result->sections[0]);
+  ASSERT_EQ(rows.size(), expected.size());
+  for (const auto& [industry, figures] : expected) {
+    std::string key = (industry.empty() ? std::string("-") : industry) + "|USD";  // the default currency
+    ASSERT_TRUE(rows.contains(key)) << key;
+    EXPECT_EQ(std::get<int64_t>(rows[key]->values[0]), figures.first) << key;
+    EXPECT_EQ(std::get<records::Money>(rows[key]->values[1]).amount.ToString(2),
+              fmt::format("{}.{:02}", figures.second / 100, figures.second % 100)) << key;
+    EXPECT_EQ(std::get<int64_t>(rows[key]->values[2]), industry.empty() ? 0 : 1) << key;
+  }
+  // A related field in the filter and in the grouping agree.
+  d.filter += " and company.industry = \"software\"";
+  auto software = Run(admin_, d);
+  ASSERT_TRUE(software) << software.error().ToString();
+  ASSERT_EQ(software->sections[0].rows.size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(software->sections[0].rows[0].values[0]), 2);
+
+  // An unknown relation is named.
+  d.group_by = {{"compny.industry", std::nullopt}};
+  auto unknown = Run(admin_, d);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field_errors()[0].field, "group_by");
+  EXPECT_NE(unknown.error().detail().find("company"), std::string_view::npos) << unknown.error().ToString();
+
+  // Someone who reads every deal but only their own companies: a deal of a company
+  // they may not read falls in the empty group, as if it had none.
+  auto cora = app_->identity().CreateUser(tenant_, "Cora", "cora@example.com", "member", kPassword);
+  ASSERT_TRUE(cora);
+  security::Role role;
+  role.name = "All deals, own companies";
+  role.objects["opportunities"] = {security::Scope::kNone, security::Scope::kAll, security::Scope::kNone,
+                                   security::Scope::kNone, false};
+  role.objects["companies"] = {security::Scope::kNone, security::Scope::kOwn, security::Scope::kNone,
+                               security::Scope::kNone, false};
+  auto created = app_->access().CreateRole(admin_, role);
+  ASSERT_TRUE(created) << created.error().ToString();
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, cora->id, {created->id}));
+  auto moved = app_->records().Update(admin_, {"companies", company_of["software"], {{"owner_id", V::String(cora->id)}}});
+  ASSERT_TRUE(moved) << moved.error().ToString();
+  d.filter = "name ~ \"Linked deal\"";
+  d.group_by = {{"company.industry", std::nullopt}};
+  auto theirs = Run(Principal{tenant_.id, cora->id, false}, d);
+  ASSERT_TRUE(theirs) << theirs.error().ToString();
+  auto seen = ByKey(theirs->sections[0]);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(seen["software|USD"]->values[0]), 2);
+  EXPECT_EQ(std::get<int64_t>(seen["-|USD"]->values[0]), 2);  // the retail deal and the one without a company
+  EXPECT_EQ(std::get<int64_t>(seen["-|USD"]->values[2]), 0);  // no company name shows
 }
 
 TEST_P(ReportEngineTest, AWorkbookHoldsTheWholeReport) {
