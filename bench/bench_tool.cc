@@ -522,12 +522,11 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
                                     .group_by = {{"stage", std::nullopt}, {"close_date", rapport::DatePart::kQuarter}},
                                     .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
   double summary_ms = MedianMs(5, [&] { run(summary); });
+  // The hand-written SQL: the statement of the report's rows alone (its subtotals and
+  // total are extra work the engine does and this does not).
   double summary_raw_ms = MedianMs(5, [&] {
     raw({fmt::format("SELECT {0}, {1}, {2}, COUNT(*), SUM({3}) FROM {4} WHERE {5} GROUP BY {0}, {1}, {2}", stage,
-                     quarter, currency, amount, t, live),
-         fmt::format("SELECT {0}, {1}, COUNT(*), SUM({2}) FROM {3} WHERE {4} GROUP BY {0}, {1}", stage, currency,
-                     amount, t, live),
-         fmt::format("SELECT {0}, COUNT(*), SUM({1}) FROM {2} WHERE {3} GROUP BY {0}", currency, amount, t, live)});
+                     quarter, currency, amount, t, live)});
   });
   // Through a lookup: deals' amounts by their company's industry.
   reports::ReportDefinition related{.type = reports::ReportType::kSummary, .object = "opportunities",

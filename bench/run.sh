@@ -52,6 +52,8 @@ new_pg_db() {  # new_pg_db NAME -> prints its URL
 }
 
 BACKENDS="${BENCH_BACKENDS:-sqlite postgresql}"
+LARGEST=$(printf '%s\n' $SIZES | sort -n | tail -1)
+ACTIVITIES="${BENCH_ACTIVITIES:-$LARGEST}"
 [[ " $BACKENDS " == *" postgresql "* ]] && start_postgres
 
 bench_one() {  # bench_one BACKEND SIZE
@@ -128,6 +130,13 @@ bench_one() {  # bench_one BACKEND SIZE
     R[$key.import_pg_s]=$(awk -v ns=$(( $(date +%s%N) - start_ns )) 'BEGIN { printf "%.1f", ns/1e9 }')
   fi
   rm -f "$dir/tenant.rapport"
+
+  # Reports, at the largest size only: deals and activities are added to the tenant,
+  # then reports run through the engine against the same hand-written SQL.
+  if [ "$size" = "$LARGEST" ]; then
+    echo "== $backend, $size: reports over $size deals and $ACTIVITIES activities"
+    while read -r k v; do R[$key.$k]=$v; done < <("$TOOL" reports "$url" "$size" "$ACTIVITIES")
+  fi
 }
 
 psql_size() {  # psql_size URL -> the database's size in MB
@@ -183,6 +192,9 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_web() { if [ -n "${R[$1.web_load_ms]:-}" ]; then echo "${R[$1.web_load_in_page_ms]} ms from navigation start (median of 7); ${R[$1.web_load_ms]} ms from goto(), max ${R[$1.web_load_max_ms]} ms, of which a blank page costs ${R[$1.web_blank_ms]} ms (the API call it waits for: ${R[$1.web_api_ms]} ms)"; else echo "-"; fi; }
     c_scroll() { if [ -n "${R[$1.web_scroll_rows]:-}" ]; then echo "${R[$1.web_scroll_rows]} rows in ${R[$1.web_scroll_s]} s, ${R[$1.web_scroll_dom_rows]} rows in the DOM, frames p95 ${R[$1.web_frame_p95_ms]} ms, max ${R[$1.web_frame_max_ms]} ms"; else echo "-"; fi; }
     c_aggregate() { local api; api=$(to_ms "${R[$1.aggregate.p50]}"); echo "p50 ${api} ms over HTTP (1 connection); the same SQL raw ${R[$1.raw_aggregate_p50_ms]} ms: $(times "$api" "${R[$1.raw_aggregate_p50_ms]}")x"; }
+    c_report() { if [ -n "${R[$1.report_summary_ms]:-}" ]; then echo "${R[$1.report_summary_ms]} ms with subtotals and total; the rows' own statement by hand ${R[$1.report_summary_raw_ms]} ms: $(times "${R[$1.report_summary_ms]}" "${R[$1.report_summary_raw_ms]}")x"; else echo "-"; fi; }
+    c_report_related() { if [ -n "${R[$1.report_related_ms]:-}" ]; then echo "${R[$1.report_related_ms]} ms; by hand (a LEFT JOIN, no permissions) ${R[$1.report_related_raw_ms]} ms: $(times "${R[$1.report_related_ms]}" "${R[$1.report_related_raw_ms]}")x"; else echo "-"; fi; }
+    c_dashboard() { if [ -n "${R[$1.report_dashboard_ms]:-}" ]; then local w=""; for i in 1 2 3 4 5 6 7 8; do w+="${w:+, }${R[$1.report_widget${i}_ms]}"; done; echo "${R[$1.report_dashboard_ms]} ms for 8 reports one after the other (each: $w ms) over ${R[$1.report_deals]} deals and ${R[$1.report_activities]} activities"; else echo "-"; fi; }
     c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, aggregate ${R[$1.aggregate.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
     row "/healthz (HTTP ceiling), 64 connections" c_healthz
@@ -190,6 +202,9 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     row "list: 10%-selective filter, sort, limit 50, 16 connections" c_list
     row "the same list as a member under sharing rules (sees half), 16 connections" c_shared
     row "aggregate: every person counted by job title (full scan, group by)" c_aggregate
+    row "report: deals by stage and quarter, count and sum (median of 5)" c_report
+    row "report: deals' amounts by their company's industry (through a lookup)" c_report_related
+    row "dashboard: 8 reports (deals and activities)" c_dashboard
     row "single create, 16 connections" c_create
     row "batch create over HTTP (1000 per request), 2 connections" c_batch
     row "batch create through the engine (seeding, no HTTP)" c_seed

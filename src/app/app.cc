@@ -33,6 +33,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->workspace_ = std::make_unique<workspace::WorkspaceSettingsStore>(*app->db_);
   app->reports_ = std::make_unique<reports::ReportEngine>(*app->records_, *app->workspace_);
   app->saved_reports_ = std::make_unique<reports::SavedReports>(*app->db_, *app->reports_, *app->records_);
+  app->dashboards_ = std::make_unique<reports::Dashboards>(*app->db_, *app->reports_, *app->saved_reports_,
+                                                           *app->records_, *app->workspace_);
   return app;
 }
 

@@ -11,6 +11,7 @@
 #include "metadata/metadata_store.h"
 #include "records/module_registry.h"
 #include "records/record_service.h"
+#include "reports/dashboards.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "security/access_store.h"
@@ -47,6 +48,7 @@ class App {
   workspace::WorkspaceSettingsStore& workspace() { return *workspace_; }
   reports::ReportEngine& reports() { return *reports_; }
   reports::SavedReports& saved_reports() { return *saved_reports_; }
+  reports::Dashboards& dashboards() { return *dashboards_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -65,6 +67,7 @@ class App {
   std::unique_ptr<workspace::WorkspaceSettingsStore> workspace_;
   std::unique_ptr<reports::ReportEngine> reports_;
   std::unique_ptr<reports::SavedReports> saved_reports_;
+  std::unique_ptr<reports::Dashboards> dashboards_;
 };
 
 // Registers every domain module's objects and rules.

@@ -113,6 +113,10 @@ int RunInit(const CommonOptions& common, const InitOptions& options) {
     for (const auto& fe : user.error().field_errors()) why += fmt::format(" ({}: {})", fe.field, fe.message);
     return Failure(why);
   }
+  // Every workspace starts with the shared Sales dashboard and its reports.
+  if (auto defaults = (*app)->dashboards().CreateDefaults(security::Principal{tenant->id, user->id, true}); !defaults) {
+    return ReportError(defaults.error());
+  }
   auto token = identity.CreateToken(*tenant, user->id, "init", 0);
   if (!token) return ReportError(token.error());
   std::cout << fmt::format(

@@ -94,4 +94,86 @@ std::string BucketLabel(int64_t days, DatePart part, int fiscal_start) {
   return FormatDate(days);
 }
 
+namespace {
+
+// "2026" or "2026-01"-like fixed-width numbers; nullopt unless all digits.
+std::optional<int> Digits(std::string_view text) {
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  int value = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    value = value * 10 + (ch - '0');
+  }
+  return value;
+}
+
+// The first day of absolute month `index` (year * 12 + month - 1).
+int64_t MonthStart(int64_t index) {
+  int64_t year = FloorDiv(index, 12);
+  return DaysFromCivil(static_cast<int>(year), static_cast<unsigned>(index - year * 12 + 1), 1);
+}
+
+}  // namespace
+
+std::optional<DayRange> BucketDays(std::string_view label, DatePart part, int fiscal_start) {
+  if (fiscal_start < 1 || fiscal_start > 12) return std::nullopt;
+  const int shift = (13 - fiscal_start) % 12;
+  std::optional<DayRange> range;
+  switch (part) {
+    case DatePart::kDay:
+      if (auto days = ParseDateDays(label)) range = DayRange{*days, *days + 1};
+      break;
+    case DatePart::kWeek: {
+      if (label.size() != 8 || label[4] != '-' || label[5] != 'W') break;
+      auto year = Digits(label.substr(0, 4)), week = Digits(label.substr(6, 2));
+      if (!year || !week || *week < 1 || *week > 53) break;
+      // Week 1 is the one with the year's first Thursday, so it holds January 4th.
+      int64_t jan4 = DaysFromCivil(*year, 1, 4);
+      int64_t weekday = jan4 + 3 - FloorDiv(jan4 + 3, 7) * 7;  // Monday 0
+      int64_t first = jan4 - weekday + 7 * (*week - 1);
+      if (BucketLabel(first, DatePart::kWeek) != label) break;  // no week 53 that year
+      range = DayRange{first, first + 7};
+      break;
+    }
+    case DatePart::kMonth: {
+      if (label.size() != 7 || label[4] != '-') break;
+      auto year = Digits(label.substr(0, 4)), month = Digits(label.substr(5, 2));
+      if (!year || !month || *month < 1 || *month > 12) break;
+      int64_t index = int64_t{*year} * 12 + *month - 1;
+      range = DayRange{MonthStart(index), MonthStart(index + 1)};
+      break;
+    }
+    case DatePart::kQuarter: {
+      if (label.size() != 7 || label.substr(4, 2) != "-Q") break;
+      auto year = Digits(label.substr(0, 4)), quarter = Digits(label.substr(6, 1));
+      if (!year || !quarter || *quarter < 1 || *quarter > 4) break;
+      int64_t index = int64_t{*year} * 12 + (*quarter - 1) * 3 - shift;
+      range = DayRange{MonthStart(index), MonthStart(index + 3)};
+      break;
+    }
+    case DatePart::kYear: {
+      auto year = label.size() == 4 ? Digits(label) : std::nullopt;
+      if (!year) break;
+      int64_t index = int64_t{*year} * 12 - shift;
+      range = DayRange{MonthStart(index), MonthStart(index + 12)};
+      break;
+    }
+  }
+  return range;
+}
+
+std::optional<Micros> LocalDayStart(int64_t days, std::string_view zone) {
+  if (zone == "UTC") return days * kMicrosPerDay;
+  const date::time_zone* z = FindZone(zone);
+  if (!z) return std::nullopt;
+  using namespace std::chrono;
+  date::local_time<microseconds> local{microseconds{days * kMicrosPerDay}};
+  // Midnight skipped by a clock change: the day starts when the clocks resume.
+  auto info = z->get_info(local);
+  date::sys_time<microseconds> start = info.result == date::local_info::nonexistent
+                                     ? date::sys_time<microseconds>{info.first.end}
+                                     : z->to_sys(local, date::choose::earliest);
+  return start.time_since_epoch().count();
+}
+
 }  // namespace rapport

@@ -32,4 +32,16 @@ std::optional<int64_t> LocalDays(Micros t, std::string_view zone);
 // January (the default) makes them calendar quarters and years.
 std::string BucketLabel(int64_t days, DatePart part, int fiscal_start = 1);
 
+// The days a bucket label covers, [first, after last): what BucketLabel gives every
+// day of. nullopt for a label that is not one of `part`'s.
+struct DayRange {
+  int64_t first = 0;
+  int64_t end = 0;
+};
+std::optional<DayRange> BucketDays(std::string_view label, DatePart part, int fiscal_start = 1);
+
+// The instant a local day starts in `zone` (its first moment, where daylight saving
+// time skips midnight); nullopt for an unknown zone.
+std::optional<Micros> LocalDayStart(int64_t days, std::string_view zone);
+
 }  // namespace rapport

@@ -331,6 +331,21 @@ CREATE TABLE saved_reports (
 );
 CREATE INDEX ix_saved_reports_owner ON saved_reports (tenant_id, owner_id);
 )sql"},
+    {12, "dashboards: widgets of saved reports, personal or shared", R"sql(
+CREATE TABLE dashboards (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  widgets TEXT NOT NULL,
+  filters TEXT NOT NULL,
+  shared INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -340,7 +355,7 @@ constexpr std::string_view kTenantTables[] = {
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
     "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
-    "saved_reports",
+    "saved_reports", "dashboards",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

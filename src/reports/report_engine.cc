@@ -33,7 +33,7 @@ Status CheckShape(const ReportDefinition& d) {
       }
       break;
     case ReportType::kSummary:
-      if (d.group_by.empty()) return Fail(InvalidField("group_by", "A summary groups by at least one field."));
+      // Without groupings a summary is its grand total: a KPI's figure.
       if (!d.across.empty()) return Fail(InvalidField("across", "Only a matrix has groupings across."));
       break;
     case ReportType::kMatrix:
@@ -219,6 +219,16 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   }
   result.definition = std::move(d);
   return result;
+}
+
+Result<DrillDown> ReportEngine::Drill(const security::Principal& p, const ReportDefinition& d,
+                                      const std::vector<std::pair<std::string, records::FieldValue>>& keys) {
+  // The report must hold for the viewer (object, fields, filter) before its groups mean
+  // anything to them.
+  RAPPORT_TRY(Run(p, d, {.check_only = true}));
+  RAPPORT_ASSIGN_OR_RETURN(auto snapshot, records_.Metadata(p));
+  RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings settings, settings_.Get(p.tenant_id));
+  return DrillFilter(*snapshot, d, keys, settings);
 }
 
 }  // namespace rapport::reports

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/drilldown.h"
 #include "reports/report.h"
 #include "workspace/workspace_settings.h"
 
@@ -55,6 +56,11 @@ class ReportEngine {
   // Errors name the definition's member at fault.
   Result<ReportResult> Run(const security::Principal& principal, ReportDefinition definition,
                            const RunOptions& options);
+
+  // The records behind one group of the report, as a list filter (reports/drilldown.h),
+  // for `principal`, whose list then holds exactly what the group counted for them.
+  Result<DrillDown> Drill(const security::Principal& principal, const ReportDefinition& definition,
+                          const std::vector<std::pair<std::string, records::FieldValue>>& keys);
 
  private:
   Result<std::vector<ReportColumn>> Columns(const security::Principal& principal, const ReportDefinition& definition);

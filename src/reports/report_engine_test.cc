@@ -476,6 +476,66 @@ TEST_P(ReportEngineTest, GroupsAndMeasuresReachRelatedRecordsThroughLookups) {
   EXPECT_EQ(std::get<int64_t>(seen["-|USD"]->values[2]), 0);  // no company name shows
 }
 
+TEST_P(ReportEngineTest, DrillingIntoAGroupListsExactlyItsRecords) {
+  // Quarters of a fiscal year starting in April, as a rep and as an administrator.
+  ASSERT_TRUE(app_->workspace().Update(admin_, {.fiscal_year_start = 4}));
+  ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities", .filter = "amount > 20000",
+                     .group_by = {{"stage", std::nullopt}, {"close_date", DatePart::kQuarter}, {"company.industry", std::nullopt}},
+                     .aggregates = {{AggregateFn::kCount, ""}}};
+  auto listed = [&](const Principal& p, const DrillDown& drill) -> int64_t {
+    auto list = app_->records().List(p, {.object = drill.object, .filter = drill.filter, .limit = 1, .count = true});
+    EXPECT_TRUE(list) << drill.filter << ": " << list.error().ToString();
+    return list && list->total ? *list->total : -1;
+  };
+  for (const Principal* p : {&admin_, &rep_}) {
+    auto result = Run(*p, d);
+    ASSERT_TRUE(result) << result.error().ToString();
+    ASSERT_GT(result->sections[0].rows.size(), 6u);
+    for (const auto& row : result->sections[0].rows) {
+      auto drill = app_->reports().Drill(*p, d, {{"stage", row.keys[0]}, {"close_date", row.keys[1]},
+                                                 {"company.industry", row.keys[2]}});
+      ASSERT_TRUE(drill) << drill.error().ToString();
+      EXPECT_EQ(listed(*p, *drill), std::get<int64_t>(row.values[0])) << drill->filter;
+    }
+    // A subtotal's group: fewer keys.
+    for (const auto& row : result->sections[1].rows) {
+      auto drill = app_->reports().Drill(*p, d, {{"stage", row.keys[0]}, {"close_date", row.keys[1]}});
+      ASSERT_TRUE(drill) << drill.error().ToString();
+      EXPECT_EQ(listed(*p, *drill), std::get<int64_t>(row.values[0])) << drill->filter;
+    }
+  }
+  auto sample = app_->reports().Drill(admin_, d, {{"stage", records::FieldValue{std::string("won")}},
+                                                  {"close_date", records::FieldValue{std::string("2026-Q1")}},
+                                                  {"company.industry", records::FieldValue{}}});
+  ASSERT_TRUE(sample) << sample.error().ToString();
+  EXPECT_EQ(sample->filter, "(amount > 20000) and stage = \"won\" and close_date >= 2025-04-01 and "
+                            "close_date < 2025-07-01 and company.industry is null");
+  EXPECT_EQ(app_->reports().Drill(admin_, d, {{"owner", records::FieldValue{}}}).error().field_errors()[0].field, "keys");
+  EXPECT_FALSE(app_->reports().Drill(admin_, d, {{"close_date", records::FieldValue{std::string("2026-13")}}}));
+
+  // A datetime's month in the workspace's time zone: 22:30 UTC on March 31st is
+  // already April in Paris.
+  ASSERT_TRUE(app_->workspace().Update(admin_, {.time_zone = "Europe/Paris"}));
+  for (const char* at : {"2026-03-31T21:30:00Z", "2026-03-31T22:30:00Z", "2026-04-30T22:30:00Z"}) {
+    auto created = app_->records().Create(
+        admin_, {"activities", {{"type", V::String("call")}, {"subject", V::String("Edge")}, {"due_at", V::String(at)}}});
+    ASSERT_TRUE(created) << created.error().ToString();
+  }
+  ReportDefinition months{.type = ReportType::kSummary, .object = "activities", .filter = "subject = \"Edge\"",
+                          .group_by = {{"due_at", DatePart::kMonth}}, .aggregates = {{AggregateFn::kCount, ""}}};
+  auto by_month = Run(admin_, months);
+  ASSERT_TRUE(by_month) << by_month.error().ToString();
+  ASSERT_EQ(by_month->sections[0].rows.size(), 3u);
+  for (const auto& row : by_month->sections[0].rows) {
+    auto drill = app_->reports().Drill(admin_, months, {{"due_at", row.keys[0]}});
+    ASSERT_TRUE(drill) << drill.error().ToString();
+    EXPECT_EQ(listed(admin_, *drill), 1) << drill->filter;
+  }
+  auto april = app_->reports().Drill(admin_, months, {{"due_at", records::FieldValue{std::string("2026-04")}}});
+  ASSERT_TRUE(april);
+  EXPECT_EQ(april->filter, "(subject = \"Edge\") and due_at >= 2026-03-31T22:00:00Z and due_at < 2026-04-30T22:00:00Z");
+}
+
 TEST_P(ReportEngineTest, AWorkbookHoldsTheWholeReport) {
   // A tabular report's workbook has every record, past the page size.
   ReportDefinition all{.type = ReportType::kTabular, .object = "opportunities", .columns = {"name", "amount", "close_date"},

@@ -112,6 +112,81 @@ json::object DefinitionToJson(const ReportDefinition& d) {
   return out;
 }
 
+namespace {
+
+Result<int> GridMember(const json::object& o, std::string_view key, int fallback, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return fallback;
+  if (!it->value().is_int64()) return Fail(BadMember(fmt::format("{}.{}", where, key), "Expected a whole number."));
+  return static_cast<int>(std::clamp<int64_t>(it->value().get_int64(), -1, 1000));
+}
+
+}  // namespace
+
+Result<std::vector<DashboardWidget>> WidgetsFromJson(const json::value& value) {
+  if (!value.is_array()) return Fail(BadMember("widgets", "Expected an array of widgets."));
+  std::vector<DashboardWidget> out;
+  for (size_t i = 0; i < value.get_array().size(); ++i) {
+    const json::value& item = value.get_array()[i];
+    const std::string where = fmt::format("widgets[{}]", i);
+    if (!item.is_object()) return Fail(BadMember(where, "A widget is an object: {\"report_id\", \"x\", \"y\", \"w\", \"h\"}."));
+    const json::object& o = item.get_object();
+    if (auto unknown = CheckMembers(o, {"id", "report_id", "title", "chart", "x", "y", "w", "h", "date_field"}); !unknown) {
+      return Fail(NestedUnder(unknown.error(), where));
+    }
+    DashboardWidget w;
+    auto report = RequiredString(o, "report_id");
+    if (!report) return Fail(NestedUnder(report.error(), where));
+    w.report_id = *report;
+    w.id = OptionalString(o, "id").value_or("");
+    w.title = OptionalString(o, "title").value_or("");
+    w.date_field = OptionalString(o, "date_field").value_or("");
+    if (auto chart = OptionalString(o, "chart")) {
+      w.chart = ParseChartType(*chart);
+      if (!w.chart) return Fail(InvalidField(where + ".chart", "table, bar, stacked_bar, line, funnel, pie, donut or kpi."));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(w.x, GridMember(o, "x", 0, where));
+    RAPPORT_ASSIGN_OR_RETURN(w.y, GridMember(o, "y", 0, where));
+    RAPPORT_ASSIGN_OR_RETURN(w.w, GridMember(o, "w", 6, where));
+    RAPPORT_ASSIGN_OR_RETURN(w.h, GridMember(o, "h", 4, where));
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+json::array WidgetsToJson(const std::vector<DashboardWidget>& widgets) {
+  json::array out;
+  for (const auto& w : widgets) {
+    json::object o{{"id", w.id},  {"report_id", w.report_id}, {"title", w.title}, {"x", w.x},
+                   {"y", w.y},    {"w", w.w},                 {"h", w.h},         {"date_field", w.date_field}};
+    o["chart"] = w.chart ? json::value(ChartTypeName(*w.chart)) : json::value(nullptr);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<DashboardFilters> FiltersFromJson(const json::value& value) {
+  if (value.is_null()) return DashboardFilters{};
+  if (!value.is_object()) return Fail(BadMember("filters", "Expected {\"period\", \"owner\", \"team\"}."));
+  const json::object& o = value.get_object();
+  if (auto unknown = CheckMembers(o, {"period", "owner", "team"}); !unknown) return Fail(NestedUnder(unknown.error(), "filters"));
+  DashboardFilters f;
+  for (auto [key, into] : {std::pair{"period", &f.period}, {"owner", &f.owner}, {"team", &f.team}}) {
+    auto member = StringIfPresent(o, key);
+    if (!member) return Fail(NestedUnder(member.error(), "filters"));
+    *into = member->value_or("");
+  }
+  if (!f.period.empty() && !IsPeriod(f.period)) {
+    return Fail(InvalidField("filters.period", "today, this_week, last_week, this_month, last_month, this_quarter, "
+                                               "last_quarter, this_year, last_year or last_N_days (7, 30, 90, 365)."));
+  }
+  return f;
+}
+
+json::object FiltersToJson(const DashboardFilters& f) {
+  return json::object{{"period", f.period}, {"owner", f.owner}, {"team", f.team}};
+}
+
 Error NestedUnder(const Error& error, std::string_view member) {
   std::vector<FieldError> fields = error.field_errors();
   for (FieldError& f : fields) f.field = fmt::format("{}.{}", member, f.field);

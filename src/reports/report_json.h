@@ -3,9 +3,13 @@
 // so a definition saved is exactly a definition run.
 #pragma once
 
+#include <vector>
+
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "core/error.h"
+#include "reports/dashboards.h"
 #include "reports/report.h"
 
 namespace rapport::reports {
@@ -14,6 +18,13 @@ namespace rapport::reports {
 // refused.
 Result<ReportDefinition> DefinitionFromJson(const boost::json::object& o);
 boost::json::object DefinitionToJson(const ReportDefinition& definition);
+
+// A dashboard's widgets and filters, as the API takes them and the store keeps them.
+// Errors name the member ("widgets[2].report_id", "filters.period").
+Result<std::vector<DashboardWidget>> WidgetsFromJson(const boost::json::value& widgets);
+boost::json::array WidgetsToJson(const std::vector<DashboardWidget>& widgets);
+Result<DashboardFilters> FiltersFromJson(const boost::json::value& filters);
+boost::json::object FiltersToJson(const DashboardFilters& filters);
 
 // A definition's errors name its own members ("group_by"); where it sits inside
 // something else (a saved report's `definition`), they become "definition.group_by".

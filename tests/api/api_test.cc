@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "core/calendar.h"
 #include "identity/sign_in.h"
 #include "support/http_client.h"
 #include "support/postgres_server.h"
@@ -1174,7 +1175,11 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "type": "pie"})")), "type");
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "aggregates": ["mode(amount)"], "group_by": ["stage"]})js")), "aggregates");
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "group_by": ["nope"]})")), "group_by");
-  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "type": "summary"})")), "group_by");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "type": "matrix", "group_by": ["stage"]})")), "across");
+  // A summary without groupings is its grand total (a KPI's figure).
+  auto kpi = Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "filter": "name ~ \"Rep \"", "aggregates": ["sum(amount)"]})js");
+  ASSERT_EQ(kpi.status, 200) << kpi.body;
+  EXPECT_EQ(Json(kpi).at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "35.75");
   Problem(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "group_by": ["stage"], "colour": "red"})"), 422);
   Problem(Call("POST", "/api/v1/reports/run", R"({"object": "nope", "group_by": ["stage"]})"), 404);
 
@@ -1207,6 +1212,12 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   }
   const std::string definition = R"js({"object": "opportunities", "filter": "name ~ \"Saved \"",
       "group_by": ["stage"], "aggregates": ["count", "sum(amount)"], "sort": "-sum(amount)"})js";
+  // A workspace starts with the reports of its Sales dashboard.
+  auto count_reports = [&](const std::string& token) {
+    return Json(Call("GET", "/api/v1/reports", "", {}, token)).at("data").as_array().size();
+  };
+  const size_t defaults = count_reports(token_);
+  EXPECT_EQ(defaults, 8u);
   auto created = Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "Won and lost", "description": "By stage",
       "chart": "bar", "shared": true, "definition": {}}})", definition));
   ASSERT_EQ(created.status, 201) << created.body;
@@ -1242,6 +1253,22 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   EXPECT_EQ(Problem(Call("POST", "/api/v1/reports/run?format=pdf", definition), 422).at("errors").as_array()[0]
                 .at("field").as_string(), "format");
 
+  // Drilling into a group gives the list filter of exactly its records.
+  auto drill = Call("POST", "/api/v1/reports/" + id + "/drilldown", R"({"keys": {"stage": "won"}})");
+  ASSERT_EQ(drill.status, 200) << drill.body;
+  std::string drill_filter(Json(drill).at("filter").as_string());
+  EXPECT_EQ(drill_filter, "(name ~ \"Saved \") and stage = \"won\"");
+  std::string encoded;
+  for (unsigned char ch : drill_filter) {
+    encoded += std::isalnum(ch) ? std::string(1, static_cast<char>(ch)) : fmt::format("%{:02X}", ch);
+  }
+  EXPECT_EQ(Json(Call("GET", "/api/v1/objects/opportunities?count=true&filter=" + encoded)).at("total").as_int64(), 2);
+  auto adhoc_drill = Call("POST", "/api/v1/reports/drilldown", fmt::format(R"({{"definition": {}, "keys": {{"stage": null}}}})", definition));
+  ASSERT_EQ(adhoc_drill.status, 200) << adhoc_drill.body;
+  EXPECT_EQ(Json(adhoc_drill).at("filter").as_string(), "(name ~ \"Saved \") and stage is null");
+  EXPECT_EQ(Problem(Call("POST", "/api/v1/reports/" + id + "/drilldown", R"({"keys": {"owner": "x"}})"), 422)
+                .at("errors").as_array()[0].at("field").as_string(), "keys");
+
   // Bad saves name the member at fault (inside the definition too) and save nothing.
   auto field_of = [&](const Reply& r) {
     EXPECT_EQ(r.status / 100, 4) << r.body;
@@ -1254,7 +1281,7 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", R"({"name": "x", "definition": {"object": "opportunities", "colour": 1}})")),
             "definition.colour");
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports", fmt::format(R"({{"name": "", "definition": {}}})", definition))), "name");
-  EXPECT_EQ(Json(Call("GET", "/api/v1/reports")).at("data").as_array().size(), 1u);
+  EXPECT_EQ(count_reports(token_), defaults + 1);
 
   // A member sees the shared report, runs it as themselves, and cannot change it;
   // their own stays theirs. Another workspace sees nothing.
@@ -1262,7 +1289,7 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email rita@acme.example");
   ASSERT_EQ(token.exit_status, 0) << token.output;
   std::string rita = token.output.substr(0, token.output.find('\n'));
-  EXPECT_EQ(Json(Call("GET", "/api/v1/reports?object=opportunities", "", {}, rita)).at("data").as_array().size(), 1u);
+  EXPECT_EQ(count_reports(rita), defaults + 1);
   EXPECT_EQ(Call("GET", "/api/v1/reports/" + id + "/results", "", {}, rita).status, 200);
   Problem(Call("PATCH", "/api/v1/reports/" + id, R"({"name": "Mine now"})", {}, rita), 403);
   Problem(Call("DELETE", "/api/v1/reports/" + id, "", {}, rita), 403);
@@ -1270,7 +1297,7 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   ASSERT_EQ(hers.status, 201) << hers.body;
   std::string hers_id(Json(hers).at("id").as_string());
   Problem(Call("GET", "/api/v1/reports/" + hers_id), 404);
-  EXPECT_EQ(Json(Call("GET", "/api/v1/reports", "", {}, other_token_)).at("data").as_array().size(), 0u);
+  EXPECT_EQ(count_reports(other_token_), defaults);  // its own defaults only
   Problem(Call("GET", "/api/v1/reports/" + id + "/results", "", {}, other_token_), 404);
 
   auto changed = Call("PATCH", "/api/v1/reports/" + id, R"({"name": "By stage", "chart": "donut", "shared": false})");
@@ -1279,6 +1306,90 @@ TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   Problem(Call("GET", "/api/v1/reports/" + id, "", {}, rita), 404);
   EXPECT_EQ(Call("DELETE", "/api/v1/reports/" + id).status, 204);
   Problem(Call("GET", "/api/v1/reports/" + id), 404);
+}
+
+TEST_F(ApiTest, DashboardsRunTheirWidgetsAsTheViewerUnderTheirFilters) {
+  // Every workspace starts with a shared Sales dashboard of eight widgets.
+  auto list = Json(Call("GET", "/api/v1/dashboards")).at("data").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("name").as_string(), "Sales");
+  EXPECT_EQ(list[0].at("widgets").as_array().size(), 8u);
+  EXPECT_EQ(list[0].at("filters").at("period").as_string(), "this_quarter");
+  std::string sales(list[0].at("id").as_string());
+  auto run = Call("GET", "/api/v1/dashboards/" + sales + "/results");
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto sales_run = Json(run);
+  EXPECT_TRUE(sales_run.at("period").at("from").is_string()) << sales_run.at("period");
+  for (const auto& w : sales_run.at("widgets").as_array()) {
+    EXPECT_TRUE(w.at("error").is_null()) << w;
+    EXPECT_TRUE(w.at("result").is_object()) << w;
+  }
+
+  // Deals this month and last, and a KPI of the won amount this month against last.
+  const std::string today = FormatDate(*LocalDays(SystemClock::Instance().Now(), "UTC"));
+  int64_t first = BucketDays(today.substr(0, 7), DatePart::kMonth)->first;
+  std::string this_month = FormatDate(first), last_month = FormatDate(first - 1);
+  for (auto [name, date, amount] : {std::tuple{"Dash one", this_month, "100.00"}, {"Dash two", this_month, "50.00"},
+                                    {"Dash three", last_month, "30.00"}}) {
+    Create("opportunities", fmt::format(R"({{"name": "{}", "stage": "won", "close_date": "{}",
+        "amount": {{"amount": "{}", "currency": "EUR"}}}})", name, date, amount));
+  }
+  auto report = Call("POST", "/api/v1/reports", R"js({"name": "Won (dash)", "chart": "kpi", "shared": true,
+      "definition": {"object": "opportunities", "filter": "name ~ \"Dash \"", "aggregates": ["sum(amount)"]}})js");
+  ASSERT_EQ(report.status, 201) << report.body;
+  std::string report_id(Json(report).at("id").as_string());
+  auto created = Call("POST", "/api/v1/dashboards", fmt::format(R"({{"name": "Mine", "shared": true,
+      "filters": {{"period": "this_month"}},
+      "widgets": [{{"report_id": "{}", "x": 0, "y": 0, "w": 4, "h": 2, "date_field": "close_date"}}]}})", report_id));
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string id(Json(created).at("id").as_string());
+  EXPECT_FALSE(Json(created).at("widgets").as_array()[0].at("id").as_string().empty());
+  auto mine = Json(Call("GET", "/api/v1/dashboards/" + id + "/results"));
+  const auto& tile = mine.at("widgets").as_array()[0];
+  EXPECT_EQ(tile.at("widget").at("title").as_string(), "Won (dash)");
+  EXPECT_EQ(tile.at("widget").at("chart").as_string(), "kpi");
+  EXPECT_EQ(tile.at("result").at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "150.00") << tile;
+  EXPECT_EQ(tile.at("previous").at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "30.00") << tile;
+  EXPECT_EQ(mine.at("period").at("from").as_string(), this_month);
+  // Filters asked for replace the dashboard's: last month, then only what I own.
+  auto last = Json(Call("GET", "/api/v1/dashboards/" + id + "/results?period=last_month"));
+  EXPECT_EQ(last.at("widgets").as_array()[0].at("result").at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "30.00");
+  auto all_time_mine = Json(Call("GET", "/api/v1/dashboards/" + id + "/results?owner=me"));
+  EXPECT_EQ(all_time_mine.at("widgets").as_array()[0].at("result").at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "180.00");
+  EXPECT_NE(all_time_mine.at("widgets").as_array()[0].at("filter").as_string().find("owner_id = me()"), std::string::npos);
+  Problem(Call("GET", "/api/v1/dashboards/" + id + "/results?period=fortnight"), 422);
+
+  // Bad dashboards name the member at fault and save nothing.
+  auto field_of = [&](const Reply& r) {
+    EXPECT_EQ(r.status / 100, 4) << r.body;
+    return std::string(Json(r).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/dashboards", R"({"name": "X", "widgets": [{"report_id": "nope"}]})")), "widgets[0].report_id");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/dashboards", fmt::format(R"({{"name": "X", "widgets": [{{"report_id": "{}", "x": 10, "w": 4}}]}})", report_id))), "widgets[0]");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/dashboards", fmt::format(R"({{"name": "X", "widgets": [{{"report_id": "{}", "date_field": "name"}}]}})", report_id))), "widgets[0].date_field");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/dashboards", R"({"name": "X", "filters": {"period": "someday"}})")), "filters.period");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/dashboards", R"({"name": ""})")), "name");
+  EXPECT_EQ(Json(Call("GET", "/api/v1/dashboards")).at("data").as_array().size(), 2u);
+
+  // Another user sees the shared dashboards, runs them as themselves, changes neither;
+  // a widget whose report they may not open shows why, the others still run.
+  ASSERT_EQ(Call("POST", "/api/v1/objects/users", R"({"name": "Dana Dash", "email": "dana@acme.example", "role": "member"})").status, 201);
+  auto token = testing::RunRapport("token create " + server_->DatabaseArgs() + " --tenant Acme --email dana@acme.example");
+  ASSERT_EQ(token.exit_status, 0) << token.output;
+  std::string dana = token.output.substr(0, token.output.find('\n'));
+  EXPECT_EQ(Json(Call("GET", "/api/v1/dashboards", "", {}, dana)).at("data").as_array().size(), 2u);
+  Problem(Call("PATCH", "/api/v1/dashboards/" + id, R"({"name": "Taken"})", {}, dana), 403);
+  ASSERT_EQ(Call("PATCH", "/api/v1/reports/" + report_id, R"({"shared": false})").status, 200);
+  auto hers = Json(Call("GET", "/api/v1/dashboards/" + id + "/results", "", {}, dana));
+  EXPECT_EQ(hers.at("widgets").as_array()[0].at("error").at("status").as_int64(), 404);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/dashboards", "", {}, other_token_)).at("data").as_array().size(), 1u);
+  Problem(Call("GET", "/api/v1/dashboards/" + id, "", {}, other_token_), 404);
+
+  auto changed = Call("PATCH", "/api/v1/dashboards/" + id, R"({"name": "Renamed", "filters": {"period": "last_30_days"}})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Json(changed).at("filters").at("period").as_string(), "last_30_days");
+  EXPECT_EQ(Call("DELETE", "/api/v1/dashboards/" + id).status, 204);
+  Problem(Call("GET", "/api/v1/dashboards/" + id), 404);
 }
 
 }  // namespace

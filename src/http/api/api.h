@@ -9,6 +9,7 @@
 #include "identity/sign_in.h"
 #include "records/record_service.h"
 #include "security/access_store.h"
+#include "reports/dashboards.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "views/saved_views.h"
@@ -25,6 +26,7 @@ struct ApiServices {
   workspace::WorkspaceSettingsStore& workspace;
   reports::ReportEngine& reports;
   reports::SavedReports& saved_reports;
+  reports::Dashboards& dashboards;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;

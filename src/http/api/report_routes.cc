@@ -7,6 +7,7 @@
 #include "http/api/handlers.h"
 #include "exchange/record_export.h"
 #include "http/api/json_codec.h"
+#include "http/problem.h"
 #include "reports/report_files.h"
 #include "reports/report_json.h"
 
@@ -164,11 +165,93 @@ Result<Response> RunReport(reports::ReportEngine& engine, records::RecordService
   return r;
 }
 
+// {"stage": "won", "close_date": "2026-03", "company.industry": null}: a group's keys.
+Result<std::vector<std::pair<std::string, records::FieldValue>>> DrillKeys(const json::object& o) {
+  auto it = o.find("keys");
+  if (it == o.end() || !it->value().is_object()) {
+    return Fail(Error(ErrorCode::kValidationFailed, "`keys` is required.")
+                    .WithField("keys", "required", "The group's keys by name, as the report's rows give them."));
+  }
+  std::vector<std::pair<std::string, records::FieldValue>> keys;
+  for (const auto& [name, value] : it->value().get_object()) {
+    records::FieldValue key;
+    if (value.is_string()) {
+      key = std::string(value.get_string());
+    } else if (value.is_int64()) {
+      key = value.get_int64();
+    } else if (value.is_bool()) {
+      key = value.get_bool();
+    } else if (value.is_double()) {
+      auto decimal = Decimal::FromDouble(value.get_double());
+      if (!decimal) return Fail(BadMember("keys", fmt::format("`{}`: at most 4 decimals.", std::string_view(name))));
+      key = *decimal;
+    } else if (!value.is_null()) {
+      return Fail(BadMember("keys", fmt::format("`{}`: a key is a string, a number, true, false or null.", std::string_view(name))));
+    }
+    keys.emplace_back(std::string(name), std::move(key));
+  }
+  return keys;
+}
+
+json::object DrillJson(const reports::DrillDown& drill) {
+  return json::object{{"object", drill.object}, {"filter", drill.filter}};
+}
+
+json::object DashboardJson(const reports::Dashboard& d) {
+  return json::object{{"id", d.id},
+                      {"name", d.name},
+                      {"description", d.description},
+                      {"widgets", reports::WidgetsToJson(d.widgets)},
+                      {"filters", reports::FiltersToJson(d.filters)},
+                      {"shared", d.shared},
+                      {"owner_id", d.owner_id},
+                      {"created_at", d.created_at},
+                      {"updated_at", d.updated_at}};
+}
+
+Result<reports::DashboardChanges> ParseDashboardChanges(const json::object& o) {
+  reports::DashboardChanges changes;
+  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringIfPresent(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.description, StringIfPresent(o, "description"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.shared, OptionalBool(o, "shared"));
+  if (auto it = o.find("widgets"); it != o.end() && !it->value().is_null()) {
+    RAPPORT_ASSIGN_OR_RETURN(changes.widgets, reports::WidgetsFromJson(it->value()));
+  }
+  if (auto it = o.find("filters"); it != o.end()) {
+    RAPPORT_ASSIGN_OR_RETURN(changes.filters, reports::FiltersFromJson(it->value()));
+  }
+  return changes;
+}
+
+json::value DayRangeJson(const std::optional<DayRange>& days) {
+  if (!days) return nullptr;
+  return json::object{{"from", FormatDate(days->first)}, {"to", FormatDate(days->end - 1)}};
+}
+
+json::object DashboardRunJson(const reports::DashboardRun& run) {
+  json::array widgets;
+  for (const auto& w : run.widgets) {
+    json::object out{{"widget", reports::WidgetsToJson({w.widget}).at(0)}, {"object", w.object}, {"filter", w.filter}};
+    out["result"] = w.result ? json::value(ResultJson(*w.result)) : json::value(nullptr);
+    out["previous"] = w.previous ? json::value(ResultJson(*w.previous)) : json::value(nullptr);
+    out["error"] = w.error ? json::value(json::object{{"status", HttpStatusFor(w.error->code())},
+                                                      {"detail", w.error->detail()}})
+                           : json::value(nullptr);
+    widgets.push_back(std::move(out));
+  }
+  return json::object{{"dashboard", DashboardJson(run.dashboard)},
+                      {"filters", reports::FiltersToJson(run.filters)},
+                      {"period", DayRangeJson(run.period)},
+                      {"previous_period", DayRangeJson(run.previous_period)},
+                      {"widgets", std::move(widgets)}};
+}
+
 }  // namespace
 
 void AddReportRoutes(Router& router, const ApiServices& services) {
   reports::ReportEngine& engine = services.reports;
   reports::SavedReports& saved = services.saved_reports;
+  reports::Dashboards& dashboards = services.dashboards;
   records::RecordService& records = services.records;
   workspace::WorkspaceSettingsStore& workspace = services.workspace;
   router.Add("POST", "/api/v1/reports/run", "", Authed(services, [&engine, &records](Request& req, const Principal& p) -> Result<Response> {
@@ -177,6 +260,29 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
                                                               "aggregates", "sort", "limit"}));
     RAPPORT_ASSIGN_OR_RETURN(ReportDefinition definition, reports::DefinitionFromJson(o));
     return RunReport(engine, records, req, p, std::move(definition));
+  }));
+  // The records behind one group, as a list filter: the web app opens the list with it.
+  router.Add("POST", "/api/v1/reports/drilldown", "", Authed(services, [&engine](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"definition", "keys"}));
+    auto it = o.find("definition");
+    if (it == o.end() || !it->value().is_object()) {
+      return Fail(Error(ErrorCode::kValidationFailed, "`definition` is required.")
+                      .WithField("definition", "required", "The report's definition."));
+    }
+    auto definition = reports::DefinitionFromJson(it->value().get_object());
+    if (!definition) return Fail(reports::NestedUnder(definition.error(), "definition"));
+    RAPPORT_ASSIGN_OR_RETURN(auto keys, DrillKeys(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto drill, engine.Drill(p, *definition, keys));
+    return JsonReply(200, DrillJson(drill));
+  }));
+  router.Add("POST", "/api/v1/reports/{id}/drilldown", "", Authed(services, [&engine, &saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"keys"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto keys, DrillKeys(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Get(p, std::string(req.Param("id"))));
+    RAPPORT_ASSIGN_OR_RETURN(auto drill, engine.Drill(p, report.definition, keys));
+    return JsonReply(200, DrillJson(drill));
   }));
   router.Add("GET", "/api/v1/reports", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"object"}));
@@ -223,6 +329,59 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     RAPPORT_TRY(CheckQueryParams(req, {"format", "header", "cursor"}));
     RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Get(p, std::string(req.Param("id"))));
     return RunReport(engine, records, req, p, std::move(report.definition));
+  }));
+  router.Add("GET", "/api/v1/dashboards", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto list, dashboards.List(p));
+    json::array data;
+    for (const auto& d : list) data.push_back(DashboardJson(d));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("POST", "/api/v1/dashboards", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "widgets", "filters", "shared"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseDashboardChanges(o));
+    reports::Dashboard d{.name = changes.name.value_or(""),
+                         .description = changes.description.value_or(""),
+                         .widgets = changes.widgets.value_or(std::vector<reports::DashboardWidget>{}),
+                         .filters = changes.filters.value_or(reports::DashboardFilters{}),
+                         .shared = changes.shared.value_or(false)};
+    RAPPORT_ASSIGN_OR_RETURN(d, dashboards.Create(p, std::move(d)));
+    Response r = JsonReply(201, DashboardJson(d));
+    r.headers.emplace_back("Location", "/api/v1/dashboards/" + d.id);
+    return r;
+  }));
+  router.Add("GET", "/api/v1/dashboards/{id}", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto d, dashboards.Get(p, std::string(req.Param("id"))));
+    return JsonReply(200, DashboardJson(d));
+  }));
+  router.Add("PATCH", "/api/v1/dashboards/{id}", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "widgets", "filters", "shared"}));
+    RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseDashboardChanges(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto d, dashboards.Update(p, std::string(req.Param("id")), changes));
+    return JsonReply(200, DashboardJson(d));
+  }));
+  router.Add("DELETE", "/api/v1/dashboards/{id}", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(dashboards.Delete(p, std::string(req.Param("id"))));
+    return Response::NoContent();
+  }));
+  // Every widget run as the caller, under the dashboard's filters or those asked for
+  // (?period=&owner=&team=; any one given replaces the dashboard's three).
+  router.Add("GET", "/api/v1/dashboards/{id}/results", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"period", "owner", "team"}));
+    std::optional<reports::DashboardFilters> filters;
+    auto period = req.QueryParam("period"), owner = req.QueryParam("owner"), team = req.QueryParam("team");
+    if (period || owner || team) {
+      filters = reports::DashboardFilters{std::string(period.value_or("")), std::string(owner.value_or("")),
+                                          std::string(team.value_or(""))};
+      if (!filters->period.empty() && !reports::IsPeriod(filters->period)) {
+        return Fail(InvalidField("period", "today, this_week, last_week, this_month, last_month, this_quarter, "
+                                           "last_quarter, this_year, last_year or last_N_days (7, 30, 90, 365)."));
+      }
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto run, dashboards.Run(p, std::string(req.Param("id")), filters));
+    return JsonReply(200, DashboardRunJson(run));
   }));
   router.Add("GET", "/api/v1/settings/workspace", "", Authed(services, [&workspace](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));

@@ -334,6 +334,8 @@ class SqliteDatabase final : public Database {
 
  private:
   static constexpr int kCheckpointFrames = 1000;
+  // About 256 MiB of 4 KiB pages.
+  static constexpr int kTruncateFrames = 65536;
 
 
   static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
@@ -355,7 +357,20 @@ class SqliteDatabase final : public Database {
       if (stopping_) break;
       checkpoint_wanted_ = false;
       lock.unlock();
-      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int log_frames = 0;
+      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, nullptr);
+      // A passive checkpoint never stops the writer, so under sustained writes (an
+      // import, a seed) it never catches up with the log's end, and the log, which only
+      // starts over once wholly copied back, grew without bound (7.6 GB beside a 1.9 GB
+      // database while seeding a million deals). Past kTruncateFrames the checkpointer
+      // waits for the current write to finish, copies everything back and empties the
+      // log; writers wait for it (their busy timeout), as for any transaction. It gives
+      // up after a second (a long report still reading the log), to try again later,
+      // rather than hold writers back longer.
+      if (log_frames > kTruncateFrames) {
+        sqlite3_busy_timeout(checkpointer_->handle(), 1000);
+        sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      }
       lock.lock();
     }
   }
