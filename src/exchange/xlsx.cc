@@ -32,6 +32,16 @@ std::string SheetName(std::string_view name) {
   return out.empty() ? "Sheet1" : out;
 }
 
+// A cell holds at most 32,767 characters: longer text is cut there (on a UTF-8
+// character's boundary) rather than failing the whole file.
+std::string CellText(std::string_view text) {
+  constexpr size_t kMaxCell = 32767;
+  if (text.size() <= kMaxCell) return std::string(text);
+  size_t end = kMaxCell;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
 lxw_datetime ToExcel(Micros t) {
   int64_t days = t >= 0 ? t / kMicrosPerDay : (t - kMicrosPerDay + 1) / kMicrosPerDay;
   Micros in_day = t - days * kMicrosPerDay;
@@ -85,14 +95,18 @@ Result<XlsxSheet> XlsxSheet::Start(std::string_view sheet, std::vector<XlsxColum
   state->workbook = workbook_new_opt(state->path.c_str(), &options);
   if (!state->workbook) return Fail(WriteFailed(LXW_ERROR_CREATING_XLSX_FILE));
   std::string name = SheetName(sheet);
+  // Null when constant-memory mode cannot make its temporary file (a full disk).
   state->sheet = workbook_add_worksheet(state->workbook, name.c_str());
   lxw_format* bold = workbook_add_format(state->workbook);
-  format_set_bold(bold);
   state->money = workbook_add_format(state->workbook);
-  format_set_num_format(state->money, "#,##0.00");
   state->date = workbook_add_format(state->workbook);
-  format_set_num_format(state->date, "yyyy-mm-dd");
   state->datetime = workbook_add_format(state->workbook);
+  if (!state->sheet || !bold || !state->money || !state->date || !state->datetime) {
+    return Fail(WriteFailed(LXW_ERROR_CREATING_TMPFILE));
+  }
+  format_set_bold(bold);
+  format_set_num_format(state->money, "#,##0.00");
+  format_set_num_format(state->date, "yyyy-mm-dd");
   format_set_num_format(state->datetime, "yyyy-mm-dd hh:mm");
   for (size_t i = 0; i < columns.size(); ++i) {
     auto col = static_cast<lxw_col_t>(i);
@@ -140,14 +154,14 @@ Status XlsxSheet::AddRow(const std::vector<records::FieldValue>& cells) {
                 return worksheet_write_datetime(s.sheet, row, col, &d, s.datetime);
               }
             }
-            return worksheet_write_string(s.sheet, row, col, v.c_str(), nullptr);
+            return worksheet_write_string(s.sheet, row, col, CellText(v).c_str(), nullptr);
           } else {
             std::string joined;
             for (const auto& item : v) {
               if (!joined.empty()) joined += ';';
               joined += item;
             }
-            return worksheet_write_string(s.sheet, row, col, joined.c_str(), nullptr);
+            return worksheet_write_string(s.sheet, row, col, CellText(joined).c_str(), nullptr);
           }
         },
         cells[i]);

@@ -42,6 +42,18 @@ TEST(XlsxTest, WritesTypedCellsUnderABoldFrozenHeader) {
   EXPECT_NE(xml.find("<v>-1</v>"), std::string::npos) << xml;
 }
 
+TEST(XlsxTest, TextLongerThanACellHoldsIsCutNotFatal) {
+  auto sheet = XlsxSheet::Start("Notes", {{"Body", "long_text"}});
+  ASSERT_TRUE(sheet);
+  std::string long_text(40000, 'x');
+  long_text.replace(32766, 2, "\xC3\xA9");  // an é across the 32,767th character
+  ASSERT_TRUE(sheet->AddRow({FieldValue{long_text}}));
+  auto bytes = sheet->Finish();
+  ASSERT_TRUE(bytes) << bytes.error().detail();
+  std::string xml = testing::XlsxSheetXml(*bytes);
+  EXPECT_NE(xml.find(std::string(32766, 'x') + "</t>"), std::string::npos);
+}
+
 TEST(XlsxTest, ASheetIsNamedAsExcelAllows) {
   auto sheet = XlsxSheet::Start("a name far longer than the thirty-one characters Excel allows", {{"x", "text"}});
   ASSERT_TRUE(sheet);

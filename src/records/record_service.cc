@@ -1217,6 +1217,7 @@ Result<AggregateResult> RollupsByStatement(RecordService& service, const Princip
     rolled.limit = kMaxGroups;
     RAPPORT_ASSIGN_OR_RETURN(AggregateResult part, service.Aggregate(p, rolled));
     result.rollups.push_back(std::move(part.rows));
+    result.rollups_truncated.push_back(part.truncated);
   }
   return result;
 }
@@ -1291,6 +1292,9 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
                                         object.name, DidYouMean(relation, relations));
       return Fail(Error(ErrorCode::kInvalidArgument, message).WithField(where, "unknown_field", message));
     }
+    // A file of the figures carries the related records' values out too: it needs
+    // their object's export permission as well.
+    if (q.for_export) RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.config, *related, Operation::kExport));
     RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(*related, path.substr(dot + 1), where));
     auto [it, added] = join_alias.emplace(relation, fmt::format("j{}", join_alias.size()));
     if (added) {
@@ -1516,6 +1520,8 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     rolled.groups.clear();
     for (size_t k : kept) rolled.groups.push_back(layout.groups[k]);
     RAPPORT_ASSIGN_OR_RETURN(std::vector<RawRow> rows, RollUp(layout, raw, kept));
+    // Groups of groups are never more than the groups, which fit in kMaxGroups.
+    result.rollups_truncated.push_back(false);
     auto& into = result.rollups.emplace_back();
     for (const RawRow& row : rows) {
       RAPPORT_ASSIGN_OR_RETURN(AggregateRow converted, to_row(rolled, row));

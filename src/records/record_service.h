@@ -145,6 +145,7 @@ struct AggregateResult {
   bool truncated = false;          // more groups than `limit`
   // Per query.rollups: its groups, keys as in group_by order of the kept groupings.
   std::vector<std::vector<AggregateRow>> rollups;
+  std::vector<bool> rollups_truncated;  // per rollup: more than kMaxGroups groups
 };
 
 inline constexpr size_t kMaxGroupings = 3;

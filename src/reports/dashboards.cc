@@ -61,7 +61,10 @@ std::pair<DayRange, DayRange> PeriodDays(const PeriodKind& kind, int64_t today, 
     DayRange now{today - kind.days + 1, today + 1};
     return {now, {now.first - kind.days, now.first}};
   }
-  auto bucket = [&](int64_t day) { return *BucketDays(BucketLabel(day, *kind.bucket, fiscal_start), *kind.bucket, fiscal_start); };
+  // (Labels of years past 9999 do not parse back: such days fall in a one-day period.)
+  auto bucket = [&](int64_t day) {
+    return BucketDays(BucketLabel(day, *kind.bucket, fiscal_start), *kind.bucket, fiscal_start).value_or(DayRange{day, day + 1});
+  };
   DayRange now = bucket(today);
   if (kind.last) now = bucket(now.first - 1);
   return {now, bucket(now.first - 1)};
@@ -159,7 +162,7 @@ Result<Dashboard> Dashboards::Get(const security::Principal& p, const std::strin
 
 // The layout holds together and every widget names a report its author may open. (A
 // viewer without access to one of them sees that widget's error, not the others'.)
-Status Dashboards::Check(const security::Principal& p, const Dashboard& d) {
+Status Dashboards::Check(const security::Principal& p, const Dashboard& d, const std::set<std::string>& checked) {
   if (Blank(d.name) || d.name.size() > kMaxName) {
     return Fail(InvalidField("name", fmt::format("Give the dashboard a name (at most {} characters).", kMaxName)));
   }
@@ -177,6 +180,9 @@ Status Dashboards::Check(const security::Principal& p, const Dashboard& d) {
                                                   kDashboardColumns, kDashboardColumns)));
     }
     if (!ids.insert(w.id).second) return Fail(InvalidField(where + ".id", "Two widgets have this id."));
+    // A widget kept as it was is not checked again: a report unshared since does not
+    // stop its author from renaming the dashboard (the widget shows why it is empty).
+    if (checked.contains(w.report_id + "\n" + w.date_field)) continue;
     auto report = reports_.Get(p, w.report_id);
     if (!report) {
       return Fail(Error(report.error().code(), report.error().detail())
@@ -200,7 +206,7 @@ Result<Dashboard> Dashboards::Create(const security::Principal& p, Dashboard d) 
   for (auto& w : d.widgets) {
     if (w.id.empty()) w.id = NewId(clock_);
   }
-  RAPPORT_TRY(Check(p, d));
+  RAPPORT_TRY(Check(p, d, {}));
   d.id = NewId(clock_);
   d.owner_id = p.user_id;
   d.created_at = d.updated_at = FormatDatetime(clock_.Now());
@@ -227,6 +233,8 @@ Result<Dashboard> Dashboards::Update(const security::Principal& p, const std::st
   RAPPORT_ASSIGN_OR_RETURN(Dashboard d, Find(p, id));
   RAPPORT_TRY(security::CheckMayChangeOwned(p, d.owner_id, d.shared, "dashboard"));
   const bool was_shared = d.shared;
+  std::set<std::string> kept;
+  for (const auto& w : d.widgets) kept.insert(w.report_id + "\n" + w.date_field);
   if (changes.name) d.name = *changes.name;
   if (changes.description) d.description = *changes.description;
   if (changes.widgets) d.widgets = *changes.widgets;
@@ -235,7 +243,7 @@ Result<Dashboard> Dashboards::Update(const security::Principal& p, const std::st
   for (auto& w : d.widgets) {
     if (w.id.empty()) w.id = NewId(clock_);
   }
-  RAPPORT_TRY(Check(p, d));
+  RAPPORT_TRY(Check(p, d, kept));
   const std::string read_at = d.updated_at;
   d.updated_at = FormatDatetime(clock_.Now());
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,7 +106,8 @@ class Dashboards {
   Status CreateDefaults(const security::Principal& admin);
 
  private:
-  Status Check(const security::Principal& principal, const Dashboard& dashboard);
+  // `checked`: widgets (report id and date field) already checked when saved before.
+  Status Check(const security::Principal& principal, const Dashboard& dashboard, const std::set<std::string>& checked);
   Result<Dashboard> Find(const security::Principal& principal, const std::string& id);
   Result<WidgetResult> RunWidget(const security::Principal& principal, const DashboardWidget& widget,
                                  const DashboardFilters& filters, const std::optional<DayRange>& period,

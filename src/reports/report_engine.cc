@@ -174,7 +174,7 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
       if (AggregateName(d.aggregates[i]) == key) order_by = i;
     }
     // Key order is the groups' own: sorting by the first grouping, ascending, is it.
-    bool key_order = !desc && KeyName(d, d.group_by.front()) == key;
+    bool key_order = !desc && !d.group_by.empty() && KeyName(d, d.group_by.front()) == key;
     if (!order_by && !key_order) {
       return Fail(InvalidField("sort", fmt::format("`{}`: sort by one of the report's aggregates (\"-sum(amount)\" for "
                                                    "the largest first); groups otherwise come in key order.",
@@ -215,7 +215,7 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   for (size_t i = 0; i < q.rollups.size(); ++i) {
     std::vector<Grouping> kept;
     for (size_t k : q.rollups[i]) kept.push_back(q.group_by[k]);
-    result.sections.push_back({std::move(kept), std::move(aggregated->rollups[i]), false});
+    result.sections.push_back({std::move(kept), std::move(aggregated->rollups[i]), aggregated->rollups_truncated[i]});
   }
   result.definition = std::move(d);
   return result;

@@ -457,7 +457,7 @@ TEST_P(ReportEngineTest, GroupsAndMeasuresReachRelatedRecordsThroughLookups) {
   security::Role role;
   role.name = "All deals, own companies";
   role.objects["opportunities"] = {security::Scope::kNone, security::Scope::kAll, security::Scope::kNone,
-                                   security::Scope::kNone, false};
+                                   security::Scope::kNone, true};
   role.objects["companies"] = {security::Scope::kNone, security::Scope::kOwn, security::Scope::kNone,
                                security::Scope::kNone, false};
   auto created = app_->access().CreateRole(admin_, role);
@@ -474,6 +474,14 @@ TEST_P(ReportEngineTest, GroupsAndMeasuresReachRelatedRecordsThroughLookups) {
   EXPECT_EQ(std::get<int64_t>(seen["software|USD"]->values[0]), 2);
   EXPECT_EQ(std::get<int64_t>(seen["-|USD"]->values[0]), 2);  // the retail deal and the one without a company
   EXPECT_EQ(std::get<int64_t>(seen["-|USD"]->values[2]), 0);  // no company name shows
+  // Cora may export deals but not companies: a file of deals by their company's
+  // industry would carry company data out, so it is refused; one by stage is not.
+  const Principal as_cora{tenant_.id, cora->id, false};
+  EXPECT_EQ(Run(as_cora, d, true).error().code(), ErrorCode::kPermissionDenied);
+  ReportDefinition by_stage = d;
+  by_stage.group_by = {{"stage", std::nullopt}};
+  by_stage.aggregates = {{AggregateFn::kCount, ""}};
+  EXPECT_TRUE(Run(as_cora, by_stage, true));
 }
 
 TEST_P(ReportEngineTest, DrillingIntoAGroupListsExactlyItsRecords) {

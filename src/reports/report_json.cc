@@ -138,10 +138,14 @@ Result<std::vector<DashboardWidget>> WidgetsFromJson(const json::value& value) {
     auto report = RequiredString(o, "report_id");
     if (!report) return Fail(NestedUnder(report.error(), where));
     w.report_id = *report;
-    w.id = OptionalString(o, "id").value_or("");
-    w.title = OptionalString(o, "title").value_or("");
-    w.date_field = OptionalString(o, "date_field").value_or("");
-    if (auto chart = OptionalString(o, "chart")) {
+    for (auto [key, into] : {std::pair{"id", &w.id}, {"title", &w.title}, {"date_field", &w.date_field}}) {
+      auto member = StringIfPresent(o, key);
+      if (!member) return Fail(NestedUnder(member.error(), where));
+      *into = member->value_or("");
+      if (into->size() > 200) return Fail(InvalidField(fmt::format("{}.{}", where, key), "At most 200 characters."));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto chart_name, StringIfPresent(o, "chart"));
+    if (auto chart = chart_name) {
       w.chart = ParseChartType(*chart);
       if (!w.chart) return Fail(InvalidField(where + ".chart", "table, bar, stacked_bar, line, funnel, pie, donut or kpi."));
     }
@@ -175,6 +179,7 @@ Result<DashboardFilters> FiltersFromJson(const json::value& value) {
     auto member = StringIfPresent(o, key);
     if (!member) return Fail(NestedUnder(member.error(), "filters"));
     *into = member->value_or("");
+    if (into->size() > 200) return Fail(InvalidField(fmt::format("filters.{}", key), "At most 200 characters."));
   }
   if (!f.period.empty() && !IsPeriod(f.period)) {
     return Fail(InvalidField("filters.period", "today, this_week, last_week, this_month, last_month, this_quarter, "

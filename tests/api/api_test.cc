@@ -1180,6 +1180,8 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   auto kpi = Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "filter": "name ~ \"Rep \"", "aggregates": ["sum(amount)"]})js");
   ASSERT_EQ(kpi.status, 200) << kpi.body;
   EXPECT_EQ(Json(kpi).at("rows").as_array()[0].at("sum(amount)").at("amount").as_string(), "35.75");
+  auto sorted_kpi = Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "aggregates": ["count"], "sort": "count"})");
+  EXPECT_EQ(sorted_kpi.status, 200) << sorted_kpi.body;
   Problem(Call("POST", "/api/v1/reports/run", R"({"object": "opportunities", "group_by": ["stage"], "colour": "red"})"), 422);
   Problem(Call("POST", "/api/v1/reports/run", R"({"object": "nope", "group_by": ["stage"]})"), 404);
 

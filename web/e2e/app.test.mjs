@@ -276,6 +276,33 @@ test("drag a deal to another stage on the board", async () => {
   await until(() => head.locator(".column-total").getAttribute("data-sums"), (shown) => shown === sums, { what: "the negotiation totals" });
 });
 
+test("the Sales dashboard draws its widgets, and a row drills into the records behind it", async () => {
+  await page.goto(`${server.url}/dashboards`);
+  await page.waitForURL(/\/dashboards\/[0-9a-f-]+/);
+  await page.getByRole("heading", { name: "Sales", level: 1 }).waitFor();
+  // All time: the demo's deals close over the whole year.
+  await page.getByRole("combobox", { name: "Period" }).selectOption("");
+  await page.waitForURL(/period=&/);
+  await page.locator(".dashboard-period").waitFor({ state: "detached" });
+  await page.locator(".widget-bar canvas").waitFor();
+  await page.locator(".widget-funnel canvas").waitFor();
+  assert.equal(await page.locator(".widget").count(), 8);
+  assert.match(await page.locator(".widget-kpi .kpi-figure").first().innerText(), /\d/);
+  await shot(page, "10-dashboard");
+  // The top accounts: the first account's row opens the list of its won deals.
+  const table = page.getByRole("region", { name: "Top accounts by won amount" });
+  const first = table.getByRole("button").first();
+  const account = await first.innerText();
+  await first.click();
+  await page.waitForURL(/\/o\/opportunities\?filter=/);
+  const filter = new URL(page.url()).searchParams.get("filter");
+  assert.match(filter, /stage = "won"/);
+  assert.ok(filter.includes(`company.name = ${JSON.stringify(account)}`), filter);
+  const listed = await apiCall("GET", `/objects/opportunities?count=true&limit=1&filter=${encodeURIComponent(filter)}`);
+  assert.ok(listed.body.total >= 1, JSON.stringify(listed.body));
+  await page.locator(".list-row, [role=row]").nth(1).waitFor();
+});
+
 test("Ctrl-K finds records and commands", async () => {
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
@@ -337,7 +364,7 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
   const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
-    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in"];
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
   for (const scheme of ["light", "dark"]) {

@@ -23,6 +23,7 @@ const AcceptPage = lazy(() => import("./pages/AcceptPage").then((m) => ({ defaul
 const MfaEnrolPage = lazy(() => import("./pages/settings/ProfilePage").then((m) => ({ default: m.MfaEnrolPage })));
 const BoardPage = lazy(() => import("./pages/BoardPage"));
 const SettingsRoutes = lazy(() => import("./pages/settings/SettingsRoutes"));
+const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 
 // Pages outside the shell (sign-in, invitations) wait for their code here.
 const Standalone = ({ children }: { children: React.ReactNode }) => (
@@ -46,6 +47,8 @@ function SignedInApp() {
             <Route path="/o/:object/board" element={<BoardPage />} />
             <Route path="/o/:object/new" element={<NewRecordPage />} />
             <Route path="/o/:object/:id" element={<RecordPage />} />
+            <Route path="/dashboards" element={<DashboardPage />} />
+            <Route path="/dashboards/:id" element={<DashboardPage />} />
             <Route path="/settings/*" element={<SettingsRoutes />} />
             <Route path="/login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />

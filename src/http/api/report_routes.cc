@@ -292,6 +292,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
   router.Add("POST", "/api/v1/reports", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "definition", "chart", "shared"}));
     if (!o.contains("definition")) {
       return Fail(Error(ErrorCode::kValidationFailed, "`definition` is required.")
@@ -314,6 +315,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     return JsonReply(200, SavedReportJson(report));
   }));
   router.Add("PATCH", "/api/v1/reports/{id}", "", Authed(services, [&saved](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "definition", "chart", "shared"}));
     RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseSavedChanges(o));
     RAPPORT_ASSIGN_OR_RETURN(auto report, saved.Update(p, std::string(req.Param("id")), changes));
@@ -338,6 +340,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     return JsonReply(200, json::object{{"data", std::move(data)}});
   }));
   router.Add("POST", "/api/v1/dashboards", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "widgets", "filters", "shared"}));
     RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseDashboardChanges(o));
     reports::Dashboard d{.name = changes.name.value_or(""),
@@ -356,6 +359,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     return JsonReply(200, DashboardJson(d));
   }));
   router.Add("PATCH", "/api/v1/dashboards/{id}", "", Authed(services, [&dashboards](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"name", "description", "widgets", "filters", "shared"}));
     RAPPORT_ASSIGN_OR_RETURN(auto changes, ParseDashboardChanges(o));
     RAPPORT_ASSIGN_OR_RETURN(auto d, dashboards.Update(p, std::string(req.Param("id")), changes));
@@ -389,6 +393,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     return JsonReply(200, SettingsJson(settings));
   }));
   router.Add("PATCH", "/api/v1/settings/workspace", "", Authed(services, [&workspace](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"time_zone", "fiscal_year_start"}));
     workspace::WorkspaceSettingsChanges changes;
     if (auto it = o.find("time_zone"); it != o.end()) {

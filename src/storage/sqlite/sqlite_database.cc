@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -357,19 +358,19 @@ class SqliteDatabase final : public Database {
       if (stopping_) break;
       checkpoint_wanted_ = false;
       lock.unlock();
-      int log_frames = 0;
-      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, nullptr);
-      // A passive checkpoint never stops the writer, so under sustained writes (an
-      // import, a seed) it never catches up with the log's end, and the log, which only
-      // starts over once wholly copied back, grew without bound (7.6 GB beside a 1.9 GB
-      // database while seeding a million deals). Past kTruncateFrames the checkpointer
-      // waits for the current write to finish, copies everything back and empties the
-      // log; writers wait for it (their busy timeout), as for any transaction. It gives
-      // up after a second (a long report still reading the log), to try again later,
-      // rather than hold writers back longer.
-      if (log_frames > kTruncateFrames) {
-        sqlite3_busy_timeout(checkpointer_->handle(), 1000);
-        sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+      int log_frames = 0, copied = 0;
+      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+      // A passive checkpoint never stops the writer, and the log only starts over once
+      // a writer finds it wholly copied back and unread, so under sustained writes (an
+      // import, a seed) it grew without bound (7.6 GB beside a 1.9 GB database while
+      // seeding a million deals). Once a large log is all copied back, emptying it
+      // only waits for the readers still on it: given 100 ms at most (writers wait
+      // meanwhile), and not tried again for a few seconds if they are not done.
+      const auto now = std::chrono::steady_clock::now();
+      if (log_frames > kTruncateFrames && copied == log_frames && now >= next_truncate_) {
+        sqlite3_busy_timeout(checkpointer_->handle(), 100);
+        int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        if (rc != SQLITE_OK) next_truncate_ = now + std::chrono::seconds(5);
       }
       lock.lock();
     }
@@ -387,6 +388,7 @@ class SqliteDatabase final : public Database {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  std::chrono::steady_clock::time_point next_truncate_{};
   bool stopping_ = false;
   std::thread checkpoint_thread_;
 };

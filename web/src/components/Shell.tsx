@@ -117,6 +117,7 @@ export function Shell({ children }: { children: ReactNode }) {
       <nav className="sidebar" aria-label="Objects" inert={drawer && !menuOpen ? true : undefined}>
         <ul>
           <li><NavLink to="/" end className="nav-item">Home</NavLink></li>
+          <li><NavLink to="/dashboards" className="nav-item">Dashboards</NavLink></li>
           {nav.map((o) => (
             <li key={o.name}>
               <NavLink to={`/o/${o.name}`} className="nav-item">{o.label_plural}</NavLink>
