@@ -104,6 +104,10 @@ using FieldReader = std::function<storage::Value(std::string_view path)>;
 
 Result<Ast> Parse(std::string_view text);
 
+// `text` as a string literal of the language ("say \"hi\""), for expressions that
+// code writes (a drill-down, a dashboard's filter): Parse reads it back as `text`.
+std::string QuoteString(std::string_view text);
+
 // Resolves field paths of `object` (own fields, or `relation.field` one lookup deep)
 // and type-checks and converts the literals.
 Result<BoundExpr> Bind(const Ast& ast, const metadata::ObjectDef& object,

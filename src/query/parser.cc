@@ -542,4 +542,13 @@ Result<Ast> Parse(std::string_view text) {
   return Ast{std::make_shared<const internal::AstNode>(std::move(root))};
 }
 
+std::string QuoteString(std::string_view text) {
+  std::string out = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
 }  // namespace rapport::query

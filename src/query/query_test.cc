@@ -323,6 +323,20 @@ TEST_F(QueryTest, EvaluatesAgainstAReader) {
   EXPECT_TRUE(*r);
 }
 
+TEST_F(QueryTest, QuotedStringsReadBackAsWritten) {
+  for (std::string text : {"plain", "say \"hi\"", "back\\slash\\", "it's", "a\\\"b"}) {
+    auto bound = ParseAndBind("name = " + QuoteString(text), deals_, snapshot_);
+    ASSERT_TRUE(bound.has_value()) << QuoteString(text) << ": " << bound.error().ToString();
+    auto reader = [&](std::string_view path) -> Value {
+      if (path == "name") return text;
+      return storage::Null{};
+    };
+    auto same = Evaluate(*bound, reader, context_);
+    ASSERT_TRUE(same.has_value());
+    EXPECT_TRUE(*same) << QuoteString(text);
+  }
+}
+
 // ---- Sorting and cursors ----
 
 TEST_F(QueryTest, ParsesSortSpecs) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/id.h"
+#include "query/expression.h"
 #include "reports/drilldown.h"
 #include "reports/report_json.h"
 
@@ -106,16 +107,6 @@ Result<Dashboard> FromRow(const std::vector<Value>& row) {
   return d;
 }
 
-// A string as the expression language quotes it.
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 bool IsPeriod(std::string_view period) { return FindPeriod(period) != nullptr; }
@@ -201,11 +192,15 @@ Status Dashboards::Check(const security::Principal& p, const Dashboard& d, const
   return Ok();
 }
 
-Result<Dashboard> Dashboards::Create(const security::Principal& p, Dashboard d) {
-  RAPPORT_TRY(security::CheckMayChangeSettings(p));
+void Dashboards::NameWidgets(Dashboard& d) {
   for (auto& w : d.widgets) {
     if (w.id.empty()) w.id = NewId(clock_);
   }
+}
+
+Result<Dashboard> Dashboards::Create(const security::Principal& p, Dashboard d) {
+  RAPPORT_TRY(security::CheckMayChangeSettings(p));
+  NameWidgets(d);
   RAPPORT_TRY(Check(p, d, {}));
   d.id = NewId(clock_);
   d.owner_id = p.user_id;
@@ -240,9 +235,7 @@ Result<Dashboard> Dashboards::Update(const security::Principal& p, const std::st
   if (changes.widgets) d.widgets = *changes.widgets;
   if (changes.filters) d.filters = *changes.filters;
   if (changes.shared) d.shared = *changes.shared;
-  for (auto& w : d.widgets) {
-    if (w.id.empty()) w.id = NewId(clock_);
-  }
+  NameWidgets(d);
   RAPPORT_TRY(Check(p, d, kept));
   const std::string read_at = d.updated_at;
   d.updated_at = FormatDatetime(clock_.Now());
@@ -293,9 +286,9 @@ Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const D
 
   std::vector<std::string> added;
   if (!filters.owner.empty()) {
-    added.push_back(filters.owner == "me" ? "owner_id = me()" : fmt::format("owner_id = {}", Quoted(filters.owner)));
+    added.push_back(filters.owner == "me" ? "owner_id = me()" : fmt::format("owner_id = {}", query::QuoteString(filters.owner)));
   }
-  if (!filters.team.empty()) added.push_back(fmt::format("owner.team_id = {}", Quoted(filters.team)));
+  if (!filters.team.empty()) added.push_back(fmt::format("owner.team_id = {}", query::QuoteString(filters.team)));
   // The period filters the widget's date field: its own, or the report's first date
   // grouping's.
   std::string date_field = widget.date_field;

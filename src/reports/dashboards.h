@@ -109,6 +109,8 @@ class Dashboards {
   // `checked`: widgets (report id and date field) already checked when saved before.
   Status Check(const security::Principal& principal, const Dashboard& dashboard, const std::set<std::string>& checked);
   Result<Dashboard> Find(const security::Principal& principal, const std::string& id);
+  // New widgets get an id (the web app keeps a widget's place by it).
+  void NameWidgets(Dashboard& dashboard);
   Result<WidgetResult> RunWidget(const security::Principal& principal, const DashboardWidget& widget,
                                  const DashboardFilters& filters, const std::optional<DayRange>& period,
                                  const std::optional<DayRange>& previous, const workspace::WorkspaceSettings& calendar);

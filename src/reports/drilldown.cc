@@ -4,6 +4,7 @@
 
 #include "core/calendar.h"
 #include "metadata/field_type.h"
+#include "query/expression.h"
 
 namespace rapport::reports {
 
@@ -12,15 +13,6 @@ namespace {
 using metadata::FieldDef;
 using metadata::FieldType;
 using records::FieldValue;
-
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char ch : text) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
 
 // An instant as the expression language writes it: "2026-03-01T00:00:00Z".
 std::string DatetimeLiteral(Micros t) {
@@ -65,7 +57,7 @@ Result<std::string> Condition(const FieldDef& field, const records::Grouping& g,
               field.type == FieldType::kPercent || field.type == FieldType::kBoolean) {
             return bad(fmt::format("a {} is not text", metadata::FieldTypeName(field.type)));
           }
-          return fmt::format("{} = {}", path, Quoted(v));
+          return fmt::format("{} = {}", path, query::QuoteString(v));
         } else {
           return bad("a group's key is a single value");
         }
