@@ -565,6 +565,41 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
   double dashboard_ms = MedianMs(3, [&] {
     for (const auto& w : widgets) run(w);
   });
+
+  // KPIs over this year (and the year before, for the trend): the win rate against the
+  // same two counts by hand, then the whole catalogue one KPI after the other.
+  rapport::reports::Kpis& kpis = (*app)->kpis();
+  auto kpi = [&](std::string_view key) {
+    auto result = kpis.Compute(principal, key, {.period = "this_year"});
+    if (!result) {
+      std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(key.size()), key.data(), result.error().ToString().c_str());
+      std::exit(1);
+    }
+    return *result;
+  };
+  const rapport::reports::KpiResult year = kpi("win_rate");
+  double kpi_win_ms = MedianMs(5, [&] { kpi("win_rate"); });
+  double kpi_win_raw_ms = MedianMs(5, [&] {
+    std::vector<std::string> statements;
+    for (rapport::DayRange days : {year.period, year.previous_period}) {
+      statements.push_back(fmt::format("SELECT {0}, COUNT(*) FROM {1} WHERE {2} AND {0} IN ('won', 'lost') AND "
+                                       "{3} >= '{4}' AND {3} < '{5}' GROUP BY {0} UNION ALL SELECT '', 0",
+                                       stage, t, live, close, rapport::FormatDate(days.first),
+                                       rapport::FormatDate(days.end)));
+    }
+    raw(statements);
+  });
+  size_t kpi_count = 0;
+  double kpis_ms = MedianMs(3, [&] {
+    kpi_count = 0;
+    for (const auto& info : rapport::reports::KpiCatalogue()) {
+      if (info.object != "opportunities" && info.object != "leads" && info.object != "activities") continue;
+      kpi(info.key);
+      ++kpi_count;
+    }
+  });
+  std::printf("report_kpi_win_rate_ms %.0f\nreport_kpi_win_rate_raw_ms %.0f\nreport_kpis_ms %.0f\nreport_kpis %zu\n",
+              kpi_win_ms, kpi_win_raw_ms, kpis_ms, kpi_count);
   std::printf("report_deals %d\nreport_activities %d\nreport_seed_deals_per_s %.0f\nreport_seed_activities_per_s %.0f\n"
               "report_summary_ms %.0f\nreport_summary_raw_ms %.0f\nreport_related_ms %.0f\nreport_related_raw_ms %.0f\n"
               "report_dashboard_ms %.0f\n",

@@ -35,6 +35,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->saved_reports_ = std::make_unique<reports::SavedReports>(*app->db_, *app->reports_, *app->records_);
   app->dashboards_ = std::make_unique<reports::Dashboards>(*app->db_, *app->reports_, *app->saved_reports_,
                                                            *app->records_, *app->workspace_);
+  app->kpis_ = std::make_unique<reports::Kpis>(*app->records_, *app->workspace_);
   return app;
 }
 

@@ -12,6 +12,7 @@
 #include "records/module_registry.h"
 #include "records/record_service.h"
 #include "reports/dashboards.h"
+#include "reports/kpis.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "security/access_store.h"
@@ -49,6 +50,7 @@ class App {
   reports::ReportEngine& reports() { return *reports_; }
   reports::SavedReports& saved_reports() { return *saved_reports_; }
   reports::Dashboards& dashboards() { return *dashboards_; }
+  reports::Kpis& kpis() { return *kpis_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -68,6 +70,7 @@ class App {
   std::unique_ptr<reports::ReportEngine> reports_;
   std::unique_ptr<reports::SavedReports> saved_reports_;
   std::unique_ptr<reports::Dashboards> dashboards_;
+  std::unique_ptr<reports::Kpis> kpis_;
 };
 
 // Registers every domain module's objects and rules.

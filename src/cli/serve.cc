@@ -76,7 +76,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   const bool tls = !options.tls_cert.empty();
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), (*app)->views(),
-                                (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(), metrics,
+                                (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(), (*app)->kpis(), metrics,
                                 /*secure_cookies=*/tls});
   // The web app on the API's origin, read into memory once. Optional, so that the API
   // runs (and is tested) without a web build; one that is there but unusable is an error.

@@ -91,6 +91,9 @@ class SqliteTestDialect final : public storage::SqlDialect {
   std::string MiddleSum(std::string_view expr) const override {
     return "rapport_middle_sum(" + std::string(expr) + ")";
   }
+  std::string EpochSeconds(std::string_view stored) const override {
+    return "CAST(strftime('%s', substr(" + std::string(stored) + ", 1, 19)) AS INTEGER)";
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

@@ -1045,10 +1045,29 @@ std::optional<Measure> ParseMeasure(std::string_view spec) {
     name = spec.substr(0, open);
     field = spec.substr(open + 1, spec.size() - open - 2);
   }
+  auto trimmed = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return std::string(s);
+  };
+  // Field names never hold a '-', so one splits a duration's two fields.
+  std::string since;
+  if (size_t minus = field.find('-'); minus != std::string_view::npos) {
+    since = trimmed(field.substr(minus + 1));
+    field = field.substr(0, minus);
+    if (since.empty() || trimmed(field).empty()) return std::nullopt;
+  }
   for (const auto& [known, fn] : kAggregateFns) {
-    if (known == name) return Measure{fn, std::string(field)};
+    if (known == name) return Measure{fn, trimmed(field), std::move(since)};
   }
   return std::nullopt;
+}
+
+std::string MeasureName(const Measure& measure) {
+  std::string_view fn = AggregateFnName(measure.fn);
+  if (measure.field.empty()) return std::string(fn);
+  if (measure.since.empty()) return fmt::format("{}({})", fn, measure.field);
+  return fmt::format("{}({} - {})", fn, measure.field, measure.since);
 }
 
 std::optional<Grouping> ParseGrouping(std::string_view spec) {
@@ -1076,6 +1095,8 @@ std::optional<int64_t> IntegerOf(const Value& v) {
   if (const auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(std::llround(*d));
   return std::nullopt;
 }
+
+constexpr int64_t kSecondsPerDay = 86'400;
 
 // `sum × scale / count`, rounded half away from zero, exact; nullopt when the result
 // does not fit the storage units (an average of integers near the int64 limits).
@@ -1107,6 +1128,7 @@ struct AggregatePlan {
   const FieldDef* field = nullptr;
   AggregateFn fn;
   int columns = 1;
+  bool duration = false;  // seconds between two fields, given back in days
 };
 struct AggregateLayout {
   std::vector<AggregateGroup> groups;
@@ -1377,14 +1399,30 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     } else if (m.fn != AggregateFn::kCount) {
       return Fail(BadMeasure(i, fmt::format("{} needs a field.", AggregateFnName(m.fn))));
     }
-    std::string value;
+    auto dated = [](const FieldDef* f) { return f->type == FieldType::kDate || f->type == FieldType::kDatetime; };
+    std::string value, measured_sql = measured_column ? measured_column->sql : "";
+    if (!m.since.empty()) {
+      std::string where = fmt::format("measures[{}]", i);
+      RAPPORT_ASSIGN_OR_RETURN(Column since, column_of(m.since, where));
+      for (const FieldDef* end : {f, since.field}) {
+        if (!end || !dated(end)) {
+          return Fail(BadMeasure(i, fmt::format("A duration runs between two date or datetime fields; `{}` is {}.",
+                                                end ? end->name : m.field, end ? metadata::FieldTypeName(end->type) : "no field")));
+        }
+      }
+      if (m.fn == AggregateFn::kCount || m.fn == AggregateFn::kCountDistinct) {
+        return Fail(BadMeasure(i, fmt::format("{} does not take a duration; use sum, avg, median, min or max.", AggregateFnName(m.fn))));
+      }
+      measured_sql = fmt::format("({} - {})", d.EpochSeconds(measured_sql), d.EpochSeconds(since.sql));
+    }
     if (f) {
       value = fmt::format("m{}", i);
-      inner.push_back(fmt::format("{} AS {}", measured_column->sql, value));
+      inner.push_back(fmt::format("{} AS {}", measured_sql, value));
     }
-    const bool numeric = f && IsNumeric(f->type);
-    const bool orderable = f && (numeric || f->type == FieldType::kDate || f->type == FieldType::kDatetime);
-    AggregatePlan plan{f, m.fn};
+    const bool duration = !m.since.empty();
+    const bool numeric = f && (IsNumeric(f->type) || duration);
+    const bool orderable = f && (numeric || dated(f));
+    AggregatePlan plan{f, m.fn, 1, duration};
     switch (m.fn) {
       case AggregateFn::kCount:
         measured.push_back(f ? fmt::format("COUNT({})", value) : "COUNT(*)");
@@ -1480,6 +1518,17 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       FieldValue value;
       if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
         value = IntegerOf(v).value_or(0);
+      } else if (plan.duration) {
+        // Seconds, summed (with their count for an average, doubled for a median), to days.
+        std::optional<int64_t> seconds = IntegerOf(v);
+        int64_t divisor = kSecondsPerDay;
+        if (plan.fn == AggregateFn::kAvg) divisor *= IntegerOf(row[cell + 1]).value_or(0);
+        if (plan.fn == AggregateFn::kMedian) divisor *= 2;
+        std::optional<int64_t> days = seconds && divisor > 0 ? RoundedQuotient(*seconds, divisor, Decimal::kOne) : std::nullopt;
+        if (seconds && divisor > 0 && !days) {
+          return Fail(ErrorCode::kInvalidArgument, fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
+        }
+        value = days ? FieldValue(Decimal{*days}) : FieldValue(std::monostate{});
       } else if (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg || plan.fn == AggregateFn::kMedian) {
         std::optional<int64_t> sum = IntegerOf(v);
         if (plan.fn != AggregateFn::kSum && sum) {

@@ -83,14 +83,22 @@ enum class AggregateFn { kCount, kCountDistinct, kSum, kAvg, kMedian, kMin, kMax
 struct Measure {
   AggregateFn fn = AggregateFn::kCount;
   std::string field;  // empty for kCount: the number of records
+  // A duration: with a date or datetime `field`, what is measured is each record's
+  // days from `since` (another date or datetime field) to `field`, a decimal counted in
+  // whole seconds, so `avg` of `close_date` since `created_at` is the sales cycle.
+  // Sum, avg, median, min and max take durations.
+  std::string since;
+  bool operator==(const Measure&) const = default;
 };
 
 // The names of the API and of report definitions: "count", "sum", "count_distinct"...
 std::string_view AggregateFnName(AggregateFn fn);
 // A measure as written there: "count", or a function and a field, "sum:amount" or
-// "sum(amount)". Nothing for an unknown function (whether the field exists is
-// Aggregate's to say).
+// "sum(amount)", or a duration "avg(close_date - created_at)". Nothing for an unknown
+// function or a malformed duration (whether the fields exist is Aggregate's to say).
 std::optional<Measure> ParseMeasure(std::string_view spec);
+// Back to that spelling: "count", "sum(amount)", "avg(close_date - created_at)".
+std::string MeasureName(const Measure& measure);
 
 // What records are grouped by: a field's values, or for a date or datetime field the
 // day, ISO week, month, quarter or year it falls on (core/calendar.h).

@@ -413,12 +413,71 @@ TEST_P(RecordServiceTest, AggregatesGroupByDateBucketsAndTakeExactMedians) {
   EXPECT_EQ(records().Aggregate(admin_, by_day).error().code(), ErrorCode::kInvalidArgument);
 }
 
+// Durations between two fields, in days counted in whole seconds: worked out by hand
+// between datetimes, and between a date and each deal's own created_at as read back.
+TEST_P(RecordServiceTest, AggregatesMeasureDurationsBetweenTwoFields) {
+  auto decimal_of = [](const FieldValue& v) { return IsNull(v) ? std::string("null") : std::get<Decimal>(v).ToString(); };
+  // 1 h 30 (the start's fraction of a second is dropped), 2 days, and one never ended.
+  MustCreate("activities", {{"type", V::String("meeting")}, {"starts_at", V::String("2026-03-01T09:00:00.900Z")},
+                            {"ends_at", V::String("2026-03-01T10:30:00Z")}});
+  MustCreate("activities", {{"type", V::String("meeting")}, {"starts_at", V::String("2026-03-02T09:00:00+01:00")},
+                            {"ends_at", V::String("2026-03-04T09:00:00+01:00")}});
+  MustCreate("activities", {{"type", V::String("meeting")}, {"starts_at", V::String("2026-03-05T09:00:00Z")}});
+  AggregateQuery q{.object = "activities"};
+  for (auto fn : {AggregateFn::kAvg, AggregateFn::kSum, AggregateFn::kMedian, AggregateFn::kMin, AggregateFn::kMax}) {
+    q.measures.push_back({fn, "ends_at", "starts_at"});
+  }
+  auto r = records().Aggregate(admin_, q);
+  ASSERT_TRUE(r) << r.error().ToString();
+  std::vector<std::string> got;
+  for (const auto& v : r->rows.at(0).values) got.push_back(decimal_of(v));
+  // (5,400 s + 172,800 s) / 2 = 1.03125 days, rounded half away from zero.
+  EXPECT_EQ(got, (std::vector<std::string>{"1.0313", "2.0625", "1.0313", "0.0625", "2"}));
+
+  // Grouped and rolled up in memory: the same averages from the groups' sums and counts.
+  q.measures.resize(1);  // an average adds up, so the grand total comes from the groups
+  q.group_by = {{"starts_at", DatePart::kDay}};
+  q.rollups = {{}};
+  r = records().Aggregate(admin_, q);
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(decimal_of(r->rows[1].values[0]), "2");
+  EXPECT_EQ(decimal_of(r->rows[2].values[0]), "null");
+  EXPECT_EQ(decimal_of(r->rollups.at(0).at(0).values[0]), "1.0313");
+
+  // A date against a datetime: close_date (its midnight UTC) since each deal's created_at.
+  int64_t total_seconds = 0;
+  for (const char* close : {"2027-01-31", "2027-06-15"}) {
+    Record deal = MustCreate("opportunities", {{"name", V::String(close)}, {"close_date", V::String(close)}});
+    Micros created = *ParseDatetime(std::get<std::string>(*deal.Find("created_at")));
+    Micros seconds = (created >= 0 ? created : created - kMicrosPerSecond + 1) / kMicrosPerSecond;
+    total_seconds += *ParseDateDays(close) * 86'400 - seconds;
+  }
+  AggregateQuery cycle{.object = "opportunities", .measures = {{AggregateFn::kSum, "close_date", "created_at"}}};
+  r = records().Aggregate(admin_, cycle);
+  ASSERT_TRUE(r) << r.error().ToString();
+  __int128 units = static_cast<__int128>(total_seconds) * Decimal::kOne;
+  int64_t rounded = static_cast<int64_t>((units + 86'400 / 2) / 86'400);  // positive: half up
+  EXPECT_EQ(std::get<Decimal>(r->rows.at(0).values[0]).units, rounded);
+
+  // Refused: a count of a duration, a duration from a field that is not a date.
+  cycle.measures = {{AggregateFn::kCount, "close_date", "created_at"}};
+  EXPECT_EQ(records().Aggregate(admin_, cycle).error().code(), ErrorCode::kInvalidArgument);
+  cycle.measures = {{AggregateFn::kAvg, "close_date", "amount"}};
+  auto refused = records().Aggregate(admin_, cycle);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().ToString().find("`amount` is currency"), std::string::npos) << refused.error().ToString();
+}
+
 TEST(AggregateSyntaxTest, MeasuresAndGroupingsAreWrittenTwoWays) {
   EXPECT_EQ(ParseMeasure("count")->fn, AggregateFn::kCount);
   EXPECT_EQ(ParseMeasure("sum:amount")->field, "amount");
   EXPECT_EQ(ParseMeasure("median(amount)")->fn, AggregateFn::kMedian);
   EXPECT_EQ(ParseMeasure("median(amount)")->field, "amount");
   EXPECT_FALSE(ParseMeasure("mode:amount"));
+  EXPECT_EQ(*ParseMeasure("avg(close_date - created_at)"), (Measure{AggregateFn::kAvg, "close_date", "created_at"}));
+  EXPECT_EQ(MeasureName(*ParseMeasure("avg( close_date-created_at )")), "avg(close_date - created_at)");
+  EXPECT_FALSE(ParseMeasure("avg(close_date - )"));
   EXPECT_EQ(ParseGrouping("close_date:quarter"), (Grouping{"close_date", DatePart::kQuarter}));
   EXPECT_EQ(ParseGrouping("stage"), (Grouping{"stage", std::nullopt}));
   EXPECT_FALSE(ParseGrouping("close_date:fortnight"));

@@ -1,7 +1,6 @@
 #include "reports/dashboards.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <set>
 
@@ -9,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "core/id.h"
-#include "query/expression.h"
 #include "reports/drilldown.h"
 #include "reports/report_json.h"
 
@@ -25,51 +23,6 @@ using storage::Value;
 constexpr size_t kMaxName = 100;
 constexpr size_t kMaxDescription = 1000;
 constexpr std::string_view kColumns = "id, name, description, widgets, filters, shared, owner_id, created_at, updated_at";
-
-// Periods named by the bucket they are (this one or the one before), and rolling ones.
-struct PeriodKind {
-  std::string_view name;
-  std::optional<DatePart> bucket;
-  bool last = false;  // the bucket before today's
-  int days = 0;       // rolling: the last N days, today included
-};
-constexpr std::array<PeriodKind, 13> kPeriods = {{
-    {"today", DatePart::kDay},
-    {"this_week", DatePart::kWeek},
-    {"last_week", DatePart::kWeek, true},
-    {"this_month", DatePart::kMonth},
-    {"last_month", DatePart::kMonth, true},
-    {"this_quarter", DatePart::kQuarter},
-    {"last_quarter", DatePart::kQuarter, true},
-    {"this_year", DatePart::kYear},
-    {"last_year", DatePart::kYear, true},
-    {"last_7_days", std::nullopt, false, 7},
-    {"last_30_days", std::nullopt, false, 30},
-    {"last_90_days", std::nullopt, false, 90},
-    {"last_365_days", std::nullopt, false, 365},
-}};
-
-const PeriodKind* FindPeriod(std::string_view name) {
-  for (const auto& p : kPeriods) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
-// The days of a period, and of the one just before it (for a KPI's trend).
-std::pair<DayRange, DayRange> PeriodDays(const PeriodKind& kind, int64_t today, int fiscal_start) {
-  if (!kind.bucket) {
-    DayRange now{today - kind.days + 1, today + 1};
-    return {now, {now.first - kind.days, now.first}};
-  }
-  // (Labels of years past 9999 do not parse back: such days fall in a one-day period.)
-  auto bucket = [&](int64_t day) {
-    return BucketDays(BucketLabel(day, *kind.bucket, fiscal_start), *kind.bucket, fiscal_start).value_or(DayRange{day, day + 1});
-  };
-  DayRange now = bucket(today);
-  if (kind.last) now = bucket(now.first - 1);
-  return {now, bucket(now.first - 1)};
-}
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No dashboard with id `{}`.", id)); }
 
@@ -108,8 +61,6 @@ Result<Dashboard> FromRow(const std::vector<Value>& row) {
 }
 
 }  // namespace
-
-bool IsPeriod(std::string_view period) { return FindPeriod(period) != nullptr; }
 
 Dashboards::Dashboards(storage::Database& db, ReportEngine& engine, SavedReports& reports,
                        records::RecordService& records, workspace::WorkspaceSettingsStore& settings, const Clock& clock)
@@ -284,11 +235,7 @@ Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const D
   ReportDefinition d = report.definition;
   out.object = d.object;
 
-  std::vector<std::string> added;
-  if (!filters.owner.empty()) {
-    added.push_back(filters.owner == "me" ? "owner_id = me()" : fmt::format("owner_id = {}", query::QuoteString(filters.owner)));
-  }
-  if (!filters.team.empty()) added.push_back(fmt::format("owner.team_id = {}", query::QuoteString(filters.team)));
+  std::vector<std::string> added = OwnerConditions(filters.owner, filters.team);
   // The period filters the widget's date field: its own, or the report's first date
   // grouping's.
   std::string date_field = widget.date_field;
@@ -333,13 +280,9 @@ Result<DashboardRun> Dashboards::Run(const security::Principal& p, const std::st
   DashboardRun run{.dashboard = d, .filters = filters.value_or(d.filters)};
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(p.tenant_id));
   if (!run.filters.period.empty()) {
-    const PeriodKind* kind = FindPeriod(run.filters.period);
-    if (!kind) return Fail(InvalidField("period", fmt::format("Unknown period `{}`.", run.filters.period)));
-    auto today = LocalDays(clock_.Now(), calendar.time_zone);
-    if (!today) return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone known here.", calendar.time_zone)));
-    auto [now, before] = PeriodDays(*kind, *today, calendar.fiscal_year_start);
-    run.period = now;
-    run.previous_period = before;
+    RAPPORT_ASSIGN_OR_RETURN(Period period, Period::Resolve(run.filters.period, clock_.Now(), calendar));
+    run.period = period.days();
+    run.previous_period = period.Before(period.days());
   }
   for (const DashboardWidget& w : d.widgets) {
     auto result = RunWidget(p, w, run.filters, run.period, run.previous_period, calendar);

@@ -15,6 +15,7 @@
 #include "core/calendar.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "reports/periods.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "security/principal.h"
@@ -38,14 +39,10 @@ struct DashboardWidget {
 
 // Filters every widget obeys. Empty members filter nothing.
 struct DashboardFilters {
-  // "today", "this_week", "last_week", "this_month", "last_month", "this_quarter",
-  // "last_quarter", "this_year", "last_year" (quarters and years fiscal), or
-  // "last_7_days", "last_30_days", "last_90_days", "last_365_days".
-  std::string period;
-  std::string owner;  // "me" or a user's id: records they own
-  std::string team;   // a team's id: records owned by its members
+  std::string period;  // a period's name (reports/periods.h)
+  std::string owner;   // "me" or a user's id: records they own
+  std::string team;    // a team's id: records owned by its members
 };
-bool IsPeriod(std::string_view period);
 
 struct Dashboard {
   std::string id;

@@ -76,11 +76,18 @@ const FieldDef* ReportField(const metadata::MetadataSnapshot& snapshot, const me
   return related ? related->FindField(path.substr(dot + 1)) : nullptr;
 }
 
+Result<std::string> DayBoundCondition(std::string_view path, bool datetime, std::string_view op, int64_t day,
+                                      std::string_view zone) {
+  if (!datetime) return fmt::format("{} {} {}", path, op, FormatDate(day));
+  auto start = LocalDayStart(day, zone);
+  if (!start) return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone known here.", zone)));
+  return fmt::format("{} {} {}", path, op, DatetimeLiteral(*start));
+}
+
 Result<std::string> DayRangeCondition(std::string_view path, bool datetime, DayRange days, std::string_view zone) {
-  if (!datetime) return fmt::format("{0} >= {1} and {0} < {2}", path, FormatDate(days.first), FormatDate(days.end));
-  auto from = LocalDayStart(days.first, zone), to = LocalDayStart(days.end, zone);
-  if (!from || !to) return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone known here.", zone)));
-  return fmt::format("{0} >= {1} and {0} < {2}", path, DatetimeLiteral(*from), DatetimeLiteral(*to));
+  RAPPORT_ASSIGN_OR_RETURN(std::string from, DayBoundCondition(path, datetime, ">=", days.first, zone));
+  RAPPORT_ASSIGN_OR_RETURN(std::string to, DayBoundCondition(path, datetime, "<", days.end, zone));
+  return from + " and " + to;
 }
 
 Result<DrillDown> DrillFilter(const metadata::MetadataSnapshot& snapshot, const ReportDefinition& d,

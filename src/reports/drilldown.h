@@ -37,5 +37,8 @@ const metadata::FieldDef* ReportField(const metadata::MetadataSnapshot& snapshot
 // `path` within the days [first, end): a date field compared with dates, a datetime
 // field from the first local midnight in `zone` on. Fails for an unknown zone.
 Result<std::string> DayRangeCondition(std::string_view path, bool datetime, DayRange days, std::string_view zone);
+// One side of it: `path` before (op "<") or from (">=") the start of local `day`.
+Result<std::string> DayBoundCondition(std::string_view path, bool datetime, std::string_view op, int64_t day,
+                                      std::string_view zone);
 
 }  // namespace rapport::reports

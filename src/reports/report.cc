@@ -34,9 +34,6 @@ std::string KeyName(const ReportDefinition& definition, const records::Grouping&
   return uses > 1 ? records::GroupingName(grouping) : grouping.field;
 }
 
-std::string AggregateName(const records::Measure& measure) {
-  std::string_view fn = records::AggregateFnName(measure.fn);
-  return measure.field.empty() ? std::string(fn) : fmt::format("{}({})", fn, measure.field);
-}
+std::string AggregateName(const records::Measure& measure) { return records::MeasureName(measure); }
 
 }  // namespace rapport::reports

@@ -94,6 +94,7 @@ std::string AggregateLabel(const records::Measure& m, const metadata::FieldDef* 
 
 std::string AggregateType(const records::Measure& m, const metadata::FieldDef* f) {
   if (!f || m.fn == records::AggregateFn::kCount || m.fn == records::AggregateFn::kCountDistinct) return "integer";
+  if (!m.since.empty()) return "decimal";  // days
   bool halves = m.fn == records::AggregateFn::kAvg || m.fn == records::AggregateFn::kMedian;
   if (halves && f->type == metadata::FieldType::kInteger) return "decimal";
   return std::string(metadata::FieldTypeName(f->type));
@@ -141,6 +142,7 @@ Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principa
   }
   for (const auto& m : d.aggregates) {
     auto [label, f] = m.field.empty() ? std::pair<std::string, const metadata::FieldDef*>{"", nullptr} : label_of(m.field);
+    if (!m.since.empty()) label = fmt::format("{} − {} (days)", label, label_of(m.since).first);
     columns.push_back({ReportColumn::Kind::kAggregate, AggregateName(m), AggregateLabel(m, f, label), AggregateType(m, f)});
   }
   return columns;

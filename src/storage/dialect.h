@@ -46,6 +46,10 @@ class SqlDialect {
   // Aggregate: the sum of the two middle values of an integer expression (twice the
   // middle one for an odd count, NULL for none), so an exact median is half of it.
   virtual std::string MiddleSum(std::string_view expr) const = 0;
+  // Whole seconds since 1970-01-01T00:00:00Z of a stored date or datetime text (a
+  // date is its midnight UTC; a datetime's fraction of a second is dropped), or NULL.
+  // Both read the same text the same way, so durations agree across backends.
+  virtual std::string EpochSeconds(std::string_view stored) const = 0;
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;

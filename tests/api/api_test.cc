@@ -1394,5 +1394,50 @@ TEST_F(ApiTest, DashboardsRunTheirWidgetsAsTheViewerUnderTheirFilters) {
   Problem(Call("GET", "/api/v1/dashboards/" + id), 404);
 }
 
+
+TEST_F(ApiTest, KpisAreListedWithTheirFormulasAndComputedAsTheCaller) {
+  auto catalogue = Json(Call("GET", "/api/v1/kpis"));
+  std::set<std::string> keys;
+  for (const auto& k : catalogue.at("data").as_array()) {
+    keys.insert(std::string(k.at("key").as_string()));
+    EXPECT_FALSE(k.at("formula").as_string().empty()) << k;
+  }
+  for (const char* key : {"win_rate", "average_deal_size", "sales_cycle_length", "pipeline_velocity", "opportunity_to_win",
+                          "lead_to_opportunity", "revenue_per_salesperson", "activity_volume", "new_customers",
+                          "retention_rate", "churn_rate", "customer_lifetime_value", "customer_acquisition_cost"}) {
+    EXPECT_TRUE(keys.contains(key)) << key;
+  }
+
+  // Two won and one lost this quarter, in the renewals pipeline: 66.6667 % won.
+  const std::string today = FormatDate(*LocalDays(SystemClock::Instance().Now(), "UTC"));
+  for (auto [name, stage, amount] : {std::tuple{"KPI one", "won", "100.00"}, {"KPI two", "won", "51.00"},
+                                     {"KPI three", "lost", "10.00"}}) {
+    Create("opportunities", fmt::format(R"({{"name": "{}", "stage": "{}", "close_date": "{}", "pipeline": "renewals",
+        "amount": {{"amount": "{}", "currency": "EUR"}}}})", name, stage, today, amount));
+  }
+  auto win = Call("GET", "/api/v1/kpis/win_rate?period=this_quarter&pipeline=renewals&by=owner");
+  ASSERT_EQ(win.status, 200) << win.body;
+  auto body = Json(win);
+  EXPECT_EQ(body.at("unit").as_string(), "percent");
+  EXPECT_EQ(body.at("value").at("figures").as_array()[0].at("value").as_string(), "66.6667") << body;
+  EXPECT_EQ(body.at("value").at("inputs").at("won").as_array()[0].at("value").as_string(), "2");
+  EXPECT_TRUE(body.at("previous").at("figures").as_array()[0].at("value").is_null()) << body;  // nothing closed before
+  ASSERT_EQ(body.at("by_owner").as_array().size(), 1u);
+  auto size = Json(Call("GET", "/api/v1/kpis/average_deal_size?pipeline=renewals"));
+  EXPECT_EQ(size.at("value").at("figures").as_array()[0].at("currency").as_string(), "EUR");
+  EXPECT_EQ(size.at("value").at("figures").as_array()[0].at("value").as_string(), "75.5");
+  EXPECT_TRUE(Json(Call("GET", "/api/v1/kpis/pipeline_velocity")).at("previous").is_null());
+
+  // Another workspace's user counts none of these deals.
+  auto theirs = Json(Call("GET", "/api/v1/kpis/win_rate?pipeline=renewals", "", {}, other_token_));
+  EXPECT_TRUE(theirs.at("value").at("figures").as_array()[0].at("value").is_null()) << theirs;
+
+  Problem(Call("GET", "/api/v1/kpis/happiness"), 404);
+  Problem(Call("GET", "/api/v1/kpis/win_rate?period=fortnight"), 422);
+  Problem(Call("GET", "/api/v1/kpis/win_rate?by=team"), 422);
+  Problem(Call("GET", "/api/v1/kpis/win_rate?colour=red"), 400);
+  Problem(Call("GET", "/api/v1/kpis/customer_acquisition_cost"), 409);  // no campaigns object
+}
+
 }  // namespace
 }  // namespace rapport

@@ -303,6 +303,30 @@ test("the Sales dashboard draws its widgets, and a row drills into the records b
   await page.locator(".list-row, [role=row]").nth(1).waitFor();
 });
 
+test("the KPIs page computes every KPI with its trend and formula, and each owner's share", async () => {
+  // This year: the demo's deals close over the whole year.
+  await page.goto(`${server.url}/kpis?period=this_year`);
+  await page.getByRole("heading", { name: "KPIs", level: 1 }).waitFor();
+  const win = page.getByRole("region", { name: "Win rate", exact: true });
+  await until(() => win.locator(".kpi-figure").innerText().catch(() => ""), (text) => /\d.*%/.test(text), { what: "the win rate" });
+  const catalogue = await apiCall("GET", "/kpis");
+  assert.equal(await page.locator(".kpi-tile").count(), catalogue.body.data.length);
+  // The same figure as the API's, for the same period.
+  const api = await apiCall("GET", "/kpis/win_rate?period=this_year");
+  const figure = Number(api.body.value.figures[0].value);
+  assert.ok((await win.locator(".kpi-figure").innerText()).includes(figure.toFixed(1).replace(/\.0$/, "")), `${figure}`);
+  // Without campaigns, acquisition cost says what it needs instead of a figure.
+  await page.getByRole("region", { name: "Customer acquisition cost" }).getByRole("note").waitFor();
+  await win.getByText("How it is computed").click();
+  await win.getByText(/won ÷ \(won \+ lost\)/).waitFor();
+  await shot(page, "11-kpis");
+  await win.getByRole("button", { name: "By owner" }).click();
+  const dialog = page.getByRole("dialog", { name: "Win rate by owner" });
+  await dialog.locator("tbody tr").first().waitFor();
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached" });
+});
+
 test("Ctrl-K finds records and commands", async () => {
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
@@ -364,7 +388,7 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
   const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
-    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards"];
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
   for (const scheme of ["light", "dark"]) {

@@ -24,6 +24,7 @@ const MfaEnrolPage = lazy(() => import("./pages/settings/ProfilePage").then((m) 
 const BoardPage = lazy(() => import("./pages/BoardPage"));
 const SettingsRoutes = lazy(() => import("./pages/settings/SettingsRoutes"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+const KpiPage = lazy(() => import("./pages/KpiPage"));
 
 // Pages outside the shell (sign-in, invitations) wait for their code here.
 const Standalone = ({ children }: { children: React.ReactNode }) => (
@@ -49,6 +50,7 @@ function SignedInApp() {
             <Route path="/o/:object/:id" element={<RecordPage />} />
             <Route path="/dashboards" element={<DashboardPage />} />
             <Route path="/dashboards/:id" element={<DashboardPage />} />
+            <Route path="/kpis" element={<KpiPage />} />
             <Route path="/settings/*" element={<SettingsRoutes />} />
             <Route path="/login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />

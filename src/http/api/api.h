@@ -10,6 +10,7 @@
 #include "records/record_service.h"
 #include "security/access_store.h"
 #include "reports/dashboards.h"
+#include "reports/kpis.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "views/saved_views.h"
@@ -27,6 +28,7 @@ struct ApiServices {
   reports::ReportEngine& reports;
   reports::SavedReports& saved_reports;
   reports::Dashboards& dashboards;
+  reports::Kpis& kpis;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;

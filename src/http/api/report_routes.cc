@@ -228,6 +228,48 @@ json::value DayRangeJson(const std::optional<DayRange>& days) {
   return json::object{{"from", FormatDate(days->first)}, {"to", FormatDate(days->end - 1)}};
 }
 
+json::object KpiInfoJson(const reports::KpiInfo& info) {
+  return {{"key", info.key},          {"label", info.label},   {"unit", reports::KpiUnitName(info.unit)},
+          {"formula", info.formula},  {"object", info.object}, {"higher_is_better", info.higher_is_better}};
+}
+
+// Figures as decimal strings (exact, like money amounts), each with its currency if any.
+json::array KpiFiguresJson(const std::vector<reports::KpiFigure>& figures) {
+  json::array out;
+  for (const auto& f : figures) {
+    json::object o{{"value", f.value ? json::value(f.value->ToString()) : json::value(nullptr)}};
+    if (!f.currency.empty()) o["currency"] = f.currency;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+json::object KpiValueJson(const reports::KpiValue& v) {
+  json::object inputs;
+  for (const auto& [name, figures] : v.inputs) inputs[name] = KpiFiguresJson(figures);
+  return {{"figures", KpiFiguresJson(v.figures)}, {"inputs", std::move(inputs)}};
+}
+
+json::object KpiResultJson(const reports::KpiResult& r, bool by_owner) {
+  json::object out = KpiInfoJson(*r.info);
+  out["period"] = DayRangeJson(r.period);
+  out["previous_period"] = DayRangeJson(r.previous_period);
+  out["value"] = KpiValueJson(r.value);
+  // No trend for a KPI of what stands now (the open pipeline): it was not recorded then.
+  out["previous"] = r.previous.figures.empty() && r.previous.inputs.empty() ? json::value(nullptr)
+                                                                             : json::value(KpiValueJson(r.previous));
+  if (by_owner) {
+    json::array owners;
+    for (const auto& line : r.by_owner) {
+      json::object o = KpiValueJson(line.value);
+      o["owner_id"] = line.owner_id.empty() ? json::value(nullptr) : json::value(line.owner_id);
+      owners.push_back(std::move(o));
+    }
+    out["by_owner"] = std::move(owners);
+  }
+  return out;
+}
+
 json::object DashboardRunJson(const reports::DashboardRun& run) {
   json::array widgets;
   for (const auto& w : run.widgets) {
@@ -254,6 +296,29 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
   reports::Dashboards& dashboards = services.dashboards;
   records::RecordService& records = services.records;
   workspace::WorkspaceSettingsStore& workspace = services.workspace;
+  reports::Kpis& kpis = services.kpis;
+  router.Add("GET", "/api/v1/kpis", "", Authed(services, [](Request& req, const Principal&) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    json::array data, periods;
+    for (const auto& info : reports::KpiCatalogue()) data.push_back(KpiInfoJson(info));
+    for (std::string_view name : reports::PeriodNames()) periods.emplace_back(name);
+    return JsonReply(200, json::object{{"data", std::move(data)}, {"periods", std::move(periods)}});
+  }));
+  // One KPI as the caller sees it: ?period=&owner=&team=&pipeline=&by=owner.
+  router.Add("GET", "/api/v1/kpis/{key}", "", Authed(services, [&kpis](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {"period", "owner", "team", "pipeline", "by"}));
+    reports::KpiParameters parameters;
+    if (auto period = req.QueryParam("period")) parameters.period = std::string(*period);
+    parameters.owner = std::string(req.QueryParam("owner").value_or(""));
+    parameters.team = std::string(req.QueryParam("team").value_or(""));
+    parameters.pipeline = std::string(req.QueryParam("pipeline").value_or(""));
+    if (auto by = req.QueryParam("by")) {
+      if (*by != "owner") return Fail(InvalidField("by", "Only `owner`: the KPI of each owner as well."));
+      parameters.by_owner = true;
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto result, kpis.Compute(p, req.Param("key"), parameters));
+    return JsonReply(200, KpiResultJson(result, parameters.by_owner));
+  }));
   router.Add("POST", "/api/v1/reports/run", "", Authed(services, [&engine, &records](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"format", "header", "cursor"}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"type", "object", "filter", "columns", "group_by", "across",

@@ -86,6 +86,11 @@ class PostgresDialect final : public SqlDialect {
                        "percentile_disc(0.5) WITHIN GROUP (ORDER BY {0} DESC))",
                        expr);
   }
+  // A TIMESTAMP without a zone: its epoch is the nominal UTC one, whatever the session's
+  // time zone (stored datetimes are always UTC).
+  std::string EpochSeconds(std::string_view stored) const override {
+    return fmt::format("CAST(EXTRACT(EPOCH FROM CAST(substr({}, 1, 19) AS TIMESTAMP)) AS BIGINT)", stored);
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };

@@ -48,6 +48,10 @@ class SqliteDialect final : public SqlDialect {
                        datetime ? "?" : "NULL");
   }
   std::string MiddleSum(std::string_view expr) const override { return fmt::format("rapport_middle_sum({})", expr); }
+  // strftime rounds a fraction to milliseconds; the first 19 characters have none.
+  std::string EpochSeconds(std::string_view stored) const override {
+    return fmt::format("CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)", stored);
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
