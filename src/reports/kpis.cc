@@ -41,6 +41,11 @@ struct Input {
   // A currency field: the figure is kept per currency of it (a count of deals per
   // currency of their amount), as money measures always are.
   std::string_view per_currency_of;
+  // Several inputs in one statement: the records whose `split_by` field has one of
+  // `split_values`, one figure per value, each named by its value (the won and the
+  // lost deals in one scan).
+  std::string_view split_by;
+  std::vector<std::string_view> split_values;
 };
 
 // The inputs' figures, by name, for one value.
@@ -119,8 +124,7 @@ const std::vector<Kpi>& Definitions() {
     std::vector<Kpi> out;
     out.push_back({{"win_rate", "Win rate", KpiUnit::kPercent,
                     "won ÷ (won + lost) × 100, of the deals whose close date is in the period", "opportunities"},
-                   {{"won", "opportunities", kWon, "close_date", Window::kPeriod, count},
-                    {"lost", "opportunities", "stage = \"lost\"", "close_date", Window::kPeriod, count}},
+                   {{"closed", "opportunities", "", "close_date", Window::kPeriod, count, "", "stage", {"won", "lost"}}},
                    [](const Inputs& in) { return Single(Percent(in.Count("won"), in.Count("won") + in.Count("lost"))); }});
     out.push_back({{"average_deal_size", "Average deal size", KpiUnit::kMoney,
                     "won amount ÷ won deals, per currency, of the deals won with a close date in the period",
@@ -144,8 +148,7 @@ const std::vector<Kpi>& Definitions() {
           "(in that currency), the others of the period",
           "opportunities"},
          {{"open", "opportunities", kOpen, "", Window::kNow, count, "amount"},
-          {"won", "opportunities", kWon, "close_date", Window::kPeriod, count, "amount"},
-          {"lost", "opportunities", "stage = \"lost\"", "close_date", Window::kPeriod, count},
+          {"closed", "opportunities", "", "close_date", Window::kPeriod, count, "amount", "stage", {"won", "lost"}},
           {"won_amount", "opportunities", kWon, "close_date", Window::kPeriod, won_amount},
           {"cycle", "opportunities", kWon, "close_date", Window::kPeriod, cycle}},
          [](const Inputs& in) {
@@ -336,7 +339,7 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
     std::vector<std::string_view> fields;
     for (const Input& other : kpi->inputs) {
       if (other.object != input.object) continue;
-      for (std::string_view f : {other.date_field, std::string_view(other.measure.field), other.per_currency_of}) {
+      for (std::string_view f : {other.date_field, std::string_view(other.measure.field), other.per_currency_of, other.split_by}) {
         if (!f.empty() && std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
       }
     }
@@ -376,6 +379,12 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
       for (const auto& part : parts) q.filter += (q.filter.empty() ? "(" : " and (") + part + ")";
       if (!input.per_currency_of.empty()) q.measures.push_back({AggregateFn::kSum, std::string(input.per_currency_of)});
       if (per_owner) q.group_by = {{"owner_id", std::nullopt}};
+      if (!input.split_by.empty()) {
+        std::string values;
+        for (std::string_view v : input.split_values) values += (values.empty() ? "" : ", ") + query::QuoteString(v);
+        q.filter += fmt::format("{}({} in ({}))", q.filter.empty() ? "" : " and ", input.split_by, values);
+        q.group_by.push_back({std::string(input.split_by), std::nullopt});
+      }
       RAPPORT_ASSIGN_OR_RETURN(records::AggregateResult result, records_.Aggregate(p, q));
       if (result.truncated) {
         return Fail(ErrorCode::kInvalidArgument,
@@ -386,7 +395,13 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
         if (per_owner && !row.keys.empty()) {
           if (const auto* id = std::get_if<std::string>(&row.keys[0])) owner = *id;
         }
-        out[owner][std::string(input.name)].push_back({row.currency, DecimalOf(row.values[0])});
+        std::string name(input.name);
+        if (!input.split_by.empty()) {
+          const auto* value = std::get_if<std::string>(&row.keys.back());
+          if (!value) continue;
+          name = *value;
+        }
+        out[owner][name].push_back({row.currency, DecimalOf(row.values[0])});
       }
     }
     return out;
@@ -396,10 +411,9 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
     Inputs in(figures);
     value.figures = kpi->compute(in);
     for (const Input& input : kpi->inputs) {
-      // An input repeated in the list (shared by two formulas) is shown once.
-      bool shown = false;
-      for (const auto& [name, _] : value.inputs) shown |= name == input.name;
-      if (!shown) value.inputs.emplace_back(std::string(input.name), in.Of(input.name));
+      std::vector<std::string_view> names = input.split_values;
+      if (input.split_by.empty()) names = {input.name};
+      for (std::string_view name : names) value.inputs.emplace_back(std::string(name), in.Of(name));
     }
     return value;
   };
