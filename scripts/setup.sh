@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev libpq-dev postgresql libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
   libhowardhinnant-date-dev tzdata libxlsxwriter-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev libssl-dev libqrencode-dev zlib1g-dev openssl curl unzip
+  python3-aiosmtpd
   wrk clang-16 libclang-rt-16-dev
   chromium
 )

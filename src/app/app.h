@@ -14,6 +14,7 @@
 #include "reports/dashboards.h"
 #include "reports/kpis.h"
 #include "reports/report_engine.h"
+#include "reports/schedules.h"
 #include "reports/saved_reports.h"
 #include "security/access_store.h"
 #include "security/field_cipher.h"
@@ -51,6 +52,7 @@ class App {
   reports::SavedReports& saved_reports() { return *saved_reports_; }
   reports::Dashboards& dashboards() { return *dashboards_; }
   reports::Kpis& kpis() { return *kpis_; }
+  reports::ReportSchedules& schedules() { return *schedules_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -71,6 +73,7 @@ class App {
   std::unique_ptr<reports::SavedReports> saved_reports_;
   std::unique_ptr<reports::Dashboards> dashboards_;
   std::unique_ptr<reports::Kpis> kpis_;
+  std::unique_ptr<reports::ReportSchedules> schedules_;
 };
 
 // Registers every domain module's objects and rules.

@@ -249,6 +249,15 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_flag("--hsts", serve.hsts, "Send Strict-Transport-Security (when clients reach Rapport over TLS)");
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2+) with --tls-key");
   serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert");
+  serve_cmd->add_option("--smtp-url", serve.smtp_url, "Mail scheduled reports through this server: smtp://host:port or smtps://host:port");
+  serve_cmd->add_option("--smtp-from", serve.smtp_from, "The sender of scheduled reports")
+      ->capture_default_str();
+  serve_cmd->add_option("--smtp-user", serve.smtp_user, "SMTP user name (with RAPPORT_SMTP_PASSWORD)");
+  serve_cmd->add_option("--smtp-password", serve.smtp_password, "SMTP password (better: RAPPORT_SMTP_PASSWORD)");
+  serve_cmd->add_flag("--smtp-require-tls", serve.smtp_require_tls, "Refuse to send mail without STARTTLS");
+  serve_cmd->add_option("--schedule-interval", serve.schedule_interval, "Seconds between looks for due scheduled reports")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   serve_cmd->add_option("--web", serve.web_dir, "The built web app to serve beside the API (none: the API only)")
       ->capture_default_str();
   // A plain flag, not CLI11's `!--no-...` form: that one reads RAPPORT_NO_ACCESS_LOG=1

@@ -71,6 +71,14 @@ struct ServeOptions {
   // the build puts it (CMake's RAPPORT_WEB_DIR); serve warns and goes on without it if
   // it is not there.
   std::string web_dir = RAPPORT_WEB_DIR;
+  // Where scheduled reports are mailed (docs/reports.md); none: schedules are kept but
+  // nothing is sent.
+  std::string smtp_url;
+  std::string smtp_from = "rapport@localhost";
+  std::string smtp_user;
+  std::string smtp_password;
+  bool smtp_require_tls = false;
+  int schedule_interval = 60;  // seconds between looks for due schedules
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 

@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -75,8 +77,16 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
     return Failure("HTTPS needs both --tls-cert and --tls-key.", 2);
   }
   const bool tls = !options.tls_cert.empty();
+  std::unique_ptr<mail::Mailer> mailer;
+  if (!options.smtp_url.empty()) {
+    auto smtp = mail::SmtpMailer({.url = options.smtp_url, .username = options.smtp_user, .password = options.smtp_password,
+                                  .from = {options.smtp_from, "Rapport"}, .require_tls = options.smtp_require_tls});
+    if (!smtp) return Failure("--smtp-url: " + smtp.error().detail(), 2);
+    mailer = std::move(*smtp);
+  }
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), (*app)->views(),
-                                (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(), (*app)->kpis(), metrics,
+                                (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(),
+                                (*app)->kpis(), (*app)->schedules(), mailer.get(), metrics,
                                 /*secure_cookies=*/tls});
   // The web app on the API's origin, read into memory once. Optional, so that the API
   // runs (and is tested) without a web build; one that is there but unusable is an error.
@@ -127,7 +137,27 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("rapport serving {}://{}:{} ({} threads, database {})", tls ? "https" : "http", host, server.port(),
                threads,
                common.DatabaseUrl());
+  // Scheduled reports go out from here, when there is a mail server to send them.
+  std::mutex wake_mutex;
+  std::condition_variable_any wake;
+  std::jthread scheduler;
+  if (mailer) {
+    spdlog::info("scheduled reports: mailed through {}", options.smtp_url);
+    scheduler = std::jthread([&](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        auto run = (*app)->schedules().RunDue(*mailer);
+        if (!run) spdlog::error("scheduled reports: {} {}", run.error().detail(), run.error().internal());
+        else if (*run > 0) spdlog::info("scheduled reports: {} sent", *run);
+        std::unique_lock lock(wake_mutex);
+        wake.wait_for(lock, stop, std::chrono::seconds(options.schedule_interval), [] { return false; });
+      }
+    });
+  }
   server.Run();
+  if (scheduler.joinable()) {
+    scheduler.request_stop();
+    scheduler.join();
+  }
   spdlog::info("rapport stopped");
   return 0;
 }

@@ -162,13 +162,16 @@ std::optional<DayRange> BucketDays(std::string_view label, DatePart part, int fi
   return range;
 }
 
-std::optional<Micros> LocalDayStart(int64_t days, std::string_view zone) {
-  if (zone == "UTC") return days * kMicrosPerDay;
+std::optional<Micros> LocalDayStart(int64_t days, std::string_view zone) { return LocalTime(days, 0, zone); }
+
+std::optional<Micros> LocalTime(int64_t days, int64_t seconds, std::string_view zone) {
+  const Micros wall = days * kMicrosPerDay + seconds * kMicrosPerSecond;
+  if (zone == "UTC") return wall;
   const date::time_zone* z = FindZone(zone);
   if (!z) return std::nullopt;
   using namespace std::chrono;
-  date::local_time<microseconds> local{microseconds{days * kMicrosPerDay}};
-  // Midnight skipped by a clock change: the day starts when the clocks resume.
+  date::local_time<microseconds> local{microseconds{wall}};
+  // A time skipped by a clock change: the moment the clocks resume.
   auto info = z->get_info(local);
   date::sys_time<microseconds> start = info.result == date::local_info::nonexistent
                                      ? date::sys_time<microseconds>{info.first.end}

@@ -43,5 +43,9 @@ std::optional<DayRange> BucketDays(std::string_view label, DatePart part, int fi
 // The instant a local day starts in `zone` (its first moment, where daylight saving
 // time skips midnight); nullopt for an unknown zone.
 std::optional<Micros> LocalDayStart(int64_t days, std::string_view zone);
+// The instant the clocks of `zone` show `seconds` past midnight on local day `days`:
+// the earlier of two when a clock change repeats it, the moment the clocks resume
+// when one skips it. nullopt for an unknown zone.
+std::optional<Micros> LocalTime(int64_t days, int64_t seconds, std::string_view zone);
 
 }  // namespace rapport

@@ -346,6 +346,29 @@ CREATE TABLE dashboards (
   PRIMARY KEY (tenant_id, id)
 );
 )sql"},
+    {13, "report schedules: saved reports mailed on a schedule", R"sql(
+CREATE TABLE report_schedules (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  frequency TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  weekday INTEGER NOT NULL,
+  day_of_month INTEGER NOT NULL,
+  active INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  next_run_at TEXT NOT NULL,
+  last_run_at TEXT NOT NULL,
+  last_status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_report_schedules_due ON report_schedules (tenant_id, active, next_run_at);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -355,7 +378,7 @@ constexpr std::string_view kTenantTables[] = {
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
     "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
-    "saved_reports", "dashboards",
+    "saved_reports", "dashboards", "report_schedules",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

@@ -13,10 +13,13 @@
 #include <fmt/format.h>
 
 #include "core/decimal.h"
+#include "core/id.h"
 #include "reports/kpis.h"
+#include "reports/schedules.h"
 #include "reports/report_files.h"
 #include "reports/saved_reports.h"
 #include "support/engine_test.h"
+#include "support/smtp_server.h"
 #include "support/xlsx_text.h"
 
 namespace rapport::reports {
@@ -787,6 +790,124 @@ TEST_P(ReportEngineTest, PipelineVelocityFollowsItsFormula) {
   EXPECT_EQ(velocity->value.figures[0].value->units,
             Expected::RoundHalfAway(static_cast<__int128>(3) * 2 * average * Decimal::kOne, 3 * days));
   EXPECT_TRUE(velocity->previous.figures.empty());
+}
+
+// When a schedule falls due, in the workspace's time zone: across the spring clock
+// change in Paris (29 March 2026: 02:00 becomes 03:00, UTC+1 becomes UTC+2).
+TEST(ScheduleTest, NextRunFollowsTheWorkspaceClock) {
+  auto at = [](const char* t) { return *ParseDatetime(t); };
+  auto next = [](const ReportSchedule& s, Micros after, const char* zone) {
+    auto n = NextRun(s, after, zone);
+    return n ? FormatDatetime(*n) : std::string("none");
+  };
+  ReportSchedule daily{.frequency = Frequency::kDaily, .hour = 8};
+  EXPECT_EQ(next(daily, at("2026-03-28T06:00:00Z"), "Europe/Paris"), "2026-03-28T07:00:00.000000Z");
+  EXPECT_EQ(next(daily, at("2026-03-28T12:00:00Z"), "Europe/Paris"), "2026-03-29T06:00:00.000000Z");
+  EXPECT_EQ(next(daily, at("2026-03-28T07:00:00Z"), "Europe/Paris"), "2026-03-29T06:00:00.000000Z");  // strictly after
+  ReportSchedule skipped{.frequency = Frequency::kDaily, .hour = 2};  // 02:00 does not happen on the 29th
+  EXPECT_EQ(next(skipped, at("2026-03-28T12:00:00Z"), "Europe/Paris"), "2026-03-29T01:00:00.000000Z");
+  ReportSchedule monday{.frequency = Frequency::kWeekly, .hour = 9, .weekday = 1};
+  EXPECT_EQ(next(monday, at("2026-11-26T10:00:00Z"), "UTC"), "2026-11-30T09:00:00.000000Z");  // a Thursday
+  ReportSchedule monthly{.frequency = Frequency::kMonthly, .hour = 0, .day_of_month = 28};
+  EXPECT_EQ(next(monthly, at("2026-02-28T00:00:00Z"), "UTC"), "2026-03-28T00:00:00.000000Z");
+  EXPECT_EQ(next(monthly, at("2026-12-30T00:00:00Z"), "America/New_York"), "2027-01-28T05:00:00.000000Z");
+  EXPECT_EQ(next(daily, 0, "Mars/Olympus_Mons"), "none");
+}
+
+// A schedule mails each recipient the report run as them, as a real SMTP server
+// receives it: the administrator every deal's figures, the rep their own; someone who
+// may not open or export it gets nothing, and the schedule's status says so.
+TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
+  testing::SmtpServer smtp;
+  ASSERT_TRUE(smtp.ready());
+  auto mailer = mail::SmtpMailer({.url = smtp.url(), .from = {"reports@acme.example", "Rapport"}});
+  ASSERT_TRUE(mailer) << mailer.error().ToString();
+  ManualClock clock(*ParseDatetime("2026-11-26T07:00:00Z"));
+  ReportSchedules schedules(app_->db(), app_->reports(), app_->saved_reports(), app_->records(), app_->workspace(), clock);
+  auto report = app_->saved_reports().Create(
+      admin_, {.name = "Won by currency", .definition = {.type = ReportType::kSummary, .object = "opportunities",
+                                                         .filter = "stage = \"won\"",
+                                                         .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}},
+               .shared = true});
+  ASSERT_TRUE(report) << report.error().ToString();
+
+  // Refused, and nothing saved: an hour past 23, someone not in the workspace, a report
+  // the author may not open.
+  auto field_of = [](const auto& r) { return r ? std::string("saved") : r.error().field_errors().at(0).field; };
+  EXPECT_EQ(field_of(schedules.Create(admin_, {.report_id = report->id, .recipients = {admin_.user_id}, .hour = 24})), "hour");
+  EXPECT_EQ(field_of(schedules.Create(admin_, {.report_id = report->id, .recipients = {NewId()}})), "recipients[0]");
+  EXPECT_EQ(field_of(schedules.Create(admin_, {.report_id = NewId(), .recipients = {admin_.user_id}})), "report_id");
+  EXPECT_TRUE(schedules.List(admin_)->empty());
+
+  auto created = schedules.Create(admin_, {.report_id = report->id, .format = "csv",
+                                           .recipients = {admin_.user_id, rep_.user_id},
+                                           .frequency = Frequency::kDaily, .hour = 8});
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_EQ(created->next_run_at, "2026-11-26T08:00:00.000000Z");
+  EXPECT_TRUE(schedules.List(rep_)->empty());  // not theirs
+  EXPECT_EQ(*schedules.RunDue(**mailer), 0);    // not due yet
+
+  // Due: the administrator gets it; the rep may not export deals, so gets nothing.
+  clock.Set(*ParseDatetime("2026-11-26T08:00:30Z"));
+  EXPECT_EQ(*schedules.RunDue(**mailer), 1);
+  EXPECT_EQ(*schedules.RunDue(**mailer), 0);  // once
+  auto after = schedules.Get(admin_, created->id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->next_run_at, "2026-11-27T08:00:00.000000Z");
+  EXPECT_EQ(after->last_status, "Sent to 1 of 2 recipients. Rex: may not export opportunities.") << after->last_status;
+  auto mails = smtp.Received();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, std::vector<std::string>{"ada@example.com"});
+  EXPECT_EQ(mails[0].subject, "Won by currency — 2026-11-26");
+
+  // Each one's totals, computed here: every won deal for her, his own for him.
+  std::map<std::string, Expected> all, his;
+  for (const Deal& d : deals_) {
+    if (d.stage != "won") continue;
+    all[d.currency].Add(d.cents * 100);
+    if (d.mine) his[d.currency].Add(d.cents * 100);
+  }
+  auto check_csv = [](const std::string& csv, const std::map<std::string, Expected>& expected) {
+    for (const auto& [currency, e] : expected) {
+      std::string line = fmt::format("{},{},{}\r\n", e.count, Decimal{static_cast<int64_t>(e.sum)}.ToString(2), currency);
+      EXPECT_NE(csv.find(line), std::string::npos) << line << csv;
+    }
+  };
+  ASSERT_EQ(mails[0].attachments.size(), 1u);
+  EXPECT_EQ(mails[0].attachments[0].filename, "Won by currency 2026-11-26.csv");
+  check_csv(mails[0].attachments[0].bytes, all);
+  EXPECT_NE(mails[0].text.find("Total: Count: "), std::string::npos) << mails[0].text;
+
+  // Allowed to export their own deals, the rep gets exactly those; as a workbook too.
+  security::Role exporter;
+  exporter.name = "Export own deals";
+  exporter.objects["opportunities"] = {security::Scope::kOwn, security::Scope::kOwn, security::Scope::kOwn,
+                                       security::Scope::kNone, true};
+  auto role = app_->access().CreateRole(admin_, exporter);
+  ASSERT_TRUE(role) << role.error().ToString();
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, rep_.user_id, {role->id}));
+  auto sent = schedules.SendNow(admin_, created->id, **mailer);
+  ASSERT_TRUE(sent) << sent.error().ToString();
+  EXPECT_EQ(sent->status, "Sent to 2 of 2 recipients.");
+  mails = smtp.Received();
+  ASSERT_EQ(mails.size(), 3u);
+  for (size_t i = 1; i < 3; ++i) check_csv(mails[i].attachments.at(0).bytes, mails[i].to.at(0) == "rex@example.com" ? his : all);
+  ASSERT_TRUE(schedules.Update(admin_, created->id, {.format = "xlsx"}));
+  ASSERT_TRUE(schedules.SendNow(admin_, created->id, **mailer));
+  mails = smtp.Received();
+  ASSERT_EQ(mails.size(), 5u);
+  EXPECT_EQ(mails[4].attachments.at(0).filename, "Won by currency 2026-11-26.xlsx");
+  EXPECT_NE(testing::XlsxSheetXml(mails[4].attachments[0].bytes).find("<sheetData>"), std::string::npos);
+
+  // A report no longer shared with the rep: he gets nothing.
+  ASSERT_TRUE(app_->saved_reports().Update(admin_, report->id, {.shared = false}));
+  sent = schedules.SendNow(admin_, created->id, **mailer);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->status, "Sent to 1 of 2 recipients. Rex: may not open the report.");
+  // Only its author or an administrator changes it.
+  EXPECT_FALSE(schedules.Delete(rep_, created->id));
+  EXPECT_TRUE(schedules.Delete(admin_, created->id));
+  EXPECT_TRUE(schedules.List(admin_)->empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);

@@ -18,9 +18,11 @@
 
 #include "core/calendar.h"
 #include "identity/sign_in.h"
+#include "storage/database.h"
 #include "support/http_client.h"
 #include "support/postgres_server.h"
 #include "support/server_process.h"
+#include "support/smtp_server.h"
 #include "support/temp_dir.h"
 #include "support/xlsx_text.h"
 
@@ -49,13 +51,16 @@ class ApiTest : public ::testing::Test {
   // (ctest registers both runs).
   static void SetUpTestSuite() {
     dir_ = new TempDir("rapport_api");
+    smtp_ = new testing::SmtpServer();
     server_ = new ServerProcess(dir_->path().string(), BackendDatabaseUrl());
     token_ = server_->Init("Acme");
     other_token_ = server_->Init("Other", "boss@other.example");
-    server_->Start();
+    // Scheduled reports are mailed to a real SMTP server, looked for every second.
+    server_->Start({"--smtp-url", smtp_->url(), "--smtp-from", "crm@acme.example", "--schedule-interval", "1"});
   }
   static void TearDownTestSuite() {
     delete server_;
+    delete smtp_;
     delete dir_;
   }
   void SetUp() override { client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port()); }
@@ -94,6 +99,7 @@ class ApiTest : public ::testing::Test {
   }
 
   static TempDir* dir_;
+  static testing::SmtpServer* smtp_;
   static ServerProcess* server_;
   static std::string token_;
   static std::string other_token_;
@@ -102,6 +108,7 @@ class ApiTest : public ::testing::Test {
 
 TempDir* ApiTest::dir_ = nullptr;
 ServerProcess* ApiTest::server_ = nullptr;
+testing::SmtpServer* ApiTest::smtp_ = nullptr;
 std::string ApiTest::token_;
 std::string ApiTest::other_token_;
 
@@ -1437,6 +1444,72 @@ TEST_F(ApiTest, KpisAreListedWithTheirFormulasAndComputedAsTheCaller) {
   Problem(Call("GET", "/api/v1/kpis/win_rate?by=team"), 422);
   Problem(Call("GET", "/api/v1/kpis/win_rate?colour=red"), 400);
   Problem(Call("GET", "/api/v1/kpis/customer_acquisition_cost"), 409);  // no campaigns object
+}
+
+
+TEST_F(ApiTest, SchedulesMailTheReportOnTimeAndOnDemand) {
+  EXPECT_TRUE(Json(Call("GET", "/api/v1/schedules")).at("mail_configured").as_bool());
+  for (const char* name : {"Sched one", "Sched two"}) Create("opportunities", fmt::format(R"({{"name": "{}"}})", name));
+  auto report = Call("POST", "/api/v1/reports", R"js({"name": "Scheduled (api)", "shared": true,
+      "definition": {"object": "opportunities", "filter": "name ~ \"Sched \"", "aggregates": ["count"]}})js");
+  ASSERT_EQ(report.status, 201) << report.body;
+  std::string report_id(Json(report).at("id").as_string());
+  auto field_of = [&](const std::string& body) {
+    auto r = Call("POST", "/api/v1/schedules", body);
+    EXPECT_EQ(r.status, 422) << r.body;
+    return std::string(Json(r).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(field_of(fmt::format(R"({{"report_id": "{}", "hour": 25}})", report_id)), "hour");
+  EXPECT_EQ(field_of(fmt::format(R"({{"report_id": "{}", "frequency": "hourly"}})", report_id)), "frequency");
+  EXPECT_EQ(field_of(fmt::format(R"({{"report_id": "{}", "recipients": ["nope"]}})", report_id)), "recipients[0]");
+  EXPECT_EQ(field_of(R"({"report_id": "0190a0c4-0000-7000-8000-000000000000"})"), "report_id");
+
+  auto created = Call("POST", "/api/v1/schedules", fmt::format(R"({{"report_id": "{}", "format": "csv",
+      "frequency": "weekly", "weekday": 3, "hour": 7}})", report_id));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto schedule = Json(created);
+  std::string id(schedule.at("id").as_string());
+  EXPECT_EQ(schedule.at("recipients").as_array().size(), 1u);  // the author, by default
+  EXPECT_TRUE(schedule.at("next_run_at").is_string()) << schedule;
+  Problem(Call("GET", "/api/v1/schedules/" + id, "", {}, other_token_), 404);
+
+  // On demand: one mail, the figures in its text and the file attached.
+  size_t before = smtp_->Received().size();
+  auto sent = Call("POST", "/api/v1/schedules/" + id + "/send");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(Json(sent).at("sent").as_int64(), 1);
+  auto mails = smtp_->Received();
+  ASSERT_EQ(mails.size(), before + 1);
+  EXPECT_TRUE(mails.back().subject.starts_with("Scheduled (api) — ")) << mails.back().subject;
+  EXPECT_EQ(mails.back().from, "crm@acme.example");
+  EXPECT_NE(mails.back().text.find("Count: 2"), std::string::npos) << mails.back().text;
+  ASSERT_EQ(mails.back().attachments.size(), 1u);
+  EXPECT_EQ(mails.back().attachments[0].content_type, "text/csv");
+
+  // On time: made due in the database, the server's own loop sends it within seconds
+  // and sets the next run a week on.
+  std::string args = server_->DatabaseArgs();
+  std::string url = args.starts_with("--db ") ? args.substr(5) : "sqlite:" + server_->data_dir() + "/rapport.db";
+  {
+    auto db = storage::Database::Open({.url = url, .read_connections = 1});
+    ASSERT_TRUE(db) << db.error().ToString();
+    ASSERT_TRUE((*db)->Write([&](storage::Connection& c) -> Status {
+      std::vector<storage::Value> params = {id};
+      RAPPORT_TRY(c.Execute("UPDATE report_schedules SET next_run_at = '2000-01-03T07:00:00.000000Z' WHERE id = ?", params));
+      return Ok();
+    }));
+  }
+  for (int i = 0; i < 100 && smtp_->Received().size() < before + 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(smtp_->Received().size(), before + 2) << server_->Log();
+  auto ran = Json(Call("GET", "/api/v1/schedules/" + id));
+  EXPECT_EQ(ran.at("last_status").as_string(), "Sent to 1 of 1 recipient.") << ran;
+  EXPECT_GT(ran.at("next_run_at").as_string(), "2026-01-01") << ran;
+
+  auto paused = Call("PATCH", "/api/v1/schedules/" + id, R"({"active": false})");
+  ASSERT_EQ(paused.status, 200) << paused.body;
+  EXPECT_TRUE(Json(paused).at("next_run_at").is_null());
+  EXPECT_EQ(Call("DELETE", "/api/v1/schedules/" + id).status, 204);
+  Problem(Call("GET", "/api/v1/schedules/" + id), 404);
 }
 
 }  // namespace

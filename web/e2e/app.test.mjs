@@ -327,6 +327,30 @@ test("the KPIs page computes every KPI with its trend and formula, and each owne
   await dialog.waitFor({ state: "detached" });
 });
 
+test("a saved report is scheduled by mail from the reports page, then paused", async () => {
+  await page.goto(`${server.url}/reports`);
+  await page.getByRole("heading", { name: "Reports", level: 1 }).waitFor();
+  // This server has no SMTP settings: it says so, and keeps schedules anyway.
+  await page.getByRole("note").filter({ hasText: "sends no mail" }).waitFor();
+  await page.getByRole("button", { name: "Schedule Pipeline by stage" }).click();
+  const dialog = page.getByRole("dialog", { name: "Mail “Pipeline by stage”" });
+  await dialog.getByLabel("Every").selectOption("weekly");
+  await dialog.getByLabel("On", { exact: true }).selectOption({ label: "Monday" });
+  await dialog.getByLabel("At").selectOption({ label: "08:00" });
+  await dialog.getByRole("button", { name: "Schedule" }).click();
+  await dialog.waitFor({ state: "detached" });
+  const row = page.locator("table.schedules tbody tr").filter({ hasText: "Pipeline by stage" });
+  await row.getByText("Every Monday at 08:00").waitFor();
+  const saved = await apiCall("GET", "/schedules");
+  assert.equal(saved.body.data.length, 1);
+  assert.equal(saved.body.data[0].weekday, 1);
+  assert.ok(saved.body.data[0].next_run_at, JSON.stringify(saved.body));
+  await shot(page, "12-reports");
+  await row.getByRole("button", { name: "Pause" }).click();
+  await row.getByText("Paused").waitFor();
+  assert.equal((await apiCall("GET", "/schedules")).body.data[0].active, false);
+});
+
 test("Ctrl-K finds records and commands", async () => {
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
@@ -388,7 +412,7 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
   const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
-    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis"];
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis", "/reports"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
   for (const scheme of ["light", "dark"]) {

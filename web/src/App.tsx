@@ -25,6 +25,7 @@ const BoardPage = lazy(() => import("./pages/BoardPage"));
 const SettingsRoutes = lazy(() => import("./pages/settings/SettingsRoutes"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const KpiPage = lazy(() => import("./pages/KpiPage"));
+const ReportsPage = lazy(() => import("./pages/ReportsPage"));
 
 // Pages outside the shell (sign-in, invitations) wait for their code here.
 const Standalone = ({ children }: { children: React.ReactNode }) => (
@@ -51,6 +52,7 @@ function SignedInApp() {
             <Route path="/dashboards" element={<DashboardPage />} />
             <Route path="/dashboards/:id" element={<DashboardPage />} />
             <Route path="/kpis" element={<KpiPage />} />
+            <Route path="/reports" element={<ReportsPage />} />
             <Route path="/settings/*" element={<SettingsRoutes />} />
             <Route path="/login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />

@@ -12,6 +12,7 @@
 #include "reports/dashboards.h"
 #include "reports/kpis.h"
 #include "reports/report_engine.h"
+#include "reports/schedules.h"
 #include "reports/saved_reports.h"
 #include "views/saved_views.h"
 #include "workspace/workspace_settings.h"
@@ -29,6 +30,9 @@ struct ApiServices {
   reports::SavedReports& saved_reports;
   reports::Dashboards& dashboards;
   reports::Kpis& kpis;
+  reports::ReportSchedules& schedules;
+  // Where scheduled reports are mailed; null when the server has no SMTP settings.
+  mail::Mailer* mailer;
   Metrics& metrics;
   // Cookies get `Secure` (set when serving over TLS).
   bool secure_cookies = false;
@@ -44,5 +48,7 @@ void AddAuthRoutes(Router& router, const ApiServices& services);
 void AddViewRoutes(Router& router, const ApiServices& services);
 // Reports and the workspace settings they count by (report_routes.cc).
 void AddReportRoutes(Router& router, const ApiServices& services);
+// Scheduled reports (schedule_routes.cc).
+void AddScheduleRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

@@ -164,6 +164,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   AddAuthRoutes(router, services);
   AddViewRoutes(router, services);
   AddReportRoutes(router, services);
+  AddScheduleRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");

@@ -119,6 +119,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <li><NavLink to="/" end className="nav-item">Home</NavLink></li>
           <li><NavLink to="/dashboards" className="nav-item">Dashboards</NavLink></li>
           <li><NavLink to="/kpis" className="nav-item">KPIs</NavLink></li>
+          <li><NavLink to="/reports" className="nav-item">Reports</NavLink></li>
           {nav.map((o) => (
             <li key={o.name}>
               <NavLink to={`/o/${o.name}`} className="nav-item">{o.label_plural}</NavLink>

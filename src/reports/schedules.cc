@@ -1,0 +1,476 @@
+#include "reports/schedules.h"
+
+#include <algorithm>
+#include <array>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/calendar.h"
+#include "core/id.h"
+#include "exchange/record_export.h"
+#include "reports/report_files.h"
+
+namespace rapport::reports {
+
+namespace {
+
+namespace json = boost::json;
+using records::FieldValue;
+using storage::Connection;
+using storage::TextOf;
+using storage::Value;
+
+constexpr std::string_view kColumns =
+    "id, report_id, format, recipients, frequency, hour, weekday, day_of_month, active, owner_id, next_run_at, "
+    "last_run_at, last_status, created_at, updated_at, version";
+// A mail server takes some tens of megabytes: a bigger file is left out, and the mail says so.
+constexpr size_t kMaxAttachment = 15 << 20;
+constexpr size_t kSummaryRows = 10;
+
+constexpr std::array<std::pair<std::string_view, Frequency>, 3> kFrequencies = {{
+    {"daily", Frequency::kDaily},
+    {"weekly", Frequency::kWeekly},
+    {"monthly", Frequency::kMonthly},
+}};
+
+Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No schedule with id `{}`.", id)); }
+
+int64_t IntOf(const Value& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; }
+
+Result<ReportSchedule> FromRow(const std::vector<Value>& row) {
+  ReportSchedule s;
+  s.id = TextOf(row[0]);
+  s.report_id = TextOf(row[1]);
+  s.format = TextOf(row[2]);
+  boost::system::error_code ec;
+  json::value recipients = json::parse(TextOf(row[3]), ec);
+  if (ec || !recipients.is_array()) {
+    return Fail(Error(ErrorCode::kInternal, "A schedule is unreadable.").WithInternal("report_schedules " + s.id));
+  }
+  for (const auto& r : recipients.as_array()) {
+    if (r.is_string()) s.recipients.emplace_back(r.as_string());
+  }
+  s.frequency = ParseFrequency(TextOf(row[4])).value_or(Frequency::kWeekly);
+  s.hour = static_cast<int>(IntOf(row[5]));
+  s.weekday = static_cast<int>(IntOf(row[6]));
+  s.day_of_month = static_cast<int>(IntOf(row[7]));
+  s.active = IntOf(row[8]) != 0;
+  s.owner_id = TextOf(row[9]);
+  s.next_run_at = TextOf(row[10]);
+  s.last_run_at = TextOf(row[11]);
+  s.last_status = TextOf(row[12]);
+  s.created_at = TextOf(row[13]);
+  s.updated_at = TextOf(row[14]);
+  return s;
+}
+
+std::string RecipientsText(const std::vector<std::string>& ids) {
+  json::array out;
+  for (const auto& id : ids) out.emplace_back(id);
+  return json::serialize(out);
+}
+
+// The engine itself, to read who the recipients are (their name, mail and role).
+security::Principal System(const std::string& tenant_id) { return {tenant_id, "", false, true}; }
+
+std::string Text(const FieldValue& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "–";
+        else if constexpr (std::is_same_v<T, bool>) return x ? "yes" : "no";
+        else if constexpr (std::is_same_v<T, int64_t>) return std::to_string(x);
+        else if constexpr (std::is_same_v<T, Decimal>) return x.ToString();
+        else if constexpr (std::is_same_v<T, records::Money>) return fmt::format("{} {}", x.amount.ToString(2), x.currency);
+        else if constexpr (std::is_same_v<T, std::string>) return x.empty() ? "(none)" : x;
+        else return "…";
+      },
+      v);
+}
+
+// The mail's text: the totals, then the first groups (or how many records a list has).
+std::string Summary(const ReportResult& result) {
+  std::vector<std::string> measures;
+  for (const auto& c : result.columns) {
+    if (c.kind == ReportColumn::Kind::kAggregate) measures.push_back(c.label);
+  }
+  auto figures = [&](const records::AggregateRow& row) {
+    std::string out;
+    for (size_t i = 0; i < row.values.size() && i < measures.size(); ++i) {
+      out += fmt::format("{}{}: {}", out.empty() ? "" : ", ", measures[i], Text(row.values[i]));
+    }
+    return out;
+  };
+  if (result.definition.type == ReportType::kTabular) {
+    return fmt::format("{}{} records in the attached file.\n", result.records.size(),
+                       result.next_cursor ? " and more" : "");
+  }
+  std::string out;
+  if (result.sections.size() > 1 && result.sections.back().keys.empty()) {
+    for (const auto& row : result.sections.back().rows) out += "Total: " + figures(row) + "\n";
+  }
+  const ReportSection& groups = result.sections.front();
+  if (!groups.keys.empty()) {
+    out += "\n";
+    size_t shown = 0;
+    for (const auto& row : groups.rows) {
+      if (shown++ == kSummaryRows) {
+        out += fmt::format("… and {} more in the attached file.\n", groups.rows.size() - kSummaryRows);
+        break;
+      }
+      std::string keys;
+      for (const auto& k : row.keys) keys += (keys.empty() ? "" : " · ") + Text(k);
+      out += fmt::format("{}: {}\n", keys, figures(row));
+    }
+  } else if (out.empty()) {
+    for (const auto& row : groups.rows) out += "Total: " + figures(row) + "\n";  // no groupings: the grand total
+  }
+  return out;
+}
+
+std::string FileName(std::string_view name, std::string_view date, std::string_view format) {
+  std::string clean;
+  for (char c : name) clean += (c == '/' || c == '\\' || c == '"' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+  return fmt::format("{} {}.{}", clean, date, format);
+}
+
+std::string Describe(const ReportSchedule& s) {
+  static constexpr const char* kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  switch (s.frequency) {
+    case Frequency::kDaily: return fmt::format("every day at {:02}:00", s.hour);
+    case Frequency::kWeekly: return fmt::format("every {} at {:02}:00", kWeekdays[(s.weekday + 6) % 7], s.hour);
+    case Frequency::kMonthly: return fmt::format("on day {} of every month at {:02}:00", s.day_of_month, s.hour);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string_view FrequencyName(Frequency frequency) {
+  for (const auto& [name, f] : kFrequencies) {
+    if (f == frequency) return name;
+  }
+  return "?";
+}
+
+std::optional<Frequency> ParseFrequency(std::string_view name) {
+  for (const auto& [known, f] : kFrequencies) {
+    if (known == name) return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<Micros> NextRun(const ReportSchedule& s, Micros after, std::string_view zone) {
+  std::optional<int64_t> today = LocalDays(after, zone);
+  if (!today) return std::nullopt;
+  for (int64_t day = *today; day < *today + 40; ++day) {
+    if (s.frequency == Frequency::kWeekly && ((day + 3) % 7 + 7) % 7 + 1 != s.weekday) continue;  // day 0: a Thursday
+    if (s.frequency == Frequency::kMonthly && std::stoi(FormatDate(day).substr(8, 2)) != s.day_of_month) continue;
+    std::optional<Micros> at = LocalTime(day, int64_t{s.hour} * 3600, zone);
+    if (!at) return std::nullopt;
+    if (*at > after) return at;
+  }
+  return std::nullopt;
+}
+
+ReportSchedules::ReportSchedules(storage::Database& db, ReportEngine& engine, SavedReports& reports,
+                                 records::RecordService& records, workspace::WorkspaceSettingsStore& settings,
+                                 const Clock& clock)
+    : db_(db), engine_(engine), reports_(reports), records_(records), settings_(settings), clock_(clock) {}
+
+Status ReportSchedules::Check(const security::Principal& p, const ReportSchedule& s) {
+  auto report = reports_.Get(p, s.report_id);
+  if (!report) {
+    if (report.error().code() != ErrorCode::kNotFound && report.error().code() != ErrorCode::kPermissionDenied) {
+      return Fail(report.error());
+    }
+    return Fail(InvalidField("report_id", fmt::format("No report `{}` that you may open.", s.report_id)));
+  }
+  if (s.format != "csv" && s.format != "xlsx") return Fail(InvalidField("format", "csv or xlsx."));
+  if (s.hour < 0 || s.hour > 23) return Fail(InvalidField("hour", "An hour of the day, 0 to 23."));
+  if (s.weekday < 1 || s.weekday > 7) return Fail(InvalidField("weekday", "1 (Monday) to 7 (Sunday)."));
+  if (s.day_of_month < 1 || s.day_of_month > 28) {
+    return Fail(InvalidField("day_of_month", "1 to 28 (a day every month has)."));
+  }
+  if (s.recipients.empty() || s.recipients.size() > kMaxRecipients) {
+    return Fail(InvalidField("recipients", fmt::format("1 to {} users of the workspace.", kMaxRecipients)));
+  }
+  for (size_t i = 0; i < s.recipients.size(); ++i) {
+    const std::string field = fmt::format("recipients[{}]", i);
+    if (!IsValidId(s.recipients[i])) return Fail(InvalidField(field, "A user's id."));
+    auto user = records_.Get(System(p.tenant_id), "users", s.recipients[i], {});
+    const FieldValue* active = user ? user->Find("active") : nullptr;
+    if (!user || (active && std::holds_alternative<bool>(*active) && !std::get<bool>(*active))) {
+      return Fail(InvalidField(field, fmt::format("No active user `{}` in this workspace.", s.recipients[i])));
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<ReportSchedule>> ReportSchedules::List(const security::Principal& p) {
+  std::vector<ReportSchedule> out;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id};
+    std::string sql = fmt::format("SELECT {} FROM report_schedules WHERE tenant_id = ?", kColumns);
+    if (!p.is_admin) {
+      sql += " AND owner_id = ?";
+      params.emplace_back(p.user_id);
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql + " ORDER BY created_at, id", params));
+    for (const auto& row : rows.rows) {
+      RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, FromRow(row));
+      out.push_back(std::move(s));
+    }
+    return Ok();
+  }));
+  return out;
+}
+
+Result<ReportSchedule> ReportSchedules::Get(const security::Principal& p, const std::string& id) {
+  std::optional<ReportSchedule> found;
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, id};
+    RAPPORT_ASSIGN_OR_RETURN(
+        auto rows, c.Query(fmt::format("SELECT {} FROM report_schedules WHERE tenant_id = ? AND id = ?", kColumns), params));
+    if (rows.rows.empty()) return Ok();
+    RAPPORT_ASSIGN_OR_RETURN(found, FromRow(rows.rows[0]));
+    return Ok();
+  }));
+  // Someone else's schedule is as good as absent to a non-administrator.
+  if (!found || (!p.is_admin && found->owner_id != p.user_id)) return Fail(NotFound(id));
+  return *found;
+}
+
+Result<ReportSchedule> ReportSchedules::Create(const security::Principal& p, ReportSchedule s) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot schedule reports.");
+  std::sort(s.recipients.begin(), s.recipients.end());
+  s.recipients.erase(std::unique(s.recipients.begin(), s.recipients.end()), s.recipients.end());
+  RAPPORT_TRY(Check(p, s));
+  RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(p.tenant_id));
+  const Micros now = clock_.Now();
+  s.id = NewId(clock_);
+  s.owner_id = p.user_id;
+  s.created_at = s.updated_at = FormatDatetime(now);
+  s.next_run_at.clear();
+  if (s.active) {
+    auto next = NextRun(s, now, calendar.time_zone);
+    if (next) s.next_run_at = FormatDatetime(*next);
+  }
+  s.last_run_at.clear();
+  s.last_status.clear();
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, s.id, s.report_id, s.format, RecipientsText(s.recipients),
+                                 std::string(FrequencyName(s.frequency)), int64_t{s.hour}, int64_t{s.weekday},
+                                 int64_t{s.day_of_month}, int64_t{s.active}, s.owner_id, s.next_run_at,
+                                 s.created_at, s.updated_at};
+    RAPPORT_TRY(c.Execute("INSERT INTO report_schedules (tenant_id, id, report_id, format, recipients, frequency, hour, "
+                          "weekday, day_of_month, active, owner_id, next_run_at, last_run_at, last_status, created_at, "
+                          "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, 1)",
+                          params));
+    return Ok();
+  }));
+  return s;
+}
+
+Result<ReportSchedule> ReportSchedules::Update(const security::Principal& p, const std::string& id,
+                                               const ScheduleChanges& changes) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot change schedules.");
+  RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, Get(p, id));
+  const std::string read_at = s.updated_at;
+  if (changes.report_id) s.report_id = *changes.report_id;
+  if (changes.format) s.format = *changes.format;
+  if (changes.recipients) {
+    s.recipients = *changes.recipients;
+    std::sort(s.recipients.begin(), s.recipients.end());
+    s.recipients.erase(std::unique(s.recipients.begin(), s.recipients.end()), s.recipients.end());
+  }
+  if (changes.frequency) s.frequency = *changes.frequency;
+  if (changes.hour) s.hour = *changes.hour;
+  if (changes.weekday) s.weekday = *changes.weekday;
+  if (changes.day_of_month) s.day_of_month = *changes.day_of_month;
+  if (changes.active) s.active = *changes.active;
+  RAPPORT_TRY(Check(p, s));
+  RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(p.tenant_id));
+  const Micros now = clock_.Now();
+  s.updated_at = FormatDatetime(now);
+  s.next_run_at.clear();
+  if (s.active) {
+    if (auto next = NextRun(s, now, calendar.time_zone)) s.next_run_at = FormatDatetime(*next);
+  }
+  RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {s.report_id, s.format, RecipientsText(s.recipients),
+                                 std::string(FrequencyName(s.frequency)), int64_t{s.hour}, int64_t{s.weekday},
+                                 int64_t{s.day_of_month}, int64_t{s.active}, s.next_run_at, s.updated_at,
+                                 p.tenant_id, id, read_at};
+    RAPPORT_ASSIGN_OR_RETURN(
+        int64_t n, c.Execute("UPDATE report_schedules SET report_id = ?, format = ?, recipients = ?, frequency = ?, "
+                             "hour = ?, weekday = ?, day_of_month = ?, active = ?, next_run_at = ?, updated_at = ?, "
+                             "version = version + 1 WHERE tenant_id = ? AND id = ? AND updated_at = ?",
+                             params));
+    if (n != 1) {
+      return Fail(ErrorCode::kFailedPrecondition, "The schedule changed while you were saving; load it again and retry.");
+    }
+    return Ok();
+  }));
+  return s;
+}
+
+Status ReportSchedules::Delete(const security::Principal& p, const std::string& id) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot delete schedules.");
+  RAPPORT_TRY(Get(p, id));
+  return db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {p.tenant_id, id};
+    RAPPORT_TRY(c.Execute("DELETE FROM report_schedules WHERE tenant_id = ? AND id = ?", params));
+    return Ok();
+  });
+}
+
+Result<SendOutcome> ReportSchedules::Send(const std::string& tenant_id, const ReportSchedule& s, mail::Mailer& mailer) {
+  RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
+  const Micros now = clock_.Now();
+  const std::string today = FormatDate(LocalDays(now, calendar.time_zone).value_or(now / kMicrosPerDay));
+  SendOutcome outcome{.recipients = static_cast<int>(s.recipients.size())};
+  std::vector<std::string> notes;
+  for (const std::string& user_id : s.recipients) {
+    auto user = records_.Get(System(tenant_id), "users", user_id, {});
+    auto text_of = [&](std::string_view field) {
+      const FieldValue* v = user ? user->Find(field) : nullptr;
+      return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : std::string();
+    };
+    const FieldValue* active = user ? user->Find("active") : nullptr;
+    const std::string name = text_of("name").empty() ? user_id : text_of("name");
+    if (!user || (active && std::holds_alternative<bool>(*active) && !std::get<bool>(*active))) {
+      notes.push_back(fmt::format("{}: no longer an active user", name));
+      continue;
+    }
+    // As the recipient: what they may open and export, nothing more.
+    const security::Principal recipient{tenant_id, user_id, text_of("role") == "admin"};
+    auto report = reports_.Get(recipient, s.report_id);
+    if (!report) {
+      notes.push_back(fmt::format("{}: may not open the report", name));
+      continue;
+    }
+    auto result = engine_.Run(recipient, report->definition, {.for_export = true});
+    if (!result) {
+      // Said to whoever reads the schedule, not to the recipient: in the third person.
+      notes.push_back(result.error().code() == ErrorCode::kPermissionDenied
+                          ? fmt::format("{}: may not export {}", name, report->definition.object)
+                          : fmt::format("{}: {}", name, result.error().detail()));
+      continue;
+    }
+    mail::Attachment file{.filename = FileName(report->name, today, s.format)};
+    if (s.format == "xlsx") {
+      auto xlsx = ReportXlsx(engine_, recipient, report->definition, /*labels=*/true);
+      if (!xlsx) {
+        notes.push_back(fmt::format("{}: {}", name, xlsx.error().detail()));
+        continue;
+      }
+      file.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+      file.bytes = std::move(xlsx->bytes);
+    } else {
+      file.content_type = "text/csv; charset=utf-8";
+      if (report->definition.type == ReportType::kTabular) {
+        // Every record, as the list export writes them.
+        const ReportDefinition& d = report->definition;
+        auto csv = exchange::CsvExport::Start(records_, recipient, {.object = d.object, .filter = d.filter, .sort = d.sort,
+                                                                    .fields = d.columns,
+                                                                    .header = exchange::ExportHeader::kLabels});
+        if (!csv) {
+          notes.push_back(fmt::format("{}: {}", name, csv.error().detail()));
+          continue;
+        }
+        while (file.bytes.size() <= kMaxAttachment) {
+          auto chunk = csv->Next();
+          if (!chunk || chunk->empty()) break;
+          file.bytes += *chunk;
+        }
+      } else {
+        file.bytes = ReportCsv(*result, /*labels=*/true);
+      }
+    }
+    std::string text = fmt::format("{}\n{}{}\n{}\n", report->name, report->description.empty() ? "" : report->description + "\n",
+                                   today, Summary(*result));
+    mail::Message message{.to = {{text_of("email"), name}}, .subject = fmt::format("{} — {}", report->name, today)};
+    if (file.bytes.size() > kMaxAttachment) {
+      text += "\nThe whole report is too large to attach: open it in Rapport.\n";
+    } else {
+      text += fmt::format("\nThe whole report is attached ({}).\n", file.filename);
+      message.attachments.push_back(std::move(file));
+    }
+    text += fmt::format("\nScheduled {}. It shows what you may see in Rapport.\n", Describe(s));
+    message.text = std::move(text);
+    auto sent = mailer.Send(message);
+    if (!sent) {
+      notes.push_back(fmt::format("{}: {}", name, sent.error().detail()));
+      continue;
+    }
+    ++outcome.sent;
+  }
+  outcome.status = fmt::format("Sent to {} of {} recipient{}.", outcome.sent, outcome.recipients,
+                               outcome.recipients == 1 ? "" : "s");
+  for (size_t i = 0; i < notes.size(); ++i) outcome.status += (i == 0 ? " " : "; ") + notes[i];
+  if (!notes.empty()) outcome.status += ".";
+  return outcome;
+}
+
+Status ReportSchedules::Record(const std::string& tenant_id, const std::string& id, const SendOutcome& outcome) {
+  return db_.Write([&](Connection& c) -> Status {
+    std::vector<Value> params = {FormatDatetime(clock_.Now()), outcome.status, tenant_id, id};
+    RAPPORT_TRY(c.Execute("UPDATE report_schedules SET last_run_at = ?, last_status = ? WHERE tenant_id = ? AND id = ?",
+                          params));
+    return Ok();
+  });
+}
+
+Result<SendOutcome> ReportSchedules::SendNow(const security::Principal& p, const std::string& id, mail::Mailer& mailer) {
+  if (p.read_only) return Fail(ErrorCode::kPermissionDenied, "A read-only token cannot send reports.");
+  RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, Get(p, id));
+  RAPPORT_ASSIGN_OR_RETURN(SendOutcome outcome, Send(p.tenant_id, s, mailer));
+  RAPPORT_TRY(Record(p.tenant_id, id, outcome));
+  return outcome;
+}
+
+Result<int> ReportSchedules::RunDue(mail::Mailer& mailer) {
+  const Micros now = clock_.Now();
+  std::vector<std::pair<std::string, ReportSchedule>> due;
+  // Across workspaces: a small table (a row per schedule), so a scan once a minute;
+  // its index, like every one, leads with the tenant (on an engine sharded by tenant
+  // this is one query per shard).
+  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+    std::vector<Value> params = {FormatDatetime(now)};
+    RAPPORT_ASSIGN_OR_RETURN(
+        auto rows, c.Query(fmt::format("SELECT tenant_id, {} FROM report_schedules WHERE active = 1 AND "
+                                       "next_run_at <> '' AND next_run_at <= ? ORDER BY next_run_at LIMIT 100",
+                                       kColumns),
+                           params));
+    for (const auto& row : rows.rows) {
+      RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, FromRow(std::vector<Value>(row.begin() + 1, row.end())));
+      due.emplace_back(TextOf(row[0]), std::move(s));
+    }
+    return Ok();
+  }));
+  int run = 0;
+  for (auto& [tenant_id, s] : due) {
+    RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
+    // Claimed by moving its next run on from now (a server down for a week sends once,
+    // not seven times): whoever moves it sends it.
+    auto next = NextRun(s, now, calendar.time_zone);
+    const std::string next_text = next ? FormatDatetime(*next) : "";
+    int64_t claimed = 0;
+    RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
+      std::vector<Value> params = {next_text, tenant_id, s.id, s.next_run_at};
+      RAPPORT_ASSIGN_OR_RETURN(claimed, c.Execute("UPDATE report_schedules SET next_run_at = ?, version = version + 1 "
+                                                  "WHERE tenant_id = ? AND id = ? AND next_run_at = ? AND active = 1",
+                                                  params));
+      return Ok();
+    }));
+    if (claimed != 1) continue;
+    RAPPORT_ASSIGN_OR_RETURN(SendOutcome outcome, Send(tenant_id, s, mailer));
+    RAPPORT_TRY(Record(tenant_id, s.id, outcome));
+    ++run;
+  }
+  return run;
+}
+
+}  // namespace rapport::reports
