@@ -334,9 +334,9 @@ test("a saved report is scheduled by mail from the reports page, then paused", a
   await page.getByRole("note").filter({ hasText: "sends no mail" }).waitFor();
   await page.getByRole("button", { name: "Schedule Pipeline by stage" }).click();
   const dialog = page.getByRole("dialog", { name: "Mail “Pipeline by stage”" });
-  await dialog.getByLabel("Every").selectOption("weekly");
+  await dialog.getByLabel("Every", { exact: true }).selectOption("weekly");
   await dialog.getByLabel("On", { exact: true }).selectOption({ label: "Monday" });
-  await dialog.getByLabel("At").selectOption({ label: "08:00" });
+  await dialog.getByLabel("At", { exact: true }).selectOption({ label: "08:00" });
   await dialog.getByRole("button", { name: "Schedule" }).click();
   await dialog.waitFor({ state: "detached" });
   const row = page.locator("table.schedules tbody tr").filter({ hasText: "Pipeline by stage" });
