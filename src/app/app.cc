@@ -37,7 +37,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
                                                            *app->records_, *app->workspace_);
   app->kpis_ = std::make_unique<reports::Kpis>(*app->records_, *app->workspace_);
   app->schedules_ = std::make_unique<reports::ReportSchedules>(*app->db_, *app->reports_, *app->saved_reports_,
-                                                                *app->records_, *app->workspace_);
+                                                                *app->records_, *app->workspace_, *app->dashboards_);
   return app;
 }
 

@@ -346,11 +346,12 @@ CREATE TABLE dashboards (
   PRIMARY KEY (tenant_id, id)
 );
 )sql"},
-    {13, "report schedules: saved reports mailed on a schedule", R"sql(
+    {13, "report schedules: saved reports and dashboards mailed on a schedule", R"sql(
 CREATE TABLE report_schedules (
   tenant_id TEXT NOT NULL,
   id TEXT NOT NULL,
   report_id TEXT NOT NULL,
+  dashboard_id TEXT NOT NULL,
   format TEXT NOT NULL,
   recipients TEXT NOT NULL,
   frequency TEXT NOT NULL,

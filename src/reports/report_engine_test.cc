@@ -823,7 +823,8 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
   auto mailer = mail::SmtpMailer({.url = smtp.url(), .from = {"reports@acme.example", "Rapport"}});
   ASSERT_TRUE(mailer) << mailer.error().ToString();
   ManualClock clock(*ParseDatetime("2026-11-26T07:00:00Z"));
-  ReportSchedules schedules(app_->db(), app_->reports(), app_->saved_reports(), app_->records(), app_->workspace(), clock);
+  ReportSchedules schedules(app_->db(), app_->reports(), app_->saved_reports(), app_->records(), app_->workspace(),
+                            app_->dashboards(), clock);
   auto report = app_->saved_reports().Create(
       admin_, {.name = "Won by currency", .definition = {.type = ReportType::kSummary, .object = "opportunities",
                                                          .filter = "stage = \"won\"",
@@ -908,6 +909,32 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
   EXPECT_FALSE(schedules.Delete(rep_, created->id));
   EXPECT_TRUE(schedules.Delete(admin_, created->id));
   EXPECT_TRUE(schedules.List(admin_)->empty());
+
+  // A dashboard: each widget's figures in the text, each widget's report attached.
+  ASSERT_TRUE(app_->saved_reports().Update(admin_, report->id, {.shared = true}));
+  auto by_stage = app_->saved_reports().Create(
+      admin_, {.name = "Deals by stage", .definition = {.type = ReportType::kSummary, .object = "opportunities",
+                                                        .group_by = {{"stage", std::nullopt}}},
+               .chart = ChartType::kBar, .shared = true});
+  ASSERT_TRUE(by_stage) << by_stage.error().ToString();
+  auto dashboard = app_->dashboards().Create(
+      admin_, {.name = "Weekly", .widgets = {{.report_id = report->id, .w = 4, .h = 2}, {.report_id = by_stage->id, .y = 2}},
+               .shared = true});
+  ASSERT_TRUE(dashboard) << dashboard.error().ToString();
+  EXPECT_EQ(field_of(schedules.Create(admin_, {.report_id = report->id, .dashboard_id = dashboard->id,
+                                               .recipients = {admin_.user_id}})), "dashboard_id");
+  auto weekly = schedules.Create(admin_, {.dashboard_id = dashboard->id, .format = "csv", .recipients = {rep_.user_id}});
+  ASSERT_TRUE(weekly) << weekly.error().ToString();
+  sent = schedules.SendNow(admin_, weekly->id, **mailer);
+  ASSERT_TRUE(sent) << sent.error().ToString();
+  EXPECT_EQ(sent->status, "Sent to 1 of 1 recipient.");
+  mails = smtp.Received();
+  ASSERT_EQ(mails.size(), 7u);
+  EXPECT_EQ(mails[6].subject, "Weekly — 2026-11-26");
+  EXPECT_NE(mails[6].text.find("Won by currency\nTotal: Count: "), std::string::npos) << mails[6].text;
+  EXPECT_NE(mails[6].text.find("Deals by stage\n"), std::string::npos) << mails[6].text;
+  ASSERT_EQ(mails[6].attachments.size(), 2u);
+  check_csv(mails[6].attachments[0].bytes, his);  // the rep's own deals, as in his own mail
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);

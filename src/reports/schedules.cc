@@ -23,7 +23,7 @@ using storage::Value;
 
 constexpr std::string_view kColumns =
     "id, report_id, format, recipients, frequency, hour, weekday, day_of_month, active, owner_id, next_run_at, "
-    "last_run_at, last_status, created_at, updated_at, version";
+    "last_run_at, last_status, created_at, updated_at, version, dashboard_id";
 // A mail server takes some tens of megabytes: a bigger file is left out, and the mail says so.
 constexpr size_t kMaxAttachment = 15 << 20;
 constexpr size_t kSummaryRows = 10;
@@ -62,6 +62,7 @@ Result<ReportSchedule> FromRow(const std::vector<Value>& row) {
   s.last_status = TextOf(row[12]);
   s.created_at = TextOf(row[13]);
   s.updated_at = TextOf(row[14]);
+  s.dashboard_id = TextOf(row[16]);
   return s;
 }
 
@@ -176,16 +177,33 @@ std::optional<Micros> NextRun(const ReportSchedule& s, Micros after, std::string
 
 ReportSchedules::ReportSchedules(storage::Database& db, ReportEngine& engine, SavedReports& reports,
                                  records::RecordService& records, workspace::WorkspaceSettingsStore& settings,
-                                 const Clock& clock)
-    : db_(db), engine_(engine), reports_(reports), records_(records), settings_(settings), clock_(clock) {}
+                                 Dashboards& dashboards, const Clock& clock)
+    : db_(db),
+      engine_(engine),
+      reports_(reports),
+      records_(records),
+      settings_(settings),
+      dashboards_(dashboards),
+      clock_(clock) {}
 
 Status ReportSchedules::Check(const security::Principal& p, const ReportSchedule& s) {
-  auto report = reports_.Get(p, s.report_id);
-  if (!report) {
-    if (report.error().code() != ErrorCode::kNotFound && report.error().code() != ErrorCode::kPermissionDenied) {
-      return Fail(report.error());
+  if (s.report_id.empty() == s.dashboard_id.empty()) {
+    return Fail(InvalidField(s.report_id.empty() ? "report_id" : "dashboard_id",
+                             "A schedule mails a report or a dashboard: give one of report_id and dashboard_id."));
+  }
+  auto refused = [](const Error& e) {
+    return e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kPermissionDenied;
+  };
+  if (!s.report_id.empty()) {
+    auto report = reports_.Get(p, s.report_id);
+    if (!report && !refused(report.error())) return Fail(report.error());
+    if (!report) return Fail(InvalidField("report_id", fmt::format("No report `{}` that you may open.", s.report_id)));
+  } else {
+    auto dashboard = dashboards_.Get(p, s.dashboard_id);
+    if (!dashboard && !refused(dashboard.error())) return Fail(dashboard.error());
+    if (!dashboard) {
+      return Fail(InvalidField("dashboard_id", fmt::format("No dashboard `{}` that you may open.", s.dashboard_id)));
     }
-    return Fail(InvalidField("report_id", fmt::format("No report `{}` that you may open.", s.report_id)));
   }
   if (s.format != "csv" && s.format != "xlsx") return Fail(InvalidField("format", "csv or xlsx."));
   if (s.hour < 0 || s.hour > 23) return Fail(InvalidField("hour", "An hour of the day, 0 to 23."));
@@ -260,13 +278,14 @@ Result<ReportSchedule> ReportSchedules::Create(const security::Principal& p, Rep
   s.last_run_at.clear();
   s.last_status.clear();
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, s.id, s.report_id, s.format, RecipientsText(s.recipients),
+    std::vector<Value> params = {p.tenant_id, s.id, s.report_id, s.dashboard_id, s.format, RecipientsText(s.recipients),
                                  std::string(FrequencyName(s.frequency)), int64_t{s.hour}, int64_t{s.weekday},
                                  int64_t{s.day_of_month}, int64_t{s.active}, s.owner_id, s.next_run_at,
                                  s.created_at, s.updated_at};
-    RAPPORT_TRY(c.Execute("INSERT INTO report_schedules (tenant_id, id, report_id, format, recipients, frequency, hour, "
-                          "weekday, day_of_month, active, owner_id, next_run_at, last_run_at, last_status, created_at, "
-                          "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, 1)",
+    RAPPORT_TRY(c.Execute("INSERT INTO report_schedules (tenant_id, id, report_id, dashboard_id, format, recipients, "
+                          "frequency, hour, weekday, day_of_month, active, owner_id, next_run_at, last_run_at, "
+                          "last_status, created_at, updated_at, version) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, 1)",
                           params));
     return Ok();
   }));
@@ -279,6 +298,7 @@ Result<ReportSchedule> ReportSchedules::Update(const security::Principal& p, con
   RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, Get(p, id));
   const std::string read_at = s.updated_at;
   if (changes.report_id) s.report_id = *changes.report_id;
+  if (changes.dashboard_id) s.dashboard_id = *changes.dashboard_id;
   if (changes.format) s.format = *changes.format;
   if (changes.recipients) {
     s.recipients = *changes.recipients;
@@ -299,12 +319,13 @@ Result<ReportSchedule> ReportSchedules::Update(const security::Principal& p, con
     if (auto next = NextRun(s, now, calendar.time_zone)) s.next_run_at = FormatDatetime(*next);
   }
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-    std::vector<Value> params = {s.report_id, s.format, RecipientsText(s.recipients),
+    std::vector<Value> params = {s.report_id, s.dashboard_id, s.format, RecipientsText(s.recipients),
                                  std::string(FrequencyName(s.frequency)), int64_t{s.hour}, int64_t{s.weekday},
                                  int64_t{s.day_of_month}, int64_t{s.active}, s.next_run_at, s.updated_at,
                                  p.tenant_id, id, read_at};
     RAPPORT_ASSIGN_OR_RETURN(
-        int64_t n, c.Execute("UPDATE report_schedules SET report_id = ?, format = ?, recipients = ?, frequency = ?, "
+        int64_t n, c.Execute("UPDATE report_schedules SET report_id = ?, dashboard_id = ?, format = ?, recipients = ?, "
+                             "frequency = ?, "
                              "hour = ?, weekday = ?, day_of_month = ?, active = ?, next_run_at = ?, updated_at = ?, "
                              "version = version + 1 WHERE tenant_id = ? AND id = ? AND updated_at = ?",
                              params));
@@ -326,10 +347,104 @@ Status ReportSchedules::Delete(const security::Principal& p, const std::string& 
   });
 }
 
+namespace {
+
+// What one recipient gets: a title, the text, the files.
+struct Content {
+  std::string title;
+  std::string text;
+  std::vector<mail::Attachment> files;
+};
+
+// A refusal said to whoever reads the schedule, not to the recipient: third person.
+std::string Refusal(const Error& e, std::string_view what) {
+  if (e.code() == ErrorCode::kNotFound) return fmt::format("may not open the {}", what);
+  return e.detail();
+}
+
+}  // namespace
+
+// The report `definition` as a file, run as `p` with the export permission a
+// download needs.
+Result<mail::Attachment> ReportSchedules::File(const security::Principal& p, const ReportDefinition& definition,
+                                                const std::string& name, const std::string& format,
+                                                const ReportResult* exported) {
+  mail::Attachment file{.filename = name};
+  if (format == "xlsx") {
+    RAPPORT_ASSIGN_OR_RETURN(ReportFile xlsx, ReportXlsx(engine_, p, definition, /*labels=*/true));
+    file.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    file.bytes = std::move(xlsx.bytes);
+    return file;
+  }
+  file.content_type = "text/csv; charset=utf-8";
+  if (definition.type != ReportType::kTabular) {
+    if (exported) {
+      file.bytes = ReportCsv(*exported, /*labels=*/true);
+      return file;
+    }
+    RAPPORT_ASSIGN_OR_RETURN(ReportResult result, engine_.Run(p, definition, {.for_export = true}));
+    file.bytes = ReportCsv(result, /*labels=*/true);
+    return file;
+  }
+  // Every record, as the list export writes them.
+  RAPPORT_ASSIGN_OR_RETURN(exchange::CsvExport csv,
+                           exchange::CsvExport::Start(records_, p, {.object = definition.object, .filter = definition.filter,
+                                                                    .sort = definition.sort, .fields = definition.columns,
+                                                                    .header = exchange::ExportHeader::kLabels}));
+  while (file.bytes.size() <= kMaxAttachment) {
+    RAPPORT_ASSIGN_OR_RETURN(std::string chunk, csv.Next());
+    if (chunk.empty()) break;
+    file.bytes += chunk;
+  }
+  return file;
+}
+
 Result<SendOutcome> ReportSchedules::Send(const std::string& tenant_id, const ReportSchedule& s, mail::Mailer& mailer) {
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
   const Micros now = clock_.Now();
   const std::string today = FormatDate(LocalDays(now, calendar.time_zone).value_or(now / kMicrosPerDay));
+
+  // A report: its totals and first groups, the whole report attached.
+  auto report_content = [&](const security::Principal& p) -> Result<Content> {
+    auto report = reports_.Get(p, s.report_id);
+    if (!report) return Fail(Error(report.error().code(), Refusal(report.error(), "report")));
+    auto result = engine_.Run(p, report->definition, {.for_export = true});
+    if (!result) {
+      if (result.error().code() == ErrorCode::kPermissionDenied) {
+        return Fail(Error(ErrorCode::kPermissionDenied, fmt::format("may not export {}", report->definition.object)));
+      }
+      return Fail(result.error());
+    }
+    RAPPORT_ASSIGN_OR_RETURN(mail::Attachment file, File(p, report->definition, FileName(report->name, today, s.format), s.format,
+                                                                 &*result));
+    Content c{.title = report->name};
+    c.text = fmt::format("{}\n{}{}\n{}", report->name, report->description.empty() ? "" : report->description + "\n", today,
+                         Summary(*result));
+    c.files.push_back(std::move(file));
+    return c;
+  };
+  // A dashboard: each widget's figures under the dashboard's own filters, each
+  // widget's report attached (those the recipient may export).
+  auto dashboard_content = [&](const security::Principal& p) -> Result<Content> {
+    auto run = dashboards_.Run(p, s.dashboard_id, std::nullopt);
+    if (!run) return Fail(Error(run.error().code(), Refusal(run.error(), "dashboard")));
+    Content c{.title = run->dashboard.name};
+    c.text = run->dashboard.name + "\n" + today + "\n";
+    if (run->period) c.text += fmt::format("Period: {} to {}\n", FormatDate(run->period->first), FormatDate(run->period->end - 1));
+    for (const WidgetResult& w : run->widgets) {
+      c.text += fmt::format("\n{}\n", w.widget.title);
+      if (!w.result) {
+        c.text += fmt::format("Not shown: {}\n", w.error ? w.error->detail() : "no result");
+        continue;
+      }
+      c.text += Summary(*w.result);
+      auto file = File(p, w.result->definition, FileName(w.widget.title, today, s.format), s.format);
+      if (file) c.files.push_back(std::move(*file));
+      else c.text += fmt::format("Not attached: {}\n", file.error().detail());
+    }
+    return c;
+  };
+
   SendOutcome outcome{.recipients = static_cast<int>(s.recipients.size())};
   std::vector<std::string> notes;
   for (const std::string& user_id : s.recipients) {
@@ -346,59 +461,24 @@ Result<SendOutcome> ReportSchedules::Send(const std::string& tenant_id, const Re
     }
     // As the recipient: what they may open and export, nothing more.
     const security::Principal recipient{tenant_id, user_id, text_of("role") == "admin"};
-    auto report = reports_.Get(recipient, s.report_id);
-    if (!report) {
-      notes.push_back(fmt::format("{}: may not open the report", name));
+    auto content = s.dashboard_id.empty() ? report_content(recipient) : dashboard_content(recipient);
+    if (!content) {
+      notes.push_back(fmt::format("{}: {}", name, content.error().detail()));
       continue;
     }
-    auto result = engine_.Run(recipient, report->definition, {.for_export = true});
-    if (!result) {
-      // Said to whoever reads the schedule, not to the recipient: in the third person.
-      notes.push_back(result.error().code() == ErrorCode::kPermissionDenied
-                          ? fmt::format("{}: may not export {}", name, report->definition.object)
-                          : fmt::format("{}: {}", name, result.error().detail()));
-      continue;
-    }
-    mail::Attachment file{.filename = FileName(report->name, today, s.format)};
-    if (s.format == "xlsx") {
-      auto xlsx = ReportXlsx(engine_, recipient, report->definition, /*labels=*/true);
-      if (!xlsx) {
-        notes.push_back(fmt::format("{}: {}", name, xlsx.error().detail()));
+    mail::Message message{.to = {{text_of("email"), name}}, .subject = fmt::format("{} — {}", content->title, today)};
+    std::string text = std::move(content->text);
+    size_t size = 0;
+    for (auto& file : content->files) {
+      size += file.bytes.size();
+      if (size > kMaxAttachment) {
+        text += fmt::format("\n{} is too large to attach: open it in Rapport.\n", file.filename);
         continue;
       }
-      file.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-      file.bytes = std::move(xlsx->bytes);
-    } else {
-      file.content_type = "text/csv; charset=utf-8";
-      if (report->definition.type == ReportType::kTabular) {
-        // Every record, as the list export writes them.
-        const ReportDefinition& d = report->definition;
-        auto csv = exchange::CsvExport::Start(records_, recipient, {.object = d.object, .filter = d.filter, .sort = d.sort,
-                                                                    .fields = d.columns,
-                                                                    .header = exchange::ExportHeader::kLabels});
-        if (!csv) {
-          notes.push_back(fmt::format("{}: {}", name, csv.error().detail()));
-          continue;
-        }
-        while (file.bytes.size() <= kMaxAttachment) {
-          auto chunk = csv->Next();
-          if (!chunk || chunk->empty()) break;
-          file.bytes += *chunk;
-        }
-      } else {
-        file.bytes = ReportCsv(*result, /*labels=*/true);
-      }
-    }
-    std::string text = fmt::format("{}\n{}{}\n{}\n", report->name, report->description.empty() ? "" : report->description + "\n",
-                                   today, Summary(*result));
-    mail::Message message{.to = {{text_of("email"), name}}, .subject = fmt::format("{} — {}", report->name, today)};
-    if (file.bytes.size() > kMaxAttachment) {
-      text += "\nThe whole report is too large to attach: open it in Rapport.\n";
-    } else {
-      text += fmt::format("\nThe whole report is attached ({}).\n", file.filename);
+      text += fmt::format("\nAttached: {}", file.filename);
       message.attachments.push_back(std::move(file));
     }
-    text += fmt::format("\nScheduled {}. It shows what you may see in Rapport.\n", Describe(s));
+    text += fmt::format("\n\nScheduled {}. It shows what you may see in Rapport.\n", Describe(s));
     message.text = std::move(text);
     auto sent = mailer.Send(message);
     if (!sent) {

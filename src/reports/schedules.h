@@ -1,4 +1,4 @@
-// Scheduled reports: a saved report mailed on a schedule (daily, weekly or monthly at
+// Scheduled reports: a saved report (or a dashboard) mailed on a schedule (daily, weekly or monthly at
 // an hour of the workspace's time zone) to users of the workspace, with the report
 // attached as CSV or XLSX and its totals in the mail's text. Each recipient gets the
 // report run as themselves, with the export permission a download needs: a rep gets
@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "mail/mail.h"
+#include "reports/dashboards.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
 #include "security/principal.h"
@@ -33,7 +34,8 @@ inline constexpr size_t kMaxRecipients = 50;
 
 struct ReportSchedule {
   std::string id;
-  std::string report_id;
+  std::string report_id;     // a saved report; or
+  std::string dashboard_id;  // a dashboard: each widget's figures, its reports attached
   std::string format = "xlsx";          // or "csv"
   std::vector<std::string> recipients;  // user ids
   Frequency frequency = Frequency::kWeekly;
@@ -51,6 +53,7 @@ struct ReportSchedule {
 
 struct ScheduleChanges {
   std::optional<std::string> report_id;
+  std::optional<std::string> dashboard_id;
   std::optional<std::string> format;
   std::optional<std::vector<std::string>> recipients;
   std::optional<Frequency> frequency;
@@ -73,7 +76,8 @@ struct SendOutcome {
 class ReportSchedules {
  public:
   ReportSchedules(storage::Database& db, ReportEngine& engine, SavedReports& reports, records::RecordService& records,
-                  workspace::WorkspaceSettingsStore& settings, const Clock& clock = SystemClock::Instance());
+                  workspace::WorkspaceSettingsStore& settings, Dashboards& dashboards,
+                  const Clock& clock = SystemClock::Instance());
 
   // The caller's schedules (an administrator's: every one of the workspace).
   Result<std::vector<ReportSchedule>> List(const security::Principal& principal);
@@ -93,12 +97,18 @@ class ReportSchedules {
   Status Check(const security::Principal& principal, const ReportSchedule& schedule);
   Result<SendOutcome> Send(const std::string& tenant_id, const ReportSchedule& schedule, mail::Mailer& mailer);
   Status Record(const std::string& tenant_id, const std::string& id, const SendOutcome& outcome);
+  // The report as a file, run as `principal` with the export permission (`exported`:
+  // a result already run so, to reuse).
+  Result<mail::Attachment> File(const security::Principal& principal, const ReportDefinition& definition,
+                                const std::string& name, const std::string& format,
+                                const ReportResult* exported = nullptr);
 
   storage::Database& db_;
   ReportEngine& engine_;
   SavedReports& reports_;
   records::RecordService& records_;
   workspace::WorkspaceSettingsStore& settings_;
+  Dashboards& dashboards_;
   const Clock& clock_;
 };
 

@@ -13,7 +13,7 @@ namespace json = boost::json;
 using security::Principal;
 
 Result<json::object> ScheduleBody(const Request& req) {
-  return BodyObject(req, {"report_id", "format", "recipients", "frequency", "hour", "weekday", "day_of_month", "active"});
+  return BodyObject(req, {"report_id", "dashboard_id", "format", "recipients", "frequency", "hour", "weekday", "day_of_month", "active"});
 }
 
 Result<std::optional<int>> OptionalInt(const json::object& o, std::string_view key) {
@@ -26,6 +26,7 @@ Result<std::optional<int>> OptionalInt(const json::object& o, std::string_view k
 Result<reports::ScheduleChanges> ParseChanges(const json::object& o) {
   reports::ScheduleChanges changes;
   RAPPORT_ASSIGN_OR_RETURN(changes.report_id, StringIfPresent(o, "report_id"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.dashboard_id, StringIfPresent(o, "dashboard_id"));
   RAPPORT_ASSIGN_OR_RETURN(changes.format, StringIfPresent(o, "format"));
   RAPPORT_ASSIGN_OR_RETURN(changes.recipients, OptionalStringArray(o, "recipients", "Expected an array of user ids."));
   RAPPORT_ASSIGN_OR_RETURN(std::optional<std::string> frequency, StringIfPresent(o, "frequency"));
@@ -45,7 +46,8 @@ json::object ScheduleJson(const reports::ReportSchedule& s) {
   for (const auto& r : s.recipients) recipients.emplace_back(r);
   auto time = [](const std::string& t) { return t.empty() ? json::value(nullptr) : json::value(t); };
   return {{"id", s.id},
-          {"report_id", s.report_id},
+          {"report_id", s.report_id.empty() ? json::value(nullptr) : json::value(s.report_id)},
+          {"dashboard_id", s.dashboard_id.empty() ? json::value(nullptr) : json::value(s.dashboard_id)},
           {"format", s.format},
           {"recipients", std::move(recipients)},
           {"frequency", reports::FrequencyName(s.frequency)},
@@ -80,6 +82,7 @@ void AddScheduleRoutes(Router& router, const ApiServices& services) {
     RAPPORT_ASSIGN_OR_RETURN(reports::ScheduleChanges c, ParseChanges(o));
     reports::ReportSchedule s;
     s.report_id = c.report_id.value_or("");
+    s.dashboard_id = c.dashboard_id.value_or("");
     if (c.format) s.format = *c.format;
     s.recipients = c.recipients.value_or(std::vector<std::string>{p.user_id});
     if (c.frequency) s.frequency = *c.frequency;

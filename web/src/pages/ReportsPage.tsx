@@ -10,29 +10,36 @@ import { useToast } from "../components/toast";
 import { EmptyState, ErrorBanner, FormDialog, FormRow, Pending } from "../components/ui";
 import { formatDateTime } from "../fields/format";
 import { scheduleText, WEEKDAYS, type Schedule, type SavedReport } from "../reports/schedules";
+import type { Dashboard } from "../reports/types";
+
+// What a schedule mails: a report or a dashboard.
+type Target = { kind: "report" | "dashboard"; id: string; name: string };
 
 export default function ReportsPage() {
   const toast = useToast();
   const { object } = useMetadata();
   const [reports, setReports] = useState<SavedReport[] | null>(null);
+  const [dashboards, setDashboards] = useState<Dashboard[]>([]);
   const [schedules, setSchedules] = useState<Schedule[] | null>(null);
   const [mail, setMail] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [scheduling, setScheduling] = useState<SavedReport | null>(null);
+  const [scheduling, setScheduling] = useState<Target | null>(null);
 
   const load = useCallback(() => {
     Promise.all([
       api.get<{ data: SavedReport[] }>("/reports"),
       api.get<{ data: Schedule[]; mail_configured: boolean }>("/schedules"),
-    ]).then(([r, s]) => {
+      api.get<{ data: Dashboard[] }>("/dashboards"),
+    ]).then(([r, s, d]) => {
       setReports(r.data);
+      setDashboards(d.data);
       setSchedules(s.data);
       setMail(s.mail_configured);
     }, (e) => setError(e instanceof ApiError ? e.message : String(e)));
   }, []);
   useEffect(load, [load]);
 
-  const names = useMemo(() => new Map((reports ?? []).map((r) => [r.id, r.name])), [reports]);
+  const names = useMemo(() => new Map([...(reports ?? []), ...dashboards].map((r) => [r.id, r.name])), [reports, dashboards]);
   const act = async (what: () => Promise<unknown>, done: string) => {
     try {
       await what();
@@ -62,12 +69,33 @@ export default function ReportsPage() {
                 <td className="actions">
                   <a className="button small" href={`/api/v1/reports/${r.id}/results?format=xlsx`} download>XLSX</a>
                   <a className="button small" href={`/api/v1/reports/${r.id}/results?format=csv&header=labels`} download>CSV</a>
-                  <button type="button" className="button small" onClick={() => setScheduling(r)} aria-label={`Schedule ${r.name}`}>Schedule</button>
+                  <button type="button" className="button small" onClick={() => setScheduling({ kind: "report", id: r.id, name: r.name })} aria-label={`Schedule ${r.name}`}>Schedule</button>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+
+      {dashboards.length > 0 && (
+        <>
+          <h2 className="section-title">Dashboards</h2>
+          <table className="table">
+            <thead><tr><th scope="col">Dashboard</th><th scope="col">Widgets</th><th scope="col">Shared</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {dashboards.map((d) => (
+                <tr key={d.id}>
+                  <td>{d.name}</td>
+                  <td>{d.widgets.length}</td>
+                  <td>{d.shared ? "Everyone" : "Only you"}</td>
+                  <td className="actions">
+                    <button type="button" className="button small" onClick={() => setScheduling({ kind: "dashboard", id: d.id, name: d.name })} aria-label={`Schedule ${d.name} dashboard`}>Schedule</button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
 
       <h2 className="section-title">Scheduled by mail</h2>
@@ -78,7 +106,7 @@ export default function ReportsPage() {
           <tbody>
             {schedules.map((s) => (
               <tr key={s.id} className={s.active ? undefined : "muted"}>
-                <td>{names.get(s.report_id) ?? "(a report no longer shared)"} <span className="badge">{s.format.toUpperCase()}</span></td>
+                <td>{names.get(s.report_id ?? s.dashboard_id ?? "") ?? "(no longer shared with you)"}{s.dashboard_id && " (dashboard)"} <span className="badge">{s.format.toUpperCase()}</span></td>
                 <td>{scheduleText(s)}</td>
                 <td>{s.recipients.length} {s.recipients.length === 1 ? "person" : "people"}</td>
                 <td>{s.next_run_at ? formatDateTime(s.next_run_at) : "Paused"}</td>
@@ -96,13 +124,13 @@ export default function ReportsPage() {
         </table>
       )}
       {scheduling && (
-        <ScheduleDialog report={scheduling} onClose={() => setScheduling(null)} onSaved={() => { setScheduling(null); toast("Scheduled."); load(); }} />
+        <ScheduleDialog target={scheduling} onClose={() => setScheduling(null)} onSaved={() => { setScheduling(null); toast("Scheduled."); load(); }} />
       )}
     </div>
   );
 }
 
-function ScheduleDialog({ report, onClose, onSaved }: { report: SavedReport; onClose: () => void; onSaved: () => void }) {
+function ScheduleDialog({ target, onClose, onSaved }: { target: Target; onClose: () => void; onSaved: () => void }) {
   const me = useSignedIn();
   const [frequency, setFrequency] = useState<Schedule["frequency"]>("weekly");
   const [weekday, setWeekday] = useState(1);
@@ -126,12 +154,12 @@ function ScheduleDialog({ report, onClose, onSaved }: { report: SavedReport; onC
   });
   const submit = async () => {
     await api.post("/schedules", {
-      report_id: report.id, format, frequency, hour, weekday, day_of_month: day, recipients: [...recipients],
+      [target.kind === "report" ? "report_id" : "dashboard_id"]: target.id, format, frequency, hour, weekday, day_of_month: day, recipients: [...recipients],
     });
     onSaved();
   };
   return (
-    <FormDialog title={`Mail “${report.name}”`} submitLabel="Schedule" onClose={onClose} onSubmit={submit}>
+    <FormDialog title={`Mail “${target.name}”`} submitLabel="Schedule" onClose={onClose} onSubmit={submit}>
       {(error) => (
         <>
           <FormRow id="schedule-frequency" label="Every" error={error?.errorFor("frequency")}>

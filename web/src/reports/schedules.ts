@@ -13,7 +13,8 @@ export interface SavedReport {
 
 export interface Schedule {
   id: string;
-  report_id: string;
+  report_id: string | null;
+  dashboard_id: string | null;
   format: "xlsx" | "csv";
   recipients: string[];
   frequency: "daily" | "weekly" | "monthly";
