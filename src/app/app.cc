@@ -33,9 +33,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->workspace_ = std::make_unique<workspace::WorkspaceSettingsStore>(*app->db_);
   app->reports_ = std::make_unique<reports::ReportEngine>(*app->records_, *app->workspace_);
   app->saved_reports_ = std::make_unique<reports::SavedReports>(*app->db_, *app->reports_, *app->records_);
-  app->dashboards_ = std::make_unique<reports::Dashboards>(*app->db_, *app->reports_, *app->saved_reports_,
-                                                           *app->records_, *app->workspace_);
   app->kpis_ = std::make_unique<reports::Kpis>(*app->records_, *app->workspace_);
+  app->dashboards_ = std::make_unique<reports::Dashboards>(*app->db_, *app->reports_, *app->saved_reports_,
+                                                           *app->records_, *app->workspace_, *app->kpis_);
   app->schedules_ = std::make_unique<reports::ReportSchedules>(*app->db_, *app->reports_, *app->saved_reports_,
                                                                 *app->records_, *app->workspace_, *app->dashboards_);
   return app;

@@ -63,8 +63,15 @@ Result<Dashboard> FromRow(const std::vector<Value>& row) {
 }  // namespace
 
 Dashboards::Dashboards(storage::Database& db, ReportEngine& engine, SavedReports& reports,
-                       records::RecordService& records, workspace::WorkspaceSettingsStore& settings, const Clock& clock)
-    : db_(db), engine_(engine), reports_(reports), records_(records), settings_(settings), clock_(clock) {}
+                       records::RecordService& records, workspace::WorkspaceSettingsStore& settings, Kpis& kpis,
+                       const Clock& clock)
+    : db_(db),
+      engine_(engine),
+      reports_(reports),
+      records_(records),
+      settings_(settings),
+      kpis_(kpis),
+      clock_(clock) {}
 
 Result<std::vector<Dashboard>> Dashboards::List(const security::Principal& p) {
   std::vector<Dashboard> out;
@@ -122,6 +129,12 @@ Status Dashboards::Check(const security::Principal& p, const Dashboard& d, const
                                                   kDashboardColumns, kDashboardColumns)));
     }
     if (!ids.insert(w.id).second) return Fail(InvalidField(where + ".id", "Two widgets have this id."));
+    if (!w.kpi.empty()) {
+      if (!FindKpi(w.kpi)) {
+        return Fail(InvalidField(where + ".kpi", fmt::format("No KPI `{}`; GET /api/v1/kpis lists them.", w.kpi)));
+      }
+      continue;
+    }
     // A widget kept as it was is not checked again: a report unshared since does not
     // stop its author from renaming the dashboard (the widget shows why it is empty).
     if (checked.contains(w.report_id + "\n" + w.date_field)) continue;
@@ -229,6 +242,17 @@ Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const D
                                            const std::optional<DayRange>& previous,
                                            const workspace::WorkspaceSettings& calendar) {
   WidgetResult out{.widget = widget};
+  if (!widget.kpi.empty()) {
+    const KpiInfo* info = FindKpi(widget.kpi);
+    if (!info) return Fail(ErrorCode::kNotFound, fmt::format("No KPI `{}`.", widget.kpi));
+    if (out.widget.title.empty()) out.widget.title = std::string(info->label);
+    out.widget.chart = ChartType::kKpi;
+    out.object = std::string(info->object);
+    KpiParameters parameters{.owner = filters.owner, .team = filters.team};
+    if (!filters.period.empty()) parameters.period = filters.period;
+    RAPPORT_ASSIGN_OR_RETURN(out.kpi, kpis_.Compute(p, widget.kpi, parameters));
+    return out;
+  }
   RAPPORT_ASSIGN_OR_RETURN(SavedReport report, reports_.Get(p, widget.report_id));
   if (out.widget.title.empty()) out.widget.title = report.name;
   if (!out.widget.chart) out.widget.chart = report.chart;

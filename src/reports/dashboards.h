@@ -15,6 +15,7 @@
 #include "core/calendar.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "reports/kpis.h"
 #include "reports/periods.h"
 #include "reports/report_engine.h"
 #include "reports/saved_reports.h"
@@ -28,7 +29,8 @@ inline constexpr size_t kMaxWidgets = 24;
 
 struct DashboardWidget {
   std::string id;
-  std::string report_id;
+  std::string report_id;            // a saved report; or
+  std::string kpi;                  // a KPI of the catalogue (reports/kpis.h), under the filters
   std::string title;                // empty: the report's name
   std::optional<ChartType> chart;   // nothing: the report's own
   int x = 0, y = 0, w = 6, h = 4;   // in grid cells, x + w <= kDashboardColumns
@@ -72,6 +74,9 @@ struct WidgetResult {
   std::optional<ReportResult> result;
   // A KPI tile with a period: the same report over the period before, for the trend.
   std::optional<ReportResult> previous;
+  // A KPI widget: the KPI over the dashboard's period (this quarter when it has none),
+  // owner and team, with the period before.
+  std::optional<KpiResult> kpi;
   std::optional<Error> error;
 };
 
@@ -86,7 +91,7 @@ struct DashboardRun {
 class Dashboards {
  public:
   Dashboards(storage::Database& db, ReportEngine& engine, SavedReports& reports, records::RecordService& records,
-             workspace::WorkspaceSettingsStore& settings, const Clock& clock = SystemClock::Instance());
+             workspace::WorkspaceSettingsStore& settings, Kpis& kpis, const Clock& clock = SystemClock::Instance());
 
   Result<std::vector<Dashboard>> List(const security::Principal& principal);
   Result<Dashboard> Get(const security::Principal& principal, const std::string& id);
@@ -117,6 +122,7 @@ class Dashboards {
   SavedReports& reports_;
   records::RecordService& records_;
   workspace::WorkspaceSettingsStore& settings_;
+  Kpis& kpis_;
   const Clock& clock_;
 };
 

@@ -301,6 +301,24 @@ std::string_view KpiUnitName(KpiUnit unit) {
   return "?";
 }
 
+std::string KpiFiguresText(KpiUnit unit, const std::vector<KpiFigure>& figures) {
+  std::string out;
+  for (const KpiFigure& f : figures) {
+    std::string text = "–";
+    if (f.value) {
+      switch (unit) {
+        case KpiUnit::kPercent: text = f.value->ToString() + " %"; break;
+        case KpiUnit::kDays: text = f.value->ToString() + " days"; break;
+        case KpiUnit::kCount: text = f.value->ToString(); break;
+        case KpiUnit::kMoney: text = fmt::format("{} {}", f.value->ToString(2), f.currency); break;
+        case KpiUnit::kMoneyPerDay: text = fmt::format("{} {} per day", f.value->ToString(2), f.currency); break;
+      }
+    }
+    out += (out.empty() ? "" : ", ") + text;
+  }
+  return out.empty() ? "–" : out;
+}
+
 const std::vector<KpiInfo>& KpiCatalogue() {
   static const std::vector<KpiInfo> infos = [] {
     std::vector<KpiInfo> out;

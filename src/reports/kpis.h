@@ -56,6 +56,8 @@ struct KpiFigure {
   std::optional<Decimal> value;  // nothing: undefined (nothing closed, a zero divisor)
   bool operator==(const KpiFigure&) const = default;
 };
+// The figures in words, for a mail: "66.67 %", "1200.00 EUR, 80.00 USD", "–".
+std::string KpiFiguresText(KpiUnit unit, const std::vector<KpiFigure>& figures);
 
 // A KPI over one period, with the aggregates it was computed from, by name.
 struct KpiValue {

@@ -918,7 +918,10 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
                .chart = ChartType::kBar, .shared = true});
   ASSERT_TRUE(by_stage) << by_stage.error().ToString();
   auto dashboard = app_->dashboards().Create(
-      admin_, {.name = "Weekly", .widgets = {{.report_id = report->id, .w = 4, .h = 2}, {.report_id = by_stage->id, .y = 2}},
+      admin_, {.name = "Weekly",
+               .widgets = {{.report_id = report->id, .w = 4, .h = 2},
+                           {.report_id = by_stage->id, .y = 2},
+                           {.kpi = "win_rate", .x = 4, .w = 4, .h = 2}},
                .shared = true});
   ASSERT_TRUE(dashboard) << dashboard.error().ToString();
   EXPECT_EQ(field_of(schedules.Create(admin_, {.report_id = report->id, .dashboard_id = dashboard->id,
@@ -933,6 +936,7 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
   EXPECT_EQ(mails[6].subject, "Weekly — 2026-11-26");
   EXPECT_NE(mails[6].text.find("Won by currency\nTotal: Count: "), std::string::npos) << mails[6].text;
   EXPECT_NE(mails[6].text.find("Deals by stage\n"), std::string::npos) << mails[6].text;
+  EXPECT_NE(mails[6].text.find("Win rate\n"), std::string::npos) << mails[6].text;  // a KPI widget: its figure
   ASSERT_EQ(mails[6].attachments.size(), 2u);
   check_csv(mails[6].attachments[0].bytes, his);  // the rep's own deals, as in his own mail
 }

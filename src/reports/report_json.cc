@@ -131,13 +131,22 @@ Result<std::vector<DashboardWidget>> WidgetsFromJson(const json::value& value) {
     const std::string where = fmt::format("widgets[{}]", i);
     if (!item.is_object()) return Fail(BadMember(where, "A widget is an object: {\"report_id\", \"x\", \"y\", \"w\", \"h\"}."));
     const json::object& o = item.get_object();
-    if (auto unknown = CheckMembers(o, {"id", "report_id", "title", "chart", "x", "y", "w", "h", "date_field"}); !unknown) {
+    if (auto unknown = CheckMembers(o, {"id", "report_id", "kpi", "title", "chart", "x", "y", "w", "h", "date_field"});
+        !unknown) {
       return Fail(NestedUnder(unknown.error(), where));
     }
     DashboardWidget w;
-    auto report = RequiredString(o, "report_id");
-    if (!report) return Fail(NestedUnder(report.error(), where));
-    w.report_id = *report;
+    // A saved report, or a KPI of the catalogue: one of the two.
+    auto kpi = StringIfPresent(o, "kpi");
+    if (!kpi) return Fail(NestedUnder(kpi.error(), where));
+    w.kpi = kpi->value_or("");
+    if (w.kpi.empty()) {
+      auto report = RequiredString(o, "report_id");
+      if (!report) return Fail(NestedUnder(report.error(), where));
+      w.report_id = *report;
+    } else if (auto report = StringIfPresent(o, "report_id"); report && report->value_or("") != "") {
+      return Fail(InvalidField(where, "A widget shows a saved report or a KPI: give one of report_id and kpi."));
+    }
     for (auto [key, into] : {std::pair{"id", &w.id}, {"title", &w.title}, {"date_field", &w.date_field}}) {
       auto member = StringIfPresent(o, key);
       if (!member) return Fail(NestedUnder(member.error(), where));
@@ -163,6 +172,7 @@ json::array WidgetsToJson(const std::vector<DashboardWidget>& widgets) {
   for (const auto& w : widgets) {
     json::object o{{"id", w.id},  {"report_id", w.report_id}, {"title", w.title}, {"x", w.x},
                    {"y", w.y},    {"w", w.w},                 {"h", w.h},         {"date_field", w.date_field}};
+    o["kpi"] = w.kpi.empty() ? json::value(nullptr) : json::value(w.kpi);
     o["chart"] = w.chart ? json::value(ChartTypeName(*w.chart)) : json::value(nullptr);
     out.push_back(std::move(o));
   }

@@ -433,6 +433,14 @@ Result<SendOutcome> ReportSchedules::Send(const std::string& tenant_id, const Re
     if (run->period) c.text += fmt::format("Period: {} to {}\n", FormatDate(run->period->first), FormatDate(run->period->end - 1));
     for (const WidgetResult& w : run->widgets) {
       c.text += fmt::format("\n{}\n", w.widget.title);
+      if (w.kpi) {
+        c.text += KpiFiguresText(w.kpi->info->unit, w.kpi->value.figures);
+        if (!w.kpi->previous.figures.empty()) {
+          c.text += fmt::format(" (the period before: {})", KpiFiguresText(w.kpi->info->unit, w.kpi->previous.figures));
+        }
+        c.text += "\n";
+        continue;
+      }
       if (!w.result) {
         c.text += fmt::format("Not shown: {}\n", w.error ? w.error->detail() : "no result");
         continue;

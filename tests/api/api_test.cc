@@ -1444,6 +1444,26 @@ TEST_F(ApiTest, KpisAreListedWithTheirFormulasAndComputedAsTheCaller) {
   Problem(Call("GET", "/api/v1/kpis/win_rate?by=team"), 422);
   Problem(Call("GET", "/api/v1/kpis/win_rate?colour=red"), 400);
   Problem(Call("GET", "/api/v1/kpis/customer_acquisition_cost"), 409);  // no campaigns object
+
+  // A dashboard widget can be a KPI, under the dashboard's filters.
+  auto board = Call("POST", "/api/v1/dashboards", R"({"name": "KPI board", "filters": {"period": "this_quarter"},
+      "widgets": [{"kpi": "average_deal_size", "x": 0, "y": 0, "w": 3, "h": 2}]})");
+  ASSERT_EQ(board.status, 201) << board.body;
+  std::string board_id(Json(board).at("id").as_string());
+  auto tiles = Json(Call("GET", "/api/v1/dashboards/" + board_id + "/results?period=this_quarter&owner=me"));
+  const auto& tile = tiles.at("widgets").as_array()[0];
+  EXPECT_EQ(tile.at("widget").at("title").as_string(), "Average deal size") << tile;
+  EXPECT_EQ(tile.at("widget").at("chart").as_string(), "kpi");
+  EXPECT_EQ(tile.at("kpi").at("key").as_string(), "average_deal_size") << tile;
+  EXPECT_TRUE(tile.at("kpi").at("value").at("figures").is_array()) << tile;
+  auto widget_field = [&](const std::string& body) {
+    auto r = Call("POST", "/api/v1/dashboards", body);
+    EXPECT_EQ(r.status, 422) << r.body;
+    return std::string(Json(r).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(widget_field(R"({"name": "X", "widgets": [{"kpi": "happiness"}]})"), "widgets[0].kpi");
+  EXPECT_EQ(widget_field(R"({"name": "X", "widgets": [{"kpi": "win_rate", "report_id": "x"}]})"), "widgets[0]");
+  EXPECT_EQ(Call("DELETE", "/api/v1/dashboards/" + board_id).status, 204);
 }
 
 

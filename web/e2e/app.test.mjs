@@ -325,6 +325,17 @@ test("the KPIs page computes every KPI with its trend and formula, and each owne
   await dialog.locator("tbody tr").first().waitFor();
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached" });
+
+  // A KPI as a dashboard widget: the same figure, under the dashboard's period.
+  const board = await apiCall("POST", "/dashboards", {
+    name: "KPI board", filters: { period: "this_year" }, widgets: [{ kpi: "win_rate", x: 0, y: 0, w: 3, h: 2 }],
+  });
+  assert.equal(board.status, 201, JSON.stringify(board.body));
+  await page.goto(`${server.url}/dashboards/${board.body.id}`);
+  const tile = page.getByRole("region", { name: "Win rate" });
+  await until(() => tile.locator(".kpi-figure").innerText().catch(() => ""), (text) => /\d.*%/.test(text), { what: "the win rate widget" });
+  assert.ok((await tile.locator(".kpi-figure").innerText()).includes(figure.toFixed(1).replace(/\.0$/, "")));
+  assert.equal((await apiCall("DELETE", `/dashboards/${board.body.id}`)).status, 204);
 });
 
 test("a saved report is scheduled by mail from the reports page, then paused", async () => {

@@ -276,6 +276,7 @@ json::object DashboardRunJson(const reports::DashboardRun& run) {
     json::object out{{"widget", reports::WidgetsToJson({w.widget}).at(0)}, {"object", w.object}, {"filter", w.filter}};
     out["result"] = w.result ? json::value(ResultJson(*w.result)) : json::value(nullptr);
     out["previous"] = w.previous ? json::value(ResultJson(*w.previous)) : json::value(nullptr);
+    out["kpi"] = w.kpi ? json::value(KpiResultJson(*w.kpi, false)) : json::value(nullptr);
     out["error"] = w.error ? json::value(json::object{{"status", HttpStatusFor(w.error->code())},
                                                       {"detail", w.error->detail()}})
                            : json::value(nullptr);

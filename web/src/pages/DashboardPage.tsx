@@ -10,6 +10,7 @@ import { EmptyState, ErrorBanner, Pending } from "../components/ui";
 import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, trend, type KeyStyle } from "../reports/figures";
 import type { Dashboard, DashboardRun, ReportResult, ReportRow, WidgetRun } from "../reports/types";
 import { PERIODS } from "../reports/types";
+import { KpiValue } from "../reports/KpiValue";
 
 const ReportChart = lazy(() => import("../reports/ReportChart"));
 
@@ -136,6 +137,8 @@ function Widget({ run }: { run: WidgetRun }) {
   let body: React.ReactNode;
   if (run.error) {
     body = <p className="muted" role="note">{run.error.detail}</p>;
+  } else if (run.kpi) {
+    body = <KpiValue info={run.kpi} result={run.kpi} />;
   } else if (!result) {
     body = <Pending inline />;
   } else if (widget.chart === "kpi") {
@@ -154,7 +157,9 @@ function Widget({ run }: { run: WidgetRun }) {
   return (
     <section className={`panel widget widget-${widget.chart ?? "table"}`} style={style} aria-labelledby={titleId}>
       <h2 id={titleId} className="widget-title">
-        {result ? (
+        {run.kpi ? (
+          <Link to="/kpis" title="Every KPI, with its formula">{widget.title}</Link>
+        ) : result ? (
           <Link to={`/o/${run.object}${query({ filter: run.filter })}`} title={`Open these ${object(run.object)?.label_plural ?? run.object}`}>{widget.title}</Link>
         ) : widget.title}
       </h2>

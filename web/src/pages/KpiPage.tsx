@@ -8,7 +8,8 @@ import { api, ApiError, query } from "../api/client";
 import type { ListPage } from "../api/types";
 import { useMetadata } from "../app/metadata";
 import { ErrorBanner, Modal, Pending } from "../components/ui";
-import { kpiChange, kpiChangeText, kpiFigureText, type KpiInfo, type KpiResult } from "../reports/kpis";
+import { KpiValue } from "../reports/KpiValue";
+import { kpiFigureText, type KpiInfo, type KpiResult } from "../reports/kpis";
 import { PERIODS } from "../reports/types";
 
 type Outcome = { result: KpiResult } | { error: string };
@@ -105,21 +106,9 @@ function KpiTile({ info, outcome, onBreakdown }: { info: KpiInfo; outcome: Outco
   } else if ("error" in outcome) {
     body = <p className="muted" role="note">{outcome.error}</p>;
   } else {
-    const { result } = outcome;
-    const change = kpiChange(info, result.value, result.previous);
-    const figures = result.value.figures;
     body = (
       <>
-        <p className="kpi-figure">
-          {figures.length === 0 ? kpiFigureText(info.unit, undefined)
-            : figures.map((f, i) => <span key={i}>{kpiFigureText(info.unit, f)}</span>)}
-        </p>
-        {change && (
-          <p className={`kpi-trend ${change.good ? "up" : "down"}`}>
-            <span aria-hidden="true">{change.amount >= 0 ? "▲" : "▼"}</span> {kpiChangeText(change)}
-            <span className="muted"> vs previous period ({result.previous!.figures.map((f) => kpiFigureText(info.unit, f)).join(", ")})</span>
-          </p>
-        )}
+        <KpiValue info={info} result={outcome.result} />
         <button type="button" className="link-button kpi-owners" onClick={onBreakdown}>By owner</button>
       </>
     );

@@ -1,5 +1,6 @@
 // Reports and dashboards as the REST API gives them (docs/reports.md).
 import type { FieldValue } from "../api/types";
+import type { KpiResult } from "./kpis";
 
 export type ChartType = "table" | "bar" | "stacked_bar" | "line" | "funnel" | "pie" | "donut" | "kpi";
 
@@ -38,6 +39,7 @@ export interface ReportResult {
 export interface DashboardWidget {
   id: string;
   report_id: string;
+  kpi?: string | null;  // a KPI of the catalogue instead of a report
   title: string;
   chart: ChartType | null;
   x: number;
@@ -69,6 +71,7 @@ export interface WidgetRun {
   filter: string;
   result: ReportResult | null;
   previous: ReportResult | null;
+  kpi?: KpiResult | null;  // a KPI widget's figure
   error: { status: number; detail: string } | null;
 }
 
