@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ class SmtpServer {
     port_ = FreePort();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Gone with the test, even one killed before its destructors run.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       std::string listen = "127.0.0.1:" + std::to_string(port_), maildir = dir_.File("mail");
       ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
               "aiosmtpd.handlers.Mailbox", maildir.c_str(), static_cast<char*>(nullptr));
