@@ -197,6 +197,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_dashboard() { if [ -n "${R[$1.report_dashboard_ms]:-}" ]; then local w=""; for i in 1 2 3 4 5 6 7 8; do w+="${w:+, }${R[$1.report_widget${i}_ms]}"; done; echo "${R[$1.report_dashboard_ms]} ms for 8 reports one after the other (each: $w ms) over ${R[$1.report_deals]} deals and ${R[$1.report_activities]} activities"; else echo "-"; fi; }
     c_kpi() { if [ -n "${R[$1.report_kpi_win_rate_ms]:-}" ]; then echo "win rate ${R[$1.report_kpi_win_rate_ms]} ms (this year and the last); the same counts by hand ${R[$1.report_kpi_win_rate_raw_ms]} ms: $(times "${R[$1.report_kpi_win_rate_ms]}" "${R[$1.report_kpi_win_rate_raw_ms]}")x. All ${R[$1.report_kpis]} KPIs one after the other: ${R[$1.report_kpis_ms]} ms"; else echo "-"; fi; }
     c_mail() { if [ -n "${R[$1.report_mail_ms]:-}" ]; then echo "${R[$1.report_mail_ms]} ms to run the summary report as the recipient, write it as XLSX and wrap it in a MIME message (the report alone: ${R[$1.report_summary_ms]} ms)"; else echo "-"; fi; }
+    c_snapshot() { if [ -n "${R[$1.report_snapshot_ms]:-}" ]; then echo "${R[$1.report_snapshot_rows]} open deals copied in ${R[$1.report_snapshot_ms]} ms ($(per_s "${R[$1.report_snapshot_rows]}" "$(awk -v m="${R[$1.report_snapshot_ms]}" 'BEGIN { printf "%.3f", m / 1000 }')") rows/s; seeding through the engine: ${R[$1.report_seed_deals_per_s]} rows/s); the same day again (upserts) ${R[$1.report_snapshot_again_ms]} ms"; else echo "-"; fi; }
     c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, aggregate ${R[$1.aggregate.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
     row "/healthz (HTTP ceiling), 64 connections" c_healthz
@@ -209,6 +210,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     row "dashboard: 8 reports (deals and activities)" c_dashboard
     row "KPIs over deals, leads and activities (period this year)" c_kpi
     row "scheduled report: one recipient's mail, short of SMTP" c_mail
+    row "historical snapshot: a day's copy of the open pipeline" c_snapshot
     row "single create, 16 connections" c_create
     row "batch create over HTTP (1000 per request), 2 connections" c_batch
     row "batch create through the engine (seeding, no HTTP)" c_seed

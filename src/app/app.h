@@ -14,6 +14,7 @@
 #include "reports/dashboards.h"
 #include "reports/kpis.h"
 #include "reports/report_engine.h"
+#include "reports/record_snapshots.h"
 #include "reports/schedules.h"
 #include "reports/saved_reports.h"
 #include "security/access_store.h"
@@ -53,6 +54,7 @@ class App {
   reports::Dashboards& dashboards() { return *dashboards_; }
   reports::Kpis& kpis() { return *kpis_; }
   reports::ReportSchedules& schedules() { return *schedules_; }
+  reports::RecordSnapshots& snapshots() { return *snapshots_; }
   security::KeyStore& keys() { return *keys_; }
   const records::ModuleRegistry& modules() const { return modules_; }
 
@@ -74,6 +76,7 @@ class App {
   std::unique_ptr<reports::Dashboards> dashboards_;
   std::unique_ptr<reports::Kpis> kpis_;
   std::unique_ptr<reports::ReportSchedules> schedules_;
+  std::unique_ptr<reports::RecordSnapshots> snapshots_;
 };
 
 // Registers every domain module's objects and rules.

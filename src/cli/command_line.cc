@@ -255,7 +255,7 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_option("--smtp-user", serve.smtp_user, "SMTP user name (with RAPPORT_SMTP_PASSWORD)");
   serve_cmd->add_option("--smtp-password", serve.smtp_password, "SMTP password (better: RAPPORT_SMTP_PASSWORD)");
   serve_cmd->add_flag("--smtp-require-tls", serve.smtp_require_tls, "Refuse to send mail without STARTTLS");
-  serve_cmd->add_option("--schedule-interval", serve.schedule_interval, "Seconds between looks for due scheduled reports")
+  serve_cmd->add_option("--schedule-interval", serve.schedule_interval, "Seconds between looks for due scheduled jobs (reports to mail, snapshots to take)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   serve_cmd->add_option("--web", serve.web_dir, "The built web app to serve beside the API (none: the API only)")

@@ -86,7 +86,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   }
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), (*app)->views(),
                                 (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(),
-                                (*app)->kpis(), (*app)->schedules(), mailer.get(), metrics,
+                                (*app)->kpis(), (*app)->schedules(), (*app)->snapshots(), mailer.get(), metrics,
                                 /*secure_cookies=*/tls});
   // The web app on the API's origin, read into memory once. Optional, so that the API
   // runs (and is tested) without a web build; one that is there but unusable is an error.
@@ -137,22 +137,25 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   spdlog::info("rapport serving {}://{}:{} ({} threads, database {})", tls ? "https" : "http", host, server.port(),
                threads,
                common.DatabaseUrl());
-  // Scheduled reports go out from here, when there is a mail server to send them.
+  // The scheduled jobs run from here: record snapshots, and scheduled reports when
+  // there is a mail server to send them.
   std::mutex wake_mutex;
   std::condition_variable_any wake;
-  std::jthread scheduler;
-  if (mailer) {
-    spdlog::info("scheduled reports: mailed through {}", options.smtp_url);
-    scheduler = std::jthread([&](std::stop_token stop) {
-      while (!stop.stop_requested()) {
+  if (mailer) spdlog::info("scheduled reports: mailed through {}", options.smtp_url);
+  std::jthread scheduler([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      auto taken = (*app)->snapshots().RunDue();
+      if (!taken) spdlog::error("record snapshots: {} {}", taken.error().detail(), taken.error().internal());
+      else if (*taken > 0) spdlog::info("record snapshots: {} taken", *taken);
+      if (mailer) {
         auto run = (*app)->schedules().RunDue(*mailer);
         if (!run) spdlog::error("scheduled reports: {} {}", run.error().detail(), run.error().internal());
         else if (*run > 0) spdlog::info("scheduled reports: {} sent", *run);
-        std::unique_lock lock(wake_mutex);
-        wake.wait_for(lock, stop, std::chrono::seconds(options.schedule_interval), [] { return false; });
       }
-    });
-  }
+      std::unique_lock lock(wake_mutex);
+      wake.wait_for(lock, stop, std::chrono::seconds(options.schedule_interval), [] { return false; });
+    }
+  });
   server.Run();
   if (scheduler.joinable()) {
     scheduler.request_stop();

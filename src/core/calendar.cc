@@ -7,6 +7,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/names.h"
+
 namespace rapport {
 
 namespace {
@@ -37,19 +39,9 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 
 }  // namespace
 
-std::string_view DatePartName(DatePart part) {
-  for (const auto& [name, p] : kParts) {
-    if (p == part) return name;
-  }
-  return "?";
-}
+std::string_view DatePartName(DatePart part) { return NameOf(kParts, part, "?"); }
 
-std::optional<DatePart> ParseDatePart(std::string_view name) {
-  for (const auto& [known, p] : kParts) {
-    if (known == name) return p;
-  }
-  return std::nullopt;
-}
+std::optional<DatePart> ParseDatePart(std::string_view name) { return ValueNamed(kParts, name); }
 
 bool IsTimeZone(std::string_view zone) { return zone == "UTC" || (!zone.empty() && FindZone(zone) != nullptr); }
 

@@ -31,4 +31,18 @@ struct Decimal {
   auto operator<=>(const Decimal&) const = default;
 };
 
+// numerator ÷ denominator rounded half away from zero, exactly (the rounding of every
+// average and ratio Rapport reports); nullopt for a zero denominator or a quotient
+// beyond 64 bits. Callers scale the numerator first: sum × kOne ÷ count is an average
+// in Decimal units.
+inline std::optional<int64_t> RoundedQuotient(__int128 numerator, __int128 denominator) {
+  if (denominator == 0) return std::nullopt;
+  if (denominator < 0) numerator = -numerator, denominator = -denominator;
+  __int128 quotient = numerator / denominator;
+  __int128 remainder = numerator % denominator;
+  if (2 * (remainder < 0 ? -remainder : remainder) >= denominator) quotient += numerator < 0 ? -1 : 1;
+  if (quotient > INT64_MAX || quotient < INT64_MIN) return std::nullopt;
+  return static_cast<int64_t>(quotient);
+}
+
 }  // namespace rapport

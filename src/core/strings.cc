@@ -1,11 +1,16 @@
 #include "core/strings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include <fmt/format.h>
 
 namespace rapport {
+
+bool IsBlank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
+}
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);

@@ -370,6 +370,28 @@ CREATE TABLE report_schedules (
 );
 CREATE INDEX ix_report_schedules_due ON report_schedules (tenant_id, active, next_run_at);
 )sql"},
+    {14, "record snapshots: a daily copy of chosen fields into an object of their own", R"sql(
+CREATE TABLE record_snapshots (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  source_object TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  target_object TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  active INTEGER NOT NULL,
+  owner_id TEXT NOT NULL,
+  next_run_at TEXT NOT NULL,
+  last_run_at TEXT NOT NULL,
+  last_status TEXT NOT NULL,
+  last_rows INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX ix_record_snapshots_due ON record_snapshots (tenant_id, active, next_run_at);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -379,7 +401,7 @@ constexpr std::string_view kTenantTables[] = {
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
     "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
-    "saved_reports", "dashboards", "report_schedules",
+    "saved_reports", "dashboards", "report_schedules", "record_snapshots",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

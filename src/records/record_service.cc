@@ -10,6 +10,7 @@
 
 #include "audit/audit_log.h"
 #include "core/id.h"
+#include "core/names.h"
 #include "core/strings.h"
 #include "query/expression.h"
 #include "query/sort.h"
@@ -1029,12 +1030,7 @@ constexpr std::pair<std::string_view, AggregateFn> kAggregateFns[] = {
     {"median", AggregateFn::kMedian}, {"min", AggregateFn::kMin},
     {"max", AggregateFn::kMax}};
 
-std::string_view AggregateFnName(AggregateFn fn) {
-  for (const auto& [name, f] : kAggregateFns) {
-    if (f == fn) return name;
-  }
-  return "?";
-}
+std::string_view AggregateFnName(AggregateFn fn) { return NameOf(kAggregateFns, fn); }
 
 std::optional<Measure> ParseMeasure(std::string_view spec) {
   std::string_view name = spec, field;
@@ -1057,10 +1053,9 @@ std::optional<Measure> ParseMeasure(std::string_view spec) {
     field = field.substr(0, minus);
     if (since.empty() || trimmed(field).empty()) return std::nullopt;
   }
-  for (const auto& [known, fn] : kAggregateFns) {
-    if (known == name) return Measure{fn, trimmed(field), std::move(since)};
-  }
-  return std::nullopt;
+  std::optional<AggregateFn> fn = ValueNamed(kAggregateFns, name);
+  if (!fn) return std::nullopt;
+  return Measure{*fn, trimmed(field), std::move(since)};
 }
 
 std::string MeasureName(const Measure& measure) {
@@ -1097,17 +1092,6 @@ std::optional<int64_t> IntegerOf(const Value& v) {
 }
 
 constexpr int64_t kSecondsPerDay = 86'400;
-
-// `sum × scale / count`, rounded half away from zero, exact; nullopt when the result
-// does not fit the storage units (an average of integers near the int64 limits).
-std::optional<int64_t> RoundedQuotient(int64_t sum, int64_t count, int64_t scale) {
-  __int128 numerator = static_cast<__int128>(sum) * scale;
-  __int128 quotient = numerator / count;
-  __int128 remainder = numerator % count;
-  if (2 * (remainder < 0 ? -remainder : remainder) >= count) quotient += numerator < 0 ? -1 : 1;
-  if (quotient > INT64_MAX || quotient < INT64_MIN) return std::nullopt;
-  return static_cast<int64_t>(quotient);
-}
 
 Error BadMeasure(size_t index, std::string message) {
   return Error(ErrorCode::kInvalidArgument, message)
@@ -1524,7 +1508,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         int64_t divisor = kSecondsPerDay;
         if (plan.fn == AggregateFn::kAvg) divisor *= IntegerOf(row[cell + 1]).value_or(0);
         if (plan.fn == AggregateFn::kMedian) divisor *= 2;
-        std::optional<int64_t> days = seconds && divisor > 0 ? RoundedQuotient(*seconds, divisor, Decimal::kOne) : std::nullopt;
+        std::optional<int64_t> days = seconds && divisor > 0 ? RoundedQuotient(static_cast<__int128>(*seconds) * Decimal::kOne, divisor) : std::nullopt;
         if (seconds && divisor > 0 && !days) {
           return Fail(ErrorCode::kInvalidArgument, fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
         }
@@ -1536,11 +1520,11 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
           int64_t count = plan.fn == AggregateFn::kMedian ? 2 : IntegerOf(row[cell + 1]).value_or(0);
           // The stored units of an integer field are whole numbers; of the others, Decimal units.
           int64_t scale = plan.field->type == FieldType::kInteger ? Decimal::kOne : 1;
-          if (count > 0 && !RoundedQuotient(*sum, count, scale)) {
+          if (count > 0 && !RoundedQuotient(static_cast<__int128>(*sum) * scale, count)) {
             return Fail(ErrorCode::kInvalidArgument,
                         fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
           }
-          sum = count > 0 ? RoundedQuotient(*sum, count, scale) : std::nullopt;
+          sum = count > 0 ? RoundedQuotient(static_cast<__int128>(*sum) * scale, count) : std::nullopt;
           if (sum && plan.field->type == FieldType::kInteger) value = Decimal{*sum};
         }
         if (!sum) {

@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 
 #include "core/id.h"
+#include "core/strings.h"
 #include "reports/drilldown.h"
 #include "reports/report_json.h"
+#include "storage/owned_rows.h"
 
 namespace rapport::reports {
 
@@ -28,10 +30,6 @@ Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::fo
 
 Error Changed() {
   return Error(ErrorCode::kFailedPrecondition, "The dashboard changed while you were saving; load it again and retry.");
-}
-
-bool Blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
 }
 
 Result<json::value> ParseStored(std::string_view text, std::string_view what, const std::string& id) {
@@ -74,35 +72,14 @@ Dashboards::Dashboards(storage::Database& db, ReportEngine& engine, SavedReports
       clock_(clock) {}
 
 Result<std::vector<Dashboard>> Dashboards::List(const security::Principal& p) {
-  std::vector<Dashboard> out;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, p.user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM dashboards WHERE tenant_id = ? AND "
-                                                            "(owner_id = ? OR shared = 1) ORDER BY name, id",
-                                                            kColumns),
-                                                params));
-    for (const auto& row : rows.rows) {
-      RAPPORT_ASSIGN_OR_RETURN(Dashboard d, FromRow(row));
-      out.push_back(std::move(d));
-    }
-    return Ok();
-  }));
-  return out;
+  return storage::SelectOwnedRows(db_, storage::OwnedRowsReader{p.tenant_id, p.user_id},
+                                  {.table = "dashboards", .columns = kColumns}, FromRow);
 }
 
 Result<Dashboard> Dashboards::Find(const security::Principal& p, const std::string& id) {
-  std::optional<Dashboard> found;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, id, p.user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM dashboards WHERE tenant_id = ? AND id = ? "
-                                                            "AND (owner_id = ? OR shared = 1)",
-                                                            kColumns),
-                                                params));
-    if (rows.rows.empty()) return Ok();
-    RAPPORT_ASSIGN_OR_RETURN(Dashboard d, FromRow(rows.rows[0]));
-    found = std::move(d);
-    return Ok();
-  }));
+  RAPPORT_ASSIGN_OR_RETURN(std::optional<Dashboard> found,
+                           storage::FindOwnedRow(db_, storage::OwnedRowsReader{p.tenant_id, p.user_id}, "dashboards",
+                                                 kColumns, id, FromRow));
   if (!found) return Fail(NotFound(id));
   return std::move(*found);
 }
@@ -112,7 +89,7 @@ Result<Dashboard> Dashboards::Get(const security::Principal& p, const std::strin
 // The layout holds together and every widget names a report its author may open. (A
 // viewer without access to one of them sees that widget's error, not the others'.)
 Status Dashboards::Check(const security::Principal& p, const Dashboard& d, const std::set<std::string>& checked) {
-  if (Blank(d.name) || d.name.size() > kMaxName) {
+  if (IsBlank(d.name) || d.name.size() > kMaxName) {
     return Fail(InvalidField("name", fmt::format("Give the dashboard a name (at most {} characters).", kMaxName)));
   }
   if (d.description.size() > kMaxDescription) {

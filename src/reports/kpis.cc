@@ -46,6 +46,9 @@ struct Input {
   // lost deals in one scan).
   std::string_view split_by;
   std::vector<std::string_view> split_values;
+  // A snapshot object's date field (docs/reports.md, "Historical snapshots"): only the
+  // copies taken the day before the period began, the records as they stood then.
+  std::string_view as_of_field;
 };
 
 // The inputs' figures, by name, for one value.
@@ -78,15 +81,10 @@ class Inputs {
   std::map<std::string, std::vector<KpiFigure>, std::less<>> figures_;
 };
 
-// n / d in Decimal units, rounded half away from zero (as the record engine rounds an
-// average); nothing for a zero divisor or a result beyond 64 bits.
+// n / d in Decimal units, rounded as the record engine rounds an average.
 std::optional<Decimal> Quotient(__int128 n, __int128 d) {
-  if (d == 0) return std::nullopt;
-  if (d < 0) n = -n, d = -d;
-  __int128 q = n / d, r = n % d;
-  if (2 * (r < 0 ? -r : r) >= d) q += n < 0 ? -1 : 1;
-  if (q > INT64_MAX || q < INT64_MIN) return std::nullopt;
-  return Decimal{static_cast<int64_t>(q)};
+  auto units = RoundedQuotient(n, d);
+  return units ? std::optional<Decimal>{Decimal{*units}} : std::nullopt;
 }
 
 // a out of b, in percent.
@@ -255,6 +253,25 @@ const std::vector<Kpi>& Definitions() {
                      int64_t fresh = in.Count("customers_by_end") - in.Count("customers_before");
                      return PerCurrency(in, "cost", [&](const std::string&, Decimal cost) { return Quotient(cost.units, fresh); });
                    }});
+    out.push_back({{"forecast_accuracy", "Forecast accuracy", KpiUnit::kPercent,
+                    "100 − |won − forecast| ÷ forecast × 100, per currency: the forecast is the amount of the deals that "
+                    "were open on the day before the period began with a close date in the period, as that day's "
+                    "snapshot recorded them (an `opportunities_snapshots` object copying stage, amount and close date); "
+                    "won is the amount won with a close date in the period",
+                    "opportunities"},
+                   {{"forecast", "opportunities_snapshots", kOpen, "close_date", Window::kPeriod, won_amount, "", "", {},
+                     "snapshot_date"},
+                    {"won_amount", "opportunities", kWon, "close_date", Window::kPeriod, won_amount}},
+                   [](const Inputs& in) {
+                     return PerCurrency(in, "forecast", [&](const std::string& currency, Decimal forecast) -> std::optional<Decimal> {
+                       if (forecast.units <= 0) return std::nullopt;
+                       const __int128 won = in.In("won_amount", currency).value_or(Decimal{}).units;
+                       const __int128 miss = won > forecast.units ? won - forecast.units : forecast.units - won;
+                       auto error = Quotient(miss * 100 * Decimal::kOne, forecast.units);
+                       if (!error) return std::nullopt;
+                       return Decimal{100 * Decimal::kOne - error->units};
+                     });
+                   }});
     return out;
   }();
   return kpis;
@@ -329,10 +346,8 @@ const std::vector<KpiInfo>& KpiCatalogue() {
 }
 
 const KpiInfo* FindKpi(std::string_view key) {
-  for (const KpiInfo& info : KpiCatalogue()) {
-    if (info.key == key) return &info;
-  }
-  return nullptr;
+  const Kpi* kpi = Find(key);
+  return kpi ? &kpi->info : nullptr;
 }
 
 Kpis::Kpis(records::RecordService& records, workspace::WorkspaceSettingsStore& settings, const Clock& clock)
@@ -341,7 +356,7 @@ Kpis::Kpis(records::RecordService& records, workspace::WorkspaceSettingsStore& s
 Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view key, const KpiParameters& parameters) {
   const Kpi* kpi = Find(key);
   if (!kpi) return Fail(ErrorCode::kNotFound, fmt::format("No KPI `{}`.", key));
-  const KpiInfo* info = FindKpi(key);
+  const KpiInfo* info = &kpi->info;
   for (auto [name, id] : {std::pair{"owner", &parameters.owner}, std::pair{"team", &parameters.team}}) {
     if (!id->empty() && !(*id == "me" && std::string_view(name) == "owner") && !IsValidId(*id)) {
       return Fail(InvalidField(name, fmt::format("`{}` is not {}.", *id, std::string_view(name) == "owner" ? "me or a user's id" : "a team's id")));
@@ -357,7 +372,8 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
     std::vector<std::string_view> fields;
     for (const Input& other : kpi->inputs) {
       if (other.object != input.object) continue;
-      for (std::string_view f : {other.date_field, std::string_view(other.measure.field), other.per_currency_of, other.split_by}) {
+      for (std::string_view f : {other.date_field, std::string_view(other.measure.field), other.per_currency_of, other.split_by,
+                                 other.as_of_field}) {
         if (!f.empty() && std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
       }
     }
@@ -391,6 +407,7 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
                                                                         period.Before(days), calendar.time_zone));
         parts.push_back(std::move(condition));
       }
+      if (!input.as_of_field.empty()) parts.push_back(fmt::format("{} = {}", input.as_of_field, FormatDate(days.first - 1)));
       records::AggregateQuery q{.object = std::string(input.object), .measures = {input.measure},
                                 .limit = records::kMaxGroups, .time_zone = calendar.time_zone,
                                 .fiscal_year_start = calendar.fiscal_year_start};

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/names.h"
+
 namespace rapport::reports {
 
 namespace {
@@ -13,19 +15,9 @@ constexpr std::pair<std::string_view, ReportType> kTypes[] = {
 
 }  // namespace
 
-std::string_view ReportTypeName(ReportType type) {
-  for (const auto& [name, t] : kTypes) {
-    if (t == type) return name;
-  }
-  return "?";
-}
+std::string_view ReportTypeName(ReportType type) { return NameOf(kTypes, type, "?"); }
 
-std::optional<ReportType> ParseReportType(std::string_view name) {
-  for (const auto& [known, t] : kTypes) {
-    if (known == name) return t;
-  }
-  return std::nullopt;
-}
+std::optional<ReportType> ParseReportType(std::string_view name) { return ValueNamed(kTypes, name); }
 
 std::string KeyName(const ReportDefinition& definition, const records::Grouping& grouping) {
   auto same_field = [&](const records::Grouping& g) { return g.field == grouping.field; };

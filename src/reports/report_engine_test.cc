@@ -15,6 +15,7 @@
 #include "core/decimal.h"
 #include "core/id.h"
 #include "reports/kpis.h"
+#include "reports/record_snapshots.h"
 #include "reports/schedules.h"
 #include "reports/report_files.h"
 #include "reports/saved_reports.h"
@@ -939,6 +940,175 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
   EXPECT_NE(mails[6].text.find("Win rate\n"), std::string::npos) << mails[6].text;  // a KPI widget: its figure
   ASSERT_EQ(mails[6].attachments.size(), 2u);
   check_csv(mails[6].attachments[0].bytes, his);  // the rep's own deals, as in his own mail
+}
+
+TEST_P(ReportEngineTest, SnapshotsKeepEachDaysRecordsUnderTheirOwnersPermissions) {
+  ManualClock clock(*ParseDatetime("2026-10-31T22:00:00Z"));
+  RecordSnapshots snapshots(app_->db(), app_->records(), app_->access(), app_->workspace(), clock);
+  const std::string open = "stage != \"won\" and stage != \"lost\"";
+  // A custom picklist is copied with its values (and follows them: below).
+  auto category = app_->records().ApplyMetadata(
+      admin_, metadata::AddField{"opportunities", {.name = "category", .label = "Forecast category", .type = "picklist",
+                                                   .options = {{"pipeline", "Pipeline"}, {"commit", "Commit"}}}});
+  ASSERT_TRUE(category) << category.error().ToString();
+  SnapshotDefinition pipeline{.name = "Open pipeline", .source = "opportunities", .filter = open,
+                              .fields = {"stage", "amount", "close_date", "category"}};
+
+  // Refused, and nothing made: a rep, a field the object lacks, a broken filter, the
+  // owner (every copy keeps it anyway), no such object.
+  auto field_of = [](const auto& r) { return r ? std::string("saved") : r.error().field_errors().at(0).field; };
+  auto by_rep = snapshots.Create(rep_, pipeline);
+  ASSERT_FALSE(by_rep);
+  EXPECT_EQ(by_rep.error().code(), ErrorCode::kPermissionDenied);
+  auto wrong = pipeline;
+  wrong.fields = {"stage", "colour"};
+  EXPECT_EQ(field_of(snapshots.Create(admin_, wrong)), "fields[1]");
+  wrong = pipeline;
+  wrong.fields = {"owner_id"};
+  EXPECT_EQ(field_of(snapshots.Create(admin_, wrong)), "fields[0]");
+  wrong = pipeline;
+  wrong.filter = "stage = ";
+  EXPECT_EQ(field_of(snapshots.Create(admin_, wrong)), "filter");
+  wrong = pipeline;
+  wrong.source = "unicorns";
+  EXPECT_EQ(field_of(snapshots.Create(admin_, wrong)), "source");
+  EXPECT_TRUE(snapshots.List(admin_)->empty());
+  EXPECT_EQ((*app_->records().Metadata(admin_))->FindObject("opportunities_snapshots"), nullptr);
+
+  auto created = snapshots.Create(admin_, pipeline);
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_EQ(created->target, "opportunities_snapshots");
+  EXPECT_EQ(created->next_run_at, "2026-10-31T23:00:00.000000Z");
+  EXPECT_EQ(*snapshots.RunDue(), 0);  // not due yet
+  clock.Set(*ParseDatetime("2026-10-31T23:00:30Z"));
+  EXPECT_EQ(*snapshots.RunDue(), 1);
+  EXPECT_EQ(*snapshots.RunDue(), 0);  // once
+  auto after = snapshots.Get(admin_, created->id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->next_run_at, "2026-11-01T23:00:00.000000Z");
+
+  // The pipeline as of 31 October, by stage: each open deal, as counted here.
+  std::map<std::string, Expected> all, his;
+  for (const Deal& d : deals_) {
+    if (d.stage == "won" || d.stage == "lost") continue;
+    all[d.stage + "|" + d.currency].Add(d.cents * 100);
+    if (d.mine) his[d.stage + "|" + d.currency].Add(d.cents * 100);
+  }
+  int64_t open_deals = 0;
+  for (const auto& [key, e] : all) open_deals += e.count;
+  EXPECT_EQ(after->last_status, fmt::format("Copied {} records for 2026-10-31.", open_deals));
+  ReportDefinition as_of{.type = ReportType::kSummary, .object = "opportunities_snapshots",
+                         .filter = "snapshot_date = 2026-10-31", .group_by = {{"stage", std::nullopt}},
+                         .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
+  auto check = [&](const Principal& p, const std::map<std::string, Expected>& expected) {
+    auto result = Run(p, as_of);
+    ASSERT_TRUE(result) << result.error().ToString();
+    auto got = ByKey(result->sections.front());
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [key, e] : expected) {
+      ASSERT_TRUE(got.contains(key)) << key;
+      EXPECT_EQ(std::get<int64_t>(got[key]->values[0]), e.count) << key;
+      EXPECT_EQ(Amount(got[key]->values[1]), e.Sum()) << key;
+    }
+  };
+  check(admin_, all);
+  // The rep sees the copies of his own deals only, as on the live object, and may not
+  // export them, write history, or change it.
+  check(rep_, his);
+  EXPECT_EQ(Run(rep_, as_of, true).error().code(), ErrorCode::kPermissionDenied);
+  auto forged = app_->records().Create(rep_, {.object = "opportunities_snapshots",
+                                              .values = {{"snapshot_date", V::String("2026-10-30")},
+                                                         {"snapshot_key", V::String("forged")}}});
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code(), ErrorCode::kPermissionDenied);
+
+  // A day later one open deal is won: the next day's copy has one record fewer, and 31
+  // October's copies are as they were.
+  auto some_open = app_->records().List(admin_, {.object = "opportunities", .filter = open, .limit = 1});
+  ASSERT_TRUE(some_open && !some_open->records.empty());
+  ASSERT_TRUE(app_->records().Update(admin_, {.object = "opportunities", .id = some_open->records[0].id,
+                                              .changes = {{"stage", V::String("won")}}}));
+  clock.Set(*ParseDatetime("2026-11-01T23:00:10Z"));
+  EXPECT_EQ(*snapshots.RunDue(), 1);
+  auto count_of = [&](std::string_view date) {
+    ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities_snapshots",
+                       .filter = fmt::format("snapshot_date = {}", date), .aggregates = {{AggregateFn::kCount, ""}}};
+    auto r = Run(admin_, d);
+    return r ? std::get<int64_t>(r->sections.back().rows[0].values[0]) : -1;
+  };
+  EXPECT_EQ(count_of("2026-10-31"), open_deals);
+  EXPECT_EQ(count_of("2026-11-01"), open_deals - 1);
+  // Taken again the same day (by hand, or after a crash half-way): brought up to date, not doubled.
+  auto again = snapshots.RunNow(admin_, created->id);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->date, "2026-11-01");
+  EXPECT_EQ(again->rows, open_deals - 1);
+  EXPECT_EQ(count_of("2026-11-01"), open_deals - 1);
+
+  // A picklist value added since the snapshot object was made is added to it too, not refused.
+  auto added = app_->records().ApplyMetadata(
+      admin_, metadata::UpdateField{.object = "opportunities", .field = "category",
+                                    .options = std::vector<metadata::PicklistOption>{
+                                        {"pipeline", "Pipeline"}, {"commit", "Commit"}, {"best_case", "Best case"}}});
+  ASSERT_TRUE(added) << added.error().ToString();
+  auto held = app_->records().List(admin_, {.object = "opportunities", .filter = open, .limit = 1});
+  ASSERT_TRUE(held && !held->records.empty());
+  ASSERT_TRUE(app_->records().Update(admin_, {.object = "opportunities", .id = held->records[0].id,
+                                              .changes = {{"category", V::String("best_case")}}}));
+  clock.Set(*ParseDatetime("2026-11-02T23:00:10Z"));
+  EXPECT_EQ(*snapshots.RunDue(), 1);
+  EXPECT_EQ(snapshots.Get(admin_, created->id)->last_status,
+            fmt::format("Copied {} records for 2026-11-02.", open_deals - 1));
+  auto best = Run(admin_, {.type = ReportType::kSummary, .object = "opportunities_snapshots",
+                           .filter = "snapshot_date = 2026-11-02 and category = \"best_case\"",
+                           .aggregates = {{AggregateFn::kCount, ""}}});
+  ASSERT_TRUE(best) << best.error().ToString();
+  EXPECT_EQ(std::get<int64_t>(best->sections.back().rows[0].values[0]), 1);
+
+  // Deleting the definition keeps the history.
+  ASSERT_TRUE(snapshots.Delete(admin_, created->id));
+  EXPECT_TRUE(snapshots.List(admin_)->empty());
+  EXPECT_EQ(count_of("2026-10-31"), open_deals);
+}
+
+TEST_P(ReportEngineTest, ForecastAccuracyComparesTheEvesSnapshotWithWhatWasWon) {
+  ManualClock clock(*ParseDatetime("2025-12-31T23:30:00Z"));
+  Kpis kpis(app_->records(), app_->workspace(), clock);
+  auto none = kpis.Compute(admin_, "forecast_accuracy", {.period = "this_year"});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::kFailedPrecondition);  // no snapshots yet
+
+  RecordSnapshots snapshots(app_->db(), app_->records(), app_->access(), app_->workspace(), clock);
+  auto pipeline = snapshots.Create(admin_, {.name = "Pipeline", .source = "opportunities",
+                                            .filter = "stage not in (\"won\", \"lost\")",
+                                            .fields = {"stage", "amount", "close_date"}});
+  ASSERT_TRUE(pipeline) << pipeline.error().ToString();
+  auto taken = snapshots.RunNow(admin_, pipeline->id);
+  ASSERT_TRUE(taken) << taken.error().ToString();
+  EXPECT_EQ(taken->date, "2025-12-31");
+
+  // In 2026, as counted here: the forecast is what was open on 31 December with a close
+  // date in 2026; won is what is won with one, now.
+  clock.Set(*ParseDatetime("2026-06-15T12:00:00Z"));
+  std::map<std::string, int64_t> forecast, won;
+  for (const Deal& d : deals_) {
+    if (!d.close_date.starts_with("2026")) continue;
+    if (d.stage != "won" && d.stage != "lost") forecast[d.currency] += d.cents * 100;
+    if (d.stage == "won") won[d.currency] += d.cents * 100;
+  }
+  auto result = kpis.Compute(admin_, "forecast_accuracy", {.period = "this_year"});
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_EQ(result->value.figures.size(), forecast.size());
+  for (const KpiFigure& f : result->value.figures) {
+    ASSERT_TRUE(forecast.contains(f.currency)) << f.currency;
+    const int64_t miss = std::abs(won[f.currency] - forecast[f.currency]);
+    const int64_t expected = 100 * Decimal::kOne - Expected::RoundHalfAway(static_cast<__int128>(miss) * 100 * Decimal::kOne,
+                                                                            forecast[f.currency]);
+    ASSERT_TRUE(f.value) << f.currency;
+    EXPECT_EQ(f.value->ToString(), Decimal{expected}.ToString()) << f.currency;
+  }
+  // 2025 had no snapshot on its eve: no forecast, so no figure for the trend.
+  EXPECT_TRUE(result->previous.figures.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);

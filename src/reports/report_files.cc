@@ -96,10 +96,15 @@ Result<ReportFile> ReportXlsx(ReportEngine& engine, const security::Principal& p
     return ReportFile{std::move(bytes), false};
   }
   RAPPORT_ASSIGN_OR_RETURN(ReportResult result, engine.Run(p, definition, options));
-  RAPPORT_ASSIGN_OR_RETURN(exchange::XlsxSheet sheet, exchange::XlsxSheet::Start(definition.object, FileColumns(result, labels)));
-  for (const auto& row : result.sections.front().rows) RAPPORT_TRY(sheet.AddRow(FileRow(result, row)));
-  RAPPORT_ASSIGN_OR_RETURN(std::string bytes, sheet.Finish());
+  RAPPORT_ASSIGN_OR_RETURN(std::string bytes, GroupedReportXlsx(result, labels));
   return ReportFile{std::move(bytes), result.sections.front().truncated};
+}
+
+Result<std::string> GroupedReportXlsx(const ReportResult& result, bool labels) {
+  RAPPORT_ASSIGN_OR_RETURN(exchange::XlsxSheet sheet,
+                           exchange::XlsxSheet::Start(result.definition.object, FileColumns(result, labels)));
+  for (const auto& row : result.sections.front().rows) RAPPORT_TRY(sheet.AddRow(FileRow(result, row)));
+  return sheet.Finish();
 }
 
 }  // namespace rapport::reports

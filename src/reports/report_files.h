@@ -32,5 +32,7 @@ struct ReportFile {
 // grouped report's rows, or every record of a tabular one, `page_rows` at a time.
 Result<ReportFile> ReportXlsx(ReportEngine& engine, const security::Principal& principal,
                               const ReportDefinition& definition, bool labels, int page_rows = kMaxTabularRows);
+// A summary or matrix already run (with the export permission) as a workbook.
+Result<std::string> GroupedReportXlsx(const ReportResult& result, bool labels);
 
 }  // namespace rapport::reports

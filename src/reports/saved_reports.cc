@@ -10,7 +10,10 @@
 #include <fmt/format.h>
 
 #include "core/id.h"
+#include "core/strings.h"
+#include "core/names.h"
 #include "reports/report_json.h"
+#include "storage/owned_rows.h"
 
 namespace rapport::reports {
 
@@ -27,7 +30,7 @@ constexpr size_t kMaxFilter = 4000;
 constexpr std::string_view kColumns =
     "id, name, description, definition, chart, shared, owner_id, created_at, updated_at";
 
-constexpr std::array<std::pair<std::string_view, ChartType>, 8> kCharts = {{
+constexpr std::pair<std::string_view, ChartType> kCharts[] = {
     {"table", ChartType::kTable},
     {"bar", ChartType::kBar},
     {"stacked_bar", ChartType::kStackedBar},
@@ -36,7 +39,7 @@ constexpr std::array<std::pair<std::string_view, ChartType>, 8> kCharts = {{
     {"pie", ChartType::kPie},
     {"donut", ChartType::kDonut},
     {"kpi", ChartType::kKpi},
-}};
+};
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No report with id `{}`.", id)); }
 
@@ -44,10 +47,6 @@ Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::fo
 // row is still that one (see saved views).
 Error Changed() {
   return Error(ErrorCode::kFailedPrecondition, "The report changed while you were saving; load it again and retry.");
-}
-
-bool Blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
 }
 
 std::string DefinitionText(const ReportDefinition& d) { return json::serialize(DefinitionToJson(d)); }
@@ -74,42 +73,18 @@ Result<SavedReport> FromRow(const std::vector<Value>& row) {
 
 }  // namespace
 
-std::string_view ChartTypeName(ChartType type) {
-  for (const auto& [name, t] : kCharts) {
-    if (t == type) return name;
-  }
-  return "table";
-}
+std::string_view ChartTypeName(ChartType type) { return NameOf(kCharts, type, "table"); }
 
-std::optional<ChartType> ParseChartType(std::string_view name) {
-  for (const auto& [known, t] : kCharts) {
-    if (known == name) return t;
-  }
-  return std::nullopt;
-}
+std::optional<ChartType> ParseChartType(std::string_view name) { return ValueNamed(kCharts, name); }
 
 SavedReports::SavedReports(storage::Database& db, ReportEngine& engine, records::RecordService& records,
                            const Clock& clock)
     : db_(db), engine_(engine), records_(records), clock_(clock) {}
 
 Result<std::vector<SavedReport>> SavedReports::List(const security::Principal& p, const std::string& object) {
-  std::vector<SavedReport> found;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, p.user_id};
-    std::string sql = fmt::format("SELECT {} FROM saved_reports WHERE tenant_id = ? AND (owner_id = ? OR shared = 1)",
-                                  kColumns);
-    if (!object.empty()) {
-      sql += " AND object_name = ?";
-      params.emplace_back(object);
-    }
-    sql += " ORDER BY name, id";
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
-    for (const auto& row : rows.rows) {
-      RAPPORT_ASSIGN_OR_RETURN(SavedReport r, FromRow(row));
-      found.push_back(std::move(r));
-    }
-    return Ok();
-  }));
+  storage::OwnedRowsQuery query{.table = "saved_reports", .columns = kColumns};
+  if (!object.empty()) query.where = "object_name = ?", query.params = {object};
+  RAPPORT_ASSIGN_OR_RETURN(std::vector<SavedReport> found, storage::SelectOwnedRows(db_, storage::OwnedRowsReader{p.tenant_id, p.user_id}, query, FromRow));
   // A report speaks of its object's records, so it is as private as they are.
   std::map<std::string, bool, std::less<>> readable;
   std::vector<SavedReport> out;
@@ -125,18 +100,8 @@ Result<std::vector<SavedReport>> SavedReports::List(const security::Principal& p
 }
 
 Result<SavedReport> SavedReports::Find(const security::Principal& p, const std::string& id) {
-  std::optional<SavedReport> found;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, id, p.user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM saved_reports WHERE tenant_id = ? AND id = ? "
-                                                            "AND (owner_id = ? OR shared = 1)",
-                                                            kColumns),
-                                                params));
-    if (rows.rows.empty()) return Ok();
-    RAPPORT_ASSIGN_OR_RETURN(SavedReport r, FromRow(rows.rows[0]));
-    found = std::move(r);
-    return Ok();
-  }));
+  RAPPORT_ASSIGN_OR_RETURN(std::optional<SavedReport> found,
+                           storage::FindOwnedRow(db_, storage::OwnedRowsReader{p.tenant_id, p.user_id}, "saved_reports", kColumns, id, FromRow));
   if (!found) return Fail(NotFound(id));
   return std::move(*found);
 }
@@ -150,7 +115,7 @@ Result<SavedReport> SavedReports::Get(const security::Principal& p, const std::s
 }
 
 Status SavedReports::Check(const security::Principal& p, const SavedReport& report) {
-  if (Blank(report.name) || report.name.size() > kMaxName) {
+  if (IsBlank(report.name) || report.name.size() > kMaxName) {
     return Fail(InvalidField("name", fmt::format("Give the report a name (at most {} characters).", kMaxName)));
   }
   if (report.description.size() > kMaxDescription) {

@@ -8,8 +8,11 @@
 
 #include "core/calendar.h"
 #include "core/id.h"
+#include "core/names.h"
 #include "exchange/record_export.h"
+#include "reports/internal/due_jobs.h"
 #include "reports/report_files.h"
+#include "storage/owned_rows.h"
 
 namespace rapport::reports {
 
@@ -28,11 +31,11 @@ constexpr std::string_view kColumns =
 constexpr size_t kMaxAttachment = 15 << 20;
 constexpr size_t kSummaryRows = 10;
 
-constexpr std::array<std::pair<std::string_view, Frequency>, 3> kFrequencies = {{
+constexpr std::pair<std::string_view, Frequency> kFrequencies[] = {
     {"daily", Frequency::kDaily},
     {"weekly", Frequency::kWeekly},
     {"monthly", Frequency::kMonthly},
-}};
+};
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No schedule with id `{}`.", id)); }
 
@@ -70,6 +73,11 @@ std::string RecipientsText(const std::vector<std::string>& ids) {
   json::array out;
   for (const auto& id : ids) out.emplace_back(id);
   return json::serialize(out);
+}
+
+// A schedule is its author's alone; an administrator sees and manages them all.
+storage::OwnedRowsReader Reader(const security::Principal& p) {
+  return {.tenant_id = p.tenant_id, .user_id = p.user_id, .shareable = false, .sees_all = p.is_admin};
 }
 
 // The engine itself, to read who the recipients are (their name, mail and role).
@@ -148,21 +156,11 @@ std::string Describe(const ReportSchedule& s) {
 
 }  // namespace
 
-std::string_view FrequencyName(Frequency frequency) {
-  for (const auto& [name, f] : kFrequencies) {
-    if (f == frequency) return name;
-  }
-  return "?";
-}
+std::string_view FrequencyName(Frequency frequency) { return NameOf(kFrequencies, frequency, "?"); }
 
-std::optional<Frequency> ParseFrequency(std::string_view name) {
-  for (const auto& [known, f] : kFrequencies) {
-    if (known == name) return f;
-  }
-  return std::nullopt;
-}
+std::optional<Frequency> ParseFrequency(std::string_view name) { return ValueNamed(kFrequencies, name); }
 
-std::optional<Micros> NextRun(const ReportSchedule& s, Micros after, std::string_view zone) {
+std::optional<Micros> NextRun(const Cadence& s, Micros after, std::string_view zone) {
   std::optional<int64_t> today = LocalDays(after, zone);
   if (!today) return std::nullopt;
   for (int64_t day = *today; day < *today + 40; ++day) {
@@ -227,36 +225,15 @@ Status ReportSchedules::Check(const security::Principal& p, const ReportSchedule
 }
 
 Result<std::vector<ReportSchedule>> ReportSchedules::List(const security::Principal& p) {
-  std::vector<ReportSchedule> out;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id};
-    std::string sql = fmt::format("SELECT {} FROM report_schedules WHERE tenant_id = ?", kColumns);
-    if (!p.is_admin) {
-      sql += " AND owner_id = ?";
-      params.emplace_back(p.user_id);
-    }
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql + " ORDER BY created_at, id", params));
-    for (const auto& row : rows.rows) {
-      RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, FromRow(row));
-      out.push_back(std::move(s));
-    }
-    return Ok();
-  }));
-  return out;
+  return storage::SelectOwnedRows(db_, Reader(p), {.table = "report_schedules", .columns = kColumns, .order = "created_at, id"},
+                                  FromRow);
 }
 
 Result<ReportSchedule> ReportSchedules::Get(const security::Principal& p, const std::string& id) {
-  std::optional<ReportSchedule> found;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, id};
-    RAPPORT_ASSIGN_OR_RETURN(
-        auto rows, c.Query(fmt::format("SELECT {} FROM report_schedules WHERE tenant_id = ? AND id = ?", kColumns), params));
-    if (rows.rows.empty()) return Ok();
-    RAPPORT_ASSIGN_OR_RETURN(found, FromRow(rows.rows[0]));
-    return Ok();
-  }));
   // Someone else's schedule is as good as absent to a non-administrator.
-  if (!found || (!p.is_admin && found->owner_id != p.user_id)) return Fail(NotFound(id));
+  RAPPORT_ASSIGN_OR_RETURN(std::optional<ReportSchedule> found,
+                           storage::FindOwnedRow(db_, Reader(p), "report_schedules", kColumns, id, FromRow));
+  if (!found) return Fail(NotFound(id));
   return *found;
 }
 
@@ -371,8 +348,12 @@ Result<mail::Attachment> ReportSchedules::File(const security::Principal& p, con
                                                 const ReportResult* exported) {
   mail::Attachment file{.filename = name};
   if (format == "xlsx") {
-    RAPPORT_ASSIGN_OR_RETURN(ReportFile xlsx, ReportXlsx(engine_, p, definition, /*labels=*/true));
     file.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    if (exported && definition.type != ReportType::kTabular) {
+      RAPPORT_ASSIGN_OR_RETURN(file.bytes, GroupedReportXlsx(*exported, /*labels=*/true));
+      return file;
+    }
+    RAPPORT_ASSIGN_OR_RETURN(ReportFile xlsx, ReportXlsx(engine_, p, definition, /*labels=*/true));
     file.bytes = std::move(xlsx.bytes);
     return file;
   }
@@ -521,44 +502,17 @@ Result<SendOutcome> ReportSchedules::SendNow(const security::Principal& p, const
 
 Result<int> ReportSchedules::RunDue(mail::Mailer& mailer) {
   const Micros now = clock_.Now();
-  std::vector<std::pair<std::string, ReportSchedule>> due;
-  // Across workspaces: a small table (a row per schedule), so a scan once a minute;
-  // its index, like every one, leads with the tenant (on an engine sharded by tenant
-  // this is one query per shard).
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {FormatDatetime(now)};
-    RAPPORT_ASSIGN_OR_RETURN(
-        auto rows, c.Query(fmt::format("SELECT tenant_id, {} FROM report_schedules WHERE active = 1 AND "
-                                       "next_run_at <> '' AND next_run_at <= ? ORDER BY next_run_at LIMIT 100",
-                                       kColumns),
-                           params));
-    for (const auto& row : rows.rows) {
-      RAPPORT_ASSIGN_OR_RETURN(ReportSchedule s, FromRow(std::vector<Value>(row.begin() + 1, row.end())));
-      due.emplace_back(TextOf(row[0]), std::move(s));
-    }
-    return Ok();
-  }));
-  int run = 0;
-  for (auto& [tenant_id, s] : due) {
-    RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
-    // Claimed by moving its next run on from now (a server down for a week sends once,
-    // not seven times): whoever moves it sends it.
-    auto next = NextRun(s, now, calendar.time_zone);
-    const std::string next_text = next ? FormatDatetime(*next) : "";
-    int64_t claimed = 0;
-    RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-      std::vector<Value> params = {next_text, tenant_id, s.id, s.next_run_at};
-      RAPPORT_ASSIGN_OR_RETURN(claimed, c.Execute("UPDATE report_schedules SET next_run_at = ?, version = version + 1 "
-                                                  "WHERE tenant_id = ? AND id = ? AND next_run_at = ? AND active = 1",
-                                                  params));
-      return Ok();
-    }));
-    if (claimed != 1) continue;
-    RAPPORT_ASSIGN_OR_RETURN(SendOutcome outcome, Send(tenant_id, s, mailer));
-    RAPPORT_TRY(Record(tenant_id, s.id, outcome));
-    ++run;
-  }
-  return run;
+  return internal::RunDueJobs(
+      db_, "report_schedules", kColumns, now, FromRow,
+      [&](const std::string& tenant_id, const ReportSchedule& s) -> Result<std::optional<Micros>> {
+        RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
+        return NextRun(s, now, calendar.time_zone);
+      },
+      [&](const std::string& tenant_id, const ReportSchedule& s) -> Status {
+        RAPPORT_ASSIGN_OR_RETURN(SendOutcome outcome, Send(tenant_id, s, mailer));
+        return Record(tenant_id, s.id, outcome);
+      },
+      "version = version + 1");
 }
 
 }  // namespace rapport::reports

@@ -63,9 +63,20 @@ struct ScheduleChanges {
   std::optional<bool> active;
 };
 
-// The first time after `after` the schedule falls due, in `zone`; nullopt for an
-// unknown zone.
-std::optional<Micros> NextRun(const ReportSchedule& schedule, Micros after, std::string_view zone);
+// When a job recurs: every day, week or month at an hour of the workspace's time zone.
+struct Cadence {
+  Frequency frequency = Frequency::kDaily;
+  int hour = 0;          // 0..23
+  int weekday = 1;       // weekly: 1 (Monday) .. 7 (Sunday)
+  int day_of_month = 1;  // monthly: 1..28
+};
+
+// The first time after `after` the cadence falls due, in `zone` (an hour the clocks
+// skip runs when they resume); nullopt for an unknown zone.
+std::optional<Micros> NextRun(const Cadence& cadence, Micros after, std::string_view zone);
+inline std::optional<Micros> NextRun(const ReportSchedule& s, Micros after, std::string_view zone) {
+  return NextRun(Cadence{s.frequency, s.hour, s.weekday, s.day_of_month}, after, zone);
+}
 
 struct SendOutcome {
   int sent = 0;

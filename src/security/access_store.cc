@@ -19,10 +19,6 @@ using storage::Connection;
 using storage::TextOf;
 using storage::Value;
 
-bool Blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
-}
-
 bool Flag(const Value& v) { return std::holds_alternative<int64_t>(v) && std::get<int64_t>(v) != 0; }
 
 Error RoleNotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No role with id `{}`.", id)); }
@@ -134,7 +130,7 @@ Status AccessStore::Change(const Principal& p, const std::function<Status(Connec
 }
 
 Status AccessStore::Validate(const std::string& tenant_id, const Role& role) {
-  if (Blank(role.name) || role.name.size() > 100) return Fail(InvalidField("name", "Give the role a name (at most 100 characters)."));
+  if (IsBlank(role.name) || role.name.size() > 100) return Fail(InvalidField("name", "Give the role a name (at most 100 characters)."));
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr snapshot, metadata_.Current(tenant_id));
   for (const auto& [object, perms] : role.objects) {
     std::string key = "objects." + object;
@@ -323,7 +319,7 @@ Result<std::vector<SharingRule>> AccessStore::ListRules(const Principal& p) {
 }
 
 Result<SharingRule> AccessStore::CreateRule(const Principal& p, SharingRule rule) {
-  if (Blank(rule.name)) return Fail(InvalidField("name", "Give the rule a name."));
+  if (IsBlank(rule.name)) return Fail(InvalidField("name", "Give the rule a name."));
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr snapshot, metadata_.Current(p.tenant_id));
   auto object = snapshot->GetObject(rule.object);
   if (!object) return Fail(InvalidField("object", object.error().detail()));

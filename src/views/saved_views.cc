@@ -7,6 +7,7 @@
 
 #include "core/id.h"
 #include "core/strings.h"
+#include "storage/owned_rows.h"
 
 namespace rapport::views {
 
@@ -56,10 +57,6 @@ SavedView FromRow(const std::vector<Value>& row) {
   return v;
 }
 
-bool Blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
-}
-
 }  // namespace
 
 SavedViews::SavedViews(storage::Database& db, records::RecordService& records, const Clock& clock)
@@ -69,18 +66,8 @@ Result<std::vector<SavedView>> SavedViews::List(const security::Principal& p, co
   // Only objects the caller can read have views to list: a view's filter speaks of
   // the records, so it is as private as they are.
   RAPPORT_TRY(CheckCanRead(p, object, Error(ErrorCode::kNotFound, fmt::format("No object `{}`.", object))));
-  std::vector<SavedView> out;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, object, p.user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM saved_views WHERE tenant_id = ? AND "
-                                                            "object_name = ? AND (owner_id = ? OR shared = 1) "
-                                                            "ORDER BY name, id",
-                                                            kColumns),
-                                                params));
-    for (const auto& row : rows.rows) out.push_back(FromRow(row));
-    return Ok();
-  }));
-  return out;
+  return storage::SelectOwnedRows(
+      db_, storage::OwnedRowsReader{p.tenant_id, p.user_id}, {.table = "saved_views", .columns = kColumns, .where = "object_name = ?", .params = {object}}, FromRow);
 }
 
 Result<SavedView> SavedViews::Get(const security::Principal& p, const std::string& id) {
@@ -91,16 +78,8 @@ Result<SavedView> SavedViews::Get(const security::Principal& p, const std::strin
 }
 
 Result<SavedView> SavedViews::Find(const security::Principal& p, const std::string& id) {
-  std::optional<SavedView> found;
-  RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    std::vector<Value> params = {p.tenant_id, id, p.user_id};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT {} FROM saved_views WHERE tenant_id = ? AND id = ? "
-                                                            "AND (owner_id = ? OR shared = 1)",
-                                                            kColumns),
-                                                params));
-    if (!rows.rows.empty()) found = FromRow(rows.rows[0]);
-    return Ok();
-  }));
+  RAPPORT_ASSIGN_OR_RETURN(std::optional<SavedView> found,
+                           storage::FindOwnedRow(db_, storage::OwnedRowsReader{p.tenant_id, p.user_id}, "saved_views", kColumns, id, FromRow));
   if (!found) return Fail(NotFound(id));
   return *found;
 }
@@ -114,7 +93,7 @@ Status SavedViews::CheckCanRead(const security::Principal& p, const std::string&
 // Runs the view once, as its author, so that the record engine itself says whether
 // the object, the filter, the sort and the columns are valid for them.
 Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
-  if (Blank(view.name) || view.name.size() > kMaxName) {
+  if (IsBlank(view.name) || view.name.size() > kMaxName) {
     return Fail(InvalidField("name", fmt::format("Give the view a name (at most {} characters).", kMaxName)));
   }
   if (view.filter.size() > kMaxFilter) {

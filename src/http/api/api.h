@@ -12,6 +12,7 @@
 #include "reports/dashboards.h"
 #include "reports/kpis.h"
 #include "reports/report_engine.h"
+#include "reports/record_snapshots.h"
 #include "reports/schedules.h"
 #include "reports/saved_reports.h"
 #include "views/saved_views.h"
@@ -31,6 +32,7 @@ struct ApiServices {
   reports::Dashboards& dashboards;
   reports::Kpis& kpis;
   reports::ReportSchedules& schedules;
+  reports::RecordSnapshots& snapshots;
   // Where scheduled reports are mailed; null when the server has no SMTP settings.
   mail::Mailer* mailer;
   Metrics& metrics;
@@ -50,5 +52,7 @@ void AddViewRoutes(Router& router, const ApiServices& services);
 void AddReportRoutes(Router& router, const ApiServices& services);
 // Scheduled reports (schedule_routes.cc).
 void AddScheduleRoutes(Router& router, const ApiServices& services);
+// Record snapshots for historical trends (schedule_routes.cc).
+void AddSnapshotRoutes(Router& router, const ApiServices& services);
 
 }  // namespace rapport::http::api

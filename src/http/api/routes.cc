@@ -165,6 +165,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   AddViewRoutes(router, services);
   AddReportRoutes(router, services);
   AddScheduleRoutes(router, services);
+  AddSnapshotRoutes(router, services);
 
   router.Add("GET", "/healthz", "", [](Request&) -> Result<Response> {
     return Response::Json(200, R"({"status":"ok"})");

@@ -1,5 +1,7 @@
-// Scheduled reports over REST (docs/reports.md): a saved report mailed to users of the
-// workspace on a schedule. Thin: parse, call reports::ReportSchedules.
+// The scheduled jobs of reports over REST (docs/reports.md): a saved report mailed to
+// users of the workspace on a schedule (reports::ReportSchedules), and the daily
+// snapshots of records that historical trends are reported from
+// (reports::RecordSnapshots). Thin: parse, call.
 #include <fmt/format.h>
 
 #include "http/api/api.h"
@@ -63,7 +65,100 @@ json::object ScheduleJson(const reports::ReportSchedule& s) {
           {"updated_at", s.updated_at}};
 }
 
+Result<json::object> SnapshotBody(const Request& req) {
+  return BodyObject(req, {"name", "object", "filter", "fields", "target", "hour", "active"});
+}
+
+json::object SnapshotJson(const reports::SnapshotDefinition& d) {
+  json::array fields;
+  for (const auto& f : d.fields) fields.emplace_back(f);
+  auto time = [](const std::string& t) { return t.empty() ? json::value(nullptr) : json::value(t); };
+  return {{"id", d.id},
+          {"name", d.name},
+          {"object", d.source},
+          {"filter", d.filter},
+          {"fields", std::move(fields)},
+          {"target", d.target},
+          {"hour", d.hour},
+          {"active", d.active},
+          {"owner_id", d.owner_id},
+          {"next_run_at", time(d.next_run_at)},
+          {"last_run_at", time(d.last_run_at)},
+          {"last_status", d.last_status},
+          {"last_rows", d.last_rows},
+          {"created_at", d.created_at},
+          {"updated_at", d.updated_at}};
+}
+
+Result<reports::SnapshotChanges> ParseSnapshotChanges(const json::object& o) {
+  reports::SnapshotChanges changes;
+  RAPPORT_ASSIGN_OR_RETURN(changes.name, StringIfPresent(o, "name"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.filter, StringIfPresent(o, "filter"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.hour, OptionalInt(o, "hour"));
+  RAPPORT_ASSIGN_OR_RETURN(changes.active, OptionalBool(o, "active"));
+  return changes;
+}
+
 }  // namespace
+
+void AddSnapshotRoutes(Router& router, const ApiServices& services) {
+  reports::RecordSnapshots& snapshots = services.snapshots;
+  router.Add("GET", "/api/v1/snapshots", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto list, snapshots.List(p));
+    json::array data;
+    for (const auto& d : list) data.push_back(SnapshotJson(d));
+    return JsonReply(200, json::object{{"data", std::move(data)}});
+  }));
+  router.Add("POST", "/api/v1/snapshots", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, SnapshotBody(req));
+    RAPPORT_ASSIGN_OR_RETURN(reports::SnapshotChanges c, ParseSnapshotChanges(o));
+    reports::SnapshotDefinition d;
+    d.name = c.name.value_or("");
+    RAPPORT_ASSIGN_OR_RETURN(d.source, RequiredString(o, "object"));
+    d.filter = c.filter.value_or("");
+    RAPPORT_ASSIGN_OR_RETURN(auto fields, OptionalStringArray(o, "fields", "Expected an array of field names."));
+    if (!fields) return Fail(InvalidField("fields", "Name the fields to copy.", "required"));
+    d.fields = std::move(*fields);
+    RAPPORT_ASSIGN_OR_RETURN(auto target, StringIfPresent(o, "target"));
+    d.target = target.value_or("");
+    if (c.hour) d.hour = *c.hour;
+    if (c.active) d.active = *c.active;
+    RAPPORT_ASSIGN_OR_RETURN(d, snapshots.Create(p, std::move(d)));
+    Response r = JsonReply(201, SnapshotJson(d));
+    r.headers.emplace_back("Location", "/api/v1/snapshots/" + d.id);
+    return r;
+  }));
+  router.Add("GET", "/api/v1/snapshots/{id}", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto d, snapshots.Get(p, std::string(req.Param("id"))));
+    return JsonReply(200, SnapshotJson(d));
+  }));
+  router.Add("PATCH", "/api/v1/snapshots/{id}", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, SnapshotBody(req));
+    for (std::string_view fixed : {"object", "fields", "target"}) {
+      if (o.contains(fixed)) {
+        return Fail(InvalidField(std::string(fixed), "Fixed when the snapshot was created: it is the shape of its object."));
+      }
+    }
+    RAPPORT_ASSIGN_OR_RETURN(reports::SnapshotChanges c, ParseSnapshotChanges(o));
+    RAPPORT_ASSIGN_OR_RETURN(auto d, snapshots.Update(p, std::string(req.Param("id")), c));
+    return JsonReply(200, SnapshotJson(d));
+  }));
+  router.Add("DELETE", "/api/v1/snapshots/{id}", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(snapshots.Delete(p, std::string(req.Param("id"))));
+    return Response::NoContent();
+  }));
+  // Takes today's snapshot now (again, if it was taken: brought up to date, not doubled).
+  router.Add("POST", "/api/v1/snapshots/{id}/run", "", Authed(services, [&snapshots](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto run, snapshots.RunNow(p, std::string(req.Param("id"))));
+    return JsonReply(200, json::object{{"date", run.date}, {"rows", run.rows}});
+  }));
+}
 
 void AddScheduleRoutes(Router& router, const ApiServices& services) {
   reports::ReportSchedules& schedules = services.schedules;
