@@ -273,11 +273,6 @@ export function chartsFor(form: ReportForm): ChartType[] {
   return ["stacked_bar", "bar", "line", "table"];
 }
 
-export const CHART_LABELS: Record<ChartType, string> = {
-  table: "Table", bar: "Bar chart", stacked_bar: "Stacked bars", line: "Line chart", funnel: "Funnel",
-  pie: "Pie chart", donut: "Donut chart", kpi: "KPI tile",
-};
-
 // A chart the form allows: the one chosen if it still fits, else the shape's first.
 export function fittingChart(form: ReportForm, chosen: ChartType): ChartType {
   const allowed = chartsFor(form);
