@@ -52,6 +52,19 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
   const [widgets, setWidgets] = useState<EditedWidget[]>(() => editedWidgets(dashboard?.widgets ?? []));
   const [error, setError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
+  // The widget just moved: its button keeps the focus (React may move its element in
+  // the DOM, which drops focus), so arrow after arrow can be pressed from the keyboard.
+  const [moved, setMoved] = useState<{ key: string; earlier: boolean } | null>(null);
+  useEffect(() => {
+    if (!moved) return;
+    const button = (earlier: boolean) => document.getElementById(`move-${moved.key}-${earlier ? "earlier" : "later"}`) as HTMLButtonElement | null;
+    const same = button(moved.earlier);
+    (same && !same.disabled ? same : button(!moved.earlier))?.focus();
+  }, [moved]);
+  const move = (i: number, earlier: boolean) => {
+    setWidgets(moveWidget(widgets, i, earlier ? -1 : 1));
+    setMoved({ key: widgets[i].key, earlier });
+  };
 
   const reports = useMemo(() => new Map(sources.reports.map((r) => [r.id, r])), [sources.reports]);
   const kpis = useMemo(() => new Map(sources.kpis.map((k) => [k.key, k])), [sources.kpis]);
@@ -168,8 +181,8 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
                 </div>
                 {problem && <p className="field-error" role="alert">{problem}</p>}
                 <div className="widget-edit-actions">
-                  <button type="button" className="button small" aria-label={`Move ${named} earlier`} disabled={i === 0} onClick={() => setWidgets(moveWidget(widgets, i, -1))}>← Earlier</button>
-                  <button type="button" className="button small" aria-label={`Move ${named} later`} disabled={i === widgets.length - 1} onClick={() => setWidgets(moveWidget(widgets, i, 1))}>Later →</button>
+                  <button type="button" id={`move-${w.key}-earlier`} className="button small" aria-label={`Move ${named} earlier`} disabled={i === 0} onClick={() => move(i, true)}>← Earlier</button>
+                  <button type="button" id={`move-${w.key}-later`} className="button small" aria-label={`Move ${named} later`} disabled={i === widgets.length - 1} onClick={() => move(i, false)}>Later →</button>
                   <span className="spacer" />
                   <button type="button" className="button small danger" aria-label={`Remove ${named}`} onClick={() => setWidgets(widgets.filter((_, j) => j !== i))}>Remove</button>
                 </div>

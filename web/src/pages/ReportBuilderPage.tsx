@@ -13,12 +13,12 @@ import { Breadcrumbs, ErrorBanner, Pending } from "../components/ui";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import {
   AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor,
-  definitionFromForm, errorsByControl, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, reportFields,
+  definitionFromForm, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields,
   runnable, sortKeys, withType, type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
 } from "../reports/builder";
 import { ReportResultView } from "../reports/ReportView";
 import type { SavedReport } from "../reports/schedules";
-import { CHART_LABELS, type ChartType, type ReportResult, type ReportRow } from "../reports/types";
+import { CHART_LABELS, type ChartType, type ReportDefinition, type ReportResult, type ReportRow } from "../reports/types";
 
 type Errors = Partial<Record<Control | "", string>>;
 const PREVIEW_DELAY_MS = 300;
@@ -80,9 +80,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
       toast(saved ? "Report saved." : `“${name.trim()}” saved.`);
       navigate("/reports");
     } catch (e) {
-      const problem = e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) });
-      const byControl = errorsByControl(problem.fieldErrors);
-      setSaveErrors(Object.keys(byControl).length > 0 ? byControl : { "": problem.message });
+      setSaveErrors(problemByControl(e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) }), definition.filter !== ""));
     } finally {
       setSaving(false);
     }
@@ -273,9 +271,10 @@ function resultSummary(result: ReportResult): string {
 
 // Runs the definition a short pause after it last changed. A newer definition aborts
 // the request before it (AbortController), so an old answer never replaces a newer one.
-function usePreview(definition: object, ready: boolean) {
+function usePreview(definition: ReportDefinition, ready: boolean) {
   const [state, setState] = useState<{ result: ReportResult | null; errors: Errors; running: boolean }>({ result: null, errors: {}, running: false });
   const body = JSON.stringify(definition);
+  const hasFilter = definition.filter !== "";
   const latest = useRef(0);
   useEffect(() => {
     if (!ready) return;
@@ -288,8 +287,7 @@ function usePreview(definition: object, ready: boolean) {
         (e) => {
           if (controller.signal.aborted || ticket !== latest.current) return;
           const problem = e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) });
-          const byControl = errorsByControl(problem.fieldErrors);
-          setState((s) => ({ result: s.result, errors: Object.keys(byControl).length > 0 ? byControl : { "": problem.message }, running: false }));
+          setState((s) => ({ result: s.result, errors: problemByControl(problem, hasFilter), running: false }));
         },
       );
     }, PREVIEW_DELAY_MS);
@@ -297,7 +295,7 @@ function usePreview(definition: object, ready: boolean) {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [body, ready]);
+  }, [body, ready, hasFilter]);
   return state;
 }
 

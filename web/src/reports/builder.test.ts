@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "../api/types";
 import {
   aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, controlOf, definitionFromForm,
-  errorsByControl, fittingChart, formFromDefinition, newForm, parseAggregate, reportFields, runnable, sortKeys, withType,
+  errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, reportFields, runnable, sortKeys, withType,
   type ReportForm,
 } from "./builder";
 
@@ -172,5 +172,13 @@ describe("server errors", () => {
       { field: "definition.group_by", message: "Unknown field." },
       { field: "time_zone", message: "Bad zone." },
     ])).toEqual({ aggregates: "sum takes a number.", group_by: "Unknown field.", "": "Bad zone." });
+  });
+
+  it("of the expression parser, which names no member, land on the filter", () => {
+    const parse = { status: 400, message: "Unexpected character at position 7", fieldErrors: [] };
+    expect(problemByControl(parse, true)).toEqual({ filter: "Unexpected character at position 7" });
+    expect(problemByControl(parse, false)).toEqual({ "": "Unexpected character at position 7" });
+    expect(problemByControl({ status: 404, message: "No such report", fieldErrors: [] }, true)).toEqual({ "": "No such report" });
+    expect(problemByControl({ status: 400, message: "Bad", fieldErrors: [{ field: "limit", message: "At least 1." }] }, true)).toEqual({ limit: "At least 1." });
   });
 });

@@ -300,3 +300,12 @@ export function errorsByControl(errors: { field: string; message: string }[]): P
   }
   return out;
 }
+
+// A refused run's or save's messages by control. The expression parser's errors name
+// no member ("Unexpected character at position 7"): a 400 naming none, of a report
+// with a filter, is the filter's; anything else (a 403, a 404) is the report's own.
+export function problemByControl(problem: { status: number; message: string; fieldErrors: { field: string; message: string }[] }, hasFilter: boolean): Partial<Record<Control | "", string>> {
+  const byControl = errorsByControl(problem.fieldErrors);
+  if (Object.keys(byControl).length > 0) return byControl;
+  return problem.status === 400 && hasFilter ? { filter: problem.message } : { "": problem.message };
+}
