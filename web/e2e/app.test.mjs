@@ -368,7 +368,7 @@ test("build a report with a live preview, save it, edit it, and add it to a dash
   await page.getByRole("link", { name: "New report" }).click();
   await page.waitForURL(/\/reports\/new$/);
   await page.getByRole("heading", { name: "New report", level: 1 }).waitFor();
-  await page.getByLabel("Records").selectOption("opportunities");
+  await page.getByLabel("Report on").selectOption("opportunities");
   await page.getByRole("radio", { name: /Summary/ }).check();
   await page.getByLabel("Group by level 1 field").selectOption("stage");
   await page.getByLabel("Measure 1 function").selectOption("sum");
@@ -403,6 +403,7 @@ test("build a report with a live preview, save it, edit it, and add it to a dash
   await preview.locator("canvas").waitFor();
   await page.getByLabel("Name", { exact: true }).fill("Open amount by stage");
   await page.getByLabel("Shared with the workspace").check();
+  await page.locator(".content").evaluate((c) => c.scrollTo(0, 0));
   await shot(page, "13-report-builder");
   await page.getByRole("button", { name: "Save report" }).click();
   await page.waitForURL(/\/reports$/);
@@ -461,6 +462,8 @@ test("build a report with a live preview, save it, edit it, and add it to a dash
   const added = board.widgets.find((w) => w.report_id === saved.id);
   // Two places earlier: after the KPI tiles, before the two rows of charts.
   assert.deepEqual([added.x, added.y, added.w], [0, 6, 12]);
+  // It follows the dashboard's period on the deals' close dates.
+  assert.equal(added.date_field, "close_date");
   await widget.scrollIntoViewIfNeeded();
   await shot(page, "15-dashboard-with-new-widget");
 });

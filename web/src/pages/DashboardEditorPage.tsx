@@ -10,7 +10,8 @@ import { useMetadata } from "../app/metadata";
 import { useToast } from "../components/toast";
 import { Breadcrumbs, ErrorBanner, FormRow, Pending } from "../components/ui";
 import {
-  GRID_COLUMNS, MAX_WIDGETS, editedWidgets, moveWidget, newWidget, resizeWidget, widgetsJson, type EditedWidget,
+  GRID_COLUMNS, MAX_WIDGETS, defaultDateField, editedWidgets, groupsByDate, moveWidget, newWidget, periodFields, resizeWidget, widgetsJson,
+  type EditedWidget,
 } from "../reports/dashboardLayout";
 import type { KpiInfo } from "../reports/kpis";
 import type { SavedReport } from "../reports/schedules";
@@ -80,8 +81,13 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
       toast("Dashboard saved.");
       navigate(`/dashboards/${saved.id}`);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) }));
-      window.scrollTo({ top: 0 });
+      const problem = e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) });
+      setError(problem);
+      // The name's message is beside the name; anything else is in the banner at the top.
+      requestAnimationFrame(() => {
+        if (problem.errorFor("name")) document.getElementById("dashboard-name")?.focus();
+        else document.getElementById("dashboard-error")?.scrollIntoView({ block: "center" });
+      });
     } finally {
       setSaving(false);
     }
@@ -109,13 +115,13 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
         <Link className="button" to={back}>Cancel</Link>
         <button type="button" className="button primary" disabled={saving} onClick={() => void save()}>{saving ? "Saving…" : "Save dashboard"}</button>
       </div>
-      {error && <ErrorBanner error={error.message} />}
+      {error && <div id="dashboard-error"><ErrorBanner error={error.message} /></div>}
 
       <section className="panel" aria-labelledby="dashboard-about">
         <h2 id="dashboard-about">Dashboard</h2>
         <div className="form-grid">
           <FormRow id="dashboard-name" label="Name" required error={error?.errorFor("name")}>
-            <input id="dashboard-name" className="input" value={name} maxLength={200} onChange={(e) => setName(e.target.value)}
+            <input id="dashboard-name" className="input" value={name} maxLength={100} onChange={(e) => setName(e.target.value)}
               aria-invalid={error?.errorFor("name") ? true : undefined} aria-describedby="dashboard-name-error" />
           </FormRow>
           <FormRow id="dashboard-period" label="Period shown first" error={error?.errorFor("filters.period")} hint="Viewers can pick another; widgets filter their date field by it.">
@@ -141,6 +147,7 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
           {widgets.map((w, i) => {
             const named = w.title || sourceName(w);
             const report = reports.get(w.report_id);
+            const fields = object(report?.definition.object ?? "")?.fields ?? [];
             const problem = widgetError(i);
             return (
               <li key={w.key} className={problem ? "panel widget-edit invalid" : "panel widget-edit"} style={{ "--w": w.w } as React.CSSProperties}
@@ -161,8 +168,18 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
                     <label className="field">
                       <span>Chart</span>
                       <select className="input" value={w.chart ?? ""} onChange={(e) => update(i, { chart: (e.target.value || null) as ChartType | null })}>
-                        <option value="">As the report{report ? ` (${CHART_LABELS[report.chart as ChartType] ?? report.chart})` : ""}</option>
+                        <option value="">{report ? `${CHART_LABELS[report.chart as ChartType] ?? report.chart} (the report's)` : "The report's"}</option>
                         {CHARTS.map((c) => <option key={c} value={c}>{CHART_LABELS[c]}</option>)}
+                      </select>
+                    </label>
+                  )}
+                  {!w.kpi && (
+                    <label className="field">
+                      <span>Period on</span>
+                      <select className="input" value={w.date_field} onChange={(e) => update(i, { date_field: e.target.value })}>
+                        <option value="">{report && groupsByDate(report.definition, fields) ? "Its date grouping" : "Nothing (all time)"}</option>
+                        {periodFields(fields).map((f) => <option key={f.name} value={f.name}>{f.label}</option>)}
+                        {w.date_field && !periodFields(fields).some((f) => f.name === w.date_field) && <option value={w.date_field}>{w.date_field}</option>}
                       </select>
                     </label>
                   )}
@@ -197,6 +214,7 @@ function Editor({ dashboard, sources }: { dashboard: Dashboard | null; sources: 
 }
 
 function AddWidget({ sources, onAdd }: { sources: Sources; onAdd: (widget: EditedWidget) => void }) {
+  const { object } = useMetadata();
   const [kind, setKind] = useState<"report" | "kpi">("report");
   const [reportId, setReportId] = useState(sources.reports[0]?.id ?? "");
   const [kpi, setKpi] = useState(sources.kpis[0]?.key ?? "");
@@ -225,7 +243,7 @@ function AddWidget({ sources, onAdd }: { sources: Sources; onAdd: (widget: Edite
             </FormRow>
             <FormRow id="add-widget-chart" label="Chart">
               <select id="add-widget-chart" className="input" value={chart} onChange={(e) => setChart(e.target.value as ChartType | "")}>
-                <option value="">As the report{report ? ` (${CHART_LABELS[report.chart as ChartType] ?? report.chart})` : ""}</option>
+                <option value="">{report ? `${CHART_LABELS[report.chart as ChartType] ?? report.chart} (the report's)` : "The report's"}</option>
                 {CHARTS.map((c) => <option key={c} value={c}>{CHART_LABELS[c]}</option>)}
               </select>
             </FormRow>
@@ -244,7 +262,9 @@ function AddWidget({ sources, onAdd }: { sources: Sources; onAdd: (widget: Edite
         </FormRow>
         <div className="form-row add-widget-button">
           <button type="button" className="button" disabled={!ready}
-            onClick={() => onAdd(kind === "report" ? newWidget({ report_id: reportId }, width, chart || null) : newWidget({ kpi }, width))}>
+            onClick={() => onAdd(kind === "report" && report
+              ? newWidget({ report_id: reportId }, width, chart || null, defaultDateField(report.definition, object(report.definition.object)?.fields ?? []))
+              : newWidget({ kpi }, width))}>
             + Add widget
           </button>
         </div>

@@ -9,7 +9,7 @@ import { api, ApiError, query, request } from "../api/client";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { ColumnChooser } from "../components/ColumnChooser";
 import { useToast } from "../components/toast";
-import { Breadcrumbs, ErrorBanner, Pending } from "../components/ui";
+import { Breadcrumbs, ErrorBanner, FormRow, Pending } from "../components/ui";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import {
   AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor,
@@ -108,23 +108,23 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
         <div className="builder-form">
           <section className="panel" aria-labelledby="builder-about">
             <h2 id="builder-about">Report</h2>
-            <Row id="report-name" label="Name" error={errors.name}>
+            <FormRow id="report-name" label="Name" required error={errors.name}>
               <input id="report-name" className="input" value={name} maxLength={200} placeholder="Pipeline by stage"
                 aria-invalid={errors.name ? true : undefined} aria-describedby="report-name-error"
                 onChange={(e) => { setName(e.target.value); setSaveErrors({ ...saveErrors, name: undefined }); }} />
-            </Row>
-            <Row id="report-description" label="Description" error={errors.description}>
+            </FormRow>
+            <FormRow id="report-description" label="Description" error={errors.description}>
               <input id="report-description" className="input" value={description} onChange={(e) => setDescription(e.target.value)} />
-            </Row>
-            <Row id="report-object" label="Records" error={errors.object}>
+            </FormRow>
+            <FormRow id="report-object" label="Report on" error={errors.object}>
               <select id="report-object" className="input" value={form.object}
                 onChange={(e) => { change(newForm(object(e.target.value)!)); setEditingFilter(false); }}>
                 {navigationObjects(objects).map((o) => <option key={o.name} value={o.name}>{o.label_plural}</option>)}
               </select>
-            </Row>
+            </FormRow>
             <fieldset className="form-row builder-type">
               <legend>Type</legend>
-              <div className="segmented" role="radiogroup" aria-label="Type">
+              <div className="segmented">
                 {([["tabular", "Tabular", "A list of records"], ["summary", "Summary", "Groups with totals"], ["matrix", "Matrix", "Groups down and across"]] as const).map(([value, label, hint]) => (
                   <label key={value} className={form.type === value ? "choice active" : "choice"}>
                     <input type="radio" name="report-type" value={value} checked={form.type === value}
@@ -136,11 +136,11 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
               {errors.type && <p className="field-error" role="alert">{errors.type}</p>}
             </fieldset>
             <div className="form-grid">
-              <Row id="report-chart" label="Shown as" error={errors.chart}>
+              <FormRow id="report-chart" label="Shown as" error={errors.chart}>
                 <select id="report-chart" className="input" value={shownChart} onChange={(e) => setChart(e.target.value as ChartType)}>
                   {chartsFor(form).map((c) => <option key={c} value={c}>{CHART_LABELS[c]}</option>)}
                 </select>
-              </Row>
+              </FormRow>
               <div className="form-row builder-shared">
                 <label className="check"><input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Shared with the workspace</label>
               </div>
@@ -197,25 +197,25 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
           <section className="panel" aria-labelledby="builder-sort">
             <h2 id="builder-sort">Sort and limit</h2>
             <div className="form-grid">
-              <Row id="report-sort" label="Sort by" error={errors.sort}>
+              <FormRow id="report-sort" label="Sort by" error={errors.sort}>
                 <select id="report-sort" className="input" value={form.sortKey} onChange={(e) => change({ ...form, sortKey: e.target.value })}>
                   <option value="">{form.type === "tabular" ? "Default order" : "Group order"}</option>
                   {sortKeys(form, fields).map((k) => <option key={k.key} value={k.key}>{k.label}</option>)}
                 </select>
-              </Row>
-              <Row id="report-direction" label="Direction">
+              </FormRow>
+              <FormRow id="report-direction" label="Direction">
                 <select id="report-direction" className="input" value={form.descending ? "desc" : "asc"} disabled={!form.sortKey}
                   onChange={(e) => change({ ...form, descending: e.target.value === "desc" })}>
                   <option value="asc">Lowest first</option>
                   <option value="desc">Highest first</option>
                 </select>
-              </Row>
-              <Row id="report-limit" label={form.type === "tabular" ? "Rows per page" : "Top"} error={errors.limit}
+              </FormRow>
+              <FormRow id="report-limit" label={form.type === "tabular" ? "Rows per page" : "Top"} error={errors.limit}
                 hint={form.type === "tabular" ? "100 unless set; at most 500." : "Every group unless set; with a sort, the top N."}>
                 <input id="report-limit" className="input" type="number" min={1} inputMode="numeric" value={form.limit}
                   aria-invalid={errors.limit ? true : undefined} aria-describedby="report-limit-error"
                   onChange={(e) => change({ ...form, limit: e.target.value })} />
-              </Row>
+              </FormRow>
             </div>
           </section>
         </div>
@@ -297,16 +297,6 @@ function usePreview(definition: ReportDefinition, ready: boolean) {
     };
   }, [body, ready, hasFilter]);
   return state;
-}
-
-function Row({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: string; children: React.ReactNode }) {
-  return (
-    <div className={error ? "form-row invalid" : "form-row"}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {error ? <p className="field-error" id={`${id}-error`} role="alert">{error}</p> : hint ? <p className="hint" id={`${id}-error`}>{hint}</p> : null}
-    </div>
-  );
 }
 
 // A field picker: the object's own fields, then each related record's, under its lookup.

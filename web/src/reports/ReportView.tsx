@@ -5,7 +5,7 @@ import { lazy, Suspense, useMemo } from "react";
 import { useMetadata } from "../app/metadata";
 import { Pending } from "../components/ui";
 import { FieldDisplay } from "../fields/registry";
-import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, trend, type KeyStyle } from "./figures";
+import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, rowsInKeyOrder, trend, type KeyStyle } from "./figures";
 import type { ChartType, ReportResult, ReportRow } from "./types";
 
 const ReportChart = lazy(() => import("./ReportChart"));
@@ -73,9 +73,12 @@ function ResultTable({ result, onDrill, keys }: { result: ReportResult; onDrill:
   return (
     <div className="report-table-wrap">
       <table className="report-table">
-        <thead><tr>{[...groups, ...measures].map((c) => <th scope="col" key={c}>{label(c)}</th>)}</tr></thead>
+        <thead><tr>
+          {groups.map((c) => <th scope="col" key={c}>{label(c)}</th>)}
+          {measures.map((c) => <th scope="col" key={c} className="number">{label(c)}</th>)}
+        </tr></thead>
         <tbody>
-          {result.rows.map((row, i) => (
+          {(result.definition.sort ? result.rows : rowsInKeyOrder(result.rows, groups, keys)).map((row, i) => (
             <tr key={i}>
               {groups.map((g, j) => (
                 <td key={g}>{j === 0 ? (
@@ -101,7 +104,7 @@ function RecordsTable({ result, object: objectName }: { result: ReportResult; ob
   return (
     <div className="report-table-wrap">
       <table className="report-table">
-        <thead><tr>{columns.map((c) => <th scope="col" key={c.name}>{c.label}</th>)}</tr></thead>
+        <thead><tr>{columns.map((c) => <th scope="col" key={c.name} className={NUMERIC.includes(c.type) ? "number" : undefined}>{c.label}</th>)}</tr></thead>
         <tbody>
           {result.rows.map((row, i) => (
             <tr key={i}>

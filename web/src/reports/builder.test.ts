@@ -136,6 +136,9 @@ describe("definition and form", () => {
     expect(tabular.columns).toEqual(["name"]);
     expect(runnable({ ...tabular, columns: [] })).toBe(false);
     expect(runnable({ ...matrix, across: [] })).toBe(false);
+    // One level: across goes the object's first date, by quarter.
+    expect(withType(newForm(opportunities), "matrix", opportunities).across).toEqual([{ field: "close_date", bucket: "quarter" }]);
+    expect(withType(newForm(companies), "matrix", companies).across).toEqual([]);
   });
 
   it("offer sort keys of the type: fields for a list, aggregates for groups", () => {

@@ -245,8 +245,11 @@ export function withType(form: ReportForm, type: ReportType, meta: ObjectMeta): 
   if (type === "matrix") {
     next.groupBy = next.groupBy.slice(0, MAX_GROUPINGS - 1);
     if (next.across.length === 0) {
-      const other = [...next.groupBy.slice(1), ...form.across];
-      next.across = other.length > 0 ? other.slice(0, 1) : [];
+      // Across: the summary's second level, else the object's first date by quarter
+      // (deals by stage, across close dates), else nothing yet.
+      const date = meta.fields.find((f) => DATED.includes(f.type) && !f.encryption && !HIDDEN.has(f.name));
+      const other = [...next.groupBy.slice(1), ...(date ? [{ field: date.name, bucket: "quarter" as const }] : [])];
+      next.across = other.slice(0, 1);
       next.groupBy = next.groupBy.slice(0, 1);
     }
   }

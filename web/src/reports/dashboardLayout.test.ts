@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { editedWidgets, layout, moveWidget, newWidget, resizeWidget, widgetsJson } from "./dashboardLayout";
+import type { FieldMeta } from "../api/types";
+import { defaultDateField, editedWidgets, layout, moveWidget, newWidget, periodFields, resizeWidget, widgetsJson } from "./dashboardLayout";
 import type { DashboardWidget } from "./types";
 
 const widget = (id: string, x: number, y: number, w: number, h: number, extra: Partial<DashboardWidget> = {}): DashboardWidget =>
@@ -55,5 +56,22 @@ describe("dashboard layout", () => {
     expect(json.find((w) => w.id === "d")).toMatchObject({ kpi: "win_rate" });
     expect(json.find((w) => w.id === "d")).not.toHaveProperty("report_id");
     expect(list[8].key).not.toBe(list[9].key);
+  });
+});
+
+describe("a new widget's period field", () => {
+  const field = (name: string, type: FieldMeta["type"]): FieldMeta =>
+    ({ name, label: name, type, required: false, unique: false, read_only: false, custom: false, sortable: true });
+  const deals = [field("name", "text"), field("created_at", "datetime"), field("updated_at", "datetime"), field("close_date", "date")];
+  const summary = { type: "summary" as const, object: "opportunities", filter: "", columns: [], across: [], aggregates: [], sort: "" };
+
+  it("is the object's own date, none when the report groups by a date, else when records were created", () => {
+    expect(periodFields(deals).map((f) => f.name)).toEqual(["created_at", "close_date"]);
+    expect(defaultDateField({ ...summary, group_by: [{ field: "stage" }] }, deals)).toBe("close_date");
+    expect(defaultDateField({ ...summary, group_by: [{ field: "close_date", bucket: "month" }] }, deals)).toBe("");
+    expect(defaultDateField({ ...summary, group_by: [] }, [field("name", "text"), field("created_at", "datetime")])).toBe("created_at");
+    expect(defaultDateField({ ...summary, group_by: [] }, [field("name", "text")])).toBe("");
+    expect(newWidget({ report_id: "r" }, 6, null, "close_date").date_field).toBe("close_date");
+    expect(newWidget({ kpi: "win_rate" }, 3, null, "close_date").date_field).toBe("");
   });
 });

@@ -2,7 +2,8 @@
 // as an ordered list, moved earlier or later and resized by width and height, and
 // lays them out in that reading order on the 12-column grid, row by row, when saving.
 // Pure functions, unit-tested.
-import type { ChartType, DashboardWidget } from "./types";
+import type { FieldMeta } from "../api/types";
+import type { ChartType, DashboardWidget, ReportDefinition } from "./types";
 
 export const GRID_COLUMNS = 12;
 export const MAX_WIDGETS = 24;
@@ -70,12 +71,12 @@ export function resizeWidget(widgets: EditedWidget[], index: number, size: { w?:
 
 let counter = 0;
 // A widget to add: a saved report (drawn as its own chart unless one is chosen) or a KPI.
-export function newWidget(source: { report_id: string } | { kpi: string }, w: number, chart: ChartType | null = null): EditedWidget {
+export function newWidget(source: { report_id: string } | { kpi: string }, w: number, chart: ChartType | null = null, dateField = ""): EditedWidget {
   counter += 1;
   const kpi = "kpi" in source ? source.kpi : "";
   return {
     key: `new-${counter}`, id: "", report_id: "report_id" in source ? source.report_id : "", kpi, title: "",
-    chart: kpi ? null : chart, w: clamp(w, 1, GRID_COLUMNS), h: kpi ? 2 : 4, date_field: "",
+    chart: kpi ? null : chart, w: clamp(w, 1, GRID_COLUMNS), h: kpi ? 2 : 4, date_field: kpi ? "" : dateField,
   };
 }
 
@@ -90,4 +91,26 @@ export function widgetsJson(widgets: EditedWidget[]): Record<string, unknown>[] 
     if (widget.id) out.id = widget.id;
     return { ...out, title: widget.title, x: at[i].x, y: at[i].y, w: widget.w, h: widget.h };
   });
+}
+
+// The date or datetime fields a dashboard's period can filter a report's records by.
+const BOOKKEEPING = new Set(["updated_at"]);
+export function periodFields(fields: FieldMeta[]): FieldMeta[] {
+  return fields.filter((f) => (f.type === "date" || f.type === "datetime") && !f.encryption && !BOOKKEEPING.has(f.name));
+}
+
+// Which field a new report widget follows the dashboard's period on: none when the
+// report groups by a date (the server takes that grouping), else the object's first
+// date of its own (a deal's close date), else when the record was created.
+export function defaultDateField(definition: ReportDefinition, fields: FieldMeta[]): string {
+  if (groupsByDate(definition, fields)) return "";
+  const dated = periodFields(fields);
+  return (dated.find((f) => f.name !== "created_at") ?? dated[0])?.name ?? "";
+}
+
+// Whether the report groups by one of the object's dates: a widget without a field of
+// its own follows the period on that grouping.
+export function groupsByDate(definition: ReportDefinition, fields: FieldMeta[]): boolean {
+  const dated = periodFields(fields);
+  return [...definition.group_by, ...definition.across].some((g) => dated.some((f) => f.name === g.field));
 }
