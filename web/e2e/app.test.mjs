@@ -532,6 +532,9 @@ test("the main pages have no serious or critical accessibility violations, in li
     "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis", "/reports", "/reports/new", "/dashboards/new"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
+  // The dashboard editor with widgets (the Sales dashboard's).
+  const boards = await apiCall("GET", "/dashboards");
+  pages.push(`/dashboards/${boards.body.data.find((d) => d.name === "Sales").id}/edit`);
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate(() => localStorage.removeItem("rapport:theme"));

@@ -3,9 +3,9 @@
 // runs the definition as it stands (POST /reports/run) after a short pause; the
 // server's objections show beside the control they name. The form's model and its
 // mapping to a definition live in reports/builder.ts.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, ApiError, query, request } from "../api/client";
+import { api, ApiError, query } from "../api/client";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { ColumnChooser } from "../components/ColumnChooser";
 import { useToast } from "../components/toast";
@@ -17,15 +17,15 @@ import {
   runnable, sortKeys, withType, type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
 } from "../reports/builder";
 import { ReportResultView } from "../reports/ReportView";
+import { usePreview } from "../reports/usePreview";
 import type { SavedReport } from "../reports/schedules";
-import { CHART_LABELS, type ChartType, type ReportDefinition, type ReportResult, type ReportRow } from "../reports/types";
+import { CHART_LABELS, type ChartType, type ReportResult, type ReportRow } from "../reports/types";
 
 type Errors = Partial<Record<Control | "", string>>;
-const PREVIEW_DELAY_MS = 300;
 
 export default function ReportBuilderPage() {
   const { id } = useParams();
-  const { objects } = useMetadata();
+  const { objects, object } = useMetadata();
   const [saved, setSaved] = useState<SavedReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -34,6 +34,9 @@ export default function ReportBuilderPage() {
   }, [id]);
   if (error) return <div className="page"><ErrorBanner error={error} /></div>;
   if (id && !saved) return <Pending />;
+  if (saved && !object(saved.definition.object)) {
+    return <div className="page"><ErrorBanner error={`This report is of ${saved.definition.object}, which you may not read.`} /></div>;
+  }
   // A new report starts with deals when there are any to report on, as most do.
   const start = navigationObjects(objects).find((o) => o.name === "opportunities") ?? navigationObjects(objects)[0];
   return <Builder key={id ?? "new"} saved={saved} initial={saved ? formFromDefinition(saved.definition) : newForm(start)} />;
@@ -267,36 +270,6 @@ function resultSummary(result: ReportResult): string {
   const n = result.rows.length;
   if (result.definition.type === "tabular") return `${n} ${n === 1 ? "record" : "records"}${result.truncated ? " (first page)" : ""}`;
   return `${n} ${n === 1 ? "group" : "groups"}${result.truncated ? ", more not shown" : ""}`;
-}
-
-// Runs the definition a short pause after it last changed. A newer definition aborts
-// the request before it (AbortController), so an old answer never replaces a newer one.
-function usePreview(definition: ReportDefinition, ready: boolean) {
-  const [state, setState] = useState<{ result: ReportResult | null; errors: Errors; running: boolean }>({ result: null, errors: {}, running: false });
-  const body = JSON.stringify(definition);
-  const hasFilter = definition.filter !== "";
-  const latest = useRef(0);
-  useEffect(() => {
-    if (!ready) return;
-    const controller = new AbortController();
-    const ticket = ++latest.current;
-    setState((s) => ({ ...s, running: true }));
-    const timer = setTimeout(() => {
-      request<ReportResult>("POST", "/reports/run", { body: JSON.parse(body), signal: controller.signal }).then(
-        (r) => { if (ticket === latest.current) setState({ result: r.data, errors: {}, running: false }); },
-        (e) => {
-          if (controller.signal.aborted || ticket !== latest.current) return;
-          const problem = e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) });
-          setState((s) => ({ result: s.result, errors: problemByControl(problem, hasFilter), running: false }));
-        },
-      );
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [body, ready, hasFilter]);
-  return state;
 }
 
 // A field picker: the object's own fields, then each related record's, under its lookup.
