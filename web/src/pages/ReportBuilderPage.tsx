@@ -89,6 +89,17 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
     }
   };
 
+  const remove = async () => {
+    if (!saved || !window.confirm(`Delete the report “${saved.name}”? It cannot be undone, and dashboards showing it lose that widget's figures.`)) return;
+    try {
+      await api.delete(`/reports/${saved.id}`);
+      toast("Report deleted.");
+      navigate("/reports");
+    } catch (e) {
+      toast(e instanceof ApiError ? e.message : String(e), { tone: "error" });
+    }
+  };
+
   const drill = (keys: ReportRow) => {
     api.post<{ object: string; filter: string }>("/reports/drilldown", { definition, keys }).then(
       (d) => window.open(`/o/${d.object}${query({ filter: d.filter })}`, "_blank", "noopener"),
@@ -103,6 +114,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
       <div className="page-head">
         <h1>{title}</h1>
         <span className="spacer" />
+        {saved && <button type="button" className="button danger" onClick={() => void remove()}>Delete</button>}
         <Link className="button" to="/reports">Cancel</Link>
         <button type="button" className="button primary" onClick={() => void save()} disabled={saving}>{saving ? "Saving…" : "Save report"}</button>
       </div>

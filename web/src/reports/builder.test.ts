@@ -19,9 +19,9 @@ const opportunities: ObjectMeta = {
   name: "opportunities", label: "Opportunity", label_plural: "Opportunities", custom: false, title_field: "name",
   fields: [
     field("id", "id"), field("version", "integer"), field("name", "text"), field("notes", "long_text"),
-    field("stage", "picklist", { options: [{ value: "won", label: "Won" }] }), field("amount", "currency"),
+    field("pipeline", "picklist", { options: [{ value: "sales", label: "Sales" }] }), field("stage", "picklist", { options: [{ value: "won", label: "Won" }] }), field("amount", "currency"),
     field("probability", "percent"), field("close_date", "date"), field("created_at", "datetime"),
-    field("tags", "multi_picklist"), field("secret", "text", { encryption: "random" }),
+    field("tags", "multi_picklist"), field("secret", "text", { encryption: "random" }), field("blob", "text", { sortable: false }),
     field("company_id", "lookup", { target: "companies" }),
   ],
 };
@@ -117,7 +117,7 @@ describe("definition and form", () => {
     expect("limit" in d).toBe(false);
   });
 
-  it("start a new report counted by the object's first picklist", () => {
+  it("start a new report counted by stage, or by the object's first picklist", () => {
     const form = newForm(opportunities);
     expect(form).toMatchObject({ type: "summary", groupBy: [{ field: "stage", bucket: "" }], aggregates: [{ fn: "count", field: "" }] });
     expect(runnable(form)).toBe(true);
@@ -148,6 +148,7 @@ describe("definition and form", () => {
     expect(keys).toContain("amount");
     expect(keys).not.toContain("company.industry");
     expect(keys).not.toContain("notes");
+    expect(keys).not.toContain("blob");
   });
 });
 

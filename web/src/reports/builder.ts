@@ -43,6 +43,7 @@ export interface ReportField {
   options?: PicklistOption[];
   relation?: string;     // the lookup's relation name ("company") for a related field
   encrypted: boolean;
+  sortable: boolean;     // a list (a tabular report) can be sorted by it
 }
 
 export const MAX_GROUPINGS = 3;
@@ -60,7 +61,10 @@ function relationOf(lookup: FieldMeta): string {
 }
 
 function own(field: FieldMeta): ReportField {
-  return { name: field.name, label: field.label, type: field.type, options: field.options, encrypted: Boolean(field.encryption) };
+  return {
+    name: field.name, label: field.label, type: field.type, options: field.options, encrypted: Boolean(field.encryption),
+    sortable: field.sortable !== false,
+  };
 }
 
 export function reportFields(meta: ObjectMeta, objectOf: (name: string) => ObjectMeta | undefined): ReportField[] {
@@ -179,7 +183,7 @@ function groupingJson(g: Grouping): { field: string; bucket?: string } {
 // a matrix's aggregates.
 export function sortKeys(form: ReportForm, fields: ReportField[]): { key: string; label: string }[] {
   if (form.type === "tabular") {
-    return fields.filter((f) => !f.relation && f.type !== "long_text" && f.type !== "multi_picklist")
+    return fields.filter((f) => !f.relation && f.sortable && f.type !== "long_text" && f.type !== "multi_picklist")
       .map((f) => ({ key: f.name, label: f.label }));
   }
   const seen = new Set<string>();
@@ -218,10 +222,11 @@ export function definitionFromForm(form: ReportForm): ReportDefinition {
   return definition;
 }
 
-// A new report of an object: its records counted by its first picklist (a pipeline's
-// stage), or a summary of its total when it has none.
+// A new report of an object: its records counted by stage (as the board shows deals)
+// or its first picklist, or a summary of its total when it has none.
 export function newForm(meta: ObjectMeta): ReportForm {
-  const first = meta.fields.find((f) => f.type === "picklist" && !f.encryption);
+  const picklists = meta.fields.filter((f) => f.type === "picklist" && !f.encryption);
+  const first = picklists.find((f) => f.name === "stage") ?? picklists[0];
   return {
     type: "summary",
     object: meta.name,
