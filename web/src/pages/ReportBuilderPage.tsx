@@ -84,6 +84,8 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
       navigate("/reports");
     } catch (e) {
       setSaveErrors(problemByControl(e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) }), definition.filter !== ""));
+      // The first message, beside its control (or the banner at the top), comes into view.
+      requestAnimationFrame(() => document.querySelector(".report-builder .banner.error, .report-builder .field-error")?.scrollIntoView({ block: "center" }));
     } finally {
       setSaving(false);
     }
@@ -124,7 +126,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
           <section className="panel" aria-labelledby="builder-about">
             <h2 id="builder-about">Report</h2>
             <FormRow id="report-name" label="Name" required error={errors.name}>
-              <input id="report-name" className="input" value={name} maxLength={200} placeholder="Pipeline by stage"
+              <input id="report-name" className="input" value={name} maxLength={100} placeholder="Pipeline by stage"
                 aria-invalid={errors.name ? true : undefined} aria-describedby="report-name-error"
                 onChange={(e) => { setName(e.target.value); setSaveErrors({ ...saveErrors, name: undefined }); }} />
             </FormRow>
@@ -280,7 +282,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
 
 function resultSummary(result: ReportResult): string {
   const n = result.rows.length;
-  if (result.definition.type === "tabular") return `${n} ${n === 1 ? "record" : "records"}${result.truncated ? " (first page)" : ""}`;
+  if (result.definition.type === "tabular") return `${n} ${n === 1 ? "record" : "records"}${result.next_cursor ? ", the first page" : ""}`;
   return `${n} ${n === 1 ? "group" : "groups"}${result.truncated ? ", more not shown" : ""}`;
 }
 

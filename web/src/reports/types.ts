@@ -39,6 +39,7 @@ export interface ReportResult {
   row_totals?: ReportRow[];
   column_totals?: ReportRow[];
   truncated?: boolean;
+  next_cursor?: string | null;  // a tabular report's next page
 }
 
 export interface DashboardWidget {
