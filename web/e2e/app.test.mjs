@@ -362,6 +362,112 @@ test("a saved report is scheduled by mail from the reports page, then paused", a
   assert.equal((await apiCall("GET", "/schedules")).body.data[0].active, false);
 });
 
+test("build a report with a live preview, save it, edit it, and add it to a dashboard", async () => {
+  await page.goto(`${server.url}/reports`);
+  await page.getByRole("heading", { name: "Reports", level: 1 }).waitFor();
+  await page.getByRole("link", { name: "New report" }).click();
+  await page.waitForURL(/\/reports\/new$/);
+  await page.getByRole("heading", { name: "New report", level: 1 }).waitFor();
+  await page.getByLabel("Report on").selectOption("opportunities");
+  await page.getByRole("radio", { name: /Summary/ }).check();
+  await page.getByLabel("Group by level 1 field").selectOption("stage");
+  await page.getByLabel("Measure 1 function").selectOption("sum");
+  await page.getByLabel("Measure 1 field").selectOption("amount");
+  // The preview is the server's run of the same definition: one row per stage and currency.
+  const expected = await apiCall("POST", "/reports/run", { type: "summary", object: "opportunities", group_by: ["stage"], aggregates: ["sum(amount)"] });
+  assert.equal(expected.status, 200, JSON.stringify(expected.body));
+  const preview = page.getByRole("region", { name: "Preview" });
+  await preview.locator(".report-table-wrap th", { hasText: "Sum of Amount" }).waitFor();
+  const rows = preview.locator(".report-table-wrap .report-table tbody tr");
+  await until(() => rows.count(), (n) => n === expected.body.rows.length && n > 1, { what: "the preview's rows" });
+  assert.match(await rows.first().innerText(), /\d/);
+
+  // The server's objections show on the control they name: a top 0, a broken filter.
+  await page.getByLabel("Top").fill("0");
+  await until(() => page.locator("#report-limit-error").innerText().catch(() => ""), (t) => /at least 1/i.test(t), { what: "the limit's error" });
+  assert.equal(await page.getByLabel("Top").getAttribute("aria-invalid"), "true");
+  await page.getByLabel("Top").fill("");
+  await page.getByRole("button", { name: "Add filter" }).click();
+  await page.getByRole("button", { name: "Edit as text" }).click();
+  await page.getByLabel("Filter expression").fill("amount >>> 3");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await until(() => page.locator("#filter-error").innerText().catch(() => ""), (t) => /position/i.test(t), { what: "the filter's error" });
+  await page.getByLabel("Filter expression").fill('stage != "lost"');
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.locator("#filter-error").waitFor({ state: "detached" });
+  const open = await apiCall("POST", "/reports/run", { type: "summary", object: "opportunities", filter: 'stage != "lost"', group_by: ["stage"], aggregates: ["sum(amount)"] });
+  await until(() => rows.count(), (n) => n === open.body.rows.length, { what: "the filtered preview" });
+  await page.getByRole("button", { name: "Close" }).click();
+
+  await page.getByLabel("Shown as").selectOption("bar");
+  await preview.locator("canvas").waitFor();
+  await page.getByLabel("Name", { exact: true }).fill("Open amount by stage");
+  await page.getByLabel("Shared with the workspace").check();
+  await page.locator(".content").evaluate((c) => c.scrollTo(0, 0));
+  await shot(page, "13-report-builder");
+  await page.getByRole("button", { name: "Save report" }).click();
+  await page.waitForURL(/\/reports$/);
+  const listed = page.locator("table").first().locator("tbody tr").filter({ hasText: "Open amount by stage" });
+  await listed.waitFor();
+  const saved = (await apiCall("GET", "/reports")).body.data.find((r) => r.name === "Open amount by stage");
+  assert.equal(saved.chart, "bar");
+  assert.equal(saved.shared, true);
+  assert.deepEqual(saved.definition.group_by, [{ field: "stage" }]);
+  assert.deepEqual(saved.definition.aggregates, ["sum(amount)"]);
+  assert.equal(saved.definition.filter, 'stage != "lost"');
+
+  // Editing opens the report as saved; a change is PATCHed.
+  await listed.getByRole("link", { name: "Edit Open amount by stage" }).click();
+  await page.waitForURL(new RegExp(`/reports/${saved.id}/edit$`));
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "Open amount by stage");
+  assert.equal(await page.getByLabel("Group by level 1 field").inputValue(), "stage");
+  await page.getByLabel("Description").fill("Every deal not lost");
+  await page.getByRole("button", { name: "Save report" }).click();
+  await page.waitForURL(/\/reports$/);
+  assert.equal((await apiCall("GET", `/reports/${saved.id}`)).body.description, "Every deal not lost");
+
+  // On a phone the builder stacks and nothing scrolls sideways.
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 375, height: 812 });
+  await phone.goto(`${server.url}/reports/${saved.id}/edit`);
+  await phone.getByRole("region", { name: "Preview" }).locator("canvas").waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the builder scrolls sideways by ${overflow}px`);
+  await shot(phone, "13-report-builder-phone");
+  await phone.close();
+
+  // The Sales dashboard gets the report as a full-width widget, moved up a row.
+  await page.goto(`${server.url}/dashboards`);
+  await page.waitForURL(/\/dashboards\/[0-9a-f-]+/);
+  const dashboardId = new URL(page.url()).pathname.split("/")[2];
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await page.waitForURL(new RegExp(`/dashboards/${dashboardId}/edit$`));
+  await page.getByRole("heading", { name: "Edit dashboard", level: 1 }).waitFor();
+  await page.getByLabel("Report", { exact: true }).selectOption({ label: "Open amount by stage" });
+  await page.locator("#add-widget-width").selectOption("12");
+  await page.getByRole("button", { name: "+ Add widget" }).click();
+  const moveEarlier = page.getByRole("button", { name: "Move Open amount by stage earlier" });
+  await moveEarlier.focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  assert.equal(await moveEarlier.evaluate((b) => b === document.activeElement), true, "the moved widget's button keeps the focus");
+  await shot(page, "14-dashboard-editor");
+  await page.getByRole("button", { name: "Save dashboard" }).click();
+  await page.waitForURL(new RegExp(`/dashboards/${dashboardId}$`));
+  await page.reload();
+  const widget = page.getByRole("region", { name: "Open amount by stage" });
+  await widget.locator("canvas").waitFor();
+  const board = (await apiCall("GET", `/dashboards/${dashboardId}`)).body;
+  assert.equal(board.widgets.length, 9);
+  const added = board.widgets.find((w) => w.report_id === saved.id);
+  // Two places earlier: after the KPI tiles, before the two rows of charts.
+  assert.deepEqual([added.x, added.y, added.w], [0, 6, 12]);
+  // It follows the dashboard's period on the deals' close dates.
+  assert.equal(added.date_field, "close_date");
+  await widget.scrollIntoViewIfNeeded();
+  await shot(page, "15-dashboard-with-new-widget");
+});
+
 test("Ctrl-K finds records and commands", async () => {
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
@@ -423,9 +529,12 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
   const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
-    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis", "/reports"];
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/dashboards", "/kpis", "/reports", "/reports/new", "/dashboards/new"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
+  // The dashboard editor with widgets (the Sales dashboard's).
+  const boards = await apiCall("GET", "/dashboards");
+  pages.push(`/dashboards/${boards.body.data.find((d) => d.name === "Sales").id}/edit`);
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.evaluate(() => localStorage.removeItem("rapport:theme"));

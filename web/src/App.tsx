@@ -26,6 +26,8 @@ const SettingsRoutes = lazy(() => import("./pages/settings/SettingsRoutes"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const KpiPage = lazy(() => import("./pages/KpiPage"));
 const ReportsPage = lazy(() => import("./pages/ReportsPage"));
+const ReportBuilderPage = lazy(() => import("./pages/ReportBuilderPage"));
+const DashboardEditorPage = lazy(() => import("./pages/DashboardEditorPage"));
 
 // Pages outside the shell (sign-in, invitations) wait for their code here.
 const Standalone = ({ children }: { children: React.ReactNode }) => (
@@ -50,9 +52,13 @@ function SignedInApp() {
             <Route path="/o/:object/new" element={<NewRecordPage />} />
             <Route path="/o/:object/:id" element={<RecordPage />} />
             <Route path="/dashboards" element={<DashboardPage />} />
+            <Route path="/dashboards/new" element={<DashboardEditorPage />} />
             <Route path="/dashboards/:id" element={<DashboardPage />} />
+            <Route path="/dashboards/:id/edit" element={<DashboardEditorPage />} />
             <Route path="/kpis" element={<KpiPage />} />
             <Route path="/reports" element={<ReportsPage />} />
+            <Route path="/reports/new" element={<ReportBuilderPage />} />
+            <Route path="/reports/:id/edit" element={<ReportBuilderPage />} />
             <Route path="/settings/*" element={<SettingsRoutes />} />
             <Route path="/login" element={<AfterSignIn />} />
             <Route path="*" element={<NotFound />} />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ObjectMeta } from "../api/types";
-import { may } from "./permissions";
+import { may, mayChangeOwned } from "./permissions";
 
 const object = (permissions?: ObjectMeta["permissions"]): ObjectMeta => ({
   name: "companies", label: "Company", label_plural: "Companies", custom: false, title_field: "name", fields: [], permissions,
@@ -17,5 +17,16 @@ describe("may", () => {
   });
   it("offers everything when the server does not say", () => {
     expect(may(object(), "export")).toBe(true);
+  });
+});
+
+describe("mayChangeOwned", () => {
+  const me = { user_id: "u1", is_admin: false, read_only: false };
+  it("lets the author change a report or dashboard, and an administrator a shared one", () => {
+    expect(mayChangeOwned({ owner_id: "u1", shared: false }, me)).toBe(true);
+    expect(mayChangeOwned({ owner_id: "u2", shared: true }, me)).toBe(false);
+    expect(mayChangeOwned({ owner_id: "u2", shared: true }, { ...me, is_admin: true })).toBe(true);
+    expect(mayChangeOwned({ owner_id: "u2", shared: false }, { ...me, is_admin: true })).toBe(false);
+    expect(mayChangeOwned({ owner_id: "u1", shared: false }, { ...me, read_only: true })).toBe(false);
   });
 });

@@ -9,3 +9,10 @@ export function may(meta: ObjectMeta, action: Action): boolean {
   if (!granted) return true; // a server that does not say: let it answer
   return action === "export" ? granted.export : granted[action] !== "none";
 }
+
+// Whether the user may change a saved report or a dashboard (docs/reports.md): its
+// author, or an administrator when it is shared; never through a read-only session.
+export function mayChangeOwned(item: { owner_id: string; shared: boolean }, me: { user_id: string; is_admin: boolean; read_only: boolean }): boolean {
+  if (me.read_only) return false;
+  return item.owner_id === me.user_id || (me.is_admin && item.shared);
+}

@@ -2,21 +2,22 @@
 // run as the user under the dashboard's filters (period, owner). A tile shows a KPI
 // and its trend against the period before; charts and tables drill into the records
 // behind any bar, slice or row, opened as a list with the equivalent filter.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError, query } from "../api/client";
 import { useMetadata } from "../app/metadata";
+import { useSignedIn } from "../app/session";
+import { mayChangeOwned } from "../lib/permissions";
 import { EmptyState, ErrorBanner, Pending } from "../components/ui";
-import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, trend, type KeyStyle } from "../reports/figures";
-import type { Dashboard, DashboardRun, ReportResult, ReportRow, WidgetRun } from "../reports/types";
+import { ReportResultView } from "../reports/ReportView";
+import type { Dashboard, DashboardRun, ReportRow, WidgetRun } from "../reports/types";
 import { PERIODS } from "../reports/types";
 import { KpiValue } from "../reports/KpiValue";
-
-const ReportChart = lazy(() => import("../reports/ReportChart"));
 
 export default function DashboardPage() {
   const { id } = useParams();
   const navigate = useNavigate();
+  const me = useSignedIn();
   const [dashboards, setDashboards] = useState<Dashboard[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -30,13 +31,20 @@ export default function DashboardPage() {
   if (error) return <div className="page"><ErrorBanner error={error} /></div>;
   if (!dashboards) return <Pending />;
   if (dashboards.length === 0) {
-    return <div className="page"><EmptyState title="No dashboards yet">Dashboards gather saved reports as charts.</EmptyState></div>;
+    return (
+      <div className="page">
+        <EmptyState title="No dashboards yet" action={!me.read_only && <Link className="button primary" to="/dashboards/new">New dashboard</Link>}>
+          Dashboards gather saved reports and KPIs as charts.
+        </EmptyState>
+      </div>
+    );
   }
   return id ? <DashboardView key={id} id={id} dashboards={dashboards} /> : <Pending />;
 }
 
 function DashboardView({ id, dashboards }: { id: string; dashboards: Dashboard[] }) {
   const navigate = useNavigate();
+  const me = useSignedIn();
   const [params, setParams] = useSearchParams();
   const [run, setRun] = useState<DashboardRun | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -90,6 +98,8 @@ function DashboardView({ id, dashboards }: { id: string; dashboards: Dashboard[]
             </select>
           </label>
           <button type="button" className="button" onClick={load} disabled={loading}>Refresh</button>
+          {current && mayChangeOwned(current, me) && <Link className="button" to={`/dashboards/${id}/edit`}>Edit</Link>}
+          {!me.read_only && <Link className="button" to="/dashboards/new">New dashboard</Link>}
         </div>
       </div>
       {run?.period && <p className="muted dashboard-period">{run.period.from} – {run.period.to}</p>}
@@ -107,18 +117,6 @@ function Widget({ run }: { run: WidgetRun }) {
   const navigate = useNavigate();
   const { object } = useMetadata();
   const { widget, result } = run;
-  // Groupings read as their fields do: a picklist's labels, in its order.
-  const keys = useMemo<KeyStyle>(() => {
-    const meta = object(run.object);
-    if (!meta || !result) return plainKeys;
-    const fields = groupColumns(result).flatMap((column) => {
-      const [relation, name] = column.includes(".") ? column.split(".", 2) : ["", column];
-      const owner = relation ? object(meta.fields.find((f) => f.name === `${relation}_id`)?.target ?? "") : meta;
-      const field = owner?.fields.find((f) => f.name === name);
-      return field ? [{ name: column, type: field.type, options: field.options }] : [];
-    });
-    return keyStyleFor(fields);
-  }, [object, run.object, result]);
   const titleId = `widget-${widget.id}`;
   const style = {
     "--x": widget.x + 1, "--w": widget.w, "--y": widget.y + 1, "--h": widget.h,
@@ -141,18 +139,8 @@ function Widget({ run }: { run: WidgetRun }) {
     body = <KpiValue info={run.kpi} result={run.kpi} />;
   } else if (!result) {
     body = <Pending inline />;
-  } else if (widget.chart === "kpi") {
-    body = <Kpi run={run} />;
-  } else if (widget.chart === "table" || groupColumns(result).length === 0) {
-    body = <ResultTable result={result} onDrill={drill} keys={keys} />;
-  } else if (result.rows.length === 0) {
-    body = <p className="muted">Nothing in this period.</p>;
   } else {
-    body = (
-      <Suspense fallback={<Pending inline />}>
-        <ReportChart type={widget.chart ?? "bar"} result={result} title={widget.title} onDrill={drill} keys={keys} />
-      </Suspense>
-    );
+    body = <ReportResultView result={result} previous={run.previous} chart={widget.chart} title={widget.title} object={run.object} onDrill={drill} />;
   }
   return (
     <section className={`panel widget widget-${widget.chart ?? "table"}`} style={style} aria-labelledby={titleId}>
@@ -165,49 +153,5 @@ function Widget({ run }: { run: WidgetRun }) {
       </h2>
       {body}
     </section>
-  );
-}
-
-function Kpi({ run }: { run: WidgetRun }) {
-  const now = kpiFigures(run.result);
-  const before = kpiFigures(run.previous);
-  const change = run.previous ? trend(now, before) : null;
-  return (
-    <div className="kpi">
-      <p className="kpi-figure">{now.length === 0 ? figureText(0) : now.map((v, i) => <span key={i}>{figureText(v, true)}</span>)}</p>
-      {change !== null && (
-        <p className={`kpi-trend ${change >= 0 ? "up" : "down"}`}>
-          <span aria-hidden="true">{change >= 0 ? "▲" : "▼"}</span> {Math.abs(Math.round(change * 100))}%
-          <span className="muted"> vs previous period ({before.map((v) => figureText(v, true)).join(", ") || figureText(0)})</span>
-        </p>
-      )}
-    </div>
-  );
-}
-
-function ResultTable({ result, onDrill, keys }: { result: ReportResult; onDrill: (keys: ReportRow) => void; keys: KeyStyle }) {
-  const groups = groupColumns(result);
-  const measures = aggregateColumns(result);
-  const label = (name: string) => result.columns.find((c) => c.name === name)?.label ?? name;
-  return (
-    <div className="report-table-wrap">
-      <table className="report-table">
-        <thead><tr>{[...groups, ...measures].map((c) => <th scope="col" key={c}>{label(c)}</th>)}</tr></thead>
-        <tbody>
-          {result.rows.map((row, i) => (
-            <tr key={i}>
-              {groups.map((g, j) => (
-                <td key={g}>{j === 0 ? (
-                  <button type="button" className="link-button" onClick={() => onDrill(Object.fromEntries(groups.map((k) => [k, row[k] ?? null])))}>
-                    {keys.text(g, row[g])}
-                  </button>
-                ) : keys.text(g, row[g])}</td>
-              ))}
-              {measures.map((m) => <td key={m} className="number">{figureText(row[m])}</td>)}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

@@ -2,6 +2,7 @@
 // shared ones), downloadable as CSV or XLSX, and mailed on a schedule to users of the
 // workspace, each getting the report run as themselves (docs/reports.md).
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link } from "react-router";
 import { api, ApiError, query } from "../api/client";
 import type { ListPage } from "../api/types";
 import { useMetadata } from "../app/metadata";
@@ -9,6 +10,7 @@ import { useSignedIn } from "../app/session";
 import { useToast } from "../components/toast";
 import { EmptyState, ErrorBanner, FormDialog, FormRow, Pending } from "../components/ui";
 import { formatDateTime } from "../fields/format";
+import { mayChangeOwned } from "../lib/permissions";
 import { scheduleText, WEEKDAYS, type Schedule, type SavedReport } from "../reports/schedules";
 import type { Dashboard } from "../reports/types";
 
@@ -17,6 +19,7 @@ type Target = { kind: "report" | "dashboard"; id: string; name: string };
 
 export default function ReportsPage() {
   const toast = useToast();
+  const me = useSignedIn();
   const { object } = useMetadata();
   const [reports, setReports] = useState<SavedReport[] | null>(null);
   const [dashboards, setDashboards] = useState<Dashboard[]>([]);
@@ -54,9 +57,15 @@ export default function ReportsPage() {
   if (!reports || !schedules) return <Pending />;
   return (
     <div className="page reports-page">
-      <div className="page-head"><h1>Reports</h1></div>
+      <div className="page-head">
+        <h1>Reports</h1>
+        <span className="spacer" />
+        {!me.read_only && <Link className="button primary" to="/reports/new">New report</Link>}
+      </div>
       {reports.length === 0 ? (
-        <EmptyState title="No reports yet">Reports are saved through the API (docs/reports.md); dashboards show them as charts.</EmptyState>
+        <EmptyState title="No reports yet" action={!me.read_only && <Link className="button primary" to="/reports/new">Build a report</Link>}>
+          A report groups and measures any object's records; dashboards show reports as charts.
+        </EmptyState>
       ) : (
         <table className="table">
           <thead><tr><th scope="col">Report</th><th scope="col">Of</th><th scope="col">Shared</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
@@ -67,6 +76,7 @@ export default function ReportsPage() {
                 <td>{object(r.definition.object)?.label_plural ?? r.definition.object}</td>
                 <td>{r.shared ? "Everyone" : "Only you"}</td>
                 <td className="actions">
+                  {mayChangeOwned(r, me) && <Link className="button small" to={`/reports/${r.id}/edit`} aria-label={`Edit ${r.name}`}>Edit</Link>}
                   <a className="button small" href={`/api/v1/reports/${r.id}/results?format=xlsx`} download>XLSX</a>
                   <a className="button small" href={`/api/v1/reports/${r.id}/results?format=csv&header=labels`} download>CSV</a>
                   <button type="button" className="button small" onClick={() => setScheduling({ kind: "report", id: r.id, name: r.name })} aria-label={`Schedule ${r.name}`}>Schedule</button>
@@ -77,18 +87,22 @@ export default function ReportsPage() {
         </table>
       )}
 
+      <div className="section-head">
+        <h2 className="section-title">Dashboards</h2>
+        {!me.read_only && <Link className="button small" to="/dashboards/new">New dashboard</Link>}
+      </div>
       {dashboards.length > 0 && (
         <>
-          <h2 className="section-title">Dashboards</h2>
           <table className="table">
             <thead><tr><th scope="col">Dashboard</th><th scope="col">Widgets</th><th scope="col">Shared</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {dashboards.map((d) => (
                 <tr key={d.id}>
-                  <td>{d.name}</td>
+                  <td><Link to={`/dashboards/${d.id}`}>{d.name}</Link></td>
                   <td>{d.widgets.length}</td>
                   <td>{d.shared ? "Everyone" : "Only you"}</td>
                   <td className="actions">
+                    {mayChangeOwned(d, me) && <Link className="button small" to={`/dashboards/${d.id}/edit`} aria-label={`Edit ${d.name} dashboard`}>Edit</Link>}
                     <button type="button" className="button small" onClick={() => setScheduling({ kind: "dashboard", id: d.id, name: d.name })} aria-label={`Schedule ${d.name} dashboard`}>Schedule</button>
                   </td>
                 </tr>

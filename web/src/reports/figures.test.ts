@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figureText, keyStyleFor, keyText, kpiFigures, seriesOf, trend } from "./figures";
+import { figureText, keyStyleFor, keyText, kpiFigures, seriesOf, trend, rowsInKeyOrder } from "./figures";
 import type { ReportResult } from "./types";
 
 const definition = { type: "summary" as const, object: "opportunities", filter: "", columns: [], group_by: [], across: [], aggregates: [], sort: "" };
@@ -78,5 +78,14 @@ describe("report figures", () => {
     expect(trend(kpiFigures(now), [])).toBeNull();  // nothing before: no percentage
     expect(keyText(false)).toBe("No");
     expect(figureText(null)).toBe("–");
+  });
+});
+
+describe("rowsInKeyOrder", () => {
+  it("puts picklist groups in their options' order, level by level, and leaves other keys alone", () => {
+    const style = keyStyleFor([{ name: "stage", type: "picklist", options: [{ value: "new", label: "New" }, { value: "won", label: "Won" }] }]);
+    const rows = [{ stage: "won", m: "b" }, { stage: "new", m: "a" }, { stage: null, m: "z" }, { stage: "new", m: "c" }];
+    expect(rowsInKeyOrder(rows, ["stage"], style).map((r) => `${r.stage}${r.m}`)).toEqual(["newa", "newc", "wonb", "nullz"]);
+    expect(rowsInKeyOrder(rows, ["m"], style)).toEqual(rows);
   });
 });

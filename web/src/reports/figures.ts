@@ -147,3 +147,17 @@ export function seriesOf(result: ReportResult, style: KeyStyle = plainKeys): Ser
     }),
   };
 }
+
+// A table's rows with picklist groups in their options' order (stages as the pipeline
+// runs), level by level; other keys keep the result's order. Used when the report has
+// no sort of its own.
+export function rowsInKeyOrder(rows: ReportRow[], groups: string[], style: KeyStyle): ReportRow[] {
+  return [...rows].sort((a, b) => {
+    for (const g of groups) {
+      const ra = style.rank(g, a[g]), rb = style.rank(g, b[g]);
+      if (ra === -1 || rb === -1) return 0;
+      if (ra !== rb) return ra - rb;
+    }
+    return 0;
+  });
+}

@@ -4,6 +4,11 @@ import type { KpiResult } from "./kpis";
 
 export type ChartType = "table" | "bar" | "stacked_bar" | "line" | "funnel" | "pie" | "donut" | "kpi";
 
+export const CHART_LABELS: Record<ChartType, string> = {
+  table: "Table", bar: "Bar chart", stacked_bar: "Stacked bars", line: "Line chart", funnel: "Funnel",
+  pie: "Pie chart", donut: "Donut chart", kpi: "KPI tile",
+};
+
 export interface ReportColumn {
   name: string;
   label: string;
@@ -34,6 +39,7 @@ export interface ReportResult {
   row_totals?: ReportRow[];
   column_totals?: ReportRow[];
   truncated?: boolean;
+  next_cursor?: string | null;  // a tabular report's next page
 }
 
 export interface DashboardWidget {

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import type { FieldMeta, ObjectMeta } from "../api/types";
+import {
+  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, controlOf, definitionFromForm,
+  errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, reportFields, runnable, sortKeys, withType,
+  type ReportForm,
+} from "./builder";
+
+const field = (name: string, type: FieldMeta["type"], extra: Partial<FieldMeta> = {}): FieldMeta => ({
+  name, label: name.replace(/_id$/, "").replace(/^./, (c) => c.toUpperCase()).replace(/_/g, " "), type,
+  required: false, unique: false, read_only: false, custom: false, sortable: true, ...extra,
+});
+
+const companies: ObjectMeta = {
+  name: "companies", label: "Company", label_plural: "Companies", custom: false, title_field: "name",
+  fields: [field("id", "id"), field("version", "integer"), field("name", "text"), field("industry", "picklist", { options: [{ value: "saas", label: "SaaS" }] })],
+};
+const opportunities: ObjectMeta = {
+  name: "opportunities", label: "Opportunity", label_plural: "Opportunities", custom: false, title_field: "name",
+  fields: [
+    field("id", "id"), field("version", "integer"), field("name", "text"), field("notes", "long_text"),
+    field("pipeline", "picklist", { options: [{ value: "sales", label: "Sales" }] }), field("stage", "picklist", { options: [{ value: "won", label: "Won" }] }), field("amount", "currency"),
+    field("probability", "percent"), field("close_date", "date"), field("created_at", "datetime"),
+    field("tags", "multi_picklist"), field("secret", "text", { encryption: "random" }), field("blob", "text", { sortable: false }),
+    field("company_id", "lookup", { target: "companies" }),
+  ],
+};
+const objects = new Map([["companies", companies], ["opportunities", opportunities]]);
+const fields = reportFields(opportunities, (n) => objects.get(n));
+const byName = (name: string) => fields.find((f) => f.name === name)!;
+
+describe("report fields", () => {
+  it("are the object's own and its lookups' targets' fields, labelled with the lookup", () => {
+    expect(fields.map((f) => f.name)).not.toContain("id");
+    expect(fields.map((f) => f.name)).not.toContain("version");
+    expect(byName("company.industry")).toMatchObject({ label: "Company: Industry", type: "picklist", relation: "company" });
+    expect(fields.map((f) => f.name)).not.toContain("company.id");
+  });
+
+  it("group by what the record engine groups by, with buckets on dates only", () => {
+    expect(canGroupBy(byName("stage"))).toBe(true);
+    expect(canGroupBy(byName("company.industry"))).toBe(true);
+    expect(canGroupBy(byName("amount"))).toBe(false);     // money is split per currency instead
+    expect(canGroupBy(byName("notes"))).toBe(false);
+    expect(canGroupBy(byName("tags"))).toBe(false);
+    expect(canGroupBy(byName("secret"))).toBe(false);     // encrypted
+    expect(canBucket(byName("close_date"))).toBe(true);
+    expect(canBucket(byName("created_at"))).toBe(true);
+    expect(canBucket(byName("stage"))).toBe(false);
+  });
+
+  it("allow the aggregates their type allows", () => {
+    expect(aggregatesFor(byName("amount"))).toEqual(["count", "count_distinct", "sum", "avg", "median", "min", "max"]);
+    expect(aggregatesFor(byName("probability"))).toContain("median");
+    expect(aggregatesFor(byName("close_date"))).toEqual(["count", "count_distinct", "min", "max"]);
+    expect(aggregatesFor(byName("stage"))).toEqual(["count", "count_distinct"]);
+    expect(aggregatesFor(byName("notes"))).toEqual(["count"]);
+    expect(aggregatesFor(byName("secret"))).toEqual([]);
+  });
+});
+
+describe("aggregates", () => {
+  it("are named and read as the server names and labels them", () => {
+    expect(aggregateName({ fn: "count", field: "" })).toBe("count");
+    expect(aggregateName({ fn: "sum", field: "amount" })).toBe("sum(amount)");
+    expect(aggregateName({ fn: "count_distinct", field: "company.name" })).toBe("count_distinct(company.name)");
+    expect(aggregateLabel({ fn: "sum", field: "amount" }, fields)).toBe("Sum of Amount");
+    expect(aggregateLabel({ fn: "count", field: "" }, fields)).toBe("Count of records");
+    expect(aggregateLabel({ fn: "count_distinct", field: "company.industry" }, fields)).toBe("Distinct Company: Industry");
+  });
+
+  it("are read in both spellings, durations kept as written", () => {
+    expect(parseAggregate("count")).toEqual({ fn: "count", field: "" });
+    expect(parseAggregate("sum(amount)")).toEqual({ fn: "sum", field: "amount" });
+    expect(parseAggregate("sum:amount")).toEqual({ fn: "sum", field: "amount" });
+    expect(parseAggregate("avg(close_date - created_at)")).toEqual({ fn: "avg", field: "close_date - created_at" });
+    expect(parseAggregate("total(amount)")).toBeNull();
+    expect(parseAggregate("sum()")).toBeNull();
+  });
+});
+
+describe("definition and form", () => {
+  const definition = {
+    type: "summary" as const, object: "opportunities", filter: "close_date >= 2026-01-01", columns: [],
+    group_by: [{ field: "stage" }, { field: "close_date", bucket: "month" }], across: [],
+    aggregates: ["count", "sum(amount)"], sort: "-sum(amount)", limit: 10,
+  };
+
+  it("round-trip", () => {
+    const form = formFromDefinition(definition);
+    expect(form.groupBy).toEqual([{ field: "stage", bucket: "" }, { field: "close_date", bucket: "month" }]);
+    expect(form).toMatchObject({ sortKey: "sum(amount)", descending: true, limit: "10" });
+    expect(definitionFromForm(form)).toEqual(definition);
+  });
+
+  it("read the short grouping spelling", () => {
+    const form = formFromDefinition({ object: "opportunities", group_by: ["close_date:quarter"] as never });
+    expect(form.groupBy).toEqual([{ field: "close_date", bucket: "quarter" }]);
+    expect(form.type).toBe("summary");
+  });
+
+  it("leave out what the type does not have, and a sort by an aggregate no longer there", () => {
+    const form: ReportForm = { ...formFromDefinition(definition), aggregates: [{ fn: "count", field: "" }] };
+    expect(definitionFromForm(form).sort).toBe("");
+    const tabular = definitionFromForm({ ...form, type: "tabular", columns: ["name", "amount"], sortKey: "amount", descending: true, limit: "" });
+    expect(tabular).toMatchObject({ group_by: [], across: [], aggregates: [], columns: ["name", "amount"], sort: "-amount" });
+    expect("limit" in tabular).toBe(false);
+    const summary = definitionFromForm({ ...form, across: [{ field: "stage", bucket: "" }] });
+    expect(summary.across).toEqual([]);
+    expect(summary.columns).toEqual([]);
+  });
+
+  it("skip an unfinished grouping and a limit that is not a whole number", () => {
+    const form: ReportForm = { ...newForm(opportunities), groupBy: [{ field: "stage", bucket: "" }, { field: "", bucket: "" }], limit: "1.5" };
+    const d = definitionFromForm(form);
+    expect(d.group_by).toEqual([{ field: "stage" }]);
+    expect("limit" in d).toBe(false);
+  });
+
+  it("start a new report counted by stage, or by the object's first picklist", () => {
+    const form = newForm(opportunities);
+    expect(form).toMatchObject({ type: "summary", groupBy: [{ field: "stage", bucket: "" }], aggregates: [{ fn: "count", field: "" }] });
+    expect(runnable(form)).toBe(true);
+    expect(newForm(companies).groupBy).toEqual([{ field: "industry", bucket: "" }]);
+  });
+
+  it("switch type keeping what still applies", () => {
+    const summary: ReportForm = { ...newForm(opportunities), groupBy: [{ field: "company.industry", bucket: "" }, { field: "stage", bucket: "" }] };
+    const matrix = withType(summary, "matrix", opportunities);
+    expect(matrix.groupBy).toEqual([{ field: "company.industry", bucket: "" }]);
+    expect(matrix.across).toEqual([{ field: "stage", bucket: "" }]);
+    expect(runnable(matrix)).toBe(true);
+    const back = withType(matrix, "summary", opportunities);
+    expect(back.groupBy.map((g) => g.field)).toEqual(["company.industry", "stage"]);
+    const tabular = withType({ ...back, columns: [] }, "tabular", opportunities);
+    expect(tabular.columns).toEqual(["name"]);
+    expect(runnable({ ...tabular, columns: [] })).toBe(false);
+    expect(runnable({ ...matrix, across: [] })).toBe(false);
+    // One level: across goes the object's first date, by quarter.
+    expect(withType(newForm(opportunities), "matrix", opportunities).across).toEqual([{ field: "close_date", bucket: "quarter" }]);
+    expect(withType(newForm(companies), "matrix", companies).across).toEqual([]);
+  });
+
+  it("offer sort keys of the type: fields for a list, aggregates for groups", () => {
+    const form = { ...newForm(opportunities), aggregates: [{ fn: "count" as const, field: "" }, { fn: "sum" as const, field: "amount" }] };
+    expect(sortKeys(form, fields).map((k) => k.key)).toEqual(["count", "sum(amount)"]);
+    const keys = sortKeys({ ...form, type: "tabular" }, fields).map((k) => k.key);
+    expect(keys).toContain("amount");
+    expect(keys).not.toContain("company.industry");
+    expect(keys).not.toContain("notes");
+    expect(keys).not.toContain("blob");
+  });
+});
+
+describe("charts", () => {
+  it("fit the report's shape", () => {
+    const form = newForm(opportunities);
+    expect(chartsFor({ ...form, type: "tabular" })).toEqual(["table"]);
+    expect(chartsFor({ ...form, groupBy: [] })).toEqual(["kpi", "table"]);
+    expect(chartsFor(form)).toContain("funnel");
+    expect(chartsFor({ ...form, groupBy: [...form.groupBy, { field: "close_date", bucket: "month" }] })).toEqual(["stacked_bar", "bar", "line", "table"]);
+    expect(fittingChart(form, "pie")).toBe("pie");
+    expect(fittingChart({ ...form, groupBy: [] }, "pie")).toBe("kpi");
+  });
+});
+
+describe("server errors", () => {
+  it("land on the control they name, also nested under the definition", () => {
+    expect(controlOf("group_by")).toBe("group_by");
+    expect(controlOf("aggregates[1]")).toBe("aggregates");
+    expect(controlOf("definition.sort")).toBe("sort");
+    expect(controlOf("name")).toBe("name");
+    expect(controlOf("time_zone")).toBeNull();
+    expect(errorsByControl([
+      { field: "aggregates[0]", message: "sum takes a number." },
+      { field: "definition.group_by", message: "Unknown field." },
+      { field: "time_zone", message: "Bad zone." },
+    ])).toEqual({ aggregates: "sum takes a number.", group_by: "Unknown field.", "": "Bad zone." });
+  });
+
+  it("of the expression parser, which names no member, land on the filter", () => {
+    const parse = { status: 400, message: "Unexpected character at position 7", fieldErrors: [] };
+    expect(problemByControl(parse, true)).toEqual({ filter: "Unexpected character at position 7" });
+    expect(problemByControl(parse, false)).toEqual({ "": "Unexpected character at position 7" });
+    expect(problemByControl({ status: 404, message: "No such report", fieldErrors: [] }, true)).toEqual({ "": "No such report" });
+    expect(problemByControl({ status: 400, message: "Bad", fieldErrors: [{ field: "limit", message: "At least 1." }] }, true)).toEqual({ limit: "At least 1." });
+  });
+});

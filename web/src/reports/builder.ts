@@ -1,0 +1,319 @@
+// The report builder's model: a report definition (docs/reports.md) as the form a
+// person edits, and back. Which fields can be grouped or measured, and how, is decided
+// here from metadata, so the page only draws controls. Pure functions, unit-tested;
+// the server stays the authority and its errors are mapped back onto the controls.
+import type { FieldMeta, FieldType, ObjectMeta, PicklistOption } from "../api/types";
+import type { ChartType, ReportDefinition } from "./types";
+
+export type ReportType = ReportDefinition["type"];
+export const BUCKETS = ["day", "week", "month", "quarter", "year"] as const;
+export type Bucket = (typeof BUCKETS)[number];
+export const AGGREGATE_FNS = ["count", "count_distinct", "sum", "avg", "median", "min", "max"] as const;
+export type AggregateFn = (typeof AGGREGATE_FNS)[number];
+
+export interface Grouping {
+  field: string;       // "stage", or a related record's field: "company.industry"
+  bucket: Bucket | ""; // date and datetime fields only
+}
+
+export interface Aggregate {
+  fn: AggregateFn;
+  field: string;       // "" with count: the records themselves
+}
+
+export interface ReportForm {
+  type: ReportType;
+  object: string;
+  filter: string;
+  columns: string[];     // tabular
+  groupBy: Grouping[];   // summary: the levels; matrix: the rows
+  across: Grouping[];    // matrix: the columns
+  aggregates: Aggregate[];
+  sortKey: string;       // tabular: a field; summary and matrix: an aggregate's name; "" for the default order
+  descending: boolean;
+  limit: string;         // as typed; "" for the server's default
+}
+
+// A field a report can use: the object's own, or one of a related record's (one lookup
+// deep, as in filters), labelled "Company: Industry".
+export interface ReportField {
+  name: string;
+  label: string;
+  type: FieldType;
+  options?: PicklistOption[];
+  relation?: string;     // the lookup's relation name ("company") for a related field
+  encrypted: boolean;
+  sortable: boolean;     // a list (a tabular report) can be sorted by it
+}
+
+export const MAX_GROUPINGS = 3;
+export const MAX_ACROSS = 2;
+
+const NUMERIC: FieldType[] = ["integer", "decimal", "percent", "currency"];
+const DATED: FieldType[] = ["date", "datetime"];
+// Not groupable by the record engine: money (it is split per currency instead),
+// multi-selects and long text.
+const UNGROUPABLE: FieldType[] = ["currency", "multi_picklist", "long_text", "id"];
+const HIDDEN = new Set(["id", "version"]);
+
+function relationOf(lookup: FieldMeta): string {
+  return lookup.name.endsWith("_id") ? lookup.name.slice(0, -3) : lookup.name;
+}
+
+function own(field: FieldMeta): ReportField {
+  return {
+    name: field.name, label: field.label, type: field.type, options: field.options, encrypted: Boolean(field.encryption),
+    sortable: field.sortable !== false,
+  };
+}
+
+export function reportFields(meta: ObjectMeta, objectOf: (name: string) => ObjectMeta | undefined): ReportField[] {
+  const fields = meta.fields.filter((f) => !HIDDEN.has(f.name));
+  const related = fields
+    .filter((f) => f.type === "lookup" && f.target)
+    .flatMap((lookup) => {
+      const target = objectOf(lookup.target!);
+      if (!target) return [];
+      const relation = relationOf(lookup);
+      return target.fields
+        .filter((f) => !HIDDEN.has(f.name))
+        .map((f) => ({ ...own(f), name: `${relation}.${f.name}`, label: `${lookup.label}: ${f.label}`, relation }));
+    });
+  return [...fields.map(own), ...related];
+}
+
+export function canGroupBy(field: ReportField): boolean {
+  return !field.encrypted && !UNGROUPABLE.includes(field.type);
+}
+
+export function canBucket(field: ReportField | undefined): boolean {
+  return field !== undefined && DATED.includes(field.type);
+}
+
+// What an aggregate may measure with this field: counts of anything; sums, averages
+// and medians of numbers, money and percents; lowest and highest of those and dates.
+export function aggregatesFor(field: ReportField): AggregateFn[] {
+  if (field.encrypted) return [];
+  const counts: AggregateFn[] = field.type === "long_text" || field.type === "multi_picklist" ? ["count"] : ["count", "count_distinct"];
+  if (NUMERIC.includes(field.type)) return [...counts, "sum", "avg", "median", "min", "max"];
+  if (DATED.includes(field.type)) return [...counts, "min", "max"];
+  return counts;
+}
+
+export function measurableFields(fields: ReportField[], fn: AggregateFn): ReportField[] {
+  return fields.filter((f) => aggregatesFor(f).includes(fn));
+}
+
+const FN_LABELS: Record<AggregateFn, string> = {
+  count: "Count", count_distinct: "Count distinct", sum: "Sum", avg: "Average", median: "Median", min: "Lowest", max: "Highest",
+};
+export function fnLabel(fn: AggregateFn): string {
+  return FN_LABELS[fn];
+}
+
+// The aggregate's name in a definition and a result's columns: "count", "sum(amount)".
+export function aggregateName(a: Aggregate): string {
+  return a.field === "" ? "count" : `${a.fn}(${a.field})`;
+}
+
+// How it reads: "Sum of Amount", "Count of records", as the server labels its columns.
+export function aggregateLabel(a: Aggregate, fields: ReportField[]): string {
+  const label = fields.find((f) => f.name === a.field)?.label ?? a.field;
+  if (a.field === "") return "Count of records";
+  switch (a.fn) {
+    case "count": return `Count of ${label} (set)`;
+    case "count_distinct": return `Distinct ${label}`;
+    case "sum": return `Sum of ${label}`;
+    case "avg": return `Average ${label}`;
+    case "median": return `Median ${label}`;
+    case "min": return `Lowest ${label}`;
+    case "max": return `Highest ${label}`;
+  }
+}
+
+// "sum(amount)", "sum:amount", "count", "avg(close_date - created_at)" (a duration is
+// kept as its text: the builder shows it, it does not build one).
+export function parseAggregate(text: string): Aggregate | null {
+  const t = text.trim();
+  if (t === "count" || t === "count()") return { fn: "count", field: "" };
+  const match = /^([a-z_]+)\s*(?:\((.*)\)|:(.*))$/.exec(t);
+  if (!match) return null;
+  const fn = match[1] as AggregateFn;
+  if (!AGGREGATE_FNS.includes(fn)) return null;
+  const field = (match[2] ?? match[3] ?? "").trim();
+  if (field === "" && fn !== "count") return null;
+  return { fn, field };
+}
+
+export function parseGrouping(item: string | { field: string; bucket?: string | null }): Grouping {
+  if (typeof item === "string") {
+    const [field, bucket] = item.split(":", 2);
+    return { field, bucket: BUCKETS.includes(bucket as Bucket) ? (bucket as Bucket) : "" };
+  }
+  return { field: item.field, bucket: BUCKETS.includes(item.bucket as Bucket) ? (item.bucket as Bucket) : "" };
+}
+
+// Where a definition's sort points: "-sum(amount)" -> key "sum(amount)", descending.
+function parseSort(sort: string): { sortKey: string; descending: boolean } {
+  const first = sort.split(",")[0]?.trim() ?? "";
+  if (first.startsWith("-")) return { sortKey: first.slice(1), descending: true };
+  return { sortKey: first.replace(/^\+/, ""), descending: false };
+}
+
+export function formFromDefinition(d: Partial<ReportDefinition> & { object: string }): ReportForm {
+  const type = d.type ?? "summary";
+  return {
+    type,
+    object: d.object,
+    filter: d.filter ?? "",
+    columns: d.columns ?? [],
+    groupBy: (d.group_by ?? []).map(parseGrouping),
+    across: (d.across ?? []).map(parseGrouping),
+    aggregates: (d.aggregates ?? []).map(parseAggregate).filter((a): a is Aggregate => a !== null),
+    ...parseSort(d.sort ?? ""),
+    limit: d.limit === undefined || d.limit === null ? "" : String(d.limit),
+  };
+}
+
+function groupingJson(g: Grouping): { field: string; bucket?: string } {
+  return g.bucket ? { field: g.field, bucket: g.bucket } : { field: g.field };
+}
+
+// The sort keys the form offers: a tabular report's sortable own fields; a summary's or
+// a matrix's aggregates.
+export function sortKeys(form: ReportForm, fields: ReportField[]): { key: string; label: string }[] {
+  if (form.type === "tabular") {
+    return fields.filter((f) => !f.relation && f.sortable && f.type !== "long_text" && f.type !== "multi_picklist")
+      .map((f) => ({ key: f.name, label: f.label }));
+  }
+  const seen = new Set<string>();
+  return effectiveAggregates(form).flatMap((a) => {
+    const key = aggregateName(a);
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ key, label: aggregateLabel(a, fields) }];
+  });
+}
+
+// A summary with no aggregate chosen counts its records (the server's default too).
+export function effectiveAggregates(form: ReportForm): Aggregate[] {
+  return form.aggregates.length > 0 ? form.aggregates : [{ fn: "count", field: "" }];
+}
+
+// The definition the server runs and saves. Members that do not apply to the type are
+// left out (a tabular report has no groupings), and a sort that no longer names one of
+// the form's keys (its aggregate was removed) falls back to the default order.
+export function definitionFromForm(form: ReportForm): ReportDefinition {
+  const tabular = form.type === "tabular";
+  const sorted = form.sortKey !== "" && (tabular || effectiveAggregates(form).some((a) => aggregateName(a) === form.sortKey));
+  const sort = sorted ? `${form.descending ? "-" : ""}${form.sortKey}` : "";
+  const limit = Number(form.limit);
+  const definition: ReportDefinition = {
+    type: form.type,
+    object: form.object,
+    filter: form.filter.trim(),
+    columns: tabular ? form.columns : [],
+    group_by: tabular ? [] : form.groupBy.filter((g) => g.field).map(groupingJson),
+    across: form.type === "matrix" ? form.across.filter((g) => g.field).map(groupingJson) : [],
+    aggregates: tabular ? [] : form.aggregates.map(aggregateName),
+    sort,
+  };
+  if (form.limit.trim() !== "" && Number.isInteger(limit)) definition.limit = limit;
+  return definition;
+}
+
+// A new report of an object: its records counted by stage (as the board shows deals)
+// or its first picklist, or a summary of its total when it has none.
+export function newForm(meta: ObjectMeta): ReportForm {
+  const picklists = meta.fields.filter((f) => f.type === "picklist" && !f.encryption);
+  const first = picklists.find((f) => f.name === "stage") ?? picklists[0];
+  return {
+    type: "summary",
+    object: meta.name,
+    filter: "",
+    columns: [meta.title_field],
+    groupBy: first ? [{ field: first.name, bucket: "" }] : [],
+    across: [],
+    aggregates: [{ fn: "count", field: "" }],
+    sortKey: "",
+    descending: false,
+    limit: "",
+  };
+}
+
+// Switching type keeps what still applies: a matrix's rows become a summary's levels,
+// and a matrix needs something across.
+export function withType(form: ReportForm, type: ReportType, meta: ObjectMeta): ReportForm {
+  const next: ReportForm = { ...form, type, sortKey: "", descending: false };
+  if (type === "tabular" && next.columns.length === 0) next.columns = [meta.title_field];
+  if (type !== "tabular" && next.groupBy.length === 0) next.groupBy = newForm(meta).groupBy;
+  if (type === "matrix") {
+    next.groupBy = next.groupBy.slice(0, MAX_GROUPINGS - 1);
+    if (next.across.length === 0) {
+      // Across: the summary's second level, else the object's first date by quarter
+      // (deals by stage, across close dates), else nothing yet.
+      const date = meta.fields.find((f) => DATED.includes(f.type) && !f.encryption && !HIDDEN.has(f.name));
+      const other = [...next.groupBy.slice(1), ...(date ? [{ field: date.name, bucket: "quarter" as const }] : [])];
+      next.across = other.slice(0, 1);
+      next.groupBy = next.groupBy.slice(0, 1);
+    }
+  }
+  if (type === "summary" && form.type === "matrix") next.groupBy = [...form.groupBy, ...form.across].slice(0, MAX_GROUPINGS);
+  return next;
+}
+
+// Whether the form is complete enough to run: the server would only refuse it.
+export function runnable(form: ReportForm): boolean {
+  if (!form.object) return false;
+  if (form.type === "tabular") return form.columns.length > 0;
+  if (form.type === "matrix") return form.groupBy.some((g) => g.field) && form.across.some((g) => g.field);
+  return true;
+}
+
+// The charts a saved report of this shape can be drawn as (docs/reports.md): a list is
+// a table; a total a KPI tile; one grouping any chart; two a bar, stacked bar or line
+// chart split by the second.
+export function chartsFor(form: ReportForm): ChartType[] {
+  if (form.type === "tabular") return ["table"];
+  const levels = form.groupBy.filter((g) => g.field).length + (form.type === "matrix" ? form.across.filter((g) => g.field).length : 0);
+  if (levels === 0) return ["kpi", "table"];
+  if (levels === 1) return ["bar", "line", "funnel", "pie", "donut", "table"];
+  return ["stacked_bar", "bar", "line", "table"];
+}
+
+// A chart the form allows: the one chosen if it still fits, else the shape's first.
+export function fittingChart(form: ReportForm, chosen: ChartType): ChartType {
+  const allowed = chartsFor(form);
+  return allowed.includes(chosen) ? chosen : allowed[0];
+}
+
+// The form's controls, as the server's field errors name them: "group_by",
+// "aggregates[1]", "definition.sort" (saving nests the definition's members).
+export type Control = "type" | "object" | "filter" | "columns" | "group_by" | "across" | "aggregates" | "sort" | "limit"
+  | "name" | "description" | "chart" | "shared";
+const CONTROLS: Control[] = ["type", "object", "filter", "columns", "group_by", "across", "aggregates", "sort", "limit",
+  "name", "description", "chart", "shared"];
+
+export function controlOf(field: string): Control | null {
+  const member = /^[a-z_]+/.exec(field.replace(/^definition\./, ""))?.[0] ?? "";
+  return CONTROLS.includes(member as Control) ? (member as Control) : null;
+}
+
+// Each control's messages; what names no control is under "" (shown with the preview).
+export function errorsByControl(errors: { field: string; message: string }[]): Partial<Record<Control | "", string>> {
+  const out: Partial<Record<Control | "", string>> = {};
+  for (const e of errors) {
+    const control = controlOf(e.field) ?? "";
+    out[control] = out[control] ? `${out[control]} ${e.message}` : e.message;
+  }
+  return out;
+}
+
+// A refused run's or save's messages by control. The expression parser's errors name
+// no member ("Unexpected character at position 7"): a 400 naming none, of a report
+// with a filter, is the filter's; anything else (a 403, a 404) is the report's own.
+export function problemByControl(problem: { status: number; message: string; fieldErrors: { field: string; message: string }[] }, hasFilter: boolean): Partial<Record<Control | "", string>> {
+  const byControl = errorsByControl(problem.fieldErrors);
+  if (Object.keys(byControl).length > 0) return byControl;
+  return problem.status === 400 && hasFilter ? { filter: problem.message } : { "": problem.message };
+}
