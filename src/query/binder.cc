@@ -123,6 +123,8 @@ std::pair<LeafOp, bool> Normalize(CompareOp op) {
     case CompareOp::kIsNull: return {LeafOp::kHasValue, true};
     case CompareOp::kIsNotNull: return {LeafOp::kHasValue, false};
     case CompareOp::kBetween: return {LeafOp::kBetween, false};
+    case CompareOp::kWas: return {LeafOp::kEq, false};
+    case CompareOp::kWasIn: return {LeafOp::kIn, false};
   }
   return {LeafOp::kEq, false};
 }
@@ -336,6 +338,21 @@ Result<BoundLeaf> BindCompare(const AstNode& ast, bool negate, const ObjectDef& 
   auto [leaf_op, negated] = Normalize(op);
   leaf.op = leaf_op;
   leaf.negated = negated != negate;
+  if (op == CompareOp::kWas || op == CompareOp::kWasIn) {
+    // The history keeps each change of a field as text: a picklist's value, a text.
+    const bool textual = field.type == FieldType::kPicklist || field.type == FieldType::kText ||
+                         field.type == FieldType::kEmail || field.type == FieldType::kPhone ||
+                         field.type == FieldType::kUrl;
+    if (resolved.lookup != nullptr || !textual || !field.encryption.empty() || field.system) {
+      return TypeError(fmt::format("`was` reads a field's history: only a picklist or text field of the record "
+                                   "itself (not encrypted), not `{}`",
+                                   ast.path),
+                       ast.op_position);
+    }
+    leaf.ever = true;
+    leaf.history_object = object.name;
+    leaf.history_field = field.name;
+  }
 
   if (!field.encryption.empty()) {
     // Ciphertext only answers equality, and only when equal values seal equally.

@@ -44,6 +44,7 @@ class Compiler {
 
   Result<std::string> Leaf(const BoundLeaf& leaf) {
     sealed_field_ = leaf.sealed_field;  // its literals are sealed (Bind)
+    if (leaf.ever) return Ever(leaf);
     if (!leaf.via_relation) {
       const std::string column = Column(context_.table_alias, leaf.column);
       if (!leaf.negated) return Predicate(leaf, column);
@@ -68,6 +69,26 @@ class Compiler {
     if (!leaf.negated) return fmt::format("{} IN {}", lookup, subquery);
     // The subquery selects ids, never NULL, so NOT IN is two-valued here.
     return fmt::format("({} IS NULL OR {} NOT IN {})", lookup, lookup, subquery);
+  }
+
+  // `field was v`: the value now, or an old or new value of the field in the record's
+  // history (one index probe per record: the history is keyed by tenant, object and
+  // record). Two-valued: a NULL column makes its half false, so `not` is exact.
+  Result<std::string> Ever(const BoundLeaf& leaf) {
+    const std::string column = Column(context_.table_alias, leaf.column);
+    const std::string alias = context_.table_alias == "rh" ? "rh2" : "rh";
+    RAPPORT_ASSIGN_OR_RETURN(std::string now, ValueList(leaf));
+    params_.push_back(leaf.history_object);
+    params_.push_back(leaf.history_field);
+    RAPPORT_ASSIGN_OR_RETURN(std::string old_values, ValueList(leaf));
+    RAPPORT_ASSIGN_OR_RETURN(std::string new_values, ValueList(leaf));
+    std::string positive = fmt::format(
+        "(({0} IS NOT NULL AND {0} IN {1}) OR EXISTS (SELECT 1 FROM record_history {2} WHERE {3} = {4} AND "
+        "{5} = ? AND {6} = {7} AND {8} = ? AND ({9} IN {10} OR {11} IN {12})))",
+        column, now, alias, Column(alias, kTenantColumn), Column(context_.table_alias, kTenantColumn),
+        Column(alias, "object_name"), Column(alias, "record_id"), Column(context_.table_alias, "id"),
+        Column(alias, "field"), Column(alias, "old_value"), old_values, Column(alias, "new_value"), new_values);
+    return leaf.negated ? "NOT " + positive : positive;
   }
 
   Result<std::string> Bind(const BoundValue& value) {

@@ -3,6 +3,8 @@
 // its ASCII-only case-insensitive LIKE are the reference.
 #include <cstdint>
 
+#include <fmt/format.h>
+
 #include "query/expression.h"
 #include "query/internal/bound.h"
 #include "query/internal/like.h"
@@ -83,6 +85,10 @@ class Evaluator {
   }
 
   Result<bool> Predicate(const BoundLeaf& leaf) {
+    if (leaf.ever) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("`{} was` reads the records' history, which only the database holds", leaf.path));
+    }
     // Resolve operands first so errors do not depend on the record's values.
     std::vector<storage::Value> operands;
     for (size_t i = 0; i < leaf.values.size(); ++i) {

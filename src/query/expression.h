@@ -6,6 +6,7 @@
 //   name ~ "acme"                        -- contains, ASCII case-insensitive
 //   company.industry = "Retail"          -- one level through a lookup
 //   created_at > now() - 30d
+//   stage was "negotiation"              -- now, or before: the record's history
 //
 // NULL semantics (two-valued, so `not` is always the exact complement):
 //   * A comparison against a NULL field is false: `=`, `<`, `~`, `in`, `between`...
@@ -32,6 +33,9 @@
 //     now() or today() (midnight UTC), plus/minus d, h, m or w durations.
 //   * id / lookup: a quoted UUID (any case) or me().
 //   * `x = null` and `x != null` mean `x is null` and `x is not null`.
+//   * `x was v`, `x was in (...)`: x is v now or was before, as record_history says
+//     (old and new values of x's changes). Own picklist and text fields only, not
+//     encrypted. SQL only: Evaluate refuses it (the history is not in the record).
 //
 // Errors: syntax and type errors are kInvalidArgument with a 1-based byte position
 // in the detail ("Expected a value after `>=` at position 10"). Inputs longer than

@@ -6,7 +6,8 @@
 //   not_expr   := "not" not_expr | "(" expr ")" | comparison
 //   comparison := path ( cmp value | "~" value | "starts_with" value | "ends_with" value
 //                      | ["not"] "in" "(" value ("," value)* ")"
-//                      | "is" ["not"] "null" | "between" value "and" value )
+//                      | "is" ["not"] "null" | "between" value "and" value
+//                      | "was" value | "was" "in" "(" value ("," value)* ")" )
 //   value      := term (("+" | "-") DURATION)*
 //   term       := STRING | ["-"] NUMBER | DATE | DATETIME | true | false | null
 //               | ("me" | "today" | "now") "(" ")"
@@ -36,6 +37,8 @@ std::string_view CompareOpText(CompareOp op) {
     case CompareOp::kStartsWith: return "starts_with";
     case CompareOp::kEndsWith: return "ends_with";
     case CompareOp::kIn: return "in";
+    case CompareOp::kWas: return "was";
+    case CompareOp::kWasIn: return "was in";
     case CompareOp::kNotIn: return "not in";
     case CompareOp::kIsNull: return "is null";
     case CompareOp::kIsNotNull: return "is not null";
@@ -368,6 +371,16 @@ class Parser {
                            Cur().position);
       }
       Advance();
+    } else if (AtKeyword("was")) {
+      Advance();
+      node.op = CompareOp::kWas;
+      if (AtKeyword("in")) {
+        node.op = CompareOp::kWasIn;
+        Advance();
+        RAPPORT_TRY(ParseList(node));
+      } else {
+        RAPPORT_TRY(ParseOperands(node, 1));
+      }
     } else if (AtKeyword("in") || (AtKeyword("not") && IsKeyword(tokens_[index_ + 1], "in"))) {
       node.op = CompareOp::kIn;
       if (AtKeyword("not")) {

@@ -135,6 +135,49 @@ TEST_P(RecordServiceTest, UpdateIsOptimisticAndRecordsHistory) {
   }
 }
 
+TEST_P(RecordServiceTest, WasFindsRecordsByAnyValueTheirHistoryHolds) {
+  // One deal went prospecting → proposal → won; one stayed in prospecting; one went
+  // straight to negotiation; one lost without a stage change.
+  Record climbed = MustCreate("opportunities", {{"name", V::String("Climbed")}, {"stage", V::String("prospecting")}});
+  Record stayed = MustCreate("opportunities", {{"name", V::String("Stayed")}, {"stage", V::String("prospecting")}});
+  Record jumped = MustCreate("opportunities", {{"name", V::String("Jumped")}, {"stage", V::String("prospecting")}});
+  Record lost = MustCreate("opportunities", {{"name", V::String("Lost")}, {"stage", V::String("lost")}});
+  for (const char* stage : {"proposal", "won"}) {
+    ASSERT_TRUE(records().Update(admin_, {"opportunities", climbed.id, {{"stage", V::String(stage)}}}));
+  }
+  ASSERT_TRUE(records().Update(admin_, {"opportunities", jumped.id, {{"stage", V::String("negotiation")}}}));
+  (void)lost;
+
+  auto names = [&](const std::string& filter) {
+    auto list = records().List(admin_, {.object = "opportunities", .filter = filter, .sort = "name"});
+    EXPECT_TRUE(list) << filter << ": " << list.error().ToString();
+    std::vector<std::string> out;
+    if (list) {
+      for (const auto& r : list->records) out.push_back(std::get<std::string>(*r.Find("name")));
+    }
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names("stage was \"proposal\""), (Names{"Climbed"}));  // passed through
+  EXPECT_EQ(names("stage was \"prospecting\""), (Names{"Climbed", "Jumped", "Stayed"}));  // before, or now
+  EXPECT_EQ(names("stage was \"won\""), (Names{"Climbed"}));  // now
+  EXPECT_EQ(names("stage was in (\"proposal\", \"negotiation\")"), (Names{"Climbed", "Jumped"}));
+  EXPECT_EQ(names("not (stage was \"prospecting\")"), (Names{"Lost"}));  // the exact complement
+  EXPECT_EQ(names("stage was \"proposal\" and stage = \"won\""), (Names{"Climbed"}));
+  // Counted by the engine's aggregates too: the reports' path.
+  auto reached = records().Aggregate(admin_, {.object = "opportunities", .filter = "stage was \"prospecting\"",
+                                              .measures = {{records::AggregateFn::kCount, ""}}});
+  ASSERT_TRUE(reached) << reached.error().ToString();
+  EXPECT_EQ(std::get<int64_t>(reached->rows.at(0).values.at(0)), 3);
+
+  // Only a field with a history of text: not a number, not through a lookup.
+  for (const char* bad : {"amount was 5", "company.name was \"x\""}) {
+    auto refused = records().List(admin_, {.object = "opportunities", .filter = bad});
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST_P(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
   Record company = MustCreate("companies", {{"name", V::String("Gone Inc")}});
   Record person = MustCreate("people", {{"last_name", V::String("Smith")}, {"company_id", V::String(company.id)}});

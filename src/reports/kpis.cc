@@ -32,23 +32,23 @@ enum class Window {
 // One aggregate a KPI is computed from: over `object`'s records matching `filter`
 // whose `date_field` falls in `window`.
 struct Input {
-  std::string_view name;
-  std::string_view object;
-  std::string_view filter;
-  std::string_view date_field;
+  std::string name;
+  std::string object;
+  std::string filter;
+  std::string date_field;
   Window window = Window::kPeriod;
   Measure measure;
   // A currency field: the figure is kept per currency of it (a count of deals per
   // currency of their amount), as money measures always are.
-  std::string_view per_currency_of;
+  std::string per_currency_of;
   // Several inputs in one statement: the records whose `split_by` field has one of
   // `split_values`, one figure per value, each named by its value (the won and the
   // lost deals in one scan).
-  std::string_view split_by;
-  std::vector<std::string_view> split_values;
+  std::string split_by;
+  std::vector<std::string> split_values;
   // A snapshot object's date field (docs/reports.md, "Historical snapshots"): only the
   // copies taken the day before the period began, the records as they stood then.
-  std::string_view as_of_field;
+  std::string as_of_field;
 };
 
 // The inputs' figures, by name, for one value.
@@ -103,14 +103,25 @@ std::vector<KpiFigure> PerCurrency(const Inputs& in, std::string_view name,
   return out;
 }
 
-constexpr std::string_view kWon = "stage = \"won\"";
-constexpr std::string_view kClosed = "stage in (\"won\", \"lost\")";
-constexpr std::string_view kOpen = "stage not in (\"won\", \"lost\")";
+constexpr char kWon[] = "stage = \"won\"";
+constexpr char kClosed[] = "stage in (\"won\", \"lost\")";
+constexpr char kOpen[] = "stage not in (\"won\", \"lost\")";
+
+using Formula = std::function<std::vector<KpiFigure>(const Inputs&)>;
+
+// The inputs and formula of a KPI whose inputs depend on the workspace's schema (one
+// per stage of the deals' stage picklist).
+struct Expanded {
+  std::vector<Input> inputs;
+  Formula compute;
+};
 
 struct Kpi {
   KpiInfo info;
   std::vector<Input> inputs;
-  std::function<std::vector<KpiFigure>(const Inputs&)> compute;
+  Formula compute;
+  // Set instead of `inputs` and `compute` for a KPI shaped by the schema.
+  std::function<Result<Expanded>(const metadata::MetadataSnapshot&)> expand;
 };
 
 const std::vector<Kpi>& Definitions() {
@@ -253,6 +264,49 @@ const std::vector<Kpi>& Definitions() {
                      int64_t fresh = in.Count("customers_by_end") - in.Count("customers_before");
                      return PerCurrency(in, "cost", [&](const std::string&, Decimal cost) { return Quotient(cost.units, fresh); });
                    }});
+    // Of the deals created in the period, how many reached each stage (were in it or a
+    // later one, now or in their history; `was in` reads the history) and so the share
+    // that went on from each stage to the next: one figure per step of the picklist.
+    out.push_back({.info = {"stage_conversion", "Conversion rate by stage", KpiUnit::kPercent,
+                            "of the deals created in the period that reached a stage (were in it or a later one, "
+                            "now or before), the share that reached the next, × 100: one figure per step of the "
+                            "stage picklist, won last, lost left out",
+                            "opportunities"},
+                   .expand = [](const metadata::MetadataSnapshot& schema) -> Result<Expanded> {
+                     const metadata::ObjectDef* deals = schema.FindObject("opportunities");
+                     const metadata::FieldDef* stage = deals ? deals->FindField("stage") : nullptr;
+                     if (!stage || stage->options.empty()) {
+                       return Fail(ErrorCode::kFailedPrecondition, "Conversion by stage needs the deals' stage picklist.");
+                     }
+                     std::vector<metadata::PicklistOption> steps;
+                     for (const auto& option : stage->options) {
+                       if (option.value != "won" && option.value != "lost") steps.push_back(option);
+                     }
+                     for (const auto& option : stage->options) {
+                       if (option.value == "won") steps.push_back(option);
+                     }
+                     Expanded out;
+                     for (size_t i = 0; i < steps.size(); ++i) {
+                       std::string later;
+                       for (size_t j = i; j < steps.size(); ++j) {
+                         later += (later.empty() ? "" : ", ") + query::QuoteString(steps[j].value);
+                       }
+                       out.inputs.push_back({"reached " + steps[i].value, "opportunities",
+                                             fmt::format("stage was in ({})", later), "created_at", Window::kPeriod,
+                                             {AggregateFn::kCount, ""}});
+                     }
+                     // Each step named by the stages' labels, as people read them.
+                     out.compute = [steps](const Inputs& in) {
+                       std::vector<KpiFigure> figures;
+                       for (size_t i = 0; i + 1 < steps.size(); ++i) {
+                         figures.push_back({.value = Percent(in.Count("reached " + steps[i + 1].value),
+                                                             in.Count("reached " + steps[i].value)),
+                                            .step = fmt::format("{} → {}", steps[i].label, steps[i + 1].label)});
+                       }
+                       return figures;
+                     };
+                     return out;
+                   }});
     out.push_back({{"forecast_accuracy", "Forecast accuracy", KpiUnit::kPercent,
                     "100 − |won − forecast| ÷ forecast × 100, per currency: the forecast is the amount of the deals that "
                     "were open on the day before the period began with a close date in the period, as that day's "
@@ -331,6 +385,7 @@ std::string KpiFiguresText(KpiUnit unit, const std::vector<KpiFigure>& figures) 
         case KpiUnit::kMoneyPerDay: text = fmt::format("{} {} per day", f.value->ToString(2), f.currency); break;
       }
     }
+    if (!f.step.empty()) text = f.step + ": " + text;
     out += (out.empty() ? "" : ", ") + text;
   }
   return out.empty() ? "–" : out;
@@ -365,15 +420,23 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(p.tenant_id));
   RAPPORT_ASSIGN_OR_RETURN(Period period, Period::Resolve(parameters.period, clock_.Now(), calendar));
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr snapshot, records_.Metadata(p));
+  std::vector<Input> inputs = kpi->inputs;
+  Formula compute = kpi->compute;
+  if (kpi->expand) {
+    RAPPORT_ASSIGN_OR_RETURN(Expanded expanded, kpi->expand(*snapshot));
+    inputs = std::move(expanded.inputs);
+    compute = std::move(expanded.compute);
+  }
 
   // What the KPI counts must exist here (a campaigns object for the acquisition cost).
-  for (const Input& input : kpi->inputs) {
+  for (const Input& input : inputs) {
     const metadata::ObjectDef* object = snapshot->FindObject(input.object);
     std::vector<std::string_view> fields;
-    for (const Input& other : kpi->inputs) {
+    for (const Input& other : inputs) {
       if (other.object != input.object) continue;
-      for (std::string_view f : {other.date_field, std::string_view(other.measure.field), other.per_currency_of, other.split_by,
-                                 other.as_of_field}) {
+      for (std::string_view f : {std::string_view(other.date_field), std::string_view(other.measure.field),
+                                 std::string_view(other.per_currency_of), std::string_view(other.split_by),
+                                 std::string_view(other.as_of_field)}) {
         if (!f.empty() && std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
       }
     }
@@ -393,7 +456,7 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
   using Figures = std::map<std::string, std::vector<KpiFigure>, std::less<>>;
   auto gather = [&](DayRange days, bool per_owner) -> Result<std::map<std::string, Figures>> {
     std::map<std::string, Figures> out;
-    for (const Input& input : kpi->inputs) {
+    for (const Input& input : inputs) {
       const metadata::ObjectDef* object = snapshot->FindObject(input.object);
       std::vector<std::string> parts;
       if (!input.filter.empty()) parts.emplace_back(input.filter);
@@ -444,11 +507,11 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
   auto value_of = [&](const Figures& figures) {
     KpiValue value;
     Inputs in(figures);
-    value.figures = kpi->compute(in);
-    for (const Input& input : kpi->inputs) {
-      std::vector<std::string_view> names = input.split_values;
+    value.figures = compute(in);
+    for (const Input& input : inputs) {
+      std::vector<std::string> names = input.split_values;
       if (input.split_by.empty()) names = {input.name};
-      for (std::string_view name : names) value.inputs.emplace_back(std::string(name), in.Of(name));
+      for (const std::string& name : names) value.inputs.emplace_back(name, in.Of(name));
     }
     return value;
   };
@@ -457,7 +520,7 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
   RAPPORT_ASSIGN_OR_RETURN(auto now, gather(out.period, false));
   out.value = value_of(now[""]);
   // What stands now (the open pipeline) was not recorded for the period before: no trend.
-  bool as_of_now = std::any_of(kpi->inputs.begin(), kpi->inputs.end(), [](const Input& i) { return i.window == Window::kNow; });
+  bool as_of_now = std::any_of(inputs.begin(), inputs.end(), [](const Input& i) { return i.window == Window::kNow; });
   if (!as_of_now) {
     RAPPORT_ASSIGN_OR_RETURN(auto before, gather(out.previous_period, false));
     out.previous = value_of(before[""]);

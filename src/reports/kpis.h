@@ -54,6 +54,7 @@ struct KpiParameters {
 struct KpiFigure {
   std::string currency;
   std::optional<Decimal> value;  // nothing: undefined (nothing closed, a zero divisor)
+  std::string step;              // a KPI with a figure per stage step: "proposal → negotiation"
   bool operator==(const KpiFigure&) const = default;
 };
 // The figures in words, for a mail: "66.67 %", "1200.00 EUR, 80.00 USD", "–".

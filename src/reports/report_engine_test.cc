@@ -1111,6 +1111,48 @@ TEST_P(ReportEngineTest, ForecastAccuracyComparesTheEvesSnapshotWithWhatWasWon) 
   EXPECT_TRUE(result->previous.figures.empty());
 }
 
+TEST_P(ReportEngineTest, StageConversionFollowsEachDealsHistory) {
+  // Five deals that were prospecting went to proposal and were then lost: they reached
+  // proposal, which their stage no longer says, their history does.
+  auto prospects = app_->records().List(admin_, {.object = "opportunities", .filter = "stage = \"prospecting\"",
+                                                 .sort = "id", .limit = 5});
+  ASSERT_TRUE(prospects && prospects->records.size() == 5u);
+  for (const auto& r : prospects->records) {
+    for (const char* stage : {"proposal", "lost"}) {
+      ASSERT_TRUE(app_->records().Update(admin_, {.object = "opportunities", .id = r.id, .changes = {{"stage", V::String(stage)}}}));
+    }
+  }
+  // Counted here: a deal reached step i when its furthest stage is i or later.
+  const std::vector<std::string> steps = {"prospecting", "qualification", "proposal", "negotiation", "won"};
+  std::vector<int64_t> reached(steps.size(), 0);
+  for (const Deal& d : deals_) {
+    auto at = std::find(steps.begin(), steps.end(), d.stage);
+    for (size_t i = 0; at != steps.end() && i <= static_cast<size_t>(at - steps.begin()); ++i) ++reached[i];
+  }
+  std::vector<std::string> labels;
+  const auto* stage = (*app_->records().Metadata(admin_))->FindObject("opportunities")->FindField("stage");
+  for (const auto& s : steps) {
+    for (const auto& option : stage->options) {
+      if (option.value == s) labels.push_back(option.label);
+    }
+  }
+  ASSERT_EQ(labels.size(), steps.size());
+  reached[1] += 5;  // the five went from prospecting (counted at 0) to proposal (2)
+  reached[2] += 5;
+
+  auto result = app_->kpis().Compute(admin_, "stage_conversion", {.period = "this_year"});
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_EQ(result->value.figures.size(), steps.size() - 1);
+  for (size_t i = 0; i + 1 < steps.size(); ++i) {
+    const KpiFigure& f = result->value.figures[i];
+    EXPECT_EQ(f.step, labels[i] + " → " + labels[i + 1]);
+    ASSERT_TRUE(f.value) << f.step;
+    EXPECT_EQ(f.value->ToString(), Decimal{Expected::RoundHalfAway(static_cast<__int128>(reached[i + 1]) * 1'000'000, reached[i])}.ToString())
+        << f.step;
+  }
+  EXPECT_TRUE(KpiFiguresText(KpiUnit::kPercent, {result->value.figures[0]}).starts_with(labels[0] + " → " + labels[1] + ": "));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);
 
 }  // namespace

@@ -1428,7 +1428,7 @@ TEST_F(ApiTest, KpisAreListedWithTheirFormulasAndComputedAsTheCaller) {
   for (const char* key : {"win_rate", "average_deal_size", "sales_cycle_length", "pipeline_velocity", "opportunity_to_win",
                           "lead_to_opportunity", "revenue_per_salesperson", "activity_volume", "new_customers",
                           "retention_rate", "churn_rate", "customer_lifetime_value", "customer_acquisition_cost",
-                          "forecast_accuracy"}) {
+                          "forecast_accuracy", "stage_conversion"}) {
     EXPECT_TRUE(keys.contains(key)) << key;
   }
 

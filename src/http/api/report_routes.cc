@@ -233,12 +233,14 @@ json::object KpiInfoJson(const reports::KpiInfo& info) {
           {"formula", info.formula},  {"object", info.object}, {"higher_is_better", info.higher_is_better}};
 }
 
-// Figures as decimal strings (exact, like money amounts), each with its currency if any.
+// Figures as decimal strings (exact, like money amounts), each with its currency or
+// its stage step if any.
 json::array KpiFiguresJson(const std::vector<reports::KpiFigure>& figures) {
   json::array out;
   for (const auto& f : figures) {
     json::object o{{"value", f.value ? json::value(f.value->ToString()) : json::value(nullptr)}};
     if (!f.currency.empty()) o["currency"] = f.currency;
+    if (!f.step.empty()) o["step"] = f.step;
     out.push_back(std::move(o));
   }
   return out;

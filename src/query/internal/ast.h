@@ -22,6 +22,8 @@ enum class CompareOp {
   kIsNull,
   kIsNotNull,
   kBetween,
+  kWas,    // the field holds the value now or held it before (its history)
+  kWasIn,  // ... one of the values
 };
 
 std::string_view CompareOpText(CompareOp op);

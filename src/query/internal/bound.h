@@ -49,6 +49,12 @@ struct BoundLeaf {
   // (CompileContext::seal). Empty for plain fields.
   std::string sealed_field;
 
+  // `was`: the field's value now or any value its history holds (kEq or kIn over the
+  // current column, or over record_history's old and new values of this object's field).
+  bool ever = false;
+  std::string history_object;
+  std::string history_field;
+
   LeafOp op = LeafOp::kEq;
   bool negated = false;  // the record matches when the predicate is false (or NULL)
   std::vector<BoundValue> values;

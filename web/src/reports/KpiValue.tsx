@@ -5,6 +5,16 @@ import { kpiChange, kpiChangeText, kpiFigureText, type KpiInfo, type KpiResult }
 export function KpiValue({ info, result }: { info: KpiInfo; result: KpiResult }) {
   const change = kpiChange(info, result.value, result.previous);
   const figures = result.value.figures;
+  // A figure per stage step (conversion by stage): a list that reads down the funnel.
+  if (figures.some((f) => f.step)) {
+    return (
+      <ol className="kpi-steps">
+        {figures.map((f, i) => (
+          <li key={i}><span>{f.step}</span> <strong>{kpiFigureText(info.unit, f)}</strong></li>
+        ))}
+      </ol>
+    );
+  }
   return (
     <>
       <p className="kpi-figure">

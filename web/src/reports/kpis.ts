@@ -16,6 +16,7 @@ export interface KpiInfo {
 export interface KpiFigure {
   value: string | null;  // an exact decimal; null when undefined (nothing closed, a zero divisor)
   currency?: string;
+  step?: string;  // a KPI with a figure per stage step: "proposal → negotiation"
 }
 
 export interface KpiValue {
