@@ -1,5 +1,6 @@
 // Settings: the user's own profile and security for everyone; objects and fields,
-// users, roles, sharing, sign-in security and API tokens for administrators.
+// users, roles, sharing, sign-in security, API tokens and historical snapshots for
+// administrators.
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useSignedIn } from "../../app/session";
 import { Breadcrumbs } from "../../components/ui";
@@ -8,6 +9,7 @@ import { ProfilePage } from "./ProfilePage";
 import { RolesPage } from "./RolesPage";
 import { SharingPage } from "./SharingPage";
 import { SignInPage } from "./SignInPage";
+import { SnapshotsPage } from "./SnapshotsPage";
 import { TokensPage } from "./TokensPage";
 import { UsersPage } from "./UsersPage";
 
@@ -27,6 +29,7 @@ export default function SettingsRoutes() {
               <NavLink to="/settings/roles" className="nav-item">Roles and permissions</NavLink>
               <NavLink to="/settings/sharing" className="nav-item">Sharing</NavLink>
               <NavLink to="/settings/sign-in" className="nav-item">Sign-in security</NavLink>
+              <NavLink to="/settings/snapshots" className="nav-item">Snapshots</NavLink>
             </>
           )}
         </nav>
@@ -41,6 +44,7 @@ export default function SettingsRoutes() {
             <Route path="roles" element={<RolesPage />} />
             <Route path="sharing" element={<SharingPage />} />
             <Route path="sign-in" element={<SignInPage />} />
+            <Route path="snapshots" element={<SnapshotsPage />} />
           </Routes>
         </div>
       </div>
