@@ -23,13 +23,26 @@ Result<CsvExport> CsvExport::Start(records::RecordService& records, const securi
   RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records.Metadata(principal));
   RAPPORT_ASSIGN_OR_RETURN(const metadata::ObjectDef* object, schema->GetObject(request.object));
 
-  // The fields asked for (the engine names an unknown one), else all the caller sees.
-  std::vector<const FieldDef*> fields;
+  // The fields asked for (the engine names an unknown one), else all the caller sees; a
+  // related record's field ("company.industry") is one column, labelled with its lookup.
+  struct Wanted {
+    const FieldDef* own = nullptr;
+    std::string related;  // "company.industry"
+    std::string label;    // "Company: Industry"
+  };
+  std::vector<Wanted> fields;
   if (request.fields.empty()) {
-    for (const auto& f : object->fields) fields.push_back(&f);
+    for (const auto& f : object->fields) fields.push_back({&f});
   } else {
     for (const auto& name : request.fields) {
-      if (const FieldDef* f = object->FindField(name)) fields.push_back(f);
+      if (const FieldDef* f = object->FindField(name)) {
+        fields.push_back({f});
+      } else if (size_t dot = name.find('.'); dot != std::string::npos) {
+        const FieldDef* lookup = object->FindRelation(name.substr(0, dot));
+        const metadata::ObjectDef* target = lookup ? schema->FindObject(lookup->target) : nullptr;
+        const FieldDef* f = target ? target->FindField(name.substr(dot + 1)) : nullptr;
+        fields.push_back({nullptr, name, lookup && f ? lookup->label + ": " + f->label : name});
+      }
     }
   }
 
@@ -44,8 +57,11 @@ Result<CsvExport> CsvExport::Start(records::RecordService& records, const securi
     AppendCsvCell(header, labels ? label : name, columns.empty());
     columns.push_back(std::move(column));
   };
-  for (const FieldDef* f : fields) {
-    if (f->type == FieldType::kCurrency) {
+  for (const Wanted& wanted : fields) {
+    const FieldDef* f = wanted.own;
+    if (!f) {
+      add({wanted.related}, wanted.related, wanted.label);
+    } else if (f->type == FieldType::kCurrency) {
       add({f->name}, f->name, f->label);
       add({f->name, Part::kCurrency}, f->name + "_currency", f->label + " currency");
     } else if (f->type == FieldType::kLookup) {

@@ -356,6 +356,11 @@ TEST_P(AccessMatrixTest, HiddenFieldsCannotBeReadWrittenOrProbed) {
   ASSERT_TRUE(got->included.contains("company"));
   EXPECT_EQ(got->included.at("company").Find("industry"), nullptr);
   EXPECT_NE(got->included.at("company").Find("name"), nullptr);
+  // A related record's hidden field cannot be read as a column either: refused as unknown.
+  auto related = records().List(member_, {.object = "opportunities", .read = {.fields = {"name", "company.industry"}}});
+  ASSERT_FALSE(related);
+  EXPECT_EQ(related.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(records().List(member_, {.object = "opportunities", .read = {.fields = {"name", "company.name"}}}));
 
   auto bad = [&](ListQuery q) {
     q.object = "opportunities";
@@ -419,6 +424,11 @@ TEST_P(AccessMatrixTest, InvisibleRecordsCannotBeProbedThroughRelations) {
   auto got = records().Get(member_, "opportunities", deal, {.include = {"company"}});
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->included.contains("company"));
+  // Nor as a related column: the cell of a company they may not read is empty.
+  auto columns = records().List(member_, {.object = "opportunities", .read = {.fields = {"name", "company.name"}}});
+  ASSERT_TRUE(columns) << columns.error().ToString();
+  ASSERT_EQ(columns->records.size(), 1u);
+  EXPECT_TRUE(IsNull(*columns->records[0].Find("company.name")));
   auto pointed = records().Update(member_, {"opportunities", deal, {{"company_id", V::String(secret)}}});
   EXPECT_TRUE(pointed);  // unchanged value: nothing to check
   auto other_deal = MustCreate(member_, "opportunities", {{"name", V::String("Mine")}}).id;

@@ -115,6 +115,40 @@ Record ReadRecord(const ObjectDef& object, const Projection& p, std::span<const 
   return r;
 }
 
+// How a list reads the fields of related records it was asked for ("company.industry"):
+// its own fields plus the lookups they go through, and the relations to include.
+struct RelatedReads {
+  struct Field {
+    std::string name;      // "company.industry"
+    std::string relation;  // "company"
+    std::string field;     // "industry"
+  };
+  std::vector<std::string> own_fields;  // to read from the object's table (empty: all)
+  std::vector<std::string> include;     // relations to embed
+  std::vector<Field> fields;
+
+  // Each record gets each related field as a field of its own ("company.industry"),
+  // null when the related record is empty, gone or not readable; what was read only to
+  // follow a relation (the lookup, the embedded record) is dropped again.
+  void Apply(const ReadOptions& asked, std::vector<Record>& records) const {
+    auto asked_for = [](const std::vector<std::string>& list, std::string_view name) {
+      return std::find(list.begin(), list.end(), name) != list.end();
+    };
+    for (Record& r : records) {
+      for (const Field& f : fields) {
+        const FieldValue* value = nullptr;
+        if (auto it = r.included.find(f.relation); it != r.included.end()) value = it->second.Find(f.field);
+        r.fields.emplace_back(f.name, value ? *value : FieldValue{});
+      }
+      std::erase_if(r.fields, [&](const auto& field) {
+        return field.first.find('.') == std::string::npos && !asked.fields.empty() && !asked_for(asked.fields, field.first) &&
+               field.first != "id";
+      });
+      std::erase_if(r.included, [&](const auto& embedded) { return !asked_for(asked.include, embedded.first); });
+    }
+  }
+};
+
 // Validated input: the fields a write sets, with their new values.
 using Changes = std::vector<std::pair<const FieldDef*, FieldValue>>;
 
@@ -679,6 +713,43 @@ class RecordService::Impl {
 
   Result<SnapshotPtr> SnapshotFor(const Principal& p) { return metadata_.Current(p.tenant_id); }
 
+  // Splits fields= into the object's own and related records' ("company.industry"),
+  // refusing an unknown relation, or a field the related object does not have or the
+  // principal may not see (as an own field is refused).
+  Result<RelatedReads> PlanRelatedReads(const Principal& p, const ObjectDef& object, const ReadOptions& read) {
+    RelatedReads out;
+    out.include = read.include;
+    for (const auto& name : read.fields) {
+      const size_t dot = name.find('.');
+      if (dot == std::string::npos) {
+        if (std::find(out.own_fields.begin(), out.own_fields.end(), name) == out.own_fields.end()) out.own_fields.push_back(name);
+        continue;
+      }
+      const std::string relation = name.substr(0, dot), field = name.substr(dot + 1);
+      const FieldDef* lookup = object.FindRelation(relation);
+      if (!lookup) {
+        return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}`: `{}` has no relation `{}`.", name, object.name, relation))
+                        .WithField("fields", "unknown_field", fmt::format("No relation `{}`.", relation)));
+      }
+      // The related object as the principal sees it; one they may not read gives empty cells.
+      if (auto related = Resolve(p, lookup->target, Operation::kRead)) {
+        if (!related->object->FindField(field)) {
+          std::vector<std::string> names;
+          for (const auto& f : related->object->fields) names.push_back(f.name);
+          return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}`: `{}` has no field `{}`.{}", name,
+                                                                     related->object->name, field, DidYouMean(field, names)))
+                          .WithField("fields", "unknown_field", fmt::format("No field `{}` on `{}`.", field, related->object->name)));
+        }
+      }
+      if (std::find(out.own_fields.begin(), out.own_fields.end(), lookup->name) == out.own_fields.end()) {
+        out.own_fields.push_back(lookup->name);
+      }
+      if (std::find(out.include.begin(), out.include.end(), relation) == out.include.end()) out.include.push_back(relation);
+      out.fields.push_back({name, relation, field});
+    }
+    return out;
+  }
+
   // Embeds related records for include=, one query per relation (never N+1).
   Status Include(Connection& c, const Principal& p, const Target& t, const std::vector<std::string>& relations,
                  std::vector<Record>& records) {
@@ -991,7 +1062,10 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
     page_where += " AND (" + keyset.sql + ")";
     page_params.insert(page_params.end(), keyset.params.begin(), keyset.params.end());
   }
-  RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(object, d, q.read.fields));
+  // Fields of related records ("company.industry") come through their relation's
+  // include, with the related object's own read access and field masks.
+  RAPPORT_ASSIGN_OR_RETURN(RelatedReads related, impl_->PlanRelatedReads(p, object, q.read));
+  RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(object, d, related.own_fields));
   // The sort keys' columns ride along after the projection so the cursor can be built
   // from the last row even when fields= leaves them out.
   std::string sort_columns;
@@ -1005,7 +1079,7 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
     size_t n = std::min(rows.rows.size(), static_cast<size_t>(q.limit));
     result.records.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      result.records.push_back(ReadRecord(object, proj, rows.rows[i], q.read.fields, target.cipher.get()));
+      result.records.push_back(ReadRecord(object, proj, rows.rows[i], related.own_fields, target.cipher.get()));
     }
     if (rows.rows.size() > static_cast<size_t>(q.limit) && n > 0) {
       const auto& last = rows.rows[n - 1];
@@ -1018,9 +1092,10 @@ Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
                                                     params));
       result.total = std::get<int64_t>(count.rows[0][0]);
     }
-    if (!q.read.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, q.read.include, result.records));
+    if (!related.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, related.include, result.records));
     return Ok();
   }));
+  if (!related.fields.empty()) related.Apply(q.read, result.records);
   return result;
 }
 

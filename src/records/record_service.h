@@ -52,7 +52,9 @@ struct UpdateCommand {
 };
 
 struct ReadOptions {
-  std::vector<std::string> fields;   // empty: all
+  // Empty: all. List also takes a related record's field through a lookup
+  // ("company.industry"), returned as a field of that name.
+  std::vector<std::string> fields;
   std::vector<std::string> include;  // relation names ("company")
 };
 

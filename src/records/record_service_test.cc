@@ -178,6 +178,38 @@ TEST_P(RecordServiceTest, WasFindsRecordsByAnyValueTheirHistoryHolds) {
   }
 }
 
+TEST_P(RecordServiceTest, ListReadsFieldsOfRelatedRecordsThroughTheirLookups) {
+  Record acme = MustCreate("companies", {{"name", V::String("Acme")}, {"industry", V::String("retail")}});
+  MustCreate("people", {{"last_name", V::String("Ames")}, {"company_id", V::String(acme.id)}});
+  MustCreate("people", {{"last_name", V::String("Zorn")}});  // no company: empty cells
+
+  auto list = records().List(admin_, {.object = "people", .sort = "last_name",
+                                      .read = {.fields = {"last_name", "company.name", "company.industry"}}});
+  ASSERT_TRUE(list) << list.error().ToString();
+  ASSERT_EQ(list->records.size(), 2u);
+  const Record& ames = list->records[0];
+  EXPECT_EQ(std::get<std::string>(*ames.Find("company.name")), "Acme");
+  EXPECT_EQ(std::get<std::string>(*ames.Find("company.industry")), "retail");
+  // Only what was asked for: the lookup followed and the embedded company are not kept.
+  EXPECT_EQ(ames.Find("company_id"), nullptr);
+  EXPECT_TRUE(ames.included.empty());
+  EXPECT_TRUE(IsNull(*list->records[1].Find("company.name")));
+
+  // Asked for alongside: kept.
+  auto both = records().List(admin_, {.object = "people", .sort = "last_name",
+                                      .read = {.fields = {"company_id", "company.name"}, .include = {"company"}}});
+  ASSERT_TRUE(both) << both.error().ToString();
+  EXPECT_NE(both->records[0].Find("company_id"), nullptr);
+  EXPECT_EQ(both->records[0].included.count("company"), 1u);
+
+  for (const char* bad : {"employer.name", "company.colour"}) {
+    auto refused = records().List(admin_, {.object = "people", .read = {.fields = {"last_name", bad}}});
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument) << bad;
+    EXPECT_EQ(refused.error().field_errors().at(0).field, "fields") << bad;
+  }
+}
+
 TEST_P(RecordServiceTest, SoftDeleteRestoreAndPurgeClearsLookups) {
   Record company = MustCreate("companies", {{"name", V::String("Gone Inc")}});
   Record person = MustCreate("people", {{"last_name", V::String("Smith")}, {"company_id", V::String(company.id)}});

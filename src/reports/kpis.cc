@@ -49,6 +49,9 @@ struct Input {
   // A snapshot object's date field (docs/reports.md, "Historical snapshots"): only the
   // copies taken the day before the period began, the records as they stood then.
   std::string as_of_field;
+  // A field `filter` reads that an object made by an admin may lack (checked to exist,
+  // so that its absence is a 409 naming it, not a filter error).
+  std::string filter_field;
 };
 
 // The inputs' figures, by name, for one value.
@@ -285,18 +288,18 @@ const std::vector<Kpi>& Definitions() {
                      for (const auto& option : stage->options) {
                        if (option.value == "won") steps.push_back(option);
                      }
-                     Expanded out;
+                     Expanded expanded;
                      for (size_t i = 0; i < steps.size(); ++i) {
                        std::string later;
                        for (size_t j = i; j < steps.size(); ++j) {
                          later += (later.empty() ? "" : ", ") + query::QuoteString(steps[j].value);
                        }
-                       out.inputs.push_back({"reached " + steps[i].value, "opportunities",
+                       expanded.inputs.push_back({"reached " + steps[i].value, "opportunities",
                                              fmt::format("stage was in ({})", later), "created_at", Window::kPeriod,
                                              {AggregateFn::kCount, ""}});
                      }
                      // Each step named by the stages' labels, as people read them.
-                     out.compute = [steps](const Inputs& in) {
+                     expanded.compute = [steps](const Inputs& in) {
                        std::vector<KpiFigure> figures;
                        for (size_t i = 0; i + 1 < steps.size(); ++i) {
                          figures.push_back({.value = Percent(in.Count("reached " + steps[i + 1].value),
@@ -305,16 +308,17 @@ const std::vector<Kpi>& Definitions() {
                        }
                        return figures;
                      };
-                     return out;
+                     return expanded;
                    }});
     out.push_back({{"forecast_accuracy", "Forecast accuracy", KpiUnit::kPercent,
                     "100 − |won − forecast| ÷ forecast × 100, per currency: the forecast is the amount of the deals that "
                     "were open on the day before the period began with a close date in the period, as that day's "
                     "snapshot recorded them (an `opportunities_snapshots` object copying stage, amount and close date); "
-                    "won is the amount won with a close date in the period",
+                    "won is the amount won with a close date in the period (below 0 when more than twice the "
+                    "forecast was won)",
                     "opportunities"},
                    {{"forecast", "opportunities_snapshots", kOpen, "close_date", Window::kPeriod, won_amount, "", "", {},
-                     "snapshot_date"},
+                     "snapshot_date", "stage"},
                     {"won_amount", "opportunities", kWon, "close_date", Window::kPeriod, won_amount}},
                    [](const Inputs& in) {
                      return PerCurrency(in, "forecast", [&](const std::string& currency, Decimal forecast) -> std::optional<Decimal> {
@@ -436,7 +440,7 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
       if (other.object != input.object) continue;
       for (std::string_view f : {std::string_view(other.date_field), std::string_view(other.measure.field),
                                  std::string_view(other.per_currency_of), std::string_view(other.split_by),
-                                 std::string_view(other.as_of_field)}) {
+                                 std::string_view(other.as_of_field), std::string_view(other.filter_field)}) {
         if (!f.empty() && std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
       }
     }

@@ -38,8 +38,6 @@ constexpr std::string_view kKeyField = "snapshot_key";
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No snapshot with id `{}`.", id)); }
 
-security::Principal System(const std::string& tenant_id) { return {tenant_id, "", false, true}; }
-
 int64_t IntOf(const Value& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; }
 
 Result<SnapshotDefinition> FromRow(const std::vector<Value>& row) {
@@ -153,7 +151,7 @@ Status RecordSnapshots::Check(const security::Principal& p, const SnapshotDefini
   if (d.filter.size() > kMaxFilter) return Fail(InvalidField("filter", fmt::format("At most {} characters.", kMaxFilter)));
   if (d.hour < 0 || d.hour > 23) return Fail(InvalidField("hour", "An hour of the day, 0 to 23."));
   // The filter as the job will run it: as the engine itself, over every record.
-  auto checked = records_.List(System(p.tenant_id), {.object = d.source, .filter = d.filter, .limit = 1});
+  auto checked = records_.List(security::Principal::System(p.tenant_id), {.object = d.source, .filter = d.filter, .limit = 1});
   if (!checked) {
     Error e = checked.error();
     if (e.code() == ErrorCode::kNotFound) return Fail(InvalidField("source", fmt::format("No object `{}`.", d.source)));
@@ -166,7 +164,7 @@ Status RecordSnapshots::Check(const security::Principal& p, const SnapshotDefini
 }
 
 Status RecordSnapshots::CreateTarget(const security::Principal& p, const SnapshotDefinition& d) {
-  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(System(p.tenant_id)));
+  RAPPORT_ASSIGN_OR_RETURN(metadata::SnapshotPtr schema, records_.Metadata(security::Principal::System(p.tenant_id)));
   const metadata::ObjectDef* source = schema->FindObject(d.source);
   if (!source) return Fail(InvalidField("source", fmt::format("No object `{}`.", d.source)));
   if (schema->FindObject(d.target)) {
@@ -200,14 +198,17 @@ Status RecordSnapshots::CreateTarget(const security::Principal& p, const Snapsho
   // The object, then each role's access to it as to the source, read-only.
   auto applied = records_.ApplyMetadata(p, create);
   if (!applied) return Fail(NestedUnder(applied.error(), "target"));
+  const security::Principal system = security::Principal::System(p.tenant_id);
+  std::vector<security::Role> changed;  // as they were, to put back on a failure
   auto undo = [&](Error e) -> Status {
-    (void)records_.ApplyMetadata(System(p.tenant_id), metadata::DeleteObject{d.target});
+    for (const security::Role& role : changed) (void)access_.ReplaceRole(system, role);
+    (void)records_.ApplyMetadata(system, metadata::DeleteObject{d.target});
     return Fail(std::move(e));
   };
-  const security::Principal system = System(p.tenant_id);
   auto roles = access_.ListRoles(system);
   if (!roles) return undo(roles.error());
   for (security::Role role : *roles) {
+    const security::Role before = role;
     const security::ObjectPermissions* from = role.For(d.source);
     security::ObjectPermissions copy;
     if (from) copy.read = from->read, copy.export_records = from->export_records;
@@ -217,6 +218,7 @@ Status RecordSnapshots::CreateTarget(const security::Principal& p, const Snapsho
       if (access != role.fields.end()) role.fields[d.target + "." + field] = access->second;
     }
     if (auto replaced = access_.ReplaceRole(system, std::move(role)); !replaced) return undo(replaced.error());
+    changed.push_back(before);
   }
   auto defaults = access_.Defaults(system);
   if (!defaults) return undo(defaults.error());
@@ -250,7 +252,7 @@ Result<SnapshotDefinition> RecordSnapshots::Create(const security::Principal& p,
     return Ok();
   });
   if (!written) {
-    (void)records_.ApplyMetadata(System(p.tenant_id), metadata::DeleteObject{d.target});
+    (void)records_.ApplyMetadata(security::Principal::System(p.tenant_id), metadata::DeleteObject{d.target});
     return Fail(written.error());
   }
   return d;
@@ -265,8 +267,11 @@ Result<SnapshotDefinition> RecordSnapshots::Update(const security::Principal& p,
   if (changes.active) d.active = *changes.active;
   RAPPORT_TRY(Check(p, d));
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(p.tenant_id));
-  auto next = d.active ? NextDailyRun(d.hour, clock_.Now(), calendar.time_zone) : std::nullopt;
-  d.next_run_at = next ? FormatDatetime(*next) : "";
+  // A rename keeps a run that is due and not yet taken.
+  if (changes.hour || changes.active) {
+    auto next = d.active ? NextDailyRun(d.hour, clock_.Now(), calendar.time_zone) : std::nullopt;
+    d.next_run_at = next ? FormatDatetime(*next) : "";
+  }
   d.updated_at = FormatDatetime(clock_.Now());
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
     std::vector<Value> params = {d.name, d.filter, int64_t{d.hour}, int64_t{d.active}, d.next_run_at, d.updated_at,
@@ -288,11 +293,10 @@ Status RecordSnapshots::Delete(const security::Principal& p, const std::string& 
   });
 }
 
-Result<SnapshotRun> RecordSnapshots::Take(const std::string& tenant_id, const SnapshotDefinition& d) {
+Result<SnapshotRun> RecordSnapshots::Take(const std::string& tenant_id, const SnapshotDefinition& d, Micros as_of) {
   RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
-  const Micros now = clock_.Now();
-  SnapshotRun run{.date = FormatDate(LocalDays(now, calendar.time_zone).value_or(now / kMicrosPerDay))};
-  const security::Principal system = System(tenant_id);
+  SnapshotRun run{.date = FormatDate(LocalDays(as_of, calendar.time_zone).value_or(as_of / kMicrosPerDay))};
+  const security::Principal system = security::Principal::System(tenant_id);
   RAPPORT_TRY(FollowPicklists(system, d));
   records::ListQuery page{.object = d.source, .filter = d.filter, .sort = "id", .limit = records::kMaxPageSize};
   page.read.fields = d.fields;
@@ -362,7 +366,7 @@ Status RecordSnapshots::Record(const std::string& tenant_id, const std::string& 
 
 Result<SnapshotRun> RecordSnapshots::RunNow(const security::Principal& p, const std::string& id) {
   RAPPORT_ASSIGN_OR_RETURN(SnapshotDefinition d, Get(p, id));
-  Result<SnapshotRun> run = Take(p.tenant_id, d);
+  Result<SnapshotRun> run = Take(p.tenant_id, d, clock_.Now());
   RAPPORT_TRY(Record(p.tenant_id, id, run));
   return run;
 }
@@ -375,8 +379,14 @@ Result<int> RecordSnapshots::RunDue() {
         RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
         return NextDailyRun(d.hour, now, calendar.time_zone);
       },
-      // Today's snapshot; the days a server was down for stay missing.
-      [&](const std::string& tenant_id, const SnapshotDefinition& d) { return Record(tenant_id, d.id, Take(tenant_id, d)); });
+      // The snapshot of the day it fell due (also when the job loop reaches it after
+      // midnight); the days a server was down for stay missing.
+      [&](const std::string& tenant_id, const SnapshotDefinition& d) {
+        const Micros due = ParseDatetime(d.next_run_at).value_or(now);
+        return Record(tenant_id, d.id, Take(tenant_id, d, due));
+      },
+      // Said until the run records its outcome: a run cut short (a crash) shows here.
+      "last_status = 'Started and not finished: taking it again the same day completes it.'");
 }
 
 }  // namespace rapport::reports

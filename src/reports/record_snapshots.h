@@ -8,14 +8,16 @@
 // keeping it would show their view to everyone who opens it. A copy keeps its record's
 // owner, and the snapshot object is created with its source's permissions (read and
 // export; nobody but the job writes history) and field access, role by role, and its
-// organisation-wide default. So a rep's pipeline trend counts their deals, a
-// manager's their team's, exactly as the live report does. Later changes to the
-// source's permissions are not carried over: the snapshot object is an object like any
-// other, and its roles are edited like any other's.
+// organisation-wide default. So a rep's pipeline trend counts their own deals, a
+// manager's their team's. What is not carried over: sharing rules and manual shares
+// of the source's records; later changes to the source's roles; roles made later (they
+// get their `*` entry for the snapshot object, as for any new object). The snapshot
+// object is an object like any other, and its roles are edited like any other's.
 //
 // A run is idempotent: each copy is keyed by its day and source record, so a run that
-// is repeated (by hand, or after a crash half-way) completes the day's copies and
-// never doubles them. Copies are written through the record engine in atomic batches.
+// is repeated completes the day's copies and never doubles them. A run cut short (a
+// crash half-way) is not taken again by itself: its status says so, and taking it
+// again the same day completes it. Copies are written through the record engine in atomic batches.
 //
 // Who may: administrators (a snapshot creates an object and sets roles).
 #pragma once
@@ -97,7 +99,8 @@ class RecordSnapshots {
   // A picklist value added to the source since the target was made is added to the
   // target before copying, so that a record holding it is not refused.
   Status FollowPicklists(const security::Principal& system, const SnapshotDefinition& definition);
-  Result<SnapshotRun> Take(const std::string& tenant_id, const SnapshotDefinition& definition);
+  // The copies of the day `as_of` falls on, in the workspace's calendar.
+  Result<SnapshotRun> Take(const std::string& tenant_id, const SnapshotDefinition& definition, Micros as_of);
   Status Record(const std::string& tenant_id, const std::string& id, const Result<SnapshotRun>& run);
 
   storage::Database& db_;

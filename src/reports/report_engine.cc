@@ -127,9 +127,8 @@ Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principa
   std::vector<ReportColumn> columns;
   if (d.type == ReportType::kTabular) {
     for (const auto& name : d.columns) {
-      const metadata::FieldDef* f = field(name);
-      columns.push_back({ReportColumn::Kind::kField, name, f ? f->label : name,
-                         f ? std::string(metadata::FieldTypeName(f->type)) : "text"});
+      auto [label, f] = label_of(name);
+      columns.push_back({ReportColumn::Kind::kField, name, label, f ? std::string(metadata::FieldTypeName(f->type)) : "text"});
     }
     return columns;
   }

@@ -980,7 +980,8 @@ TEST_P(ReportEngineTest, SnapshotsKeepEachDaysRecordsUnderTheirOwnersPermissions
   EXPECT_EQ(created->target, "opportunities_snapshots");
   EXPECT_EQ(created->next_run_at, "2026-10-31T23:00:00.000000Z");
   EXPECT_EQ(*snapshots.RunDue(), 0);  // not due yet
-  clock.Set(*ParseDatetime("2026-10-31T23:00:30Z"));
+  // Reached after midnight (a busy job loop): still 31 October's snapshot.
+  clock.Set(*ParseDatetime("2026-11-01T00:10:00Z"));
   EXPECT_EQ(*snapshots.RunDue(), 1);
   EXPECT_EQ(*snapshots.RunDue(), 0);  // once
   auto after = snapshots.Get(admin_, created->id);
@@ -1151,6 +1152,31 @@ TEST_P(ReportEngineTest, StageConversionFollowsEachDealsHistory) {
         << f.step;
   }
   EXPECT_TRUE(KpiFiguresText(KpiUnit::kPercent, {result->value.figures[0]}).starts_with(labels[0] + " → " + labels[1] + ": "));
+}
+
+TEST_P(ReportEngineTest, TabularColumnsReachRelatedRecordsThroughLookups) {
+  auto acme = app_->records().Create(admin_, {.object = "companies", .values = {{"name", V::String("Acme")},
+                                                                                {"industry", V::String("retail")}}});
+  ASSERT_TRUE(acme) << acme.error().ToString();
+  ASSERT_TRUE(app_->records().Create(admin_, {.object = "opportunities", .values = {{"name", V::String("Linked deal")},
+                                                                                    {"company_id", V::String(acme->id)}}}));
+  ReportDefinition d{.type = ReportType::kTabular, .object = "opportunities", .filter = "name = \"Linked deal\"",
+                     .columns = {"name", "company.name", "company.industry"}};
+  auto result = Run(admin_, d);
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_EQ(result->columns.size(), 3u);
+  EXPECT_EQ(result->columns[2].label, "Company: Industry");
+  EXPECT_EQ(result->columns[2].type, "picklist");
+  ASSERT_EQ(result->records.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(*result->records[0].Find("company.industry")), "retail");
+  const std::string csv = ReportCsv(*result, /*labels=*/true);
+  EXPECT_NE(csv.find("Company: Industry"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("retail"), std::string::npos) << csv;
+  // A field the related object lacks is refused, naming the columns.
+  d.columns = {"name", "company.colour"};
+  auto refused = Run(admin_, d);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);

@@ -80,9 +80,6 @@ storage::OwnedRowsReader Reader(const security::Principal& p) {
   return {.tenant_id = p.tenant_id, .user_id = p.user_id, .shareable = false, .sees_all = p.is_admin};
 }
 
-// The engine itself, to read who the recipients are (their name, mail and role).
-security::Principal System(const std::string& tenant_id) { return {tenant_id, "", false, true}; }
-
 std::string Text(const FieldValue& v) {
   return std::visit(
       [](const auto& x) -> std::string {
@@ -215,7 +212,7 @@ Status ReportSchedules::Check(const security::Principal& p, const ReportSchedule
   for (size_t i = 0; i < s.recipients.size(); ++i) {
     const std::string field = fmt::format("recipients[{}]", i);
     if (!IsValidId(s.recipients[i])) return Fail(InvalidField(field, "A user's id."));
-    auto user = records_.Get(System(p.tenant_id), "users", s.recipients[i], {});
+    auto user = records_.Get(security::Principal::System(p.tenant_id), "users", s.recipients[i], {});
     const FieldValue* active = user ? user->Find("active") : nullptr;
     if (!user || (active && std::holds_alternative<bool>(*active) && !std::get<bool>(*active))) {
       return Fail(InvalidField(field, fmt::format("No active user `{}` in this workspace.", s.recipients[i])));
@@ -437,7 +434,7 @@ Result<SendOutcome> ReportSchedules::Send(const std::string& tenant_id, const Re
   SendOutcome outcome{.recipients = static_cast<int>(s.recipients.size())};
   std::vector<std::string> notes;
   for (const std::string& user_id : s.recipients) {
-    auto user = records_.Get(System(tenant_id), "users", user_id, {});
+    auto user = records_.Get(security::Principal::System(tenant_id), "users", user_id, {});
     auto text_of = [&](std::string_view field) {
       const FieldValue* v = user ? user->Find(field) : nullptr;
       return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : std::string();

@@ -22,7 +22,8 @@ namespace rapport::reports::internal {
 // `from_row(row)` reads a job (with `id` and `next_run_at`) from `columns`;
 // `next_run(tenant_id, job)` says when it is due after now (Result<optional<Micros>>);
 // `run(tenant_id, job)` runs a claimed one (Status). `claim_also` is more of the
-// claiming UPDATE's SET ("version = version + 1"). Returns how many ran.
+// claiming UPDATE's SET ("version = version + 1"). Returns how many ran; a job that
+// fails does not stop the others: the first failure is returned once all had their turn.
 template <typename FromRow, typename NextRun, typename Run>
 Result<int> RunDueJobs(storage::Database& db, std::string_view table, std::string_view columns, Micros now,
                        FromRow from_row, NextRun next_run, Run run, std::string_view claim_also = "") {
@@ -45,22 +46,38 @@ Result<int> RunDueJobs(storage::Database& db, std::string_view table, std::strin
     return Ok();
   }));
   int ran = 0;
+  std::optional<Error> failed;
+  auto failure = [&](const Error& e) {
+    if (!failed) failed = e;
+  };
   for (auto& [tenant_id, job] : due) {
-    RAPPORT_ASSIGN_OR_RETURN(std::optional<Micros> next, next_run(tenant_id, job));
+    Result<std::optional<Micros>> next = next_run(tenant_id, job);
+    if (!next) {
+      failure(next.error());
+      continue;
+    }
     int64_t claimed = 0;
-    RAPPORT_TRY(db.Write([&](storage::Connection& c) -> Status {
-      std::vector<storage::Value> params = {next ? FormatDatetime(*next) : std::string(), tenant_id, job.id,
+    Status claim = db.Write([&](storage::Connection& c) -> Status {
+      std::vector<storage::Value> params = {*next ? FormatDatetime(**next) : std::string(), tenant_id, job.id,
                                             job.next_run_at};
       RAPPORT_ASSIGN_OR_RETURN(claimed, c.Execute(fmt::format("UPDATE {} SET next_run_at = ?{}{} WHERE tenant_id = ? AND "
                                                               "id = ? AND next_run_at = ? AND active = 1",
                                                               table, claim_also.empty() ? "" : ", ", claim_also),
                                                   params));
       return Ok();
-    }));
+    });
+    if (!claim) {
+      failure(claim.error());
+      continue;
+    }
     if (claimed != 1) continue;
-    RAPPORT_TRY(run(tenant_id, job));
+    if (Status done = run(tenant_id, job); !done) {
+      failure(done.error());
+      continue;
+    }
     ++ran;
   }
+  if (failed) return Fail(*failed);
   return ran;
 }
 

@@ -13,7 +13,7 @@ import { Breadcrumbs, ErrorBanner, FormRow, Pending } from "../components/ui";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import {
   AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor,
-  definitionFromForm, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields,
+  definitionFromForm, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields, columnFields,
   runnable, sortKeys, withType, type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
 } from "../reports/builder";
 import { ReportResultView } from "../reports/ReportView";
@@ -58,6 +58,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
 
   const meta = object(form.object)!;
   const fields = useMemo(() => reportFields(meta, object), [meta, object]);
+  const columns = useMemo(() => columnFields(meta, object), [meta, object]);
   const definition = useMemo(() => definitionFromForm(form), [form]);
   const preview = usePreview(definition, runnable(form));
   const shownChart = fittingChart(form, chart);
@@ -172,7 +173,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
                 <button type="button" className="button small" onClick={() => setChoosingColumns(true)}>Choose columns…</button>
               </div>
               <ol className="chips" aria-label="Chosen columns">
-                {form.columns.map((c) => <li key={c} className="badge">{meta.fields.find((f) => f.name === c)?.label ?? c}</li>)}
+                {form.columns.map((c) => <li key={c} className="badge">{columns.find((f) => f.name === c)?.label ?? c}</li>)}
               </ol>
               {errors.columns && <p className="field-error" role="alert">{errors.columns}</p>}
             </section>
@@ -269,7 +270,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
 
       {choosingColumns && (
         <ColumnChooser
-          fields={meta.fields.filter((f) => f.name !== "id" && f.name !== "version")}
+          fields={columns}
           chosen={form.columns}
           onChange={(columns) => change({ ...form, columns })}
           onReset={() => change({ ...form, columns: [meta.title_field] })}

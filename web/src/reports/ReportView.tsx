@@ -6,6 +6,7 @@ import { useMetadata } from "../app/metadata";
 import { Pending } from "../components/ui";
 import { FieldDisplay } from "../fields/registry";
 import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, rowsInKeyOrder, trend, type KeyStyle } from "./figures";
+import { fieldAt } from "./paths";
 import type { ChartType, ReportResult, ReportRow } from "./types";
 
 const ReportChart = lazy(() => import("./ReportChart"));
@@ -109,7 +110,7 @@ function RecordsTable({ result, object: objectName }: { result: ReportResult; ob
           {result.rows.map((row, i) => (
             <tr key={i}>
               {columns.map((c) => {
-                const field = meta?.fields.find((f) => f.name === c.name);
+                const field = meta ? fieldAt(meta, object, c.name) : undefined;
                 return (
                   <td key={c.name} className={NUMERIC.includes(c.type) ? "number" : undefined}>
                     {field ? <FieldDisplay field={field} value={row[c.name]} compact /> : figureText(row[c.name])}

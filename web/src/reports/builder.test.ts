@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "../api/types";
 import {
-  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, controlOf, definitionFromForm,
+  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, columnFields, controlOf, definitionFromForm,
   errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, reportFields, runnable, sortKeys, withType,
   type ReportForm,
 } from "./builder";
+import { fieldAt } from "./paths";
 
 const field = (name: string, type: FieldMeta["type"], extra: Partial<FieldMeta> = {}): FieldMeta => ({
   name, label: name.replace(/_id$/, "").replace(/^./, (c) => c.toUpperCase()).replace(/_/g, " "), type,
@@ -35,6 +36,15 @@ describe("report fields", () => {
     expect(fields.map((f) => f.name)).not.toContain("version");
     expect(byName("company.industry")).toMatchObject({ label: "Company: Industry", type: "picklist", relation: "company" });
     expect(fields.map((f) => f.name)).not.toContain("company.id");
+  });
+
+  it("give a tabular report related records' fields as columns, found again by their path", () => {
+    const columns = columnFields(opportunities, (n) => objects.get(n));
+    expect(columns.find((f) => f.name === "company.industry")).toMatchObject({ label: "Company: Industry", type: "picklist" });
+    expect(columns.map((f) => f.name)).not.toContain("company.id");
+    expect(fieldAt(opportunities, (n) => objects.get(n), "company.industry")?.options).toEqual([{ value: "saas", label: "SaaS" }]);
+    expect(fieldAt(opportunities, (n) => objects.get(n), "stage")?.name).toBe("stage");
+    expect(fieldAt(opportunities, (n) => objects.get(n), "owner.name")).toBeUndefined();
   });
 
   it("group by what the record engine groups by, with buckets on dates only", () => {

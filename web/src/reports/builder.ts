@@ -3,6 +3,7 @@
 // here from metadata, so the page only draws controls. Pure functions, unit-tested;
 // the server stays the authority and its errors are mapped back onto the controls.
 import type { FieldMeta, FieldType, ObjectMeta, PicklistOption } from "../api/types";
+import { relationOf } from "./paths";
 import type { ChartType, ReportDefinition } from "./types";
 
 export type ReportType = ReportDefinition["type"];
@@ -56,9 +57,6 @@ const DATED: FieldType[] = ["date", "datetime"];
 const UNGROUPABLE: FieldType[] = ["currency", "multi_picklist", "long_text", "id"];
 const HIDDEN = new Set(["id", "version"]);
 
-function relationOf(lookup: FieldMeta): string {
-  return lookup.name.endsWith("_id") ? lookup.name.slice(0, -3) : lookup.name;
-}
 
 function own(field: FieldMeta): ReportField {
   return {
@@ -80,6 +78,18 @@ export function reportFields(meta: ObjectMeta, objectOf: (name: string) => Objec
         .map((f) => ({ ...own(f), name: `${relation}.${f.name}`, label: `${lookup.label}: ${f.label}`, relation }));
     });
   return [...fields.map(own), ...related];
+}
+
+// The columns a tabular report may show: the object's fields, then each related
+// record's through a lookup ("company.industry", labelled "Company: Industry").
+export function columnFields(meta: ObjectMeta, objectOf: (name: string) => ObjectMeta | undefined): FieldMeta[] {
+  const fields = meta.fields.filter((f) => !HIDDEN.has(f.name));
+  const related = fields
+    .filter((f) => f.type === "lookup" && f.target)
+    .flatMap((lookup) => (objectOf(lookup.target!)?.fields ?? [])
+      .filter((f) => !HIDDEN.has(f.name))
+      .map((f) => ({ ...f, name: `${relationOf(lookup)}.${f.name}`, label: `${lookup.label}: ${f.label}` })));
+  return [...fields, ...related];
 }
 
 export function canGroupBy(field: ReportField): boolean {
