@@ -379,11 +379,12 @@ Result<int> RecordSnapshots::RunDue() {
         RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, settings_.Get(tenant_id));
         return NextDailyRun(d.hour, now, calendar.time_zone);
       },
-      // The snapshot of the day it fell due (also when the job loop reaches it after
-      // midnight); the days a server was down for stay missing.
+      // The snapshot of the day it fell due when the job loop reaches it within a day
+      // (after midnight, say); one a server missed for longer is today's, as the records
+      // it copies are (the days it missed stay missing).
       [&](const std::string& tenant_id, const SnapshotDefinition& d) {
         const Micros due = ParseDatetime(d.next_run_at).value_or(now);
-        return Record(tenant_id, d.id, Take(tenant_id, d, due));
+        return Record(tenant_id, d.id, Take(tenant_id, d, now - due < kMicrosPerDay ? due : now));
       },
       // Said until the run records its outcome: a run cut short (a crash) shows here.
       "last_status = 'Started and not finished: taking it again the same day completes it.'");
