@@ -19,6 +19,7 @@ namespace {
 
 namespace json = boost::json;
 using storage::Connection;
+using storage::IntOf;
 using storage::TextOf;
 using storage::Value;
 
@@ -51,7 +52,7 @@ Result<Dashboard> FromRow(const std::vector<Value>& row) {
   RAPPORT_ASSIGN_OR_RETURN(d.widgets, WidgetsFromJson(widgets));
   RAPPORT_ASSIGN_OR_RETURN(json::value filters, ParseStored(TextOf(row[4]), "filters", d.id));
   RAPPORT_ASSIGN_OR_RETURN(d.filters, FiltersFromJson(filters));
-  d.shared = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) != 0;
+  d.shared = IntOf(row[5]) != 0;
   d.owner_id = TextOf(row[6]);
   d.created_at = TextOf(row[7]);
   d.updated_at = TextOf(row[8]);

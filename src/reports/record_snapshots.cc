@@ -24,6 +24,8 @@ using records::FieldValue;
 using records::InputObject;
 using records::InputValue;
 using storage::Connection;
+using storage::IntOf;
+using storage::TextOf;
 using storage::Value;
 
 constexpr std::string_view kColumns =
@@ -37,8 +39,6 @@ constexpr std::string_view kRecordField = "record_id";
 constexpr std::string_view kKeyField = "snapshot_key";
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No snapshot with id `{}`.", id)); }
-
-int64_t IntOf(const Value& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; }
 
 Result<SnapshotDefinition> FromRow(const std::vector<Value>& row) {
   SnapshotDefinition d;

@@ -21,6 +21,7 @@ namespace {
 
 namespace json = boost::json;
 using storage::Connection;
+using storage::IntOf;
 using storage::TextOf;
 using storage::Value;
 
@@ -64,7 +65,7 @@ Result<SavedReport> FromRow(const std::vector<Value>& row) {
   }
   RAPPORT_ASSIGN_OR_RETURN(r.definition, DefinitionFromJson(definition.get_object()));
   r.chart = ParseChartType(TextOf(row[4])).value_or(ChartType::kTable);
-  r.shared = std::holds_alternative<int64_t>(row[5]) && std::get<int64_t>(row[5]) != 0;
+  r.shared = IntOf(row[5]) != 0;
   r.owner_id = TextOf(row[6]);
   r.created_at = TextOf(row[7]);
   r.updated_at = TextOf(row[8]);

@@ -21,6 +21,7 @@ namespace {
 namespace json = boost::json;
 using records::FieldValue;
 using storage::Connection;
+using storage::IntOf;
 using storage::TextOf;
 using storage::Value;
 
@@ -38,8 +39,6 @@ constexpr std::pair<std::string_view, Frequency> kFrequencies[] = {
 };
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No schedule with id `{}`.", id)); }
-
-int64_t IntOf(const Value& v) { return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0; }
 
 Result<ReportSchedule> FromRow(const std::vector<Value>& row) {
   ReportSchedule s;

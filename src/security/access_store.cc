@@ -16,10 +16,10 @@ namespace rapport::security {
 namespace {
 
 using storage::Connection;
+using storage::IntOf;
 using storage::TextOf;
 using storage::Value;
 
-bool Flag(const Value& v) { return std::holds_alternative<int64_t>(v) && std::get<int64_t>(v) != 0; }
 
 Error RoleNotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No role with id `{}`.", id)); }
 
@@ -40,10 +40,10 @@ Result<AccessConfigPtr> AccessStore::Read(Connection& c, const std::string& tena
     r.id = TextOf(row[0]);
     r.name = TextOf(row[1]);
     r.description = TextOf(row[2]);
-    r.is_default = Flag(row[3]);
-    r.manage_metadata = Flag(row[4]);
-    r.manage_users = Flag(row[5]);
-    r.require_mfa = Flag(row[6]);
+    r.is_default = IntOf(row[3]) != 0;
+    r.manage_metadata = IntOf(row[4]) != 0;
+    r.manage_users = IntOf(row[5]) != 0;
+    r.require_mfa = IntOf(row[6]) != 0;
     config->roles.emplace(r.id, std::move(r));
   }
   RAPPORT_ASSIGN_OR_RETURN(auto objects, c.Query("SELECT role_id, object_name, create_scope, read_scope, edit_scope, "
@@ -54,7 +54,7 @@ Result<AccessConfigPtr> AccessStore::Read(Connection& c, const std::string& tena
     if (role == config->roles.end()) continue;
     auto scope = [&](const Value& v) { return ParseScope(TextOf(v)).value_or(Scope::kNone); };
     role->second.objects[TextOf(row[1])] =
-        ObjectPermissions{scope(row[2]), scope(row[3]), scope(row[4]), scope(row[5]), Flag(row[6])};
+        ObjectPermissions{scope(row[2]), scope(row[3]), scope(row[4]), scope(row[5]), IntOf(row[6]) != 0};
   }
   RAPPORT_ASSIGN_OR_RETURN(
       auto fields, c.Query("SELECT role_id, object_name, field_name, access FROM role_fields WHERE tenant_id = ?", t));

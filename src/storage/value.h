@@ -23,6 +23,12 @@ inline std::string TextOf(const Value& v) {
   return {};
 }
 
+// The integer of an INTEGER cell (also a boolean's 0 or 1); 0 for NULL and other cells.
+inline int64_t IntOf(const Value& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  return 0;
+}
+
 // A fully materialised query result. Rows are small (one page of a list), so a flat
 // vector of cells is the cheapest shape.
 struct QueryResult {

@@ -14,6 +14,7 @@ namespace rapport::views {
 namespace {
 
 using storage::Connection;
+using storage::IntOf;
 using storage::TextOf;
 using storage::Value;
 
@@ -50,7 +51,7 @@ SavedView FromRow(const std::vector<Value>& row) {
   v.filter = TextOf(row[3]);
   v.sort = TextOf(row[4]);
   v.columns = SplitCommaList(TextOf(row[5]));
-  v.shared = std::holds_alternative<int64_t>(row[6]) && std::get<int64_t>(row[6]) != 0;
+  v.shared = IntOf(row[6]) != 0;
   v.owner_id = TextOf(row[7]);
   v.created_at = TextOf(row[8]);
   v.updated_at = TextOf(row[9]);
