@@ -31,6 +31,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->sign_in_ = std::make_unique<identity::SignIn>(*app->db_, *app->identity_, *app->access_);
   app->views_ = std::make_unique<views::SavedViews>(*app->db_, *app->records_);
   app->workspace_ = std::make_unique<workspace::WorkspaceSettingsStore>(*app->db_);
+  app->exchange_rates_ = std::make_unique<workspace::ExchangeRateStore>(*app->db_);
   app->reports_ = std::make_unique<reports::ReportEngine>(*app->records_, *app->workspace_);
   app->saved_reports_ = std::make_unique<reports::SavedReports>(*app->db_, *app->reports_, *app->records_);
   app->kpis_ = std::make_unique<reports::Kpis>(*app->records_, *app->workspace_);

@@ -22,6 +22,7 @@
 #include "security/policy.h"
 #include "storage/database.h"
 #include "views/saved_views.h"
+#include "workspace/exchange_rates.h"
 #include "workspace/workspace_settings.h"
 
 namespace rapport::app {
@@ -49,6 +50,7 @@ class App {
   identity::SignIn& sign_in() { return *sign_in_; }
   views::SavedViews& views() { return *views_; }
   workspace::WorkspaceSettingsStore& workspace() { return *workspace_; }
+  workspace::ExchangeRateStore& exchange_rates() { return *exchange_rates_; }
   reports::ReportEngine& reports() { return *reports_; }
   reports::SavedReports& saved_reports() { return *saved_reports_; }
   reports::Dashboards& dashboards() { return *dashboards_; }
@@ -71,6 +73,7 @@ class App {
   std::unique_ptr<identity::SignIn> sign_in_;
   std::unique_ptr<views::SavedViews> views_;
   std::unique_ptr<workspace::WorkspaceSettingsStore> workspace_;
+  std::unique_ptr<workspace::ExchangeRateStore> exchange_rates_;
   std::unique_ptr<reports::ReportEngine> reports_;
   std::unique_ptr<reports::SavedReports> saved_reports_;
   std::unique_ptr<reports::Dashboards> dashboards_;

@@ -85,7 +85,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
     mailer = std::move(*smtp);
   }
   http::api::AddRoutes(router, {(*app)->records(), (*app)->identity(), (*app)->access(), (*app)->sign_in(), (*app)->views(),
-                                (*app)->workspace(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(),
+                                (*app)->workspace(), (*app)->exchange_rates(), (*app)->reports(), (*app)->saved_reports(), (*app)->dashboards(),
                                 (*app)->kpis(), (*app)->schedules(), (*app)->snapshots(), mailer.get(), metrics,
                                 /*secure_cookies=*/tls});
   // The web app on the API's origin, read into memory once. Optional, so that the API

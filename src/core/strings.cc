@@ -12,6 +12,10 @@ bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
 }
 
+bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

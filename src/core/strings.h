@@ -12,6 +12,8 @@ namespace rapport {
 std::string AsciiLower(std::string_view s);
 // Empty or only white space (a name that names nothing).
 bool IsBlank(std::string_view s);
+// An ISO 4217 code as money carries it: three capital letters ("EUR").
+bool IsCurrencyCode(std::string_view s);
 // "a, b,,c" -> {"a", "b", "c"}: comma-separated names, spaces around them trimmed,
 // empty items dropped (query parameters like fields=, and lists stored as text).
 std::vector<std::string> SplitCommaList(std::string_view text);

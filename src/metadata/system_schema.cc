@@ -392,6 +392,19 @@ CREATE TABLE record_snapshots (
 );
 CREATE INDEX ix_record_snapshots_due ON record_snapshots (tenant_id, active, next_run_at);
 )sql"},
+    {15, "currencies: the workspace's own currency and dated exchange rates into it", R"sql(
+ALTER TABLE workspace_settings ADD COLUMN currency TEXT NOT NULL DEFAULT 'USD';
+CREATE TABLE exchange_rates (
+  tenant_id TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  valid_from TEXT NOT NULL,
+  applies_from TEXT NOT NULL,
+  valid_until TEXT NOT NULL,
+  rate INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, currency, valid_from)
+);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {
@@ -401,7 +414,7 @@ constexpr std::string_view kTenantTables[] = {
     "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules",
     "record_shares", "sessions",      "invitations",    "login_history",  "ip_allowlist",
     "mfa_totp",      "mfa_recovery_codes", "tenant_keys", "saved_views", "workspace_settings",
-    "saved_reports", "dashboards", "report_schedules", "record_snapshots",
+    "saved_reports", "dashboards", "report_schedules", "record_snapshots", "exchange_rates",
 };
 // login_throttle is keyed by email and address, before any tenant is known.
 constexpr std::string_view kGlobalTables[] = {"tenants", "schema_columns", "login_throttle"};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <mutex>
 #include <set>
 
@@ -15,6 +16,7 @@
 #include "query/expression.h"
 #include "query/sort.h"
 #include "records/internal/codec.h"
+#include "workspace/exchange_rates.h"
 
 namespace rapport::records {
 
@@ -1224,21 +1226,53 @@ int CompareStored(const Value& a, const Value& b) {
   return x < y ? -1 : x > y;
 }
 
+// A strict order of group keys, for indexing groups (not SQL's: types come first).
+bool LessStored(const RawRow& a, const RawRow& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i].index() != b[i].index()) return a[i].index() < b[i].index();
+    if (int order = CompareStored(a[i], b[i]); order != 0) return order < 0;
+  }
+  return a.size() < b.size();
+}
+
+// Rows in SQL's order of their first `width` cells (the keys).
+void SortByKeys(std::vector<RawRow>& rows, size_t width) {
+  std::stable_sort(rows.begin(), rows.end(), [&](const RawRow& a, const RawRow& b) {
+    for (size_t k = 0; k < width; ++k) {
+      if (int order = CompareStored(a[k], b[k]); order != 0) return order < 0;
+    }
+    return false;
+  });
+}
+
+// Adds a finer group's cell into a coarser one's: counts and sums add, minimums and
+// maximums keep the least or the greatest. Fails only when a sum leaves 64 bits.
+Status MergeCell(AggregateFn fn, const Value& v, Value& total) {
+  if (storage::IsNull(v)) return Ok();
+  if (storage::IsNull(total)) {
+    total = v;
+  } else if (fn == AggregateFn::kMin || fn == AggregateFn::kMax) {
+    int order = CompareStored(v, total);
+    if (fn == AggregateFn::kMin ? order < 0 : order > 0) total = v;
+  } else {
+    auto a = IntegerOf(v), b = IntegerOf(total);
+    int64_t sum = 0;
+    if (!a || !b || __builtin_add_overflow(*a, *b, &sum)) {
+      return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
+    }
+    total = sum;
+  }
+  return Ok();
+}
+
 // The groups over the groupings `kept` (indexes into the layout's groups), from the
 // finer groups `rows`, in key order. Fails only when a sum leaves 64 bits.
 Result<std::vector<RawRow>> RollUp(const AggregateLayout& layout, const std::vector<RawRow>& rows,
                                    const std::vector<size_t>& kept) {
   const size_t keys = layout.groups.size() + (layout.money ? 1 : 0);
   std::vector<RawRow> out;
-  // A group's keys -> its row in `out`. (Any strict order does; this one is SQL's.)
-  auto less = [](const RawRow& a, const RawRow& b) {
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-      if (a[i].index() != b[i].index()) return a[i].index() < b[i].index();
-      if (int order = CompareStored(a[i], b[i]); order != 0) return order < 0;
-    }
-    return a.size() < b.size();
-  };
-  std::map<RawRow, size_t, decltype(less)> index(less);
+  // A group's keys -> its row in `out`.
+  std::map<RawRow, size_t, decltype(&LessStored)> index(&LessStored);
   for (const RawRow& row : rows) {
     RawRow key;
     for (size_t k : kept) key.push_back(row[k]);
@@ -1253,33 +1287,158 @@ Result<std::vector<RawRow>> RollUp(const AggregateLayout& layout, const std::vec
     RawRow& into = out[it->second];
     size_t from = keys, to = key.size();
     for (const AggregatePlan& plan : layout.plans) {
-      for (int c = 0; c < plan.columns; ++c, ++from, ++to) {
-        const Value& v = row[from];
-        Value& total = into[to];
-        if (storage::IsNull(v)) continue;
-        if (storage::IsNull(total)) {
-          total = v;
-        } else if (plan.fn == AggregateFn::kMin || plan.fn == AggregateFn::kMax) {
-          int order = CompareStored(v, total);
-          if (plan.fn == AggregateFn::kMin ? order < 0 : order > 0) total = v;
-        } else {
-          auto a = IntegerOf(v), b = IntegerOf(total);
-          int64_t sum = 0;
-          if (!a || !b || __builtin_add_overflow(*a, *b, &sum)) {
-            return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
-          }
-          total = sum;
-        }
-      }
+      for (int c = 0; c < plan.columns; ++c, ++from, ++to) RAPPORT_TRY(MergeCell(plan.fn, row[from], into[to]));
     }
   }
-  const size_t width = kept.size() + (layout.money ? 1 : 0);
-  std::stable_sort(out.begin(), out.end(), [&](const RawRow& a, const RawRow& b) {
-    for (size_t k = 0; k < width; ++k) {
-      if (int order = CompareStored(a[k], b[k]); order != 0) return order < 0;
+  SortByKeys(out, kept.size() + (layout.money ? 1 : 0));
+  return out;
+}
+
+// Money into the workspace's currency (AggregateQuery::convert). The statement's groups
+// come per currency (and per dated rate); each one's money cells are multiplied by its
+// rate, exactly, the groups of the same keys added up in 128 bits, and only the result
+// rounded, so a converted total is the exact sum of the converted amounts, rounded once.
+struct ExactCell {
+  bool set = false;
+  __int128 value = 0;  // Decimal units × kRateOne
+};
+struct ConvertedGroup {
+  RawRow row;  // keys, currency, measures as in AggregateLayout (money cells: see `exact`)
+  std::vector<ExactCell> exact;  // per measure column: the converted money, if it is money
+};
+
+bool ConvertsMoney(const AggregatePlan& plan) {
+  return plan.field && plan.field->type == FieldType::kCurrency && !plan.duration &&
+         (plan.fn == AggregateFn::kSum || plan.fn == AggregateFn::kAvg || plan.fn == AggregateFn::kMin ||
+          plan.fn == AggregateFn::kMax);
+}
+
+// Adds group `from` (its measures starting at cell `from_cell`) into `into`, whose keys
+// are already set.
+Status MergeConverted(const AggregateLayout& layout, const ConvertedGroup& from, size_t from_cell, ConvertedGroup& into,
+                      size_t into_cell) {
+  size_t column = 0;
+  for (const AggregatePlan& plan : layout.plans) {
+    for (int c = 0; c < plan.columns; ++c, ++column) {
+      const ExactCell& part = from.exact[column];
+      ExactCell& total = into.exact[column];
+      if (c == 0 && ConvertsMoney(plan)) {
+        if (!part.set) continue;
+        if (!total.set) {
+          total = part;
+        } else if (plan.fn == AggregateFn::kMin || plan.fn == AggregateFn::kMax) {
+          if (plan.fn == AggregateFn::kMin ? part.value < total.value : part.value > total.value) total.value = part.value;
+        } else if (__builtin_add_overflow(total.value, part.value, &total.value)) {
+          return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
+        }
+        continue;
+      }
+      RAPPORT_TRY(MergeCell(plan.fn, from.row[from_cell + column], into.row[into_cell + column]));
     }
-    return false;
-  });
+  }
+  return Ok();
+}
+
+// Groups `groups` (keys: the first `keys` cells, then the currency) by the keys `kept`
+// and the currency, adding up their figures.
+Result<std::vector<ConvertedGroup>> MergeGroups(const AggregateLayout& layout, const std::vector<ConvertedGroup>& groups,
+                                                const std::vector<size_t>& kept, size_t keys) {
+  std::map<RawRow, size_t, decltype(&LessStored)> index(&LessStored);
+  std::vector<ConvertedGroup> out;
+  for (const ConvertedGroup& g : groups) {
+    RawRow key;
+    for (size_t k : kept) key.push_back(g.row[k]);
+    key.push_back(g.row[keys]);
+    auto [it, added] = index.emplace(key, out.size());
+    if (added) {
+      ConvertedGroup fresh{key, g.exact};
+      fresh.row.insert(fresh.row.end(), g.row.begin() + static_cast<std::ptrdiff_t>(keys + 1), g.row.end());
+      out.push_back(std::move(fresh));
+      continue;
+    }
+    RAPPORT_TRY(MergeConverted(layout, g, keys + 1, out[it->second], key.size()));
+  }
+  return out;
+}
+
+// A converted group as the statement would have given it in the workspace's currency:
+// money cells rounded once; an average's as its quotient over a count of one.
+Result<RawRow> Rounded(const AggregateLayout& layout, ConvertedGroup group, size_t keys) {
+  size_t column = 0;
+  for (const AggregatePlan& plan : layout.plans) {
+    if (ConvertsMoney(plan)) {
+      const ExactCell& cell = group.exact[column];
+      Value& value = group.row[keys + 1 + column];
+      int64_t count = plan.fn == AggregateFn::kAvg ? IntegerOf(group.row[keys + 2 + column]).value_or(0) : 1;
+      if (!cell.set || count == 0) {
+        value = storage::Null{};
+      } else {
+        std::optional<int64_t> units = RoundedQuotient(cell.value, static_cast<__int128>(workspace::kRateOne) * count);
+        if (!units) return Fail(ErrorCode::kInvalidArgument, fmt::format("The {} of `{}` is too large to represent.", AggregateFnName(plan.fn), plan.field->name));
+        value = *units;
+        if (plan.fn == AggregateFn::kAvg) group.row[keys + 2 + column] = int64_t{1};
+      }
+    }
+    column += static_cast<size_t>(plan.columns);
+  }
+  return std::move(group.row);
+}
+
+struct ConvertedRows {
+  std::vector<RawRow> rows;                  // as the statement's, keys and currency first
+  std::vector<std::vector<RawRow>> rollups;  // per AggregateQuery::rollups
+};
+
+// `raw`: the statement's rows, keys, currency, the start of the rate (when `dated`),
+// then the measures.
+Result<ConvertedRows> ConvertMoney(const AggregateLayout& layout, const std::vector<RawRow>& raw,
+                                   const workspace::RateBook& book, bool dated, std::string_view today,
+                                   const std::vector<std::vector<size_t>>& rollups) {
+  const size_t keys = layout.groups.size();
+  const size_t measures_from = keys + 1 + (dated ? 1 : 0);
+  std::vector<ConvertedGroup> parts;
+  parts.reserve(raw.size());
+  for (const RawRow& row : raw) {
+    const std::string currency = storage::TextOf(row[keys]);
+    std::optional<int64_t> rate;
+    if (currency == book.currency) rate = workspace::kRateOne;
+    else if (!dated) rate = book.RateOn(currency, today);
+    else if (!storage::IsNull(row[keys + 1])) rate = book.RateFrom(currency, storage::TextOf(row[keys + 1]));
+    ConvertedGroup part;
+    part.row.assign(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keys));
+    part.row.emplace_back(rate ? book.currency : currency);  // no rate: kept in its own currency
+    part.row.insert(part.row.end(), row.begin() + static_cast<std::ptrdiff_t>(measures_from), row.end());
+    part.exact.resize(row.size() - measures_from);
+    size_t column = 0;
+    for (const AggregatePlan& plan : layout.plans) {
+      if (ConvertsMoney(plan)) {
+        if (auto units = IntegerOf(part.row[keys + 1 + column])) {
+          part.exact[column] = {true, static_cast<__int128>(*units) * rate.value_or(workspace::kRateOne)};
+        }
+      }
+      column += static_cast<size_t>(plan.columns);
+    }
+    parts.push_back(std::move(part));
+  }
+  std::vector<size_t> all(keys);
+  std::iota(all.begin(), all.end(), size_t{0});
+  RAPPORT_ASSIGN_OR_RETURN(std::vector<ConvertedGroup> groups, MergeGroups(layout, parts, all, keys));
+  ConvertedRows out;
+  auto rounded = [&](std::vector<ConvertedGroup> from, size_t width) -> Result<std::vector<RawRow>> {
+    std::vector<RawRow> rows;
+    for (ConvertedGroup& g : from) {
+      RAPPORT_ASSIGN_OR_RETURN(RawRow row, Rounded(layout, std::move(g), width));
+      rows.push_back(std::move(row));
+    }
+    SortByKeys(rows, width + 1);
+    return rows;
+  };
+  for (const auto& kept : rollups) {
+    RAPPORT_ASSIGN_OR_RETURN(std::vector<ConvertedGroup> rolled, MergeGroups(layout, groups, kept, keys));
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, rounded(std::move(rolled), kept.size()));
+    out.rollups.push_back(std::move(rows));
+  }
+  RAPPORT_ASSIGN_OR_RETURN(out.rows, rounded(std::move(groups), keys));
   return out;
 }
 
@@ -1312,6 +1471,10 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         return Fail(InvalidField("rollups", "Roll up by groupings of the query, each once, in order."));
       }
     }
+  }
+  if (q.convert && !AddsUp(q.measures)) {
+    return Fail(InvalidField("convert", "A median or a distinct count is not the sum of its currencies' parts: "
+                                        "run it without converting money."));
   }
   if (!q.rollups.empty() && !AddsUp(q.measures)) return RollupsByStatement(*this, p, q);
   const bool rolling = !q.rollups.empty();
@@ -1523,7 +1686,39 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     order_of_measure.push_back(plan.columns == 2 ? fmt::format("(1.0 * v{} / NULLIF(v{}, 0))", first, first + 1)
                                                  : fmt::format("v{}", first));
   }
-  if (money) add_key(money->alias + "." + Quote(d, money->field->currency_column()));
+  const std::string money_currency = money ? money->alias + "." + Quote(d, money->field->currency_column()) : "";
+  if (money) add_key(money_currency);
+  // Converting money: the statement's groups stay apart per currency, and with dated
+  // rates per rate as well (the one whose days hold the record's day), to be converted
+  // and added up once read.
+  const bool converting = q.convert && money;
+  const bool dated_rates = converting && !q.convert->rate_date.empty();
+  std::string today;
+  if (converting) {
+    std::optional<int64_t> days = LocalDays(impl_->clock_.Now(), q.time_zone);
+    if (!days) return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone.", q.time_zone)));
+    today = FormatDate(*days);
+  }
+  if (dated_rates) {
+    RAPPORT_ASSIGN_OR_RETURN(Column on, column_of(q.convert->rate_date, "convert.rate_date"));
+    const bool datetime = on.field->type == FieldType::kDatetime;
+    if (!datetime && on.field->type != FieldType::kDate) {
+      return Fail(InvalidField("convert.rate_date", fmt::format("`{}` is {}: the rate's day comes from a date or datetime field.",
+                                                                on.field->name, metadata::FieldTypeName(on.field->type))));
+    }
+    if (datetime && !IsTimeZone(q.time_zone)) {
+      return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone.", q.time_zone)));
+    }
+    const std::string day = fmt::format("COALESCE({}, ?)", datetime ? d.DateBucket(on.sql, true, DatePart::kDay, 1) : on.sql);
+    joins.push_back(fmt::format("LEFT JOIN exchange_rates x ON x.tenant_id = r.tenant_id AND x.currency = {0} AND "
+                                "x.applies_from <= {1} AND {1} < x.valid_until",
+                                money_currency, day));
+    for (int twice = 0; twice < 2; ++twice) {
+      if (datetime) join_params.emplace_back(q.time_zone);
+      join_params.emplace_back(today);
+    }
+    add_key("x.valid_from");
+  }
   for (size_t i = 0; i < measured.size(); ++i) outer.push_back(fmt::format("{} AS v{}", measured[i], i));
   if (inner.empty()) inner.push_back("1 AS one");  // COUNT(*) alone
 
@@ -1545,22 +1740,38 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
     // does not sort by an expression over an output column's name).
     // Rolling up takes every group in key order, and orders them afterwards.
-    if (q.order_by && !rolling) {
+    if (q.order_by && !rolling && !converting) {
       const std::string& by = order_of_measure[*q.order_by];
       ordered.insert(ordered.begin(), fmt::format("{0} IS NULL, {0}{1}", by, q.descending ? " DESC" : ""));
     }
     sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
-                      (rolling ? kMaxGroups : q.limit) + 1);
+                      (rolling || converting ? kMaxGroups : q.limit) + 1);
   }
 
   const AggregateLayout layout{groups, money.has_value(), plans};
   std::vector<RawRow> raw;
+  workspace::RateBook rates;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
     raw = std::move(rows.rows);
+    if (converting) {
+      RAPPORT_ASSIGN_OR_RETURN(rates, workspace::ReadRateBook(c, p.tenant_id));
+    }
     return Ok();
   }));
-  if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) return RollupsByStatement(*this, p, q);
+  std::vector<std::vector<RawRow>> rolled_up;
+  if (converting) {
+    if (raw.size() > static_cast<size_t>(kMaxGroups)) {
+      return Fail(InvalidField("convert", fmt::format("Over {} groups in their currencies to convert: group more coarsely "
+                                                      "or filter the records.", kMaxGroups)));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(AggregateLayout{groups, true, plans}, raw, rates,
+                                                                   dated_rates, today, q.rollups));
+    raw = std::move(converted.rows);
+    rolled_up = std::move(converted.rollups);
+  } else if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) {
+    return RollupsByStatement(*this, p, q);
+  }
 
   auto to_row = [](const AggregateLayout& layout, const RawRow& row) -> Result<AggregateRow> {
     AggregateRow out;
@@ -1623,11 +1834,17 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     return out;
   };
   AggregateResult result;
-  for (const auto& kept : q.rollups) {
+  for (size_t r = 0; r < q.rollups.size(); ++r) {
+    const auto& kept = q.rollups[r];
     AggregateLayout rolled = layout;
     rolled.groups.clear();
     for (size_t k : kept) rolled.groups.push_back(layout.groups[k]);
-    RAPPORT_ASSIGN_OR_RETURN(std::vector<RawRow> rows, RollUp(layout, raw, kept));
+    std::vector<RawRow> rows;
+    if (converting) {
+      rows = std::move(rolled_up[r]);
+    } else {
+      RAPPORT_ASSIGN_OR_RETURN(rows, RollUp(layout, raw, kept));
+    }
     // Groups of groups are never more than the groups, which fit in kMaxGroups.
     result.rollups_truncated.push_back(false);
     auto& into = result.rollups.emplace_back();
@@ -1636,7 +1853,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       into.push_back(std::move(converted));
     }
   }
-  if (rolling && q.order_by && !grouped.empty()) {
+  if ((rolling || converting) && q.order_by && !grouped.empty()) {
     // The statement gave every group in key order; ordered here by the measure as the
     // statement would have, NULLs last and ties in key order (the sort is stable).
     size_t column = groups.size() + (money ? 1 : 0);

@@ -138,6 +138,18 @@ struct AggregateQuery {
   // fit in kMaxGroups they come from the same statement's groups, so a summary with
   // its subtotals is one scan; otherwise each is one more statement.
   std::vector<std::vector<size_t>> rollups;
+  // Money converted into the workspace's currency (workspace/exchange_rates.h) rather
+  // than kept apart per currency: each amount at the rate of the day its record's
+  // `rate_date` (a date or datetime field) falls on, or at today's rate when that is
+  // empty or the record's day is blank. Exact: every currency's part of a group is
+  // multiplied by its rate in 128 bits and the group rounded once. Amounts in a
+  // currency without any rate stay apart, in their own currency. Sums, averages,
+  // minimums and maximums convert; a median or a distinct count with `convert` is refused.
+  struct Conversion {
+    std::string rate_date;
+    bool operator==(const Conversion&) const = default;
+  };
+  std::optional<Conversion> convert;
 };
 
 // One group: its key values (in group_by order) and its measures (in measures order).

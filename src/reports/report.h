@@ -36,6 +36,9 @@ struct ReportDefinition {
   // descending ("-sum(amount)"), which with `limit` makes a top N.
   std::string sort;
   int limit = 0;  // tabular: rows (default 100); summary and matrix: groups (default 1000)
+  // Summary and matrix: money in the workspace's currency, converted at each record's
+  // rate (records::AggregateQuery::convert), rather than apart per currency.
+  std::optional<records::AggregateQuery::Conversion> convert;
 };
 
 // The name a result gives a grouping: its field's, or with the same field grouped

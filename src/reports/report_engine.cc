@@ -31,6 +31,7 @@ Status CheckShape(const ReportDefinition& d) {
       if (d.limit < 1 || d.limit > kMaxTabularRows) {
         return Fail(InvalidField("limit", fmt::format("1 to {} rows per page.", kMaxTabularRows), "out_of_range"));
       }
+      if (d.convert) return Fail(InvalidField("convert", "A tabular report shows each record's own amount; summaries and matrices convert."));
       break;
     case ReportType::kSummary:
       // Without groupings a summary is its grand total: a KPI's figure.
@@ -70,6 +71,7 @@ Error InReportTerms(const Error& error) {
   std::vector<FieldError> fields = error.field_errors();
   for (FieldError& f : fields) {
     if (f.field.starts_with("measures")) f.field = "aggregates" + f.field.substr(8);
+    if (f.field == "convert.rate_date") f.field = "rate_date";
   }
   return Error(error.code(), error.detail()).WithInternal(error.internal()).WithFieldErrors(std::move(fields));
 }
@@ -193,6 +195,7 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   q.for_export = options.for_export;
   q.time_zone = settings.time_zone;
   q.fiscal_year_start = settings.fiscal_year_start;
+  q.convert = d.convert;
   // The sort and the top N apply to the report's own rows; subtotals and totals
   // always cover every record the filter admits.
   q.limit = options.check_only ? 1 : d.limit;

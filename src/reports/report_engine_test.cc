@@ -223,6 +223,131 @@ TEST_P(ReportEngineTest, EveryAggregateMatchesAnIndependentComputationToTheCent)
   EXPECT_EQ(result->columns[3].type, "currency");
 }
 
+TEST_P(ReportEngineTest, MoneyConvertsAtEachRecordsDatedRateExactly) {
+  // The workspace counts in EUR; USD has three dated rates; three GBP deals have none.
+  ASSERT_TRUE(app_->workspace().Update(admin_, {.currency = "EUR"}));
+  auto& rates = app_->exchange_rates();
+  const std::vector<std::pair<std::string, int64_t>> usd = {{"2024-06-01", 912345}, {"2025-03-15", 876543}, {"2026-01-01", 950000}};
+  for (const auto& [from, rate] : usd) {
+    auto set = rates.Set(admin_, "USD", from, workspace::FormatRate(rate));
+    ASSERT_TRUE(set) << set.error().ToString();
+  }
+  // A rate set twice for a day is replaced; one set by mistake is deleted.
+  ASSERT_TRUE(rates.Set(admin_, "USD", "2025-03-15", "0.9"));
+  ASSERT_TRUE(rates.Set(admin_, "USD", "2025-03-15", "0.876543"));
+  ASSERT_TRUE(rates.Set(admin_, "USD", "2025-09-01", "2"));
+  ASSERT_TRUE(rates.Delete(admin_, "USD", "2025-09-01"));
+  auto listed = rates.List(tenant_.id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[1].valid_until, "2026-01-01");
+  EXPECT_EQ((*listed)[2].valid_until, "");
+  for (int i = 0; i < 3; ++i) {
+    V amount;
+    amount.kind = V::Kind::kObject;
+    amount.members = {{"amount", V::String(fmt::format("{}.50", 100 * (i + 1)))}, {"currency", V::String("GBP")}};
+    ASSERT_TRUE(app_->records().Create(admin_, {.object = "opportunities",
+                                                .values = {{"name", V::String("pounds")}, {"stage", V::String("won")},
+                                                           {"amount", amount}, {"close_date", V::String("2025-05-05")}}}));
+  }
+  auto rate_on = [&](const std::string& day) {
+    int64_t rate = usd[0].second;  // before the first rate, the first applies
+    for (const auto& [from, r] : usd) if (from <= day) rate = r;
+    return rate;
+  };
+
+  // Independently: each deal's units times its rate, added up exactly per group.
+  struct Converted {
+    int64_t count = 0;
+    __int128 sum = 0, min = 0, max = 0;
+    void Add(__int128 v) {
+      if (count++ == 0) min = max = v;
+      sum += v;
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+  };
+  auto check = [&](const ReportSection& section, const std::map<std::string, Converted>& expected, int64_t gbp_won) {
+    auto got = ByKey(section);
+    for (const auto& [key, e] : expected) {
+      ASSERT_TRUE(got.contains(key + "EUR")) << key;
+      const auto& values = got[key + "EUR"]->values;
+      EXPECT_EQ(std::get<int64_t>(values[0]), e.count) << key;
+      EXPECT_EQ(Amount(values[1]), Decimal{Expected::RoundHalfAway(e.sum, 1'000'000)}.ToString()) << key;
+      EXPECT_EQ(std::get<records::Money>(values[1]).currency, "EUR");
+      EXPECT_EQ(Amount(values[2]), Decimal{Expected::RoundHalfAway(e.sum, 1'000'000 * e.count)}.ToString()) << key;
+      EXPECT_EQ(Amount(values[3]), Decimal{Expected::RoundHalfAway(e.min, 1'000'000)}.ToString()) << key;
+      EXPECT_EQ(Amount(values[4]), Decimal{Expected::RoundHalfAway(e.max, 1'000'000)}.ToString()) << key;
+    }
+    // GBP has no rate: its deals stay apart, in pounds.
+    size_t gbp_rows = 0;
+    for (const auto& [key, row] : got) {
+      if (row->currency != "GBP") continue;
+      ++gbp_rows;
+      EXPECT_EQ(std::get<int64_t>(row->values[0]), gbp_won);
+      EXPECT_EQ(Amount(row->values[1]), "601.5");
+    }
+    EXPECT_EQ(gbp_rows, 1u);
+    EXPECT_EQ(got.size(), expected.size() + 1);
+  };
+  ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+                     .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}, {AggregateFn::kAvg, "amount"},
+                                    {AggregateFn::kMin, "amount"}, {AggregateFn::kMax, "amount"}},
+                     .convert = records::AggregateQuery::Conversion{"close_date"}};
+  std::map<std::string, Converted> by_stage, total, today;
+  for (const Deal& deal : deals_) {
+    __int128 units = deal.cents * 100;
+    __int128 dated = units * (deal.currency == "EUR" ? 1'000'000 : rate_on(deal.close_date));
+    by_stage[deal.stage + "|"].Add(dated);
+    total[""].Add(dated);
+    today[deal.stage + "|"].Add(units * (deal.currency == "EUR" ? 1'000'000 : usd.back().second));
+  }
+  auto dated = Run(admin_, d);
+  ASSERT_TRUE(dated) << dated.error().ToString();
+  ASSERT_EQ(dated->sections.size(), 2u);
+  check(dated->sections[0], by_stage, 3);
+  check(dated->sections[1], total, 3);
+
+  // Without a rate date, every amount at today's rate.
+  d.convert->rate_date.clear();
+  auto current = Run(admin_, d);
+  ASSERT_TRUE(current) << current.error().ToString();
+  check(current->sections[0], today, 3);
+  // A datetime's day in the workspace's time zone picks the rate: every deal was
+  // created today, so at today's rate too.
+  d.convert->rate_date = "created_at";
+  auto created = Run(admin_, d);
+  ASSERT_TRUE(created) << created.error().ToString();
+  check(created->sections[0], today, 3);
+
+  // The top two stages by converted sum, largest first.
+  d.convert->rate_date = "close_date";
+  d.sort = "-sum(amount)";
+  d.limit = 2;
+  auto top = Run(admin_, d);
+  ASSERT_TRUE(top) << top.error().ToString();
+  std::vector<std::pair<__int128, std::string>> ranked;
+  for (const auto& [key, e] : by_stage) ranked.push_back({-e.sum, key.substr(0, key.size() - 1)});
+  std::sort(ranked.begin(), ranked.end());
+  ASSERT_EQ(top->sections[0].rows.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) EXPECT_EQ(std::get<std::string>(top->sections[0].rows[i].keys[0]), ranked[i].second);
+
+  // What cannot convert says so, and the rates and the currency guard themselves.
+  d.aggregates.push_back({AggregateFn::kMedian, "amount"});
+  EXPECT_EQ(Run(admin_, d).error().field_errors().at(0).field, "convert");
+  d.aggregates.pop_back();
+  d.convert->rate_date = "stage";
+  EXPECT_EQ(Run(admin_, d).error().field_errors().at(0).field, "rate_date");
+  EXPECT_EQ(rates.Set(admin_, "EUR", "2025-01-01", "1").error().field_errors().at(0).field, "currency");
+  EXPECT_EQ(rates.Set(admin_, "USD", "2025-02-30", "1").error().field_errors().at(0).field, "valid_from");
+  for (const char* bad : {"0", "-1", "1.1234567", "abc", ""}) {
+    EXPECT_EQ(rates.Set(admin_, "USD", "2025-01-01", bad).error().field_errors().at(0).field, "rate") << bad;
+  }
+  EXPECT_EQ(rates.Set(rep_, "USD", "2025-01-01", "1").error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(app_->workspace().Update(admin_, {.currency = "USD"}).error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(rates.Delete(admin_, "USD", "2020-01-01").error().code(), ErrorCode::kNotFound);
+}
+
 TEST_P(ReportEngineTest, TwoUsersSeeTheTotalsOfTheDealsTheyMayRead) {
   ReportDefinition d{.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
                      .aggregates = {{AggregateFn::kCount, ""}}};

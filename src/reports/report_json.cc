@@ -57,7 +57,8 @@ json::object GroupingJson(const records::Grouping& g) {
 }  // namespace
 
 Result<ReportDefinition> DefinitionFromJson(const json::object& o) {
-  RAPPORT_TRY(CheckMembers(o, {"type", "object", "filter", "columns", "group_by", "across", "aggregates", "sort", "limit"}));
+  RAPPORT_TRY(CheckMembers(o, {"type", "object", "filter", "columns", "group_by", "across", "aggregates", "sort", "limit",
+                               "convert", "rate_date"}));
   ReportDefinition d;
   RAPPORT_ASSIGN_OR_RETURN(d.object, RequiredString(o, "object"));
   RAPPORT_ASSIGN_OR_RETURN(auto type, StringIfPresent(o, "type"));
@@ -90,6 +91,14 @@ Result<ReportDefinition> DefinitionFromJson(const json::object& o) {
     d.limit = static_cast<int>(std::clamp<int64_t>(it->value().get_int64(), -1, 1'000'000));
     if (d.limit < 1) return Fail(InvalidField("limit", "At least 1.", "out_of_range"));
   }
+  RAPPORT_ASSIGN_OR_RETURN(auto rate_date, StringIfPresent(o, "rate_date"));
+  if (auto it = o.find("convert"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_bool()) return Fail(BadMember("convert", "Expected true or false."));
+    if (it->value().get_bool()) d.convert = records::AggregateQuery::Conversion{rate_date.value_or("")};
+  }
+  if (rate_date && !rate_date->empty() && !d.convert) {
+    return Fail(InvalidField("rate_date", "The day of a record's exchange rate applies when converting: set `convert`."));
+  }
   return d;
 }
 
@@ -109,6 +118,10 @@ json::object DefinitionToJson(const ReportDefinition& d) {
                    {"sort", d.sort}};
   // Zero: the engine's default, filled in when run.
   if (d.limit > 0) out["limit"] = d.limit;
+  if (d.convert) {
+    out["convert"] = true;
+    out["rate_date"] = d.convert->rate_date;
+  }
   return out;
 }
 

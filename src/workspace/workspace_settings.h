@@ -1,5 +1,5 @@
 // A workspace's own settings: the calendar its reports count in (time zone, first
-// month of the fiscal year). Everyone in the workspace reads them; administrators
+// month of the fiscal year) and the currency they convert money into. Everyone in the workspace reads them; administrators
 // change them, and each change is in the audit log.
 #pragma once
 
@@ -16,6 +16,9 @@ namespace rapport::workspace {
 struct WorkspaceSettings {
   std::string time_zone = "UTC";  // IANA name: where a datetime's day, week, month... is taken
   int fiscal_year_start = 1;      // month 1..12; fiscal years are named by the year they end in
+  // ISO 4217: what exchange rates are into (workspace/exchange_rates.h), and so the
+  // currency of a report's converted figures.
+  std::string currency = "USD";
   std::string updated_at;         // empty while never changed
 };
 
@@ -23,6 +26,7 @@ struct WorkspaceSettings {
 struct WorkspaceSettingsChanges {
   std::optional<std::string> time_zone;
   std::optional<int> fiscal_year_start;
+  std::optional<std::string> currency;  // only while there are no exchange rates (they are into it)
 };
 
 class WorkspaceSettingsStore {

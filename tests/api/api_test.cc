@@ -1229,6 +1229,74 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   EXPECT_EQ(Json(Call("GET", "/api/v1/settings/workspace", "", {}, other_token_)).at("time_zone").as_string(), "UTC");
 }
 
+TEST_F(ApiTest, ReportsConvertMoneyAtTheWorkspacesDatedRates) {
+  auto currency = Call("PATCH", "/api/v1/settings/workspace", R"({"currency": "EUR"})");
+  ASSERT_EQ(currency.status, 200) << currency.body;
+  EXPECT_EQ(Json(currency).at("currency").as_string(), "EUR");
+  auto set = Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-01-01", R"({"rate": "0.5"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(Json(set).at("rate").as_string(), "0.5");
+  EXPECT_TRUE(Json(set).at("valid_until").is_null());
+  ASSERT_EQ(Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-03-01", R"({"rate": "0.800000"})").status, 200);
+  // Bad rates are named and change nothing; members read the rates but do not set them.
+  auto field_of = [&](const Reply& r, int status) {
+    return std::string(Problem(r, status).at("errors").as_array()[0].at("field").as_string());
+  };
+  EXPECT_EQ(field_of(Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-02-01", R"({"rate": "-1"})"), 422), "rate");
+  EXPECT_EQ(field_of(Call("PUT", "/api/v1/settings/exchange-rates/EUR/2026-02-01", R"({"rate": "1"})"), 422), "currency");
+  EXPECT_EQ(field_of(Call("PUT", "/api/v1/settings/exchange-rates/usd/2026-02-01", R"({"rate": "1"})"), 422), "currency");
+  EXPECT_EQ(field_of(Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-13-01", R"({"rate": "1"})"), 422), "valid_from");
+  EXPECT_EQ(field_of(Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-02-01", R"({"rate": 1.5})"), 422), "rate");
+  auto readonly = Call("POST", "/api/v1/tokens", R"({"name": "rates reader", "read_only": true})");
+  ASSERT_EQ(readonly.status, 201) << readonly.body;
+  std::string ro(Json(readonly).at("token").as_string());
+  Problem(Call("PUT", "/api/v1/settings/exchange-rates/USD/2026-02-01", R"({"rate": "1"})", {}, ro), 403);
+  auto listed = Json(Call("GET", "/api/v1/settings/exchange-rates", "", {}, ro));
+  EXPECT_EQ(listed.at("currency").as_string(), "EUR");
+  const auto& rates = listed.at("data").as_array();
+  ASSERT_EQ(rates.size(), 2u) << listed;
+  EXPECT_EQ(rates[0].at("valid_until").as_string(), "2026-03-01");
+  EXPECT_EQ(rates[1].at("rate").as_string(), "0.8");
+  // The rates are into EUR: the workspace's currency stays while they exist.
+  EXPECT_EQ(field_of(Call("PATCH", "/api/v1/settings/workspace", R"({"currency": "USD"})"), 409), "currency");
+
+  for (auto [name, amount, currency_code, date] : {std::tuple{"Conv A", "10.00", "EUR", "2026-02-01"},
+                                                   {"Conv B", "30.00", "USD", "2026-03-01"},
+                                                   {"Conv C", "3.00", "USD", "2025-06-01"}}) {
+    Create("opportunities", fmt::format(R"({{"name": "{}", "stage": "won", "close_date": "{}",
+        "amount": {{"amount": "{}", "currency": "{}"}}}})", name, date, amount, currency_code));
+  }
+  // At each deal's close date: 10 + 30 × 0.8 + 3 × 0.5 (before the first rate, the first).
+  auto run = Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "filter": "name ~ \"Conv \"",
+      "aggregates": ["count", "sum(amount)"], "convert": true, "rate_date": "close_date"})js");
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto report = Json(run);
+  EXPECT_TRUE(report.at("definition").at("convert").as_bool());
+  EXPECT_EQ(report.at("definition").at("rate_date").as_string(), "close_date");
+  const auto& totals = report.at("totals").as_array();
+  ASSERT_EQ(totals.size(), 1u) << report;
+  EXPECT_EQ(totals[0].at("count").as_int64(), 3);
+  EXPECT_EQ(totals[0].at("sum(amount)").at("amount").as_string(), "35.50");
+  EXPECT_EQ(totals[0].at("currency").as_string(), "EUR");
+  // Unconverted, the same deals are two currencies apart.
+  auto apart = Json(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "filter": "name ~ \"Conv \"",
+      "aggregates": ["sum(amount)"]})js"));
+  EXPECT_EQ(apart.at("totals").as_array().size(), 2u) << apart;
+  // The aggregate API converts too; without a rate date, at today's rate.
+  auto aggregate = Call("GET", "/api/v1/objects/opportunities/aggregate?measures=sum:amount&convert=true&filter=" +
+                                   std::string("name%20~%20%22Conv%20%22"));
+  ASSERT_EQ(aggregate.status, 200) << aggregate.body;
+  EXPECT_EQ(Json(aggregate).at("data").as_array()[0].at("values").at("sum:amount").at("amount").as_string(), "36.40");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "aggregates": ["median(amount)"],
+      "convert": true})js"), 422), "convert");
+  EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "aggregates": ["sum(amount)"],
+      "rate_date": "close_date"})js"), 422), "rate_date");
+
+  ASSERT_EQ(Call("DELETE", "/api/v1/settings/exchange-rates/USD/2026-03-01").status, 204);
+  Problem(Call("DELETE", "/api/v1/settings/exchange-rates/USD/2026-03-01"), 404);
+  EXPECT_EQ(Json(Call("GET", "/api/v1/settings/exchange-rates")).at("data").as_array()[0].at("valid_until").is_null(), true);
+}
+
 TEST_F(ApiTest, SavedReportsAreKeptSharedAndRunAsJsonCsvAndXlsx) {
   for (auto [name, stage, amount] : {std::tuple{"Saved one", "won", "10.00"}, {"Saved two", "won", "20.50"},
                                      {"Saved three", "lost", "5.25"}}) {

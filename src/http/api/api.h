@@ -16,6 +16,7 @@
 #include "reports/schedules.h"
 #include "reports/saved_reports.h"
 #include "views/saved_views.h"
+#include "workspace/exchange_rates.h"
 #include "workspace/workspace_settings.h"
 
 namespace rapport::http::api {
@@ -27,6 +28,7 @@ struct ApiServices {
   identity::SignIn& sign_in;
   views::SavedViews& views;
   workspace::WorkspaceSettingsStore& workspace;
+  workspace::ExchangeRateStore& exchange_rates;
   reports::ReportEngine& reports;
   reports::SavedReports& saved_reports;
   reports::Dashboards& dashboards;

@@ -182,8 +182,11 @@ json::value OpenApiDocument(const metadata::MetadataSnapshot& snapshot) {
       {"patch", "/api/v1/dashboards/{id}", "Change a dashboard (its author; an administrator for a shared one)", false, "reports"},
       {"delete", "/api/v1/dashboards/{id}", "Delete a dashboard", false, "reports"},
       {"get", "/api/v1/dashboards/{id}/results", "Every widget run as the caller (?period=&owner=&team=)", false, "reports"},
-      {"get", "/api/v1/settings/workspace", "The workspace's calendar: time zone, fiscal year start", false, "reports"},
-      {"patch", "/api/v1/settings/workspace", "Change the workspace's calendar (administrators)", false, "reports"},
+      {"get", "/api/v1/settings/workspace", "The workspace's calendar and currency: time zone, fiscal year start, currency", false, "reports"},
+      {"patch", "/api/v1/settings/workspace", "Change the workspace's calendar and currency (administrators)", false, "reports"},
+      {"get", "/api/v1/settings/exchange-rates", "Exchange rates into the workspace's currency", false, "reports"},
+      {"put", "/api/v1/settings/exchange-rates/{currency}/{valid_from}", "Set a currency's rate from a day on (administrators)", false, "reports"},
+      {"delete", "/api/v1/settings/exchange-rates/{currency}/{valid_from}", "Delete a rate (administrators)", false, "reports"},
   };
   for (const Fixed& f : kFixed) {
     json::object operation{{"summary", f.summary},

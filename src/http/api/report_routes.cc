@@ -80,7 +80,16 @@ json::object ResultJson(const reports::ReportResult& r) {
 json::object SettingsJson(const workspace::WorkspaceSettings& s) {
   return json::object{{"time_zone", s.time_zone},
                       {"fiscal_year_start", s.fiscal_year_start},
+                      {"currency", s.currency},
                       {"updated_at", s.updated_at.empty() ? json::value(nullptr) : json::value(s.updated_at)}};
+}
+
+json::object ExchangeRateJson(const workspace::ExchangeRate& r) {
+  return json::object{{"currency", r.currency},
+                      {"valid_from", r.valid_from},
+                      {"valid_until", r.valid_until.empty() ? json::value(nullptr) : json::value(r.valid_until)},
+                      {"rate", workspace::FormatRate(r.rate)},
+                      {"updated_at", r.updated_at}};
 }
 
 json::object SavedReportJson(const reports::SavedReport& r) {
@@ -325,7 +334,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
   router.Add("POST", "/api/v1/reports/run", "", Authed(services, [&engine, &records](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {"format", "header", "cursor"}));
     RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"type", "object", "filter", "columns", "group_by", "across",
-                                                              "aggregates", "sort", "limit"}));
+                                                              "aggregates", "sort", "limit", "convert", "rate_date"}));
     RAPPORT_ASSIGN_OR_RETURN(ReportDefinition definition, reports::DefinitionFromJson(o));
     return RunReport(engine, records, req, p, std::move(definition));
   }));
@@ -462,7 +471,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
   }));
   router.Add("PATCH", "/api/v1/settings/workspace", "", Authed(services, [&workspace](Request& req, const Principal& p) -> Result<Response> {
     RAPPORT_TRY(CheckQueryParams(req, {}));
-    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"time_zone", "fiscal_year_start"}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"time_zone", "fiscal_year_start", "currency"}));
     workspace::WorkspaceSettingsChanges changes;
     if (auto it = o.find("time_zone"); it != o.end()) {
       if (!it->value().is_string()) return Fail(BadMember("time_zone", "An IANA time zone name, such as Europe/Paris."));
@@ -472,8 +481,35 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
       if (!it->value().is_int64()) return Fail(BadMember("fiscal_year_start", "A month, 1 to 12."));
       changes.fiscal_year_start = static_cast<int>(std::clamp<int64_t>(it->value().get_int64(), 0, 13));
     }
+    RAPPORT_ASSIGN_OR_RETURN(changes.currency, StringIfPresent(o, "currency"));
     RAPPORT_ASSIGN_OR_RETURN(auto settings, workspace.Update(p, changes));
     return JsonReply(200, SettingsJson(settings));
+  }));
+  // Exchange rates into the workspace's currency, by currency and first day.
+  workspace::ExchangeRateStore& rates = services.exchange_rates;
+  router.Add("GET", "/api/v1/settings/exchange-rates", "", Authed(services, [&workspace, &rates](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(auto settings, workspace.Get(p.tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(auto list, rates.List(p.tenant_id));
+    json::array data;
+    for (const auto& rate : list) data.push_back(ExchangeRateJson(rate));
+    return JsonReply(200, json::object{{"currency", settings.currency}, {"data", std::move(data)}});
+  }));
+  router.Add("PUT", "/api/v1/settings/exchange-rates/{currency}/{valid_from}", "", Authed(services, [&rates](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_ASSIGN_OR_RETURN(json::object o, BodyObject(req, {"rate"}));
+    auto it = o.find("rate");
+    if (it == o.end() || !it->value().is_string()) {
+      return Fail(BadMember("rate", "The rate as a decimal string, such as \"1.0825\": one unit of the currency in the workspace's."));
+    }
+    RAPPORT_ASSIGN_OR_RETURN(auto rate, rates.Set(p, std::string(req.Param("currency")), std::string(req.Param("valid_from")),
+                                                   std::string(it->value().get_string())));
+    return JsonReply(200, ExchangeRateJson(rate));
+  }));
+  router.Add("DELETE", "/api/v1/settings/exchange-rates/{currency}/{valid_from}", "", Authed(services, [&rates](Request& req, const Principal& p) -> Result<Response> {
+    RAPPORT_TRY(CheckQueryParams(req, {}));
+    RAPPORT_TRY(rates.Delete(p, std::string(req.Param("currency")), std::string(req.Param("valid_from"))));
+    return Response::NoContent();
   }));
 }
 

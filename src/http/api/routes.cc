@@ -297,7 +297,7 @@ void AddRoutes(Router& router, const ApiServices& services) {
   }));
   // Aggregates: counts, sums, averages, minimums and maximums, grouped (records::Aggregate).
   router.Add("GET", "/api/v1/objects/{object}/aggregate", "", Authed(services, [&](Request& req, const Principal& p) -> Result<Response> {
-    RAPPORT_TRY(CheckQueryParams(req, {"filter", "group_by", "measures", "limit"}));
+    RAPPORT_TRY(CheckQueryParams(req, {"filter", "group_by", "measures", "limit", "convert", "rate_date"}));
     records::AggregateQuery q;
     q.object = std::string(req.Param("object"));
     q.filter = std::string(req.QueryParam("filter").value_or(""));
@@ -320,6 +320,13 @@ void AddRoutes(Router& router, const ApiServices& services) {
                         .WithField("measures", "invalid_value", "count, count_distinct:f, sum:f, avg:f, median:f, min:f or max:f"));
       }
       q.measures.push_back(std::move(*measure));
+    }
+    // ?convert=true: money in the workspace's currency, at each record's `rate_date`.
+    if (auto convert = req.QueryParam("convert"); convert && *convert != "false") {
+      if (*convert != "true") return Fail(InvalidField("convert", "true or false."));
+      q.convert = records::AggregateQuery::Conversion{std::string(req.QueryParam("rate_date").value_or(""))};
+    } else if (req.QueryParam("rate_date")) {
+      return Fail(InvalidField("rate_date", "The day of a record's exchange rate applies when converting: add convert=true."));
     }
     // Date buckets count in the workspace's calendar.
     RAPPORT_ASSIGN_OR_RETURN(workspace::WorkspaceSettings calendar, workspace.Get(p.tenant_id));

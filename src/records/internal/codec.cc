@@ -99,10 +99,6 @@ std::optional<Decimal> ToDecimal(const InputValue& in) {
   }
 }
 
-bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-}
-
 std::expected<FieldValue, FieldError> CheckRange(const FieldDef& f, Decimal value) {
   if (f.min_value && value < *f.min_value) {
     return Invalid(f, "out_of_range", fmt::format("Must be at least {}.", f.min_value->ToString()));
