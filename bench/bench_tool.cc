@@ -530,6 +530,18 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
     raw({fmt::format("SELECT {0}, {1}, {2}, COUNT(*), SUM({3}) FROM {4} WHERE {5} GROUP BY {0}, {1}, {2}", stage,
                      quarter, currency, amount, t, live)});
   });
+  // The same summary in the workspace's currency (USD): every deal's EUR amount at the
+  // rate of its close date's month (a rate a month over five years), then at today's.
+  for (int month = 0; month < 60; ++month) {
+    auto set = (*app)->exchange_rates().Set(principal, "EUR", fmt::format("{}-{:02}-01", 2023 + month / 12, month % 12 + 1),
+                                            fmt::format("1.{:06}", 50'000 + month * 1'234));
+    if (!set) return fail(set.error());
+  }
+  reports::ReportDefinition converted = summary;
+  converted.convert = rapport::records::AggregateQuery::Conversion{"close_date"};
+  double converted_ms = MedianMs(5, [&] { run(converted); });
+  converted.convert->rate_date.clear();
+  double converted_today_ms = MedianMs(5, [&] { run(converted); });
   // Through a lookup: deals' amounts by their company's industry.
   reports::ReportDefinition related{.type = reports::ReportType::kSummary, .object = "opportunities",
                                     .group_by = {{"company.industry", std::nullopt}},
@@ -646,10 +658,10 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
               static_cast<long long>(snapshot_rows), snapshot_ms, snapshot_again_ms);
   std::printf("report_deals %d\nreport_activities %d\nreport_seed_deals_per_s %.0f\nreport_seed_activities_per_s %.0f\n"
               "report_summary_ms %.0f\nreport_summary_raw_ms %.0f\nreport_related_ms %.0f\nreport_related_raw_ms %.0f\n"
-              "report_dashboard_ms %.0f\n",
+              "report_dashboard_ms %.0f\nreport_converted_ms %.0f\nreport_converted_today_ms %.0f\n",
               opportunities, activities, opportunities / deal_seconds,
               activities > 0 ? activities / activity_seconds : 0.0, summary_ms, summary_raw_ms, related_ms,
-              related_raw_ms, dashboard_ms);
+              related_raw_ms, dashboard_ms, converted_ms, converted_today_ms);
   return 0;
 }
 

@@ -193,6 +193,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_scroll() { if [ -n "${R[$1.web_scroll_rows]:-}" ]; then echo "${R[$1.web_scroll_rows]} rows in ${R[$1.web_scroll_s]} s, ${R[$1.web_scroll_dom_rows]} rows in the DOM, frames p95 ${R[$1.web_frame_p95_ms]} ms, max ${R[$1.web_frame_max_ms]} ms"; else echo "-"; fi; }
     c_aggregate() { local api; api=$(to_ms "${R[$1.aggregate.p50]}"); echo "p50 ${api} ms over HTTP (1 connection); the same SQL raw ${R[$1.raw_aggregate_p50_ms]} ms: $(times "$api" "${R[$1.raw_aggregate_p50_ms]}")x"; }
     c_report() { if [ -n "${R[$1.report_summary_ms]:-}" ]; then echo "${R[$1.report_summary_ms]} ms with subtotals and total; the rows' own statement by hand ${R[$1.report_summary_raw_ms]} ms: $(times "${R[$1.report_summary_ms]}" "${R[$1.report_summary_raw_ms]}")x"; else echo "-"; fi; }
+    c_report_converted() { if [ -n "${R[$1.report_converted_ms]:-}" ]; then echo "${R[$1.report_converted_ms]} ms at each deal's dated rate (60 monthly rates), ${R[$1.report_converted_today_ms]} ms at today's; unconverted ${R[$1.report_summary_ms]} ms: $(times "${R[$1.report_converted_ms]}" "${R[$1.report_summary_ms]}")x"; else echo "-"; fi; }
     c_report_related() { if [ -n "${R[$1.report_related_ms]:-}" ]; then echo "${R[$1.report_related_ms]} ms; by hand (a LEFT JOIN, no permissions) ${R[$1.report_related_raw_ms]} ms: $(times "${R[$1.report_related_ms]}" "${R[$1.report_related_raw_ms]}")x"; else echo "-"; fi; }
     c_dashboard() { if [ -n "${R[$1.report_dashboard_ms]:-}" ]; then local w=""; for i in 1 2 3 4 5 6 7 8; do w+="${w:+, }${R[$1.report_widget${i}_ms]}"; done; echo "${R[$1.report_dashboard_ms]} ms for 8 reports one after the other (each: $w ms) over ${R[$1.report_deals]} deals and ${R[$1.report_activities]} activities"; else echo "-"; fi; }
     c_kpi() { if [ -n "${R[$1.report_kpi_win_rate_ms]:-}" ]; then echo "win rate ${R[$1.report_kpi_win_rate_ms]} ms (this year and the last); the same counts by hand ${R[$1.report_kpi_win_rate_raw_ms]} ms: $(times "${R[$1.report_kpi_win_rate_ms]}" "${R[$1.report_kpi_win_rate_raw_ms]}")x. All ${R[$1.report_kpis]} KPIs one after the other: ${R[$1.report_kpis_ms]} ms"; else echo "-"; fi; }
@@ -206,6 +207,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     row "the same list as a member under sharing rules (sees half), 16 connections" c_shared
     row "aggregate: every person counted by job title (full scan, group by)" c_aggregate
     row "report: deals by stage and quarter, count and sum (median of 5)" c_report
+    row "report: the same summary converted into the workspace's currency" c_report_converted
     row "report: deals' amounts by their company's industry (through a lookup)" c_report_related
     row "dashboard: 8 reports (deals and activities)" c_dashboard
     row "KPIs over deals, leads and activities (period this year)" c_kpi

@@ -39,7 +39,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
                                                            *app->records_, *app->workspace_, *app->kpis_);
   app->schedules_ = std::make_unique<reports::ReportSchedules>(*app->db_, *app->reports_, *app->saved_reports_,
                                                                 *app->records_, *app->workspace_, *app->dashboards_);
-  app->snapshots_ = std::make_unique<reports::RecordSnapshots>(*app->db_, *app->records_, *app->access_, *app->workspace_);
+  app->snapshots_ = std::make_unique<reports::RecordSnapshots>(*app->db_, *app->records_, *app->workspace_);
   return app;
 }
 

@@ -32,6 +32,8 @@ struct CreateObject {
   std::string label;
   std::string label_plural;
   std::vector<FieldSpec> fields;
+  // Set by the engine only (record snapshots), never from the API: see ObjectDef.
+  std::string history_of;
 };
 struct UpdateObject {
   std::string object;

@@ -85,7 +85,7 @@ Result<SnapshotPtr> MetadataStore::ReadSnapshot(storage::Connection& c, const st
   int64_t version = version_rows.rows.empty() ? 0 : std::get<int64_t>(version_rows.rows[0][0]);
   RAPPORT_ASSIGN_OR_RETURN(
       auto object_rows,
-      c.Query("SELECT name, label, label_plural, table_name, title_field FROM meta_objects "
+      c.Query("SELECT name, label, label_plural, table_name, title_field, history_of FROM meta_objects "
               "WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY created_at, name",
               p));
   RAPPORT_ASSIGN_OR_RETURN(
@@ -102,6 +102,7 @@ Result<SnapshotPtr> MetadataStore::ReadSnapshot(storage::Connection& c, const st
     o.label_plural = TextOf(row[2]);
     o.table = TextOf(row[3]);
     o.title_field = TextOf(row[4]);
+    o.history_of = TextOf(row[5]);
     o.custom = true;
     o.fields = SystemFields();
     objects.push_back(std::move(o));

@@ -57,6 +57,10 @@ struct ObjectDef {
   std::string table;         // physical table
   bool custom = false;
   std::string title_field;   // field that names a record ("name"), may be empty
+  // A history object: daily copies of another object's records (reports/
+  // record_snapshots.h), each naming its record in kHistoryRecordField. Its permissions
+  // are the source's, live and read-only (security/policy.h). Empty for other objects.
+  std::string history_of;
   std::vector<FieldDef> fields;  // system fields first, then the object's own
 
   const FieldDef* FindField(std::string_view field_name) const;
@@ -64,6 +68,9 @@ struct ObjectDef {
   const FieldDef* FindRelation(std::string_view relation) const;
   std::vector<std::string> FieldNames() const;
 };
+
+// The lookup of a history object's copy to the record it copies.
+inline constexpr std::string_view kHistoryRecordField = "record_id";
 
 // The system fields every object has, in this order: id, version, created_at,
 // updated_at, created_by, owner_id. (deleted_at is a column but not a field.)

@@ -317,6 +317,7 @@ Result<SchemaPlan> PlanSchemaChange(const MetadataSnapshot& current, const Metad
     object.label_plural = create->label_plural;
     object.table = fmt::format("co_{}_{}", create->name, suffix);
     object.custom = true;
+    object.history_of = create->history_of;
     object.fields = SystemFields();
     for (size_t i = 0; i < create->fields.size(); ++i) {
       auto f = ValidateFieldSpec(create->fields[i], object, current, suffix,
@@ -329,9 +330,9 @@ Result<SchemaPlan> PlanSchemaChange(const MetadataSnapshot& current, const Metad
     }
     plan.steps.push_back({fmt::format("record object {}", object.name),
                           "INSERT INTO meta_objects (tenant_id, name, label, label_plural, "
-                          "table_name, title_field, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          "table_name, title_field, created_at, history_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                           {tenant_id, object.name, object.label, object.label_plural, object.table,
-                           object.title_field, now}});
+                           object.title_field, now, object.history_of}});
     int64_t position = 0;
     for (const auto& f : object.fields) {
       if (f.custom) plan.steps.push_back(InsertFieldRow(tenant_id, object, f, position++, now));

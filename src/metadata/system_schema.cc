@@ -405,6 +405,13 @@ CREATE TABLE exchange_rates (
   PRIMARY KEY (tenant_id, currency, valid_from)
 );
 )sql"},
+    {16, "history objects: a snapshot's copies are read under its source's permissions", R"sql(
+ALTER TABLE meta_objects ADD COLUMN history_of TEXT NOT NULL DEFAULT '';
+UPDATE meta_objects SET history_of = (SELECT MIN(s.source_object) FROM record_snapshots s
+                                      WHERE s.tenant_id = meta_objects.tenant_id AND s.target_object = meta_objects.name)
+WHERE EXISTS (SELECT 1 FROM record_snapshots s
+              WHERE s.tenant_id = meta_objects.tenant_id AND s.target_object = meta_objects.name);
+)sql"},
 };
 
 constexpr std::string_view kTenantTables[] = {

@@ -1472,10 +1472,6 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       }
     }
   }
-  if (q.convert && !AddsUp(q.measures)) {
-    return Fail(InvalidField("convert", "A median or a distinct count is not the sum of its currencies' parts: "
-                                        "run it without converting money."));
-  }
   if (!q.rollups.empty() && !AddsUp(q.measures)) return RollupsByStatement(*this, p, q);
   const bool rolling = !q.rollups.empty();
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
@@ -1692,6 +1688,10 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   // rates per rate as well (the one whose days hold the record's day), to be converted
   // and added up once read.
   const bool converting = q.convert && money;
+  if (converting && !AddsUp(q.measures)) {
+    return Fail(InvalidField("convert", "A median or a distinct count is not the sum of its currencies' parts: "
+                                        "run it without converting money."));
+  }
   const bool dated_rates = converting && !q.convert->rate_date.empty();
   std::string today;
   if (converting) {

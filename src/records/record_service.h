@@ -144,7 +144,8 @@ struct AggregateQuery {
   // empty or the record's day is blank. Exact: every currency's part of a group is
   // multiplied by its rate in 128 bits and the group rounded once. Amounts in a
   // currency without any rate stay apart, in their own currency. Sums, averages,
-  // minimums and maximums convert; a median or a distinct count with `convert` is refused.
+  // minimums and maximums convert; a median or a distinct count beside converted money
+  // is refused. Without money measured, `convert` changes nothing.
   struct Conversion {
     std::string rate_date;
     bool operator==(const Conversion&) const = default;

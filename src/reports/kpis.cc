@@ -479,6 +479,9 @@ Result<KpiResult> Kpis::Compute(const security::Principal& p, std::string_view k
                                 .limit = records::kMaxGroups, .time_zone = calendar.time_zone,
                                 .fiscal_year_start = calendar.fiscal_year_start};
       for (const auto& part : parts) q.filter += (q.filter.empty() ? "(" : " and (") + part + ")";
+      if (parameters.convert) {
+        q.convert = records::AggregateQuery::Conversion{input.window == Window::kNow ? "" : std::string(input.date_field)};
+      }
       if (!input.per_currency_of.empty()) q.measures.push_back({AggregateFn::kSum, std::string(input.per_currency_of)});
       if (per_owner) q.group_by = {{"owner_id", std::nullopt}};
       if (!input.split_by.empty()) {

@@ -48,6 +48,10 @@ struct KpiParameters {
   std::string team;                     // a team's id
   std::string pipeline;                 // a value of the deals' pipeline picklist
   bool by_owner = false;                // also the figure of each owner
+  // Money in the workspace's currency (one figure instead of one per currency), each
+  // record at the rate of the day that places it in the period (records::
+  // AggregateQuery::convert); what stands now, at today's rate.
+  bool convert = false;
 };
 
 // One figure: money KPIs give one per currency, the others one with no currency.

@@ -35,7 +35,7 @@ constexpr size_t kMaxName = 100;
 constexpr size_t kMaxFilter = 4000;
 // The fields every snapshot object has besides the copies.
 constexpr std::string_view kDateField = "snapshot_date";
-constexpr std::string_view kRecordField = "record_id";
+constexpr std::string_view kRecordField = metadata::kHistoryRecordField;
 constexpr std::string_view kKeyField = "snapshot_key";
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No snapshot with id `{}`.", id)); }
@@ -125,9 +125,9 @@ std::optional<Micros> NextDailyRun(int hour, Micros after, std::string_view zone
 
 }  // namespace
 
-RecordSnapshots::RecordSnapshots(storage::Database& db, records::RecordService& records, security::AccessStore& access,
+RecordSnapshots::RecordSnapshots(storage::Database& db, records::RecordService& records,
                                  workspace::WorkspaceSettingsStore& settings, const Clock& clock)
-    : db_(db), records_(records), access_(access), settings_(settings), clock_(clock) {}
+    : db_(db), records_(records), settings_(settings), clock_(clock) {}
 
 Result<std::vector<SnapshotDefinition>> RecordSnapshots::List(const security::Principal& p) {
   RAPPORT_TRY(CheckAdministrator(p));
@@ -170,12 +170,15 @@ Status RecordSnapshots::CreateTarget(const security::Principal& p, const Snapsho
   if (schema->FindObject(d.target)) {
     return Fail(InvalidField("target", fmt::format("There is already an object `{}`: name another.", d.target)));
   }
+  // A history object: read under the source's permissions, as they are at each read
+  // (security/policy.h), so nothing of the roles is copied to go stale.
   metadata::CreateObject create{.name = d.target,
                                 .label = source->label + " snapshot",
-                                .label_plural = source->label + " snapshots"};
+                                .label_plural = source->label + " snapshots",
+                                .history_of = d.source};
   create.fields.push_back({.name = std::string(kDateField), .label = "Snapshot date", .type = "date", .required = true,
                            .indexed = true});
-  create.fields.push_back({.name = std::string(kRecordField), .label = source->label, .type = "lookup", .indexed = true,
+  create.fields.push_back({.name = std::string(metadata::kHistoryRecordField), .label = source->label, .type = "lookup", .indexed = true,
                            .target = d.source});
   create.fields.push_back({.name = std::string(kKeyField), .label = "Snapshot key", .type = "text", .unique = true});
   if (d.fields.empty() || d.fields.size() > kMaxSnapshotFields) {
@@ -195,38 +198,8 @@ Status RecordSnapshots::CreateTarget(const security::Principal& p, const Snapsho
     if (!seen.insert(f->name).second) return Fail(InvalidField(member, fmt::format("`{}` is named twice.", f->name)));
     create.fields.push_back(CopyOf(*f));
   }
-  // The object, then each role's access to it as to the source, read-only.
   auto applied = records_.ApplyMetadata(p, create);
   if (!applied) return Fail(NestedUnder(applied.error(), "target"));
-  const security::Principal system = security::Principal::System(p.tenant_id);
-  std::vector<security::Role> changed;  // as they were, to put back on a failure
-  auto undo = [&](Error e) -> Status {
-    for (const security::Role& role : changed) (void)access_.ReplaceRole(system, role);
-    (void)records_.ApplyMetadata(system, metadata::DeleteObject{d.target});
-    return Fail(std::move(e));
-  };
-  auto roles = access_.ListRoles(system);
-  if (!roles) return undo(roles.error());
-  for (security::Role role : *roles) {
-    const security::Role before = role;
-    const security::ObjectPermissions* from = role.For(d.source);
-    security::ObjectPermissions copy;
-    if (from) copy.read = from->read, copy.export_records = from->export_records;
-    role.objects[d.target] = copy;
-    for (const auto& field : d.fields) {
-      auto access = role.fields.find(d.source + "." + field);
-      if (access != role.fields.end()) role.fields[d.target + "." + field] = access->second;
-    }
-    if (auto replaced = access_.ReplaceRole(system, std::move(role)); !replaced) return undo(replaced.error());
-    changed.push_back(before);
-  }
-  auto defaults = access_.Defaults(system);
-  if (!defaults) return undo(defaults.error());
-  if (auto it = defaults->find(d.source); it != defaults->end()) {
-    // Nobody edits history, whatever the source allows.
-    auto sharing = it->second == security::DefaultSharing::kPublicReadWrite ? security::DefaultSharing::kPublicRead : it->second;
-    if (auto set = access_.SetDefault(system, d.target, sharing); !set) return undo(set.error());
-  }
   return Ok();
 }
 

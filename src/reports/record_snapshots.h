@@ -6,20 +6,20 @@
 //
 // Why copies of records, not of computed results: a result is computed as someone, so
 // keeping it would show their view to everyone who opens it. A copy keeps its record's
-// owner, and the snapshot object is created with its source's permissions (read and
-// export; nobody but the job writes history) and field access, role by role, and its
-// organisation-wide default. So a rep's pipeline trend counts their own deals, a
-// manager's their team's. What is not carried over: sharing rules and manual shares
-// of the source's records; later changes to the source's roles; roles made later (they
-// get their `*` entry for the snapshot object, as for any new object). The snapshot
-// object is an object like any other, and its roles are edited like any other's.
+// owner, and the snapshot object is a history object (metadata::ObjectDef::history_of):
+// it has no permissions of its own, its source's apply to it as they are at each read
+// (roles' read and export scopes and field access, the organisation-wide default,
+// sharing rules over the copied values, manual shares of the copied record), and
+// nobody but the job (and administrators) writes it. So a rep's pipeline trend counts
+// their own deals, a manager's their team's, and a change to the source's roles
+// changes who reads its history at once.
 //
 // A run is idempotent: each copy is keyed by its day and source record, so a run that
 // is repeated completes the day's copies and never doubles them. A run cut short (a
 // crash half-way) is not taken again by itself: its status says so, and taking it
 // again the same day completes it. Copies are written through the record engine in atomic batches.
 //
-// Who may: administrators (a snapshot creates an object and sets roles).
+// Who may: administrators (a snapshot creates an object).
 #pragma once
 
 #include <optional>
@@ -29,7 +29,6 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "records/record_service.h"
-#include "security/access_store.h"
 #include "security/principal.h"
 #include "storage/database.h"
 #include "workspace/workspace_settings.h"
@@ -72,7 +71,7 @@ struct SnapshotRun {
 
 class RecordSnapshots {
  public:
-  RecordSnapshots(storage::Database& db, records::RecordService& records, security::AccessStore& access,
+  RecordSnapshots(storage::Database& db, records::RecordService& records,
                   workspace::WorkspaceSettingsStore& settings, const Clock& clock = SystemClock::Instance());
 
   Result<std::vector<SnapshotDefinition>> List(const security::Principal& principal);
@@ -105,7 +104,6 @@ class RecordSnapshots {
 
   storage::Database& db_;
   records::RecordService& records_;
-  security::AccessStore& access_;
   workspace::WorkspaceSettingsStore& settings_;
   const Clock& clock_;
 };

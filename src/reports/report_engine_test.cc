@@ -332,6 +332,25 @@ TEST_P(ReportEngineTest, MoneyConvertsAtEachRecordsDatedRateExactly) {
   ASSERT_EQ(top->sections[0].rows.size(), 2u);
   for (size_t i = 0; i < 2; ++i) EXPECT_EQ(std::get<std::string>(top->sections[0].rows[i].keys[0]), ranked[i].second);
 
+  // A money KPI converts too: the average deal won in 2025, each at its close date's
+  // rate, one figure in EUR (and the pounds, which have no rate, apart).
+  ManualClock january(*ParseDatetime("2026-01-15T12:00:00Z"));
+  Kpis kpis(app_->records(), app_->workspace(), january);
+  auto average = kpis.Compute(admin_, "average_deal_size", {.period = "last_year", .convert = true});
+  ASSERT_TRUE(average) << average.error().ToString();
+  Converted won;
+  for (const Deal& deal : deals_) {
+    if (deal.stage != "won" || !deal.close_date.starts_with("2025")) continue;
+    won.Add(static_cast<__int128>(deal.cents * 100) * (deal.currency == "EUR" ? 1'000'000 : rate_on(deal.close_date)));
+  }
+  ASSERT_GT(won.count, 0);
+  std::vector<KpiFigure> expected = {
+      {"EUR", Decimal{Expected::RoundHalfAway(Expected::RoundHalfAway(won.sum, 1'000'000), won.count)}},
+      {"GBP", *Decimal::Parse("200.5")}};
+  std::sort(average->value.figures.begin(), average->value.figures.end(),
+            [](const KpiFigure& a, const KpiFigure& b) { return a.currency < b.currency; });
+  EXPECT_EQ(average->value.figures, expected);
+
   // What cannot convert says so, and the rates and the currency guard themselves.
   d.aggregates.push_back({AggregateFn::kMedian, "amount"});
   EXPECT_EQ(Run(admin_, d).error().field_errors().at(0).field, "convert");
@@ -1069,7 +1088,7 @@ TEST_P(ReportEngineTest, SchedulesMailEachRecipientTheirOwnFigures) {
 
 TEST_P(ReportEngineTest, SnapshotsKeepEachDaysRecordsUnderTheirOwnersPermissions) {
   ManualClock clock(*ParseDatetime("2026-10-31T22:00:00Z"));
-  RecordSnapshots snapshots(app_->db(), app_->records(), app_->access(), app_->workspace(), clock);
+  RecordSnapshots snapshots(app_->db(), app_->records(), app_->workspace(), clock);
   const std::string open = "stage != \"won\" and stage != \"lost\"";
   // A custom picklist is copied with its values (and follows them: below).
   auto category = app_->records().ApplyMetadata(
@@ -1148,6 +1167,53 @@ TEST_P(ReportEngineTest, SnapshotsKeepEachDaysRecordsUnderTheirOwnersPermissions
   ASSERT_FALSE(forged);
   EXPECT_EQ(forged.error().code(), ErrorCode::kPermissionDenied);
 
+  // The history follows the source's permissions as they are now, not as they were
+  // when the snapshot was made: a deal shared with the rep by hand brings its copies...
+  auto not_his = app_->records().List(admin_, {.object = "opportunities", .filter = open + " and owner_id = me()",
+                                               .limit = 1});
+  ASSERT_TRUE(not_his && !not_his->records.empty());
+  const records::Record& shared = not_his->records[0];
+  ASSERT_TRUE(app_->records().Share(admin_, "opportunities", shared.id, {security::ShareTarget::Kind::kUser, rep_.user_id},
+                                    security::ShareLevel::kRead));
+  auto his_and_shared = his;
+  const auto& shared_amount = std::get<records::Money>(*shared.Find("amount"));
+  his_and_shared[std::get<std::string>(*shared.Find("stage")) + "|" + shared_amount.currency].Add(shared_amount.amount.units);
+  check(rep_, his_and_shared);
+  ASSERT_TRUE(app_->records().Unshare(admin_, "opportunities", shared.id, {security::ShareTarget::Kind::kUser, rep_.user_id}));
+  // ...his role widened to every deal widens his history, and a role made since (which
+  // gives no access to deals) closes it, rather than the new object's defaults.
+  auto roles = app_->access().ListRoles(admin_);
+  ASSERT_TRUE(roles);
+  security::Role own = roles->front();
+  for (const auto& r : *roles) if (r.name == "Own deals") own = r;
+  security::Role wide = own;
+  wide.objects["opportunities"].read = security::Scope::kAll;
+  ASSERT_TRUE(app_->access().ReplaceRole(admin_, wide));
+  check(rep_, all);
+  ASSERT_TRUE(app_->access().ReplaceRole(admin_, own));
+  check(rep_, his);
+  security::Role closed;
+  closed.name = "No deals";
+  closed.objects["opportunities"] = {security::Scope::kNone, security::Scope::kNone, security::Scope::kNone,
+                                     security::Scope::kNone, false};
+  auto made = app_->access().CreateRole(admin_, closed);
+  ASSERT_TRUE(made) << made.error().ToString();
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, rep_.user_id, {made->id}));
+  EXPECT_EQ(Run(rep_, as_of).error().code(), ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, rep_.user_id, {own.id}));
+  check(rep_, his);
+  // A sharing rule of the source applies to the copies by their own (copied) values.
+  auto rule = app_->access().CreateRule(admin_, {.object = "opportunities", .name = "Proposals for all",
+                                                 .criteria = "stage = \"proposal\""});
+  ASSERT_TRUE(rule) << rule.error().ToString();
+  auto his_and_proposals = his;
+  for (const auto& [key, e] : all) {
+    if (key.starts_with("proposal|")) his_and_proposals[key] = e;
+  }
+  check(rep_, his_and_proposals);
+  ASSERT_TRUE(app_->access().DeleteRule(admin_, rule->id));
+  check(rep_, his);
+
   // A day later one open deal is won: the next day's copy has one record fewer, and 31
   // October's copies are as they were.
   auto some_open = app_->records().List(admin_, {.object = "opportunities", .filter = open, .limit = 1});
@@ -1204,7 +1270,7 @@ TEST_P(ReportEngineTest, ForecastAccuracyComparesTheEvesSnapshotWithWhatWasWon) 
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().code(), ErrorCode::kFailedPrecondition);  // no snapshots yet
 
-  RecordSnapshots snapshots(app_->db(), app_->records(), app_->access(), app_->workspace(), clock);
+  RecordSnapshots snapshots(app_->db(), app_->records(), app_->workspace(), clock);
   auto pipeline = snapshots.Create(admin_, {.name = "Pipeline", .source = "opportunities",
                                             .filter = "stage not in (\"won\", \"lost\")",
                                             .fields = {"stage", "amount", "close_date"}});

@@ -15,6 +15,13 @@ bool IsOrganisation(const metadata::ObjectDef& object) { return object.name == "
 
 bool IsPrivileged(const Principal& p) { return p.is_system || p.is_admin; }
 
+// Whose permissions an object's records follow: its own, or for a history object
+// (snapshot copies) its source's, so that the history of a record is read by whoever
+// may read the record now, as the roles say now.
+std::string_view GoverningName(const metadata::ObjectDef& object) {
+  return object.history_of.empty() ? std::string_view(object.name) : std::string_view(object.history_of);
+}
+
 bool AnyRole(const Principal& p, const AccessConfig& config, bool Role::*flag) {
   auto roles = config.RolesOf(p.user_id);
   return std::any_of(roles.begin(), roles.end(), [&](const Role* r) { return r->*flag; });
@@ -99,14 +106,17 @@ class GrantBuilder {
     return f;
   }
 
+  // Records shared by hand with the principal or their team; for a history object,
+  // the copies of the source records so shared.
   query::SqlFragment SharedByHand(const metadata::ObjectDef& object, bool edit) const {
     query::SqlFragment f;
-    f.params = {p_.tenant_id, object.name, std::string(Name(ShareTarget::Kind::kUser)), p_.user_id,
-                std::string(Name(ShareTarget::Kind::kTeam))};
+    f.params = {p_.tenant_id, std::string(GoverningName(object)), std::string(Name(ShareTarget::Kind::kUser)),
+                p_.user_id, std::string(Name(ShareTarget::Kind::kTeam))};
     std::string team = MyTeam(f.params);
+    const metadata::FieldDef* copied = object.history_of.empty() ? nullptr : object.FindField(metadata::kHistoryRecordField);
     f.sql = fmt::format("{} IN (SELECT s.record_id FROM record_shares s WHERE s.tenant_id = ? AND s.object_name = ? "
                         "AND ((s.target_kind = ? AND s.target_id = ?) OR (s.target_kind = ? AND s.target_id = {}))",
-                        Column("id"), team);
+                        Column(copied ? copied->column : "id"), team);
     if (edit) {
       f.sql += " AND s.level = ?";
       f.params.emplace_back(std::string(Name(ShareLevel::kEdit)));
@@ -185,7 +195,7 @@ ObjectPermissions Policy::Permissions(const Principal& p, const AccessConfig& co
     merged = kEverything;  // the built-in member access
   } else {
     for (const Role* role : roles) {
-      const ObjectPermissions* granted = role->For(object.name);
+      const ObjectPermissions* granted = role->For(GoverningName(object));
       if (!granted) continue;
       merged.create = std::max(merged.create, granted->create);
       merged.read = std::max(merged.read, granted->read);
@@ -194,7 +204,8 @@ ObjectPermissions Policy::Permissions(const Principal& p, const AccessConfig& co
       merged.export_records = merged.export_records || granted->export_records;
     }
   }
-  if (p.read_only) merged.create = merged.edit = merged.del = Scope::kNone;
+  // History is written by the engine (and mended by administrators), never by members.
+  if (p.read_only || !object.history_of.empty()) merged.create = merged.edit = merged.del = Scope::kNone;
   return merged;
 }
 
@@ -240,7 +251,8 @@ FieldAccess Policy::FieldAccessFor(const Principal& p, const AccessConfig& confi
   if (IsPrivileged(p) || field.system) return FieldAccess::kEditable;
   auto roles = config.RolesOf(p.user_id);
   if (roles.empty()) return FieldAccess::kEditable;
-  std::string key = object.name + "." + field.name;
+  // A history object's copy of a field is as visible as the source's field.
+  std::string key = fmt::format("{}.{}", GoverningName(object), field.name);
   FieldAccess best = FieldAccess::kHidden;
   for (const Role* role : roles) {
     auto it = role->fields.find(key);
@@ -248,6 +260,7 @@ FieldAccess Policy::FieldAccessFor(const Principal& p, const AccessConfig& confi
   }
   // Ownership decides visibility, so owner_id can be locked but never hidden.
   if (field.name == "owner_id") best = std::max(best, FieldAccess::kReadOnly);
+  if (!object.history_of.empty()) best = std::min(best, FieldAccess::kReadOnly);
   return best;
 }
 
@@ -285,7 +298,7 @@ ObjectAccess Policy::Access(const Principal& p, const AccessConfig& config, cons
   bool more_edit = can_edit && !access.edit.Everything();
   if (!more_read && !more_edit) return access;
 
-  switch (config.DefaultFor(object.name)) {
+  switch (config.DefaultFor(GoverningName(object))) {
     case DefaultSharing::kPrivate: break;
     case DefaultSharing::kPublicReadWrite:
       if (more_edit) access.edit.grants.push_back({"organisation-wide default: public read/write", std::nullopt});
@@ -301,8 +314,10 @@ ObjectAccess Policy::Access(const Principal& p, const AccessConfig& config, cons
   context.table_alias = std::string(alias);
   context.user_id = p.user_id;
   context.now = now;
+  // A history object takes its source's sharing rules, each over the copies' values
+  // (the record as it was that day); a rule whose fields were not copied grants nothing.
   for (const SharingRule& rule : config.rules) {
-    if (rule.object != object.name) continue;
+    if (rule.object != GoverningName(object)) continue;
     std::optional<query::SqlFragment> audience;
     switch (rule.target.kind) {
       case ShareTarget::Kind::kEveryone: break;

@@ -16,6 +16,9 @@
 //   * Fields: per role hidden / read-only / editable (the most permissive wins). A
 //     hidden field does not exist for the member: not in reads, filters, sorts,
 //     includes, writes or history.
+//   * A history object (snapshot copies of another object's records) has no
+//     permissions of its own: its source's roles, field access, default, sharing
+//     rules and manual shares apply, as they are now, read-only for members.
 //   * Users and teams are the organisation's directory: every member reads them,
 //     only administrators and `manage_users` roles change them.
 //

@@ -1292,6 +1292,16 @@ TEST_F(ApiTest, ReportsConvertMoneyAtTheWorkspacesDatedRates) {
   EXPECT_EQ(field_of(Call("POST", "/api/v1/reports/run", R"js({"object": "opportunities", "aggregates": ["sum(amount)"],
       "rate_date": "close_date"})js"), 422), "rate_date");
 
+  // KPIs too: one figure in the workspace's currency.
+  auto kpi = Call("GET", "/api/v1/kpis/average_deal_size?period=last_365_days&convert=true");
+  ASSERT_EQ(kpi.status, 200) << kpi.body;
+  const auto figures = Json(kpi).at("value").at("figures").as_array();
+  ASSERT_FALSE(figures.empty()) << kpi.body;
+  for (const auto& figure : figures) {
+    EXPECT_EQ(figure.at("currency").as_string(), "EUR") << kpi.body;
+  }
+  EXPECT_EQ(field_of(Call("GET", "/api/v1/kpis/average_deal_size?convert=maybe"), 400), "convert");
+
   ASSERT_EQ(Call("DELETE", "/api/v1/settings/exchange-rates/USD/2026-03-01").status, 204);
   Problem(Call("DELETE", "/api/v1/settings/exchange-rates/USD/2026-03-01"), 404);
   EXPECT_EQ(Json(Call("GET", "/api/v1/settings/exchange-rates")).at("data").as_array()[0].at("valid_until").is_null(), true);

@@ -79,6 +79,13 @@ Status CheckQueryParams(const Request& request, std::initializer_list<std::strin
   return Ok();
 }
 
+Result<bool> ParseBool(std::string_view name, std::string_view text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}` must be true or false.", name))
+                  .WithField(std::string(name), "invalid_type", "Expected true or false."));
+}
+
 Result<boost::json::object> BodyObject(const Request& req, std::initializer_list<std::string_view> allowed) {
   RAPPORT_ASSIGN_OR_RETURN(boost::json::value body, ParseJsonBody(req));
   if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "Expected a JSON object.");

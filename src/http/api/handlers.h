@@ -41,6 +41,9 @@ Response JsonReply(int status, const boost::json::value& value);
 // a silently ignored option.
 Status CheckQueryParams(const Request& request, std::initializer_list<std::string_view> allowed);
 
+// A query parameter's true / false (or 1 / 0); otherwise a 400 naming it.
+Result<bool> ParseBool(std::string_view name, std::string_view text);
+
 // The request's JSON object body; a key outside `allowed` is a kValidationFailed naming it.
 // Its members are read with core/json_members.h (RequiredString, OptionalStringArray...).
 Result<boost::json::object> BodyObject(const Request& request, std::initializer_list<std::string_view> allowed);

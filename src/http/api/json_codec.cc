@@ -69,6 +69,7 @@ json::object ObjectToJson(const metadata::ObjectDef& object) {
                       {"label_plural", object.label_plural},
                       {"custom", object.custom},
                       {"title_field", object.title_field},
+                      {"history_of", object.history_of.empty() ? json::value(nullptr) : json::value(object.history_of)},
                       {"fields", std::move(fields)}};
 }
 

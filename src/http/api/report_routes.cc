@@ -316,9 +316,9 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
     for (std::string_view name : reports::PeriodNames()) periods.emplace_back(name);
     return JsonReply(200, json::object{{"data", std::move(data)}, {"periods", std::move(periods)}});
   }));
-  // One KPI as the caller sees it: ?period=&owner=&team=&pipeline=&by=owner.
+  // One KPI as the caller sees it: ?period=&owner=&team=&pipeline=&by=owner&convert=true.
   router.Add("GET", "/api/v1/kpis/{key}", "", Authed(services, [&kpis](Request& req, const Principal& p) -> Result<Response> {
-    RAPPORT_TRY(CheckQueryParams(req, {"period", "owner", "team", "pipeline", "by"}));
+    RAPPORT_TRY(CheckQueryParams(req, {"period", "owner", "team", "pipeline", "by", "convert"}));
     reports::KpiParameters parameters;
     if (auto period = req.QueryParam("period")) parameters.period = std::string(*period);
     parameters.owner = std::string(req.QueryParam("owner").value_or(""));
@@ -328,6 +328,7 @@ void AddReportRoutes(Router& router, const ApiServices& services) {
       if (*by != "owner") return Fail(InvalidField("by", "Only `owner`: the KPI of each owner as well."));
       parameters.by_owner = true;
     }
+    if (auto convert = req.QueryParam("convert")) { RAPPORT_ASSIGN_OR_RETURN(parameters.convert, ParseBool("convert", *convert)); }
     RAPPORT_ASSIGN_OR_RETURN(auto result, kpis.Compute(p, req.Param("key"), parameters));
     return JsonReply(200, KpiResultJson(result, parameters.by_owner));
   }));

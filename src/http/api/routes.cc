@@ -34,13 +34,6 @@ Result<int> ParseInt(std::string_view name, std::string_view text) {
   return value;
 }
 
-Result<bool> ParseBool(std::string_view name, std::string_view text) {
-  if (text == "true" || text == "1") return true;
-  if (text == "false" || text == "0") return false;
-  return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("`{}` must be true or false.", name))
-                  .WithField(std::string(name), "invalid_type", "Expected true or false."));
-}
-
 // If-Match: "<version>" (a strong ETag as GET returns it); W/ and * are not accepted.
 Result<std::optional<int64_t>> IfMatchVersion(const Request& request) {
   auto header = request.Header("If-Match");
@@ -322,8 +315,9 @@ void AddRoutes(Router& router, const ApiServices& services) {
       q.measures.push_back(std::move(*measure));
     }
     // ?convert=true: money in the workspace's currency, at each record's `rate_date`.
-    if (auto convert = req.QueryParam("convert"); convert && *convert != "false") {
-      if (*convert != "true") return Fail(InvalidField("convert", "true or false."));
+    bool convert = false;
+    if (auto text = req.QueryParam("convert")) { RAPPORT_ASSIGN_OR_RETURN(convert, ParseBool("convert", *text)); }
+    if (convert) {
       q.convert = records::AggregateQuery::Conversion{std::string(req.QueryParam("rate_date").value_or(""))};
     } else if (req.QueryParam("rate_date")) {
       return Fail(InvalidField("rate_date", "The day of a record's exchange rate applies when converting: add convert=true."));
