@@ -12,13 +12,6 @@ import { CURRENCIES } from "../../fields/registry";
 export const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
   "November", "December"];
 
-function timeZones(): string[] {
-  try {
-    return Intl.supportedValuesOf("timeZone");
-  } catch {
-    return [];
-  }
-}
 
 const asApiError = (e: unknown) => (e instanceof ApiError ? e : new ApiError({ status: 0, detail: String(e) }));
 
@@ -69,7 +62,7 @@ function SettingsForm({ saved, hasRates, onSaved }: { saved: WorkspaceSettings; 
   const [currency, setCurrency] = useState(saved.currency);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const [zones] = useState(timeZones);
+  const [zones] = useState(() => Intl.supportedValuesOf?.("timeZone") ?? []);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -128,7 +121,7 @@ function Rates({ rates, onChanged }: { rates: ExchangeRates; onChanged: () => Pr
   const toast = useToast();
   const [busy, setBusy] = useState<string | null>(null);
   const remove = async (currency: string, validFrom: string) => {
-    if (!window.confirm(`Delete the ${currency} rate from ${validFrom}? Converted reports use the rates around it instead.`)) return;
+    if (!window.confirm(`Delete the ${currency} rate from ${validFrom}?`)) return;
     setBusy(`${currency}/${validFrom}`);
     try {
       await workspaceApi.deleteRate(currency, validFrom);
@@ -143,11 +136,10 @@ function Rates({ rates, onChanged }: { rates: ExchangeRates; onChanged: () => Pr
   return (
     <>
       <p className="muted">
-        What one unit of a currency is worth in {rates.currency}, from its first day until that currency's next rate (before
-        its first rate, the first applies). Reports set to convert add up money in {rates.currency} with them; a currency
-        without any rate stays apart.
+        What one unit of a currency is worth in {rates.currency}, from its first day until its next rate (before its first
+        rate, the first applies). Converted reports add up money with them; a currency without a rate stays apart.
       </p>
-      {rates.data.length === 0 ? <p className="muted">No exchange rates yet: converted reports keep each currency apart.</p> : (
+      {rates.data.length === 0 ? <p className="muted">No exchange rates yet.</p> : (
         <div className="table-scroll">
           <table className="table exchange-rates">
             <thead>
@@ -204,7 +196,7 @@ function AddRate({ workspaceCurrency, onAdded }: { workspaceCurrency: string; on
   const named = (field: string) => error?.errorFor(field);
   const unnamed = error && !["currency", "valid_from", "rate"].some((f) => named(f)) ? error.message : null;
   return (
-    <form onSubmit={submit} aria-labelledby="workspace-add-rate-title">
+    <form className="add-rate" onSubmit={submit} aria-labelledby="workspace-add-rate-title">
       <h3 id="workspace-add-rate-title">Add a rate</h3>
       {unnamed && <p className="banner error" role="alert">{unnamed}</p>}
       <div className="form-grid">
