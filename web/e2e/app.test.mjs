@@ -498,6 +498,84 @@ test("an administrator keeps the open pipeline's history as daily snapshots, and
   await page.getByRole("heading", { name: "Opportunity snapshots", level: 1 }).waitFor();
 });
 
+test("an administrator sets the workspace's currency and an exchange rate, and a report converts the deals' money with it", async () => {
+  await page.goto(`${server.url}/settings`);
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Workspace" }).click();
+  await page.waitForURL(/\/settings\/workspace$/);
+  await page.getByRole("heading", { name: "Workspace", level: 1 }).waitFor();
+  // The demo's deals are in euros; the workspace reports in pounds.
+  const currency = page.locator("#workspace-currency");
+  await until(() => currency.inputValue(), (v) => v === "USD", { what: "the saved currency" });
+  await currency.fill("GBP");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await until(async () => (await apiCall("GET", "/settings/workspace")).body.currency, (c) => c === "GBP", { what: "the new currency" });
+
+  // Rates the server refuses are named on their controls, and nothing is added.
+  const rates = page.getByRole("region", { name: "Exchange rates" });
+  await rates.getByLabel("Currency").fill("GBP");  // the workspace's own
+  await rates.getByLabel("First day").fill("2000-01-01");
+  await rates.getByLabel(/^Rate/).fill("0.85");
+  await rates.getByRole("button", { name: "Add rate" }).click();
+  await page.locator("#rate-currency-error[role=alert]").waitFor();
+  await rates.getByLabel("Currency").fill("EUR");
+  await rates.getByLabel(/^Rate/).fill("-1");
+  await rates.getByRole("button", { name: "Add rate" }).click();
+  await page.locator("#rate-value-error[role=alert]").waitFor();
+  assert.equal(await page.locator("#rate-currency-error[role=alert]").count(), 0);
+  assert.equal((await apiCall("GET", "/settings/exchange-rates")).body.data.length, 0);
+  await rates.getByLabel(/^Rate/).fill("0.85");
+  await rates.getByRole("button", { name: "Add rate" }).click();
+  const row = rates.locator("table.exchange-rates tbody tr").filter({ hasText: "EUR" });
+  await row.waitFor();
+  assert.match(await row.innerText(), /2000-01-01.*0\.85/s);
+  assert.deepEqual(await axeViolations(page), []);
+  await shot(page, "17-workspace-settings");
+  // The rates are into pounds: the currency no longer changes, and says why on its control.
+  await currency.fill("USD");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await until(() => page.locator("#workspace-currency-error").innerText().catch(() => ""), (t) => /rates/i.test(t), { what: "the currency's error" });
+  await currency.fill("GBP");
+
+  // A summary of the deals' amounts, converted at each deal's close date.
+  await page.goto(`${server.url}/reports/new`);
+  await page.getByRole("heading", { name: "New report", level: 1 }).waitFor();
+  await page.getByLabel("Report on").selectOption("opportunities");
+  await page.getByRole("radio", { name: /Summary/ }).check();
+  await page.getByRole("button", { name: "Remove Group by level 1" }).click();
+  await page.getByLabel("Measure 1 function").selectOption("sum");
+  await page.getByLabel("Measure 1 field").selectOption("amount");
+  await page.getByLabel("Shown as").selectOption("table");
+  const convert = page.getByLabel("Convert to GBP");
+  await convert.check();
+  await page.getByLabel("Rate of").selectOption("close_date");
+  const definition = { type: "summary", object: "opportunities", aggregates: ["sum(amount)"] };
+  const apart = await apiCall("POST", "/reports/run", definition);
+  const converted = await apiCall("POST", "/reports/run", { ...definition, convert: true, rate_date: "close_date" });
+  assert.equal(converted.status, 200, JSON.stringify(converted.body));
+  const euros = apart.body.rows.find((r) => r["sum(amount)"].currency === "EUR")["sum(amount)"].amount;
+  const pounds = converted.body.rows.find((r) => r["sum(amount)"].currency === "GBP")["sum(amount)"].amount;
+  assert.equal(Number(pounds).toFixed(2), (Number(euros) * 0.85).toFixed(2));
+  // The preview shows the same: pounds, and any currency without a rate apart.
+  const preview = page.getByRole("region", { name: "Preview" });
+  const rows = preview.locator(".report-table-wrap .report-table tbody tr");
+  const shown = new Intl.NumberFormat("en-US", { style: "currency", currency: "GBP", maximumFractionDigits: 2 }).format(Number(pounds));
+  await until(() => rows.allInnerTexts(), (texts) => texts.length === converted.body.rows.length && texts.some((t) => t.includes(shown)), { what: `the converted total ${shown}` });
+  await page.locator(".content").evaluate((c) => c.scrollTo(0, 0));
+  await shot(page, "18-report-builder-converted");
+
+  // Saved, and read back as saved when edited.
+  await page.getByLabel("Name", { exact: true }).fill("Pipeline in pounds");
+  await page.getByRole("button", { name: "Save report" }).click();
+  await page.waitForURL(/\/reports$/);
+  const saved = (await apiCall("GET", "/reports")).body.data.find((r) => r.name === "Pipeline in pounds");
+  assert.equal(saved.definition.convert, true);
+  assert.equal(saved.definition.rate_date, "close_date");
+  await page.goto(`${server.url}/reports/${saved.id}/edit`);
+  assert.equal(await page.getByLabel("Convert to GBP").isChecked(), true);
+  assert.equal(await page.getByLabel("Rate of").inputValue(), "close_date");
+  await until(() => rows.allInnerTexts(), (texts) => texts.some((t) => t.includes(shown)), { what: "the saved report's converted total" });
+});
+
 test("Ctrl-K finds records and commands", async () => {
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { name: /Good (morning|afternoon|evening)/ }).waitFor();
@@ -559,7 +637,7 @@ test("the app is installable: Chromium finds no reason not to offer it", async (
 
 test("the main pages have no serious or critical accessibility violations, in light and dark", async () => {
   const pages = ["/", "/o/companies", "/o/opportunities/new", "/o/opportunities/board", "/settings/profile", "/settings/objects/companies",
-    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/settings/snapshots", "/dashboards", "/kpis", "/reports", "/reports/new", "/dashboards/new"];
+    "/settings/users", "/settings/roles", "/settings/sharing", "/settings/sign-in", "/settings/snapshots", "/settings/workspace", "/dashboards", "/kpis", "/reports", "/reports/new", "/dashboards/new"];
   const record = await apiCall("GET", "/objects/companies?limit=1&sort=name");
   pages.push(`/o/companies/${record.body.data[0].id}`);
   // The dashboard editor with widgets (the Sales dashboard's).

@@ -32,7 +32,7 @@ interface FieldKind {
   Input: (props: InputProps) => ReactNode;
 }
 
-const CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "BRL", "SEK", "NOK", "DKK", "PLN", "MXN", "SGD", "ZAR"];
+export const CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "BRL", "SEK", "NOK", "DKK", "PLN", "MXN", "SGD", "ZAR"];
 
 function inputAttrs(props: InputProps) {
   return {

@@ -6,14 +6,15 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, ApiError, query } from "../api/client";
+import { workspaceApi, type ExchangeRates } from "../api/workspace";
 import { navigationObjects, useMetadata } from "../app/metadata";
 import { ColumnChooser } from "../components/ColumnChooser";
 import { useToast } from "../components/toast";
 import { Breadcrumbs, ErrorBanner, FormRow, Pending } from "../components/ui";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import {
-  AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor,
-  definitionFromForm, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields, columnFields,
+  AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor, convertible,
+  definitionFromForm, rateDateFields, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields, columnFields,
   runnable, sortKeys, withType, type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
 } from "../reports/builder";
 import { ReportResultView } from "../reports/ReportView";
@@ -59,7 +60,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
   const meta = object(form.object)!;
   const fields = useMemo(() => reportFields(meta, object), [meta, object]);
   const columns = useMemo(() => columnFields(meta, object), [meta, object]);
-  const definition = useMemo(() => definitionFromForm(form), [form]);
+  const definition = useMemo(() => definitionFromForm(form, fields), [form, fields]);
   const preview = usePreview(definition, runnable(form));
   const shownChart = fittingChart(form, chart);
   // The preview's objections, or (after a save was refused) the save's.
@@ -192,6 +193,7 @@ function Builder({ saved, initial }: { saved: SavedReport | null; initial: Repor
                 />
               )}
               <Measures fields={fields} items={form.aggregates} error={errors.aggregates} onChange={(aggregates) => change({ ...form, aggregates })} />
+              {convertible(form, fields) && <Conversion form={form} fields={fields} errors={errors} onChange={change} />}
             </>
           )}
 
@@ -356,6 +358,42 @@ function Groupings({ title, control, fields, items, max, error, onChange }: {
         <button type="button" className="button small" onClick={() => onChange([...items, { field: groupable.find((f) => !items.some((g) => g.field === f.name))?.name ?? "", bucket: "" }])}>
           + Add {items.length === 0 ? "a grouping" : "a level"}
         </button>
+      )}
+    </section>
+  );
+}
+
+// Money in the workspace's currency at dated exchange rates (Settings → Workspace),
+// rather than a figure per currency.
+function Conversion({ form, fields, errors, onChange }: {
+  form: ReportForm; fields: ReportField[]; errors: Errors; onChange: (form: ReportForm) => void;
+}) {
+  const [rates, setRates] = useState<ExchangeRates | null>(null);
+  useEffect(() => void workspaceApi.rates().then(setRates, () => undefined), []);
+  const dated = rateDateFields(fields);
+  const currency = rates?.currency ?? "the workspace's currency";
+  return (
+    <section className={errors.convert || errors.rate_date ? "panel invalid" : "panel"} aria-labelledby="builder-currency">
+      <h2 id="builder-currency">Currency</h2>
+      <div className="form-row">
+        <label className="check">
+          <input type="checkbox" checked={form.convert} aria-describedby="report-convert-error"
+            aria-invalid={errors.convert ? true : undefined} onChange={(e) => onChange({ ...form, convert: e.target.checked })} /> Convert to {currency}
+        </label>
+        {errors.convert ? <p className="field-error" id="report-convert-error" role="alert">{errors.convert}</p>
+          : <p className="hint" id="report-convert-error">{form.convert
+            ? rates && rates.data.length === 0 ? "The workspace has no exchange rates yet: each currency stays apart." : "A currency without a rate stays apart."
+            : "Off: money is added up per currency."}</p>}
+      </div>
+      {form.convert && (
+        <FormRow id="report-rate-date" label="Rate of" error={errors.rate_date} hint={form.rateDate ? "Each record's money at the rate of that day." : "Every record's money at the latest rate."}>
+          <select id="report-rate-date" className="input" value={form.rateDate} aria-invalid={errors.rate_date ? true : undefined}
+            aria-describedby="report-rate-date-error" onChange={(e) => onChange({ ...form, rateDate: e.target.value })}>
+            <option value="">Today's rate</option>
+            {form.rateDate && !dated.some((f) => f.name === form.rateDate) && <option value={form.rateDate}>{form.rateDate}</option>}
+            {dated.map((f) => <option key={f.name} value={f.name}>{f.label}</option>)}
+          </select>
+        </FormRow>
       )}
     </section>
   );

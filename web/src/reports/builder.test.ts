@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "../api/types";
 import {
-  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, columnFields, controlOf, definitionFromForm,
-  errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, reportFields, runnable, sortKeys, withType,
+  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, columnFields, controlOf, convertible, definitionFromForm,
+  errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, rateDateFields, reportFields, runnable, sortKeys, withType,
   type ReportForm,
 } from "./builder";
 import { fieldAt } from "./paths";
@@ -159,6 +159,54 @@ describe("definition and form", () => {
     expect(keys).not.toContain("company.industry");
     expect(keys).not.toContain("notes");
     expect(keys).not.toContain("blob");
+  });
+});
+
+describe("currency conversion", () => {
+  const converted = {
+    type: "summary" as const, object: "opportunities", filter: "", columns: [], group_by: [{ field: "stage" }], across: [],
+    aggregates: ["count", "sum(amount)"], sort: "", convert: true, rate_date: "close_date",
+  };
+
+  it("round-trips convert and the rate's date field", () => {
+    const form = formFromDefinition(converted);
+    expect(form).toMatchObject({ convert: true, rateDate: "close_date" });
+    expect(definitionFromForm(form, fields)).toEqual(converted);
+    // Today's rate: the server writes back an empty rate_date, the form leaves it out.
+    const today = formFromDefinition({ ...converted, rate_date: "" });
+    expect(today).toMatchObject({ convert: true, rateDate: "" });
+    const d = definitionFromForm(today, fields);
+    expect(d.convert).toBe(true);
+    expect("rate_date" in d).toBe(false);
+  });
+
+  it("is left out when off, or when the report does not measure money", () => {
+    const off = definitionFromForm({ ...formFromDefinition(converted), convert: false }, fields);
+    expect("convert" in off).toBe(false);
+    expect("rate_date" in off).toBe(false);
+    expect(formFromDefinition({ ...converted, convert: false })).toMatchObject({ convert: false, rateDate: "" });
+    expect("convert" in definitionFromForm(newForm(opportunities))).toBe(false);
+    const counted: ReportForm = { ...formFromDefinition(converted), aggregates: [{ fn: "count", field: "" }] };
+    expect(convertible(counted, fields)).toBe(false);
+    expect("convert" in definitionFromForm(counted, fields)).toBe(false);
+    const tabular: ReportForm = { ...formFromDefinition(converted), type: "tabular", columns: ["name", "amount"] };
+    expect(convertible(tabular, fields)).toBe(false);
+    expect("convert" in definitionFromForm(tabular)).toBe(false);
+  });
+
+  it("is offered for sums, averages, lowest and highest of money, and dates of the object's own to take the rate of", () => {
+    const form = newForm(opportunities);
+    expect(convertible({ ...form, aggregates: [{ fn: "sum", field: "amount" }] }, fields)).toBe(true);
+    expect(convertible({ ...form, type: "matrix", aggregates: [{ fn: "max", field: "amount" }] }, fields)).toBe(true);
+    expect(convertible({ ...form, aggregates: [{ fn: "sum", field: "probability" }] }, fields)).toBe(false);
+    expect(convertible({ ...form, aggregates: [{ fn: "median", field: "amount" }] }, fields)).toBe(false);
+    expect(rateDateFields(fields).map((f) => f.name)).toEqual(["close_date", "created_at"]);
+  });
+
+  it("errors land on the convert and rate controls", () => {
+    expect(errorsByControl([{ field: "convert", message: "A median is not the sum of its parts." }, { field: "rate_date", message: "Not a date." }]))
+      .toEqual({ convert: "A median is not the sum of its parts.", rate_date: "Not a date." });
+    expect(controlOf("definition.rate_date")).toBe("rate_date");
   });
 });
 

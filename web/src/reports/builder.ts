@@ -33,6 +33,8 @@ export interface ReportForm {
   sortKey: string;       // tabular: a field; summary and matrix: an aggregate's name; "" for the default order
   descending: boolean;
   limit: string;         // as typed; "" for the server's default
+  convert: boolean;      // summary and matrix: money in the workspace's currency
+  rateDate: string;      // the date or datetime field whose day's rate converts; "" for today's
 }
 
 // A field a report can use: the object's own, or one of a related record's (one lookup
@@ -182,6 +184,8 @@ export function formFromDefinition(d: Partial<ReportDefinition> & { object: stri
     aggregates: (d.aggregates ?? []).map(parseAggregate).filter((a): a is Aggregate => a !== null),
     ...parseSort(d.sort ?? ""),
     limit: d.limit === undefined || d.limit === null ? "" : String(d.limit),
+    convert: d.convert === true,
+    rateDate: d.convert === true ? (d.rate_date ?? "") : "",
   };
 }
 
@@ -210,10 +214,28 @@ export function effectiveAggregates(form: ReportForm): Aggregate[] {
   return form.aggregates.length > 0 ? form.aggregates : [{ fn: "count", field: "" }];
 }
 
+// Aggregates that add up money across currencies once converted; a median or a
+// distinct count is not the sum of its currencies' parts (the server refuses those).
+const CONVERTING: AggregateFn[] = ["sum", "avg", "min", "max"];
+
+// Whether the report can convert money into the workspace's currency: a summary or a
+// matrix that adds up, averages or compares a money field.
+export function convertible(form: ReportForm, fields: ReportField[]): boolean {
+  if (form.type === "tabular") return false;
+  return form.aggregates.some((a) => CONVERTING.includes(a.fn) && fields.find((f) => f.name === a.field)?.type === "currency");
+}
+
+// The fields whose day's exchange rate may convert a record's money: the object's own
+// dates and datetimes (a deal's close date).
+export function rateDateFields(fields: ReportField[]): ReportField[] {
+  return fields.filter((f) => !f.relation && !f.encrypted && DATED.includes(f.type));
+}
+
 // The definition the server runs and saves. Members that do not apply to the type are
 // left out (a tabular report has no groupings), and a sort that no longer names one of
-// the form's keys (its aggregate was removed) falls back to the default order.
-export function definitionFromForm(form: ReportForm): ReportDefinition {
+// the form's keys (its aggregate was removed) falls back to the default order. With
+// `fields`, conversion is asked only of a report that measures money (convertible()).
+export function definitionFromForm(form: ReportForm, fields?: ReportField[]): ReportDefinition {
   const tabular = form.type === "tabular";
   const sorted = form.sortKey !== "" && (tabular || effectiveAggregates(form).some((a) => aggregateName(a) === form.sortKey));
   const sort = sorted ? `${form.descending ? "-" : ""}${form.sortKey}` : "";
@@ -229,6 +251,10 @@ export function definitionFromForm(form: ReportForm): ReportDefinition {
     sort,
   };
   if (form.limit.trim() !== "" && Number.isInteger(limit)) definition.limit = limit;
+  if (form.convert && !tabular && (!fields || convertible(form, fields))) {
+    definition.convert = true;
+    if (form.rateDate) definition.rate_date = form.rateDate;
+  }
   return definition;
 }
 
@@ -248,6 +274,8 @@ export function newForm(meta: ObjectMeta): ReportForm {
     sortKey: "",
     descending: false,
     limit: "",
+    convert: false,
+    rateDate: "",
   };
 }
 
@@ -300,9 +328,9 @@ export function fittingChart(form: ReportForm, chosen: ChartType): ChartType {
 // The form's controls, as the server's field errors name them: "group_by",
 // "aggregates[1]", "definition.sort" (saving nests the definition's members).
 export type Control = "type" | "object" | "filter" | "columns" | "group_by" | "across" | "aggregates" | "sort" | "limit"
-  | "name" | "description" | "chart" | "shared";
+  | "convert" | "rate_date" | "name" | "description" | "chart" | "shared";
 const CONTROLS: Control[] = ["type", "object", "filter", "columns", "group_by", "across", "aggregates", "sort", "limit",
-  "name", "description", "chart", "shared"];
+  "convert", "rate_date", "name", "description", "chart", "shared"];
 
 export function controlOf(field: string): Control | null {
   const member = /^[a-z_]+/.exec(field.replace(/^definition\./, ""))?.[0] ?? "";

@@ -26,6 +26,10 @@ export interface ReportDefinition {
   aggregates: string[];
   sort: string;
   limit?: number;
+  // Summary and matrix: money added up in the workspace's currency, each record at the
+  // exchange rate of its `rate_date` field's day (today's when "" or absent).
+  convert?: boolean;
+  rate_date?: string;
 }
 
 export type ReportRow = Record<string, FieldValue>;

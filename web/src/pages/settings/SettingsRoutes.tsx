@@ -1,6 +1,6 @@
 // Settings: the user's own profile and security for everyone; objects and fields,
-// users, roles, sharing, sign-in security, API tokens and historical snapshots for
-// administrators.
+// users, roles, sharing, sign-in security, API tokens, historical snapshots and the
+// workspace (calendar, currency, exchange rates) for administrators.
 import { NavLink, Navigate, Route, Routes } from "react-router";
 import { useSignedIn } from "../../app/session";
 import { Breadcrumbs } from "../../components/ui";
@@ -12,6 +12,7 @@ import { SignInPage } from "./SignInPage";
 import { SnapshotsPage } from "./SnapshotsPage";
 import { TokensPage } from "./TokensPage";
 import { UsersPage } from "./UsersPage";
+import { WorkspacePage } from "./WorkspacePage";
 
 export default function SettingsRoutes() {
   const me = useSignedIn();
@@ -30,6 +31,7 @@ export default function SettingsRoutes() {
               <NavLink to="/settings/sharing" className="nav-item">Sharing</NavLink>
               <NavLink to="/settings/sign-in" className="nav-item">Sign-in security</NavLink>
               <NavLink to="/settings/snapshots" className="nav-item">Snapshots</NavLink>
+              <NavLink to="/settings/workspace" className="nav-item">Workspace</NavLink>
             </>
           )}
         </nav>
@@ -45,6 +47,8 @@ export default function SettingsRoutes() {
             <Route path="sharing" element={<SharingPage />} />
             <Route path="sign-in" element={<SignInPage />} />
             <Route path="snapshots" element={<SnapshotsPage />} />
+            {/* Everyone may read these settings (reports convert with them), so the page itself is kept to administrators. */}
+            <Route path="workspace" element={me.is_admin ? <WorkspacePage /> : <Navigate to="/settings/profile" replace />} />
           </Routes>
         </div>
       </div>
