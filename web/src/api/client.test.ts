@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, forgetPrefetched, peekPrefetched, prefetch } from "./client";
+import { api, forgetPrefetched, peekPrefetched, prefetch, takeRead } from "./client";
 
 // Counts the requests that reach the network and answers each with its own number.
 function stubNetwork() {
@@ -51,6 +51,33 @@ describe("peekPrefetched", () => {
     expect(await api.get("/metadata/objects")).toEqual({ call: 1 });
     expect(fetch).toHaveBeenCalledTimes(1);
     expect(await peekPrefetched("/metadata/objects")).toBeUndefined();
+  });
+});
+
+describe("takeRead", () => {
+  it("hands an answer already read to one render, which then has it from nobody else", async () => {
+    const fetch = stubNetwork();
+    prefetch("/auth/session");
+    expect(takeRead("/auth/session")).toBeUndefined();  // not read yet
+    await peekPrefetched("/auth/session");
+    expect(takeRead("/auth/session")).toEqual({ call: 1 });
+    expect(takeRead("/auth/session")).toBeUndefined();
+    prefetch("/auth/session");  // just answered: not asked again
+    expect(await api.get("/auth/session")).toEqual({ call: 2 });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("gives nothing for an answer read long before, or a failure", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    stubNetwork();
+    prefetch("/metadata/objects");
+    await peekPrefetched("/metadata/objects");
+    vi.advanceTimersByTime(6000);
+    expect(takeRead("/metadata/objects")).toBeUndefined();
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 401 })));
+    prefetch("/auth/session");
+    expect(await peekPrefetched("/auth/session")).toBeUndefined();
+    expect(takeRead("/auth/session")).toBeUndefined();
   });
 });
 

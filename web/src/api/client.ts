@@ -57,10 +57,14 @@ export interface ApiResponse<T> {
 // answer if it asks within a few seconds; an older one (a render whose effects never
 // ran) is dropped rather than replayed.
 const PREFETCH_FRESH_MS = 5000;
-const prefetched = new Map<string, { response: Promise<Response>; at: number }>();
+const prefetched = new Map<string, { response: Promise<Response>; at: number; peeked?: Promise<unknown> }>();
 // When each path was last taken: asked ahead again right after, its answer would wait
 // for nobody (main.tsx finishing after the list page already had its page).
 const taken = new Map<string, number>();
+// Answers fetched ahead and already read: on a cold load main.tsx waits for the session,
+// the metadata and a list's first page, so the first render draws the page whole with
+// them rather than rendering it empty and asking.
+const read = new Map<string, { data: unknown; at: number }>();
 
 // Drops the answers fetched ahead: all of them (signing out, or any write, after
 // which they may be stale), or one that is no longer wanted.
@@ -68,8 +72,10 @@ export function forgetPrefetched(path?: string): void {
   if (path === undefined) {
     prefetched.clear();
     taken.clear();
+    read.clear();
   } else {
     prefetched.delete(path);
+    read.delete(path);
   }
 }
 
@@ -85,20 +91,40 @@ export function prefetch(path: string): void {
 
 // The answer fetched ahead for `path`, read without taking it (the request that
 // takes it still gets the whole response); undefined if there is none or it failed.
-export async function peekPrefetched<T>(path: string): Promise<T | undefined> {
+// The answer is also kept, read, for takeRead.
+export function peekPrefetched<T>(path: string): Promise<T | undefined> {
   const entry = prefetched.get(path);
+  if (!entry) return Promise.resolve(undefined);
+  entry.peeked ??= (async () => {
+    try {
+      const response = await entry.response;
+      if (!response.ok) return undefined;
+      const data: unknown = await response.clone().json();
+      if (prefetched.get(path) === entry) read.set(path, { data, at: entry.at });
+      return data;
+    } catch {
+      return undefined;
+    }
+  })();
+  return entry.peeked as Promise<T | undefined>;
+}
+
+// The answer fetched ahead for `path` if it has been read already (by peekPrefetched),
+// for a first render to draw with at once; taking it is taking the answer fetched ahead.
+export function takeRead<T>(path: string): T | undefined {
+  const entry = read.get(path);
   if (!entry) return undefined;
-  try {
-    const response = await entry.response;
-    return response.ok ? ((await response.clone().json()) as T) : undefined;
-  } catch {
-    return undefined;
-  }
+  read.delete(path);
+  prefetched.delete(path);
+  const now = performance.now();
+  taken.set(path, now);
+  return now - entry.at > PREFETCH_FRESH_MS ? undefined : (entry.data as T);
 }
 
 function takePrefetched(path: string): Promise<Response | undefined> | undefined {
   const entry = prefetched.get(path);
   prefetched.delete(path);
+  read.delete(path);
   if (!entry) return undefined;
   taken.set(path, performance.now());
   if (performance.now() - entry.at > PREFETCH_FRESH_MS) return undefined;

@@ -2,7 +2,7 @@
 // this user may see them (hidden fields are absent). Everything generic in the app
 // (sidebar, lists, forms, record pages, boards) is drawn from it.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api } from "../api/client";
+import { api, takeRead } from "../api/client";
 import type { FieldMeta, ObjectMeta } from "../api/types";
 import { titles } from "../lib/titles";
 
@@ -16,7 +16,9 @@ interface MetadataState {
 const MetadataContext = createContext<MetadataState | null>(null);
 
 export function MetadataProvider({ children }: { children: ReactNode }) {
-  const [objects, setObjects] = useState<ObjectMeta[] | null>(null);
+  // Read already on a cold load (main.tsx), so the first render draws the page.
+  const [known] = useState(() => takeRead<{ data: ObjectMeta[] }>("/metadata/objects")?.data ?? null);
+  const [objects, setObjects] = useState<ObjectMeta[] | null>(known);
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
@@ -30,8 +32,8 @@ export function MetadataProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    if (!known) void refresh();
+  }, [known, refresh]);
 
   const value = useMemo<MetadataState | null>(() => {
     if (!objects) return null;

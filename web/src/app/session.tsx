@@ -1,7 +1,7 @@
 // Who is signed in. The session lives in an HttpOnly cookie the app never sees; the
 // app keeps the CSRF token that goes with it and learns of expiry from any 401.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
-import { ApiError, api, forgetPrefetched, onUnauthorised, request } from "../api/client";
+import { ApiError, api, forgetPrefetched, onUnauthorised, request, takeRead } from "../api/client";
 import type { RecordData, Session } from "../api/types";
 import { clearOfflineData } from "../lib/offline";
 import { titles } from "../lib/titles";
@@ -50,29 +50,35 @@ async function fetchUser(session: Session): Promise<SignedIn> {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<SignedIn | null>(null);
-  const [loading, setLoading] = useState(true);
+  // On a cold load the session is usually read already (main.tsx), and the app draws
+  // the signed-in page in its first render.
+  const [known] = useState(() => takeRead<Session>("/auth/session") ?? null);
+  const [session, setSession] = useState<SignedIn | null>(known && { ...known, name: "", email: "" });
+  const [loading, setLoading] = useState(known === null);
   const [expired, setExpired] = useState(false);
-  const lastUser = useRef<string | null>(null);
+  const lastUser = useRef<string | null>(known?.user_id ?? null);
 
   // The session decides what renders; the user's name follows without holding it up.
+  const nameUser = useCallback(async (found: Session) => {
+    const user = await fetchUser(found);
+    setSession((current) => (current && current.user_id === user.user_id ? user : current));
+  }, []);
+
   const adopt = useCallback(async (found: Session | null) => {
     // Another user (or none): nothing of the previous one's may show.
     if (!found || (lastUser.current !== null && found.user_id !== lastUser.current)) forgetUserData();
     lastUser.current = found?.user_id ?? null;
     setSession(found ? { ...found, name: "", email: "" } : null);
     setLoading(false);
-    if (found) {
-      const user = await fetchUser(found);
-      setSession((current) => (current && current.user_id === user.user_id ? user : current));
-    }
-  }, []);
+    if (found) await nameUser(found);
+  }, [nameUser]);
 
   const reload = useCallback(async () => adopt(await fetchSession()), [adopt]);
 
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    if (known) void nameUser(known);
+    else void reload();
+  }, [known, nameUser, reload]);
 
   useEffect(
     () =>

@@ -40,7 +40,8 @@ export function firstPagePath(object: string, filter: string, sort: string, fiel
 }
 
 // On a cold load of /o/:object (without a saved view, which is fetched first), the
-// first page of the list, asked for with the answers index.html preloaded.
+// first page of the list, asked for with the answers index.html preloaded; resolves
+// once that page is read too (takeRead), so the first render can draw its rows.
 export async function prefetchListOfLocation(): Promise<void> {
   const match = /^\/o\/([a-z0-9_]+)\/?$/.exec(location.pathname);
   if (!match) return;
@@ -53,5 +54,7 @@ export async function prefetchListOfLocation(): Promise<void> {
   const meta = metadata?.data.find((o) => o.name === match[1]);
   if (!session || !meta) return;
   const columns = listColumns(meta, params.get("cols"), readStored<string[] | null>(columnsKey(session.user_id, meta.name), null));
-  prefetch(firstPagePath(meta.name, params.get("filter") ?? "", params.get("sort") ?? "", fetchedFields(meta, columns)));
+  const path = firstPagePath(meta.name, params.get("filter") ?? "", params.get("sort") ?? "", fetchedFields(meta, columns));
+  prefetch(path);
+  await peekPrefetched(path);
 }

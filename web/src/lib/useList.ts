@@ -1,7 +1,7 @@
 // A list view's rows: cursor pages fetched as the user scrolls (keyset pagination on
 // the server, so page 2,000 costs what page 1 does), with local edits applied on top.
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
-import { ApiError, api, forgetPrefetched, prefetch, query } from "../api/client";
+import { ApiError, api, forgetPrefetched, prefetch, query, takeRead } from "../api/client";
 import { PAGE_SIZE, firstPagePath } from "./listQuery";
 import type { ListPage, RecordData } from "../api/types";
 
@@ -18,26 +18,40 @@ export interface ListState {
 }
 
 export function useList(object: string, filter: string, sort: string, fields: string[]): ListState {
-  const [rows, setRows] = useState<RecordData[]>([]);
+  const fieldList = fields.join(",");
+  const firstPage = firstPagePath(object, filter, sort, fields);
+  // On a cold load the first page is usually read already (main.tsx): the first render
+  // draws its rows.
+  const [known] = useState(() => takeRead<ListPage>(firstPage));
+  const [rows, setRows] = useState<RecordData[]>(known?.data ?? []);
   const [total, setTotal] = useState<number | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(true);
+  const [cursor, setCursor] = useState<string | null>(known?.next_cursor ?? null);
+  const [hasMore, setHasMore] = useState(!!known?.next_cursor);
+  const [loading, setLoading] = useState(!known);
   const [error, setError] = useState<ApiError | null>(null);
   const [generation, setGeneration] = useState(0);
   const inFlight = useRef<AbortController | null>(null);
   const countAbort = useRef<AbortController | null>(null);
-  const fieldList = fields.join(",");
-  const firstPage = firstPagePath(object, filter, sort, fields);
+  const seeded = useRef(known !== undefined);
 
-  // The first page leaves while this render is still going: the grid below measures
-  // itself in its own layout effect, which runs before ours and forces the page's
-  // first layout (tens of ms on a cold load). fetchPage then takes this answer.
-  const requested = useRef<string | null>(null);
+  // Otherwise the first page leaves while this render is still going, before the
+  // browser lays the page out; fetchPage then takes this answer.
+  const requested = useRef<string | null>(known ? `${firstPage}#0` : null);
   if (requested.current !== `${firstPage}#${generation}`) {
     requested.current = `${firstPage}#${generation}`;
     prefetch(firstPage);
   }
+
+  // The total is asked for on its own, once the first rows are in: counting a million
+  // rows takes longer than a page, and the rows should not share the server's cores
+  // with it.
+  const count = useCallback(() => {
+    countAbort.current?.abort();
+    const counting = (countAbort.current = new AbortController());
+    api
+      .get<ListPage>(`/objects/${object}${query({ filter, limit: 1, fields: "id", count: true })}`, counting.signal)
+      .then((counted) => { if (!counting.signal.aborted) setTotal(counted.total ?? null); }, () => undefined);
+  }, [object, filter]);
 
   const fetchPage = useCallback(
     async (after: string | null, first: boolean) => {
@@ -50,16 +64,7 @@ export function useList(object: string, filter: string, sort: string, fields: st
           controller.signal,
         );
         if (controller.signal.aborted) return;
-        // The total is asked for on its own, once the first rows are in: counting a
-        // million rows takes longer than a page, and the rows should not share the
-        // server's cores with it.
-        if (first) {
-          countAbort.current?.abort();
-          const counting = (countAbort.current = new AbortController());
-          api
-            .get<ListPage>(`/objects/${object}${query({ filter, limit: 1, fields: "id", count: true })}`, counting.signal)
-            .then((counted) => { if (!counting.signal.aborted) setTotal(counted.total ?? null); }, () => undefined);
-        }
+        if (first) count();
         setRows((current) => (first ? page.data : [...current, ...page.data]));
         setCursor(page.next_cursor);
         setHasMore(page.next_cursor !== null);
@@ -73,21 +78,26 @@ export function useList(object: string, filter: string, sort: string, fields: st
         if (!controller.signal.aborted) setLoading(false);
       }
     },
-    [object, filter, sort, fieldList, firstPage],
+    [object, filter, sort, fieldList, firstPage, count],
   );
 
   // A layout effect, so the request leaves before the browser paints the empty page
   // (a plain effect would wait for that paint, 100 ms on a slow phone).
   useLayoutEffect(() => {
-    setRows([]);
-    setTotal(null);
-    void fetchPage(null, true);
+    if (seeded.current) {
+      seeded.current = false;
+      count();
+    } else {
+      setRows([]);
+      setTotal(null);
+      void fetchPage(null, true);
+    }
     return () => {
       inFlight.current?.abort();
       countAbort.current?.abort();
       forgetPrefetched(firstPage);  // asked ahead for a list no longer shown
     };
-  }, [fetchPage, generation, firstPage]);
+  }, [fetchPage, count, generation, firstPage]);
 
   const loadMore = useCallback(() => {
     if (!loading && hasMore && cursor) void fetchPage(cursor, false);

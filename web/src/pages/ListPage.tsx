@@ -1,7 +1,7 @@
 // A list view of any object, drawn from its metadata. The URL holds the state
 // (?filter=&sort=&cols=&view=), rows stream in by cursor as you scroll and only the
 // visible ones are in the DOM, so a million records scroll like fifty.
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { elementScroll, useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, api } from "../api/client";
@@ -27,6 +27,34 @@ import { NotFound } from "./NotFound";
 
 const ROW_HEIGHT = 44;
 const CARD_HEIGHT = 112;
+
+// The virtualizer's defaults read the scroller's size and write its scroll offset as it
+// mounts, and each forces the page's first style and layout in the middle of the render
+// (60-100 ms on a cold load, before any row is in the DOM). Instead the first render
+// sizes the scroller from the window by the same rule as styles.css (.grid-wrap is
+// 100vh - 250px, at least 320px, inside a 1px border; .card-list is 100vh - 230px), the
+// real size arrives from a ResizeObserver once the browser lays the page out anyway (if
+// it differs, the rows shown are adjusted before the first paint), and a scroller known
+// to be at the top is not scrolled to the top (what the virtualizer does as it mounts).
+type Scroller = Virtualizer<HTMLDivElement, Element>;
+function scrollerOptions(height: (viewport: number) => number) {
+  return {
+    initialRect: typeof window === "undefined" ? undefined : { width: window.innerWidth, height: height(window.innerHeight) },
+    observeElementRect: (instance: Scroller, onRect: (rect: { width: number; height: number }) => void) => {
+      const element = instance.scrollElement;
+      if (!element || typeof ResizeObserver === "undefined") return;
+      const observer = new ResizeObserver(() => onRect({ width: element.clientWidth, height: element.clientHeight }));
+      observer.observe(element);
+      return () => observer.disconnect();
+    },
+    scrollToFn: (offset: number, options: { adjustments?: number; behavior?: ScrollBehavior }, instance: Scroller) => {
+      if (offset + (options.adjustments ?? 0) === 0 && !instance.scrollOffset) return;
+      elementScroll(offset, options, instance);
+    },
+  };
+}
+const gridScroller = scrollerOptions((viewport) => Math.max(viewport - 250, 320) - 2);
+const cardScroller = scrollerOptions((viewport) => Math.max(viewport - 230, 0));
 
 export function ListPage() {
   const { object: objectName = "" } = useParams();
@@ -208,7 +236,7 @@ interface GridProps {
 function Grid({ meta, columns, list, sort, onSort, selected, onSelect, onOpen, onSaved }: GridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const count = list.rows.length + (list.hasMore ? 1 : 0);
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12, ...gridScroller });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
   useEffect(() => {
@@ -370,7 +398,7 @@ function EditableCell({ meta, field, record, onSaved }: { meta: ObjectMeta; fiel
 function CardList({ meta, columns, list }: { meta: ObjectMeta; columns: FieldMeta[]; list: ReturnType<typeof useList> }) {
   const scroller = useRef<HTMLDivElement>(null);
   const count = list.rows.length + (list.hasMore ? 1 : 0);
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => CARD_HEIGHT, overscan: 6 });
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => CARD_HEIGHT, overscan: 6, ...cardScroller });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
   useEffect(() => {
