@@ -398,8 +398,6 @@ CREATE TABLE exchange_rates (
   tenant_id TEXT NOT NULL,
   currency TEXT NOT NULL,
   valid_from TEXT NOT NULL,
-  applies_from TEXT NOT NULL,
-  valid_until TEXT NOT NULL,
   rate INTEGER NOT NULL,
   updated_at TEXT NOT NULL,
   PRIMARY KEY (tenant_id, currency, valid_from)

@@ -1403,7 +1403,8 @@ Result<ConvertedRows> ConvertMoney(const AggregateLayout& layout, const std::vec
     std::optional<int64_t> rate;
     if (currency == book.currency) rate = workspace::kRateOne;
     else if (!dated) rate = book.RateOn(currency, today);
-    else if (!storage::IsNull(row[keys + 1])) rate = book.RateFrom(currency, storage::TextOf(row[keys + 1]));
+    else if (storage::IsNull(row[keys + 1])) rate = book.RateOn(currency, "");  // before its first rate: the first
+    else rate = book.RateFrom(currency, storage::TextOf(row[keys + 1]));
     ConvertedGroup part;
     part.row.assign(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keys));
     part.row.emplace_back(rate ? book.currency : currency);  // no rate: kept in its own currency
@@ -1709,15 +1710,15 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     if (datetime && !IsTimeZone(q.time_zone)) {
       return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone.", q.time_zone)));
     }
+    // The first day of the rate in force on the record's day (NULL before the
+    // currency's first rate): one seek of the rates' key per record. The last column
+    // of the subquery, so its parameters come last among the columns'.
     const std::string day = fmt::format("COALESCE({}, ?)", datetime ? d.DateBucket(on.sql, true, DatePart::kDay, 1) : on.sql);
-    joins.push_back(fmt::format("LEFT JOIN exchange_rates x ON x.tenant_id = r.tenant_id AND x.currency = {0} AND "
-                                "x.applies_from <= {1} AND {1} < x.valid_until",
-                                money_currency, day));
-    for (int twice = 0; twice < 2; ++twice) {
-      if (datetime) join_params.emplace_back(q.time_zone);
-      join_params.emplace_back(today);
-    }
-    add_key("x.valid_from");
+    add_key(fmt::format("(SELECT x.valid_from FROM exchange_rates x WHERE x.tenant_id = r.tenant_id AND x.currency = {} "
+                        "AND x.valid_from <= {} ORDER BY x.valid_from DESC LIMIT 1)",
+                        money_currency, day));
+    if (datetime) inner_params.emplace_back(q.time_zone);
+    inner_params.emplace_back(today);
   }
   for (size_t i = 0; i < measured.size(); ++i) outer.push_back(fmt::format("{} AS v{}", measured[i], i));
   if (inner.empty()) inner.push_back("1 AS one");  // COUNT(*) alone

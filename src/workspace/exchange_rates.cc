@@ -12,29 +12,19 @@ namespace {
 using storage::Connection;
 using storage::Value;
 
-constexpr std::string_view kBeforeAll = "0000-01-01";
-
 Result<std::string> WorkspaceCurrency(Connection& c, const std::string& tenant_id) {
   RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT currency FROM workspace_settings WHERE tenant_id = ?",
                                               std::vector<Value>{tenant_id}));
   return rows.rows.empty() ? std::string("USD") : storage::TextOf(rows.rows[0][0]);
 }
 
-// Each rate of `currency` runs until the next one; the first also covers every day
-// before it. Rewritten whole after each change, in its transaction.
-Status Rechain(Connection& c, const std::string& tenant_id, const std::string& currency) {
-  RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT valid_from FROM exchange_rates WHERE tenant_id = ? AND currency = ? "
-                                              "ORDER BY valid_from",
-                                              std::vector<Value>{tenant_id, currency}));
-  for (size_t i = 0; i < rows.rows.size(); ++i) {
-    std::string from = storage::TextOf(rows.rows[i][0]);
-    std::string applies = i == 0 ? std::string(kBeforeAll) : from;
-    std::string until = i + 1 < rows.rows.size() ? storage::TextOf(rows.rows[i + 1][0]) : std::string(kOpenEnded);
-    RAPPORT_TRY(c.Execute("UPDATE exchange_rates SET applies_from = ?, valid_until = ? "
-                          "WHERE tenant_id = ? AND currency = ? AND valid_from = ?",
-                          std::vector<Value>{applies, until, tenant_id, currency, from}));
-  }
-  return Ok();
+// The first day of the currency's next rate after `valid_from`; empty for its latest.
+Result<std::string> NextStart(Connection& c, const std::string& tenant_id, const std::string& currency,
+                              const std::string& valid_from) {
+  RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT MIN(valid_from) FROM exchange_rates WHERE tenant_id = ? AND "
+                                              "currency = ? AND valid_from > ?",
+                                              std::vector<Value>{tenant_id, currency, valid_from}));
+  return rows.rows.empty() || storage::IsNull(rows.rows[0][0]) ? std::string() : storage::TextOf(rows.rows[0][0]);
 }
 
 Status CheckAdmin(const security::Principal& p) {
@@ -99,13 +89,14 @@ ExchangeRateStore::ExchangeRateStore(storage::Database& db, const Clock& clock) 
 Result<std::vector<ExchangeRate>> ExchangeRateStore::List(const std::string& tenant_id) {
   std::vector<ExchangeRate> rates;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT currency, valid_from, valid_until, rate, updated_at FROM exchange_rates "
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT currency, valid_from, rate, updated_at FROM exchange_rates "
                                                 "WHERE tenant_id = ? ORDER BY currency, valid_from",
                                                 std::vector<Value>{tenant_id}));
     for (const auto& row : rows.rows) {
-      std::string until = storage::TextOf(row[2]);
-      rates.push_back({storage::TextOf(row[0]), storage::TextOf(row[1]), until == kOpenEnded ? "" : until,
-                       std::get<int64_t>(row[3]), storage::TextOf(row[4])});
+      std::string currency = storage::TextOf(row[0]);
+      // A rate runs until the next of its currency (the rows are in that order).
+      if (!rates.empty() && rates.back().currency == currency) rates.back().valid_until = storage::TextOf(row[1]);
+      rates.push_back({std::move(currency), storage::TextOf(row[1]), "", std::get<int64_t>(row[2]), storage::TextOf(row[3])});
     }
     return Ok();
   }));
@@ -135,15 +126,10 @@ Result<ExchangeRate> ExchangeRateStore::Set(const security::Principal& p, const 
     }
     std::vector<Value> key = {p.tenant_id, currency, valid_from};
     RAPPORT_TRY(c.Execute("DELETE FROM exchange_rates WHERE tenant_id = ? AND currency = ? AND valid_from = ?", key));
-    RAPPORT_TRY(c.Execute("INSERT INTO exchange_rates (tenant_id, currency, valid_from, applies_from, valid_until, rate, "
-                          "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          std::vector<Value>{p.tenant_id, currency, valid_from, valid_from, std::string(kOpenEnded),
-                                             *rate, saved.updated_at}));
-    RAPPORT_TRY(Rechain(c, p.tenant_id, currency));
-    RAPPORT_ASSIGN_OR_RETURN(auto next, c.Query("SELECT valid_until FROM exchange_rates WHERE tenant_id = ? AND currency = ? "
-                                                "AND valid_from = ?",
-                                                key));
-    if (std::string until = storage::TextOf(next.rows.at(0)[0]); until != kOpenEnded) saved.valid_until = until;
+    RAPPORT_TRY(c.Execute("INSERT INTO exchange_rates (tenant_id, currency, valid_from, rate, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?)",
+                          std::vector<Value>{p.tenant_id, currency, valid_from, *rate, saved.updated_at}));
+    RAPPORT_ASSIGN_OR_RETURN(saved.valid_until, NextStart(c, p.tenant_id, currency, valid_from));
     return audit::Append(c, p.tenant_id,
                          {.kind = "workspace.exchange_rate_set",
                           .actor_id = p.user_id,
@@ -165,7 +151,6 @@ Status ExchangeRateStore::Delete(const security::Principal& p, const std::string
       return Fail(ErrorCode::kNotFound, fmt::format("No rate of {} starts on {}.", currency, valid_from));
     }
     RAPPORT_TRY(c.Execute("DELETE FROM exchange_rates WHERE tenant_id = ? AND currency = ? AND valid_from = ?", key));
-    RAPPORT_TRY(Rechain(c, p.tenant_id, currency));
     return audit::Append(c, p.tenant_id,
                          {.kind = "workspace.exchange_rate_deleted",
                           .actor_id = p.user_id,

@@ -27,9 +27,6 @@ inline constexpr int64_t kRateOne = 1'000'000;
 std::optional<int64_t> ParseRate(std::string_view text);
 std::string FormatRate(int64_t rate);  // "1.0825"
 
-// The stored end of the latest rate (the table's ranges are half-open).
-inline constexpr std::string_view kOpenEnded = "9999-12-31";
-
 struct ExchangeRate {
   std::string currency;    // ISO 4217, never the workspace's own
   std::string valid_from;  // "YYYY-MM-DD"
@@ -43,7 +40,8 @@ struct RateBook {
   std::string currency;  // the workspace's own: its rate is always kRateOne
   std::map<std::string, std::map<std::string, int64_t, std::less<>>, std::less<>> rates;  // currency -> valid_from -> rate
 
-  // The rate of `currency` on `day` ("YYYY-MM-DD"); nothing when it has no rate at all.
+  // The rate of `currency` on `day` ("YYYY-MM-DD"; before its first rate, or "", the
+  // first); nothing when it has no rate at all.
   std::optional<int64_t> RateOn(std::string_view currency, std::string_view day) const;
   // The rate that starts on `valid_from` (as a report's statement names it).
   std::optional<int64_t> RateFrom(std::string_view currency, std::string_view valid_from) const;
