@@ -1707,9 +1707,6 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       return Fail(InvalidField("convert.rate_date", fmt::format("`{}` is {}: the rate's day comes from a date or datetime field.",
                                                                 on.field->name, metadata::FieldTypeName(on.field->type))));
     }
-    if (datetime && !IsTimeZone(q.time_zone)) {
-      return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone.", q.time_zone)));
-    }
     // The first day of the rate in force on the record's day (NULL before the
     // currency's first rate): one seek of the rates' key per record. The last column
     // of the subquery, so its parameters come last among the columns'.
@@ -1766,8 +1763,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       return Fail(InvalidField("convert", fmt::format("Over {} groups in their currencies to convert: group more coarsely "
                                                       "or filter the records.", kMaxGroups)));
     }
-    RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(AggregateLayout{groups, true, plans}, raw, rates,
-                                                                   dated_rates, today, q.rollups));
+    RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(layout, raw, rates, dated_rates, today, q.rollups));
     raw = std::move(converted.rows);
     rolled_up = std::move(converted.rollups);
   } else if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) {

@@ -35,7 +35,6 @@ constexpr size_t kMaxName = 100;
 constexpr size_t kMaxFilter = 4000;
 // The fields every snapshot object has besides the copies.
 constexpr std::string_view kDateField = "snapshot_date";
-constexpr std::string_view kRecordField = metadata::kHistoryRecordField;
 constexpr std::string_view kKeyField = "snapshot_key";
 
 Error NotFound(std::string_view id) { return Error(ErrorCode::kNotFound, fmt::format("No snapshot with id `{}`.", id)); }
@@ -73,7 +72,7 @@ std::string FieldsText(const std::vector<std::string>& fields) {
   return json::serialize(a);
 }
 
-// Administrators only: a snapshot creates an object and sets every role's access to it.
+// Administrators only: a snapshot creates an object.
 Status CheckAdministrator(const security::Principal& p) {
   RAPPORT_TRY(security::CheckMayChangeSettings(p));
   if (p.is_admin || p.is_system) return Ok();
@@ -192,7 +191,7 @@ Status RecordSnapshots::CreateTarget(const security::Principal& p, const Snapsho
     if (f->system || f->name == "owner_id") {
       return Fail(InvalidField(member, fmt::format("`{}` is kept by every record (a copy keeps its owner).", f->name)));
     }
-    if (f->name == kDateField || f->name == kRecordField || f->name == kKeyField) {
+    if (f->name == kDateField || f->name == metadata::kHistoryRecordField || f->name == kKeyField) {
       return Fail(InvalidField(member, fmt::format("`{}` is a snapshot's own field.", f->name)));
     }
     if (!seen.insert(f->name).second) return Fail(InvalidField(member, fmt::format("`{}` is named twice.", f->name)));
@@ -283,7 +282,7 @@ Result<SnapshotRun> RecordSnapshots::Take(const std::string& tenant_id, const Sn
       records::BatchItem item{.op = records::BatchOp::kUpsert, .match_field = std::string(kKeyField)};
       item.values.emplace_back(kKeyField, InputValue::String(run.date + ":" + r.id));
       item.values.emplace_back(kDateField, InputValue::String(run.date));
-      item.values.emplace_back(kRecordField, InputValue::String(r.id));
+      item.values.emplace_back(metadata::kHistoryRecordField, InputValue::String(r.id));
       if (const FieldValue* owner = r.Find("owner_id")) item.values.emplace_back("owner_id", InputOf(*owner));
       for (const auto& field : d.fields) {
         if (const FieldValue* v = r.Find(field)) item.values.emplace_back(field, InputOf(*v));

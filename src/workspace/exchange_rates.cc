@@ -4,6 +4,7 @@
 
 #include "audit/audit_log.h"
 #include "core/strings.h"
+#include "workspace/workspace_settings.h"
 
 namespace rapport::workspace {
 
@@ -13,9 +14,8 @@ using storage::Connection;
 using storage::Value;
 
 Result<std::string> WorkspaceCurrency(Connection& c, const std::string& tenant_id) {
-  RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT currency FROM workspace_settings WHERE tenant_id = ?",
-                                              std::vector<Value>{tenant_id}));
-  return rows.rows.empty() ? std::string("USD") : storage::TextOf(rows.rows[0][0]);
+  RAPPORT_ASSIGN_OR_RETURN(WorkspaceSettings settings, ReadWorkspaceSettings(c, tenant_id));
+  return settings.currency;
 }
 
 // The first day of the currency's next rate after `valid_from`; empty for its latest.
@@ -82,6 +82,12 @@ Result<RateBook> ReadRateBook(Connection& c, const std::string& tenant_id) {
     book.rates[storage::TextOf(row[0])][storage::TextOf(row[1])] = std::get<int64_t>(row[2]);
   }
   return book;
+}
+
+Result<bool> HasExchangeRates(Connection& c, const std::string& tenant_id) {
+  RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT 1 FROM exchange_rates WHERE tenant_id = ? LIMIT 1",
+                                              std::vector<Value>{tenant_id}));
+  return !rows.rows.empty();
 }
 
 ExchangeRateStore::ExchangeRateStore(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}

@@ -49,6 +49,8 @@ struct RateBook {
 // Read inside the caller's transaction, so that a report converts with the rates of
 // the same snapshot its figures come from.
 Result<RateBook> ReadRateBook(storage::Connection& c, const std::string& tenant_id);
+// Whether the workspace has any rate (its currency cannot change then).
+Result<bool> HasExchangeRates(storage::Connection& c, const std::string& tenant_id);
 
 class ExchangeRateStore {
  public:

@@ -6,15 +6,14 @@
 #include "core/calendar.h"
 #include "core/strings.h"
 #include "storage/value.h"
+#include "workspace/exchange_rates.h"
 
 namespace rapport::workspace {
-
-namespace {
 
 using storage::Connection;
 using storage::Value;
 
-Result<WorkspaceSettings> Read(Connection& c, const std::string& tenant_id) {
+Result<WorkspaceSettings> ReadWorkspaceSettings(Connection& c, const std::string& tenant_id) {
   std::vector<Value> key = {tenant_id};
   RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT time_zone, fiscal_year_start, updated_at, currency FROM workspace_settings "
                                                "WHERE tenant_id = ?",
@@ -28,14 +27,12 @@ Result<WorkspaceSettings> Read(Connection& c, const std::string& tenant_id) {
   return settings;
 }
 
-}  // namespace
-
 WorkspaceSettingsStore::WorkspaceSettingsStore(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
 Result<WorkspaceSettings> WorkspaceSettingsStore::Get(const std::string& tenant_id) {
   WorkspaceSettings settings;
   RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(settings, Read(c, tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(settings, ReadWorkspaceSettings(c, tenant_id));
     return Ok();
   }));
   return settings;
@@ -58,13 +55,12 @@ Result<WorkspaceSettings> WorkspaceSettingsStore::Update(const security::Princip
   }
   WorkspaceSettings settings;
   RAPPORT_TRY(db_.Write([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(settings, Read(c, p.tenant_id));
+    RAPPORT_ASSIGN_OR_RETURN(settings, ReadWorkspaceSettings(c, p.tenant_id));
     if (changes.currency && *changes.currency != settings.currency) {
       // Every rate says what a unit is worth in the old currency: changing it would
       // silently change every converted figure.
-      RAPPORT_ASSIGN_OR_RETURN(auto rates, c.Query("SELECT COUNT(*) FROM exchange_rates WHERE tenant_id = ?",
-                                                   std::vector<Value>{p.tenant_id}));
-      if (storage::IntOf(rates.rows[0][0]) > 0) {
+      RAPPORT_ASSIGN_OR_RETURN(bool has_rates, HasExchangeRates(c, p.tenant_id));
+      if (has_rates) {
         std::string message = fmt::format("The exchange rates are into {}: delete them before changing the "
                                           "workspace's currency.", settings.currency);
         return Fail(Error(ErrorCode::kFailedPrecondition, message).WithField("currency", "has_rates", message));

@@ -29,6 +29,9 @@ struct WorkspaceSettingsChanges {
   std::optional<std::string> currency;  // only while there are no exchange rates (they are into it)
 };
 
+// The settings inside the caller's transaction (the defaults until set).
+Result<WorkspaceSettings> ReadWorkspaceSettings(storage::Connection& c, const std::string& tenant_id);
+
 class WorkspaceSettingsStore {
  public:
   explicit WorkspaceSettingsStore(storage::Database& db, const Clock& clock = SystemClock::Instance());

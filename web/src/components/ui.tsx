@@ -80,6 +80,33 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
   );
 }
 
+// The state of a form sent to the server: `submit` runs `action` (the form's default
+// is prevented), `busy` while it runs, `error` the server's problem (any other failure
+// as one) until the next success.
+export function useSubmit(action: () => Promise<void>): { submit: (e: FormEvent) => Promise<void>; busy: boolean; error: ApiError | null } {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await action();
+      setError(null);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, detail: (err as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, error };
+}
+
+// The message of a problem that names none of a form's `fields` (those show beside
+// their controls); null otherwise.
+export function unnamedError(error: ApiError | null, fields: string[]): string | null {
+  return error && !fields.some((f) => error.errorFor(f)) ? error.message : null;
+}
+
 // A dialog holding one form. Submitting runs `onSubmit`; if it throws, the server's
 // problem shows above the fields and `children` gets it to put each field's message
 // beside that field (error?.errorFor("name")). The dialog's owner closes it on success.
@@ -91,20 +118,7 @@ export function FormDialog({ title, submitLabel, onClose, onSubmit, wide, childr
   wide?: boolean;
   children: (error: ApiError | null) => ReactNode;
 }) {
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await onSubmit();
-      setError(null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, detail: (err as Error).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(onSubmit);
   return (
     <Modal title={title} onClose={onClose} wide={wide}>
       <form onSubmit={submit}>

@@ -2,11 +2,11 @@
 // dates and schedules count in, the month its fiscal year starts), its currency, and
 // the dated exchange rates reports convert other currencies into it with
 // (docs/reports.md). The server checks everything; its errors show on their controls.
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { ApiError } from "../../api/client";
 import { workspaceApi, workspaceChanges, type ExchangeRates, type WorkspaceSettings } from "../../api/workspace";
 import { useToast } from "../../components/toast";
-import { ErrorBanner, FormRow, Pending } from "../../components/ui";
+import { ErrorBanner, FormRow, Pending, unnamedError, useSubmit } from "../../components/ui";
 import { CURRENCIES } from "../../fields/registry";
 
 export const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -60,26 +60,15 @@ function SettingsForm({ saved, hasRates, onSaved }: { saved: WorkspaceSettings; 
   const [timeZone, setTimeZone] = useState(saved.time_zone);
   const [fiscalStart, setFiscalStart] = useState(saved.fiscal_year_start);
   const [currency, setCurrency] = useState(saved.currency);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
   const [zones] = useState(() => Intl.supportedValuesOf?.("timeZone") ?? []);
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const next = await workspaceApi.update(workspaceChanges(saved, { time_zone: timeZone, fiscal_year_start: fiscalStart, currency }));
-      setError(null);
-      toast("Workspace settings saved.");
-      onSaved(next);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit: save, busy, error } = useSubmit(async () => {
+    const next = await workspaceApi.update(workspaceChanges(saved, { time_zone: timeZone, fiscal_year_start: fiscalStart, currency }));
+    toast("Workspace settings saved.");
+    onSaved(next);
+  });
   const named = (field: string) => error?.errorFor(field);
-  const unnamed = error && !["time_zone", "fiscal_year_start", "currency"].some((f) => named(f)) ? error.message : null;
+  const unnamed = unnamedError(error, ["time_zone", "fiscal_year_start", "currency"]);
 
   return (
     <form onSubmit={save}>
@@ -176,25 +165,14 @@ function AddRate({ workspaceCurrency, onAdded }: { workspaceCurrency: string; on
   const [currency, setCurrency] = useState("");
   const [validFrom, setValidFrom] = useState("");
   const [rate, setRate] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const saved = await workspaceApi.setRate(currency.trim(), validFrom, rate.trim());
-      setError(null);
-      setRate("");
-      toast(`1 ${saved.currency} = ${saved.rate} ${workspaceCurrency} from ${saved.valid_from}.`);
-      await onAdded();
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const saved = await workspaceApi.setRate(currency.trim(), validFrom, rate.trim());
+    setRate("");
+    toast(`1 ${saved.currency} = ${saved.rate} ${workspaceCurrency} from ${saved.valid_from}.`);
+    await onAdded();
+  });
   const named = (field: string) => error?.errorFor(field);
-  const unnamed = error && !["currency", "valid_from", "rate"].some((f) => named(f)) ? error.message : null;
+  const unnamed = unnamedError(error, ["currency", "valid_from", "rate"]);
   return (
     <form className="add-rate" onSubmit={submit} aria-labelledby="workspace-add-rate-title">
       <h3 id="workspace-add-rate-title">Add a rate</h3>
