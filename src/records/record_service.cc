@@ -16,6 +16,7 @@
 #include "query/expression.h"
 #include "query/sort.h"
 #include "records/internal/codec.h"
+#include "records/internal/group_accumulator.h"
 #include "workspace/exchange_rates.h"
 
 namespace rapport::records {
@@ -1206,31 +1207,11 @@ bool AddsUp(const std::vector<Measure>& measures) {
   });
 }
 
-// SQL's order of stored values of one column: NULL last, numbers by value, text by
-// bytes (what a key or a MIN/MAX over dates and datetimes holds).
-int CompareStored(const Value& a, const Value& b) {
-  const bool a_null = storage::IsNull(a), b_null = storage::IsNull(b);
-  if (a_null || b_null) return a_null == b_null ? 0 : (a_null ? 1 : -1);
-  if (const auto* x = std::get_if<int64_t>(&a)) {
-    if (const auto* y = std::get_if<int64_t>(&b)) return *x < *y ? -1 : *x > *y;
-  }
-  if (const auto* x = std::get_if<std::string>(&a)) {
-    if (const auto* y = std::get_if<std::string>(&b)) return x->compare(*y) < 0 ? -1 : x->compare(*y) > 0;
-  }
-  auto number = [](const Value& v) {
-    if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<long double>(*i);
-    if (const auto* d = std::get_if<double>(&v)) return static_cast<long double>(*d);
-    return 0.0L;
-  };
-  long double x = number(a), y = number(b);
-  return x < y ? -1 : x > y;
-}
-
 // A strict order of group keys, for indexing groups (not SQL's: types come first).
 bool LessStored(const RawRow& a, const RawRow& b) {
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
     if (a[i].index() != b[i].index()) return a[i].index() < b[i].index();
-    if (int order = CompareStored(a[i], b[i]); order != 0) return order < 0;
+    if (int order = internal::CompareStored(a[i], b[i]); order != 0) return order < 0;
   }
   return a.size() < b.size();
 }
@@ -1239,7 +1220,7 @@ bool LessStored(const RawRow& a, const RawRow& b) {
 void SortByKeys(std::vector<RawRow>& rows, size_t width) {
   std::stable_sort(rows.begin(), rows.end(), [&](const RawRow& a, const RawRow& b) {
     for (size_t k = 0; k < width; ++k) {
-      if (int order = CompareStored(a[k], b[k]); order != 0) return order < 0;
+      if (int order = internal::CompareStored(a[k], b[k]); order != 0) return order < 0;
     }
     return false;
   });
@@ -1252,7 +1233,7 @@ Status MergeCell(AggregateFn fn, const Value& v, Value& total) {
   if (storage::IsNull(total)) {
     total = v;
   } else if (fn == AggregateFn::kMin || fn == AggregateFn::kMax) {
-    int order = CompareStored(v, total);
+    int order = internal::CompareStored(v, total);
     if (fn == AggregateFn::kMin ? order < 0 : order > 0) total = v;
   } else {
     auto a = IntegerOf(v), b = IntegerOf(total);
@@ -1566,7 +1547,12 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
   std::vector<AggregateGroup> groups;
+  // For grouping in memory (SqlDialect::GroupsBySorting): where each key and measured
+  // value is among the subquery's columns, and what each measure column computes.
+  std::vector<size_t> key_inputs;
+  std::vector<internal::CellPlan> cell_plans;
   auto add_key = [&](std::string expr) {
+    key_inputs.push_back(inner.size());
     std::string alias = fmt::format("g{}", grouped.size());
     inner.push_back(fmt::format("{} AS {}", expr, alias));
     outer.push_back(alias);
@@ -1634,10 +1620,12 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       }
       measured_sql = fmt::format("({} - {})", d.EpochSeconds(measured_sql), d.EpochSeconds(since.sql));
     }
+    const size_t input = inner.size();
     if (f) {
       value = fmt::format("m{}", i);
       inner.push_back(fmt::format("{} AS {}", measured_sql, value));
     }
+    using internal::CellOp;
     const bool duration = !m.since.empty();
     const bool numeric = f && (IsNumeric(f->type) || duration);
     const bool orderable = f && (numeric || dated(f));
@@ -1645,9 +1633,11 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     switch (m.fn) {
       case AggregateFn::kCount:
         measured.push_back(f ? fmt::format("COUNT({})", value) : "COUNT(*)");
+        cell_plans.push_back({f ? CellOp::kCount : CellOp::kCountRows, input});
         break;
       case AggregateFn::kCountDistinct:
         measured.push_back(fmt::format("COUNT(DISTINCT {})", value));
+        cell_plans.push_back({CellOp::kCountDistinct, input});
         break;
       case AggregateFn::kSum:
       case AggregateFn::kAvg:
@@ -1657,11 +1647,14 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         // count; a median half the sum of the two middle values.
         if (m.fn == AggregateFn::kMedian) {
           measured.push_back(fmt::format("CAST({} AS BIGINT)", d.MiddleSum(value)));
+          cell_plans.push_back({CellOp::kMiddleSum, input});
         } else {
           measured.push_back(fmt::format("CAST(SUM({}) AS BIGINT)", value));
+          cell_plans.push_back({CellOp::kSum, input});
         }
         if (m.fn == AggregateFn::kAvg) {
           measured.push_back(fmt::format("COUNT({})", value));
+          cell_plans.push_back({CellOp::kCount, input});
           plan.columns = 2;
         }
         break;
@@ -1669,6 +1662,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       case AggregateFn::kMax:
         if (!orderable) return Fail(BadMeasure(i, fmt::format("{} takes a number, currency, percent, date or datetime field; `{}` is {}.", AggregateFnName(m.fn), f->name, metadata::FieldTypeName(f->type))));
         measured.push_back(fmt::format("{}({})", m.fn == AggregateFn::kMin ? "MIN" : "MAX", value));
+        cell_plans.push_back({m.fn == AggregateFn::kMin ? CellOp::kMin : CellOp::kMax, input});
         break;
     }
     if (f && f->type == FieldType::kCurrency && m.fn != AggregateFn::kCount && m.fn != AggregateFn::kCountDistinct) {
@@ -1733,7 +1727,11 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   };
   std::string from = Quote(d, object.table) + " r";
   for (const auto& j : joins) from += " " + j;
-  std::string sql = fmt::format("SELECT {} FROM (SELECT {} FROM {} WHERE {}) t", join(outer), join(inner), from, where);
+  const std::string rows_sql = fmt::format("SELECT {} FROM {} WHERE {}", join(inner), from, where);
+  std::string sql = fmt::format("SELECT {} FROM ({}) t", join(outer), rows_sql);
+  // Grouped here rather than by the statement: every group, in key order, ordered by a
+  // measure and cut to the limit below as the statement would have.
+  const bool in_memory = !grouped.empty() && d.GroupsBySorting();
   if (!grouped.empty()) {
     // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
     // does not sort by an expression over an output column's name).
@@ -1750,8 +1748,28 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   std::vector<RawRow> raw;
   workspace::RateBook rates;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
-    raw = std::move(rows.rows);
+    // Groups held in memory take a few hundred bytes each: past this many (a grouping
+    // by a field of nearly unique values) the statement groups them instead, as
+    // SQLite's sorter keeps rows more compactly.
+    constexpr size_t kMaxGroupsInMemory = 100'000;
+    bool grouped_in_memory = false;
+    if (in_memory) {
+      internal::GroupAccumulator groups_of_rows(key_inputs, cell_plans);
+      Status added = Ok();
+      RAPPORT_TRY(c.ForEach(rows_sql, params, [&](std::span<const Value> row) {
+        added = groups_of_rows.Add(row);
+        return added.has_value() && groups_of_rows.group_count() <= kMaxGroupsInMemory;
+      }));
+      RAPPORT_TRY(added);
+      if (groups_of_rows.group_count() <= kMaxGroupsInMemory) {
+        RAPPORT_ASSIGN_OR_RETURN(raw, groups_of_rows.TakeRows());
+        grouped_in_memory = true;
+      }
+    }
+    if (!grouped_in_memory) {
+      RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
+      raw = std::move(rows.rows);
+    }
     if (converting) {
       RAPPORT_ASSIGN_OR_RETURN(rates, workspace::ReadRateBook(c, p.tenant_id));
     }
@@ -1850,14 +1868,14 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       into.push_back(std::move(converted));
     }
   }
-  if ((rolling || converting) && q.order_by && !grouped.empty()) {
+  if ((rolling || converting || in_memory) && q.order_by && !grouped.empty()) {
     // The statement gave every group in key order; ordered here by the measure as the
     // statement would have, NULLs last and ties in key order (the sort is stable).
     size_t column = groups.size() + (money ? 1 : 0);
     for (size_t i = 0; i < *q.order_by; ++i) column += static_cast<size_t>(plans[i].columns);
     const bool quotient = plans[*q.order_by].columns == 2;
     auto compare = [&](const RawRow& a, const RawRow& b) -> int {
-      if (!quotient) return CompareStored(a[column], b[column]);
+      if (!quotient) return internal::CompareStored(a[column], b[column]);
       auto ratio = [&](const RawRow& r) -> std::optional<std::pair<__int128, __int128>> {
         auto sum = IntegerOf(r[column]), count = IntegerOf(r[column + 1]);
         if (!sum || !count || *count == 0) return std::nullopt;

@@ -57,6 +57,8 @@ class ObservedDatabase final : public Database {
   const SqlDialect& dialect() const override { return inner_->dialect(); }
   DatabaseStats stats() const override { return inner_->stats(); }
   Status BackupTo(const std::string& path) override { return inner_->BackupTo(path); }
+  // Maintenance of the backend's own, not the engine's statements: not observed.
+  Status RefreshStatistics() override { return inner_->RefreshStatistics(); }
 
  private:
   std::unique_ptr<Database> inner_;

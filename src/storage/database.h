@@ -81,6 +81,11 @@ class Database {
   virtual const SqlDialect& dialect() const = 0;
   // A snapshot of the statistics; copies a few small histograms (not for hot paths).
   virtual DatabaseStats stats() const = 0;
+  // Brings the query planner's statistics up to date where the data has grown or
+  // shrunk a lot since they were taken (SQLite: storage/sqlite/statistics.h; the
+  // backend also does it by itself every few minutes). PostgreSQL's autovacuum keeps
+  // its own, so there it does nothing.
+  virtual Status RefreshStatistics() { return Ok(); }
   // Writes a consistent copy of the whole database to `path` while others write.
   virtual Status BackupTo(const std::string& path) = 0;
 };

@@ -50,6 +50,10 @@ class SqlDialect {
   // date is its midnight UTC; a datetime's fraction of a second is dropped), or NULL.
   // Both read the same text the same way, so durations agree across backends.
   virtual std::string EpochSeconds(std::string_view stored) const = 0;
+  // Whether GROUP BY sorts the rows it groups (SQLite: it has no hash aggregation, and
+  // sorting costs several times the scan), so that grouping the rows as they stream by
+  // is faster. The record engine then groups them itself.
+  virtual bool GroupsBySorting() const { return false; }
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;

@@ -1,5 +1,6 @@
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sqlite/functions.h"
+#include "storage/sqlite/statistics.h"
 
 #include <sqlite3.h>
 
@@ -11,6 +12,7 @@
 #include <thread>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -52,6 +54,7 @@ class SqliteDialect final : public SqlDialect {
   std::string EpochSeconds(std::string_view stored) const override {
     return fmt::format("CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)", stored);
   }
+  bool GroupsBySorting() const override { return true; }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
@@ -93,6 +96,17 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* handle() const { return db_; }
+
+  // Takes over `fresh`'s handle, closing this one's: a reader reopened so that it
+  // plans with new statistics (SQLite reads them with the schema, once).
+  void Adopt(SqliteConnection& fresh) {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(fresh.db_, nullptr);
+  }
+  // The statistics generation this connection plans with (SqliteDatabase).
+  uint64_t statistics_generation = 0;
 
   // Transaction control (BEGIN, COMMIT, SAVEPOINT...) through the statement cache:
   // sqlite3_exec would re-parse these on every request.
@@ -271,10 +285,11 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(std::string path, std::unique_ptr<SqliteConnection> writer,
+  SqliteDatabase(std::string path, int busy_timeout_ms, std::unique_ptr<SqliteConnection> writer,
                  std::vector<std::unique_ptr<SqliteConnection>> readers,
                  std::unique_ptr<SqliteConnection> checkpointer)
       : path_(std::move(path)),
+        busy_timeout_ms_(busy_timeout_ms),
         writer_(std::move(writer)),
         readers_(std::move(readers)),
         reader_pool_(readers_),
@@ -300,7 +315,13 @@ class SqliteDatabase final : public Database {
   }
 
   Status Read(const std::function<Status(Connection&)>& work) override {
-    return reader_pool_.Read([&](SqliteConnection& connection) {
+    return reader_pool_.Read([&](SqliteConnection& connection) -> Status {
+      const uint64_t generation = statistics_generation_.load(std::memory_order_acquire);
+      if (connection.statistics_generation != generation) {
+        RAPPORT_ASSIGN_OR_RETURN(auto fresh, OpenConnection(path_, false, busy_timeout_ms_));
+        connection.Adopt(*fresh);
+        connection.statistics_generation = generation;
+      }
       // BEGIN makes every statement of `work` see one snapshot.
       return internal::ReadTransaction(connection, "BEGIN", work);
     });
@@ -310,6 +331,21 @@ class SqliteDatabase final : public Database {
   Status Write(const std::function<Status(Connection&)>& work) override { return group_commit_.Write(work); }
 
   const SqlDialect& dialect() const override { return Dialect(); }
+
+  // Counted on a reader inside one read transaction, written in one short write;
+  // readers reopen on their next read to plan with them.
+  Status RefreshStatistics() override {
+    std::lock_guard refreshing(statistics_mu_);
+    std::vector<IndexStatistics> stale;
+    RAPPORT_TRY(Read([&](Connection& c) -> Status {
+      RAPPORT_ASSIGN_OR_RETURN(stale, StaleStatistics(c));
+      return Ok();
+    }));
+    if (stale.empty()) return Ok();
+    RAPPORT_TRY(Write([&](Connection& c) { return RecordStatistics(c, stale); }));
+    statistics_generation_.fetch_add(1, std::memory_order_acq_rel);
+    return Ok();
+  }
 
   DatabaseStats stats() const override { return internal::CollectStats(reader_pool_, group_commit_); }
 
@@ -355,11 +391,24 @@ class SqliteDatabase final : public Database {
     return SQLITE_OK;
   }
 
+  // The planner's statistics are looked at a while after opening and then every few
+  // minutes (a table's are counted again once it has doubled or halved).
+  static constexpr auto kFirstStatistics = std::chrono::seconds(10);
+  static constexpr auto kStatisticsEvery = std::chrono::minutes(10);
+
   void CheckpointLoop() {
     std::unique_lock lock(checkpoint_mu_);
+    auto next_statistics = std::chrono::steady_clock::now() + kFirstStatistics;
     while (!stopping_) {
-      checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || stopping_; });
+      bool woken = checkpoint_cv_.wait_until(lock, next_statistics, [&] { return checkpoint_wanted_ || stopping_; });
       if (stopping_) break;
+      if (!woken) {
+        lock.unlock();
+        (void)RefreshStatistics();  // failing now (a busy database) is tried again later
+        lock.lock();
+        next_statistics = std::chrono::steady_clock::now() + kStatisticsEvery;
+        continue;
+      }
       checkpoint_wanted_ = false;
       lock.unlock();
       int log_frames = 0, copied = 0;
@@ -381,6 +430,7 @@ class SqliteDatabase final : public Database {
   }
 
   std::string path_;
+  const int busy_timeout_ms_;
   std::unique_ptr<SqliteConnection> writer_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
   internal::ReaderPool<SqliteConnection> reader_pool_;
@@ -394,12 +444,19 @@ class SqliteDatabase final : public Database {
   bool checkpoint_wanted_ = false;
   std::chrono::steady_clock::time_point next_truncate_{};
   bool stopping_ = false;
+  std::mutex statistics_mu_;  // one refresh at a time
+  std::atomic<uint64_t> statistics_generation_{0};
   std::thread checkpoint_thread_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const DatabaseOptions& options) {
+  // SQLite counts its memory under a global mutex on every allocation by default; a
+  // report's scan allocates per row, and the count is never read here. Only possible
+  // before the library initialises (the first open), so done once, first.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   RAPPORT_ASSIGN_OR_RETURN(auto writer, OpenConnection(path, true, options.busy_timeout_ms));
   std::vector<std::unique_ptr<SqliteConnection>> readers;
   for (int i = 0; i < std::max(1, options.read_connections); ++i) {
@@ -407,7 +464,7 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, const Data
     readers.push_back(std::move(reader));
   }
   RAPPORT_ASSIGN_OR_RETURN(auto checkpointer, OpenConnection(path, false, options.busy_timeout_ms));
-  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(path, std::move(writer), std::move(readers),
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(path, options.busy_timeout_ms, std::move(writer), std::move(readers),
                                                                     std::move(checkpointer)));
 }
 
