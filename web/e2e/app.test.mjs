@@ -472,6 +472,52 @@ test("build a report with a live preview, save it, edit it, and add it to a dash
   await shot(page, "15-dashboard-with-new-widget");
 });
 
+test("build a report of the sales cycle: the average days from a deal's creation to its close date, by stage", async () => {
+  await page.goto(`${server.url}/reports/new`);
+  await page.getByRole("heading", { name: "New report", level: 1 }).waitFor();
+  await page.getByLabel("Report on").selectOption("opportunities");
+  await page.getByRole("radio", { name: /Summary/ }).check();
+  await page.getByLabel("Group by level 1 field").selectOption("stage");
+  await page.getByLabel("Measure 1 function").selectOption("avg");
+  // An average of a date is a duration: it is counted from the record's creation unless another date is chosen.
+  await page.getByLabel("Measure 1 field").selectOption("close_date");
+  const since = page.getByLabel("Measure 1 since");
+  assert.equal(await since.inputValue(), "created_at");
+  await since.selectOption("created_at");
+  const cycle = "avg(close_date - created_at)";
+  await page.getByLabel("Sort by").selectOption(cycle);
+  await page.getByLabel("Direction").selectOption("desc");
+  await page.getByLabel("Shown as").selectOption("table");
+  const expected = await apiCall("POST", "/reports/run", { type: "summary", object: "opportunities", group_by: ["stage"], aggregates: [cycle], sort: `-${cycle}` });
+  assert.equal(expected.status, 200, JSON.stringify(expected.body));
+  // The preview shows the server's figures, in days to a tenth.
+  const preview = page.getByRole("region", { name: "Preview" });
+  await preview.locator(".report-table-wrap th", { hasText: "Average Close date − Created (days)" }).waitFor();
+  const rows = preview.locator(".report-table-wrap .report-table tbody tr");
+  const days = expected.body.rows.map((r) => r[cycle]).find((v) => v !== null);
+  assert.ok(days !== undefined, JSON.stringify(expected.body));
+  const shown = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 }).format(Number(days));
+  await until(() => rows.allInnerTexts(), (texts) => texts.length === expected.body.rows.length && texts.some((t) => t.includes(shown)), { what: `the sales cycle ${shown}` });
+
+  // Saved as the server writes a duration, and read back into the builder as it was built.
+  await page.getByLabel("Name", { exact: true }).fill("Sales cycle by stage");
+  await page.getByRole("button", { name: "Save report" }).click();
+  await page.waitForURL(/\/reports$/);
+  const saved = (await apiCall("GET", "/reports")).body.data.find((r) => r.name === "Sales cycle by stage");
+  assert.deepEqual(saved.definition.aggregates, [cycle]);
+  assert.equal(saved.definition.sort, `-${cycle}`);
+  await page.goto(`${server.url}/reports/${saved.id}/edit`);
+  await page.getByRole("heading", { name: "Edit “Sales cycle by stage”", level: 1 }).waitFor();
+  assert.equal(await page.getByLabel("Measure 1 function").inputValue(), "avg");
+  assert.equal(await page.getByLabel("Measure 1 field").inputValue(), "close_date");
+  assert.equal(await page.getByLabel("Measure 1 since").inputValue(), "created_at");
+  assert.equal(await page.getByLabel("Sort by").inputValue(), cycle);
+  await until(() => rows.allInnerTexts(), (texts) => texts.some((t) => t.includes(shown)), { what: "the saved report's sales cycle" });
+  await page.getByRole("button", { name: "Save report" }).click();
+  await page.waitForURL(/\/reports$/);
+  assert.deepEqual((await apiCall("GET", `/reports/${saved.id}`)).body.definition, saved.definition);
+});
+
 test("an administrator keeps the open pipeline's history as daily snapshots, and reports on it", async () => {
   await page.goto(`${server.url}/settings/snapshots`);
   await page.getByRole("heading", { name: "Snapshots", level: 1 }).waitFor();

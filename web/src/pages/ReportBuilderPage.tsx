@@ -13,9 +13,10 @@ import { useToast } from "../components/toast";
 import { Breadcrumbs, ErrorBanner, FormRow, Pending } from "../components/ui";
 import { FilterBuilder } from "../filter/FilterBuilder";
 import {
-  AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, chartsFor, convertible,
-  definitionFromForm, rateDateFields, fittingChart, fnLabel, formFromDefinition, measurableFields, newForm, problemByControl, reportFields, columnFields,
-  runnable, sortKeys, withType, type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
+  AGGREGATE_FNS, BUCKETS, MAX_ACROSS, MAX_GROUPINGS, aggregatesFor, canBucket, canGroupBy, canMeasureSince, chartsFor, convertible,
+  definitionFromForm, rateDateFields, fittingChart, fnLabel, formFromDefinition, measurableFields, measureWithField, measureWithFn, needsSince, newForm,
+  problemByControl, reportFields, columnFields, runnable, sinceFields, sortKeys, withType,
+  type Aggregate, type AggregateFn, type Control, type Grouping, type ReportField, type ReportForm,
 } from "../reports/builder";
 import { ReportResultView } from "../reports/ReportView";
 import { usePreview } from "../reports/usePreview";
@@ -290,22 +291,25 @@ function resultSummary(result: ReportResult): string {
 }
 
 // A field picker: the object's own fields, then each related record's, under its lookup.
-function FieldSelect({ id, label, fields, value, onChange, blank, invalid }: {
+// `prefix` begins each field's option ("since Created") where the select's place in
+// its row does not say what the field is for.
+function FieldSelect({ id, label, fields, value, onChange, blank, invalid, prefix = "", className = "input" }: {
   id: string; label: string; fields: ReportField[]; value: string; onChange: (name: string) => void; blank?: string; invalid?: boolean;
+  prefix?: string; className?: string;
 }) {
   const own = fields.filter((f) => !f.relation);
   const relations = [...new Set(fields.filter((f) => f.relation).map((f) => f.relation!))];
   const known = value === "" || fields.some((f) => f.name === value);
   return (
-    <select id={id} className="input" aria-label={label} value={value} aria-invalid={invalid ? true : undefined} onChange={(e) => onChange(e.target.value)}>
+    <select id={id} className={className} aria-label={label} value={value} aria-invalid={invalid ? true : undefined} onChange={(e) => onChange(e.target.value)}>
       {blank !== undefined && <option value="">{blank}</option>}
-      {!known && <option value={value}>{value}</option>}
-      <optgroup label="Fields">{own.map((f) => <option key={f.name} value={f.name}>{f.label}</option>)}</optgroup>
+      {!known && <option value={value}>{prefix}{value}</option>}
+      <optgroup label="Fields">{own.map((f) => <option key={f.name} value={f.name}>{prefix}{f.label}</option>)}</optgroup>
       {relations.map((r) => {
         const related = fields.filter((f) => f.relation === r);
         return (
           <optgroup key={r} label={related[0].label.split(": ")[0]}>
-            {related.map((f) => <option key={f.name} value={f.name}>{f.label}</option>)}
+            {related.map((f) => <option key={f.name} value={f.name}>{prefix}{f.label}</option>)}
           </optgroup>
         );
       })}
@@ -403,13 +407,6 @@ function Measures({ fields, items, error, onChange }: {
   fields: ReportField[]; items: Aggregate[]; error?: string; onChange: (items: Aggregate[]) => void;
 }) {
   const set = (i: number, a: Aggregate) => onChange(items.map((x, j) => (j === i ? a : x)));
-  const setFn = (i: number, fn: AggregateFn) => {
-    const current = fields.find((f) => f.name === items[i].field);
-    // Keep the field if the new function takes it; else the first field it takes.
-    const field = fn === "count" ? items[i].field
-      : current && aggregatesFor(current).includes(fn) ? current.name : (measurableFields(fields, fn)[0]?.name ?? "");
-    set(i, { fn, field });
-  };
   return (
     <section className={error ? "panel invalid" : "panel"} aria-labelledby="builder-measures">
       <h2 id="builder-measures">Measures</h2>
@@ -420,11 +417,20 @@ function Measures({ fields, items, error, onChange }: {
           const what = `Measure ${i + 1}`;
           return (
             <li key={i} className="builder-row">
-              <select className="input fn" aria-label={`${what} function`} value={a.fn} onChange={(e) => setFn(i, e.target.value as AggregateFn)}>
+              <select className="input fn" aria-label={`${what} function`} value={a.fn}
+                onChange={(e) => set(i, measureWithFn(a, e.target.value as AggregateFn, fields))}>
                 {AGGREGATE_FNS.map((fn) => <option key={fn} value={fn}>{fnLabel(fn)}</option>)}
               </select>
               <FieldSelect id={`aggregate-${i}`} label={`${what} field`} fields={choices} value={a.field} invalid={Boolean(error)}
-                blank={a.fn === "count" ? "Records" : undefined} onChange={(field) => set(i, { ...a, field })} />
+                blank={a.fn === "count" ? "Records" : undefined} onChange={(field) => set(i, measureWithField(a, field, fields))} />
+              {(a.since || canMeasureSince(fields, a.fn, a.field)) && (
+                // A duration: the days from this date to the field's. Lowest and highest
+                // of a date need none; a sum, an average or a median of one is only a duration.
+                <FieldSelect id={`aggregate-${i}-since`} label={`${what} since`} className="input since" fields={sinceFields(fields, a.field)}
+                  value={a.since ?? ""} invalid={Boolean(error)} prefix="since "
+                  blank={needsSince(fields, a.fn, a.field) && a.since ? undefined : "No duration"}
+                  onChange={(since) => set(i, since ? { ...a, since } : { fn: a.fn, field: a.field })} />
+              )}
               <span className="row-actions">
                 <button type="button" className="icon-button" aria-label={`Remove ${what}`} onClick={() => onChange(items.filter((_, j) => j !== i))}>×</button>
               </span>

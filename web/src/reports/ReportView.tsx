@@ -5,7 +5,7 @@ import { lazy, Suspense, useMemo } from "react";
 import { useMetadata } from "../app/metadata";
 import { Pending } from "../components/ui";
 import { FieldDisplay } from "../fields/registry";
-import { aggregateColumns, figureText, groupColumns, keyStyleFor, kpiFigures, plainKeys, rowsInKeyOrder, trend, type KeyStyle } from "./figures";
+import { aggregateColumns, daysText, figureText, groupColumns, isDuration, keyStyleFor, kpiFigures, plainKeys, rowsInKeyOrder, trend, type KeyStyle } from "./figures";
 import { fieldAt } from "./paths";
 import type { ChartType, ReportResult, ReportRow } from "./types";
 
@@ -54,13 +54,16 @@ function Kpi({ result, previous }: { result: ReportResult; previous: ReportResul
   const now = kpiFigures(result);
   const before = kpiFigures(previous);
   const change = previous ? trend(now, before) : null;
+  // A tile has no column label to say a duration's unit: its figure does.
+  const days = isDuration(aggregateColumns(result)[0] ?? "");
+  const text = (v: (typeof now)[number]) => (days ? daysText(v, true) : figureText(v, true));
   return (
     <div className="kpi">
-      <p className="kpi-figure">{now.length === 0 ? figureText(0) : now.map((v, i) => <span key={i}>{figureText(v, true)}</span>)}</p>
+      <p className="kpi-figure">{now.length === 0 ? figureText(0) : now.map((v, i) => <span key={i}>{text(v)}</span>)}</p>
       {change !== null && (
         <p className={`kpi-trend ${change >= 0 ? "up" : "down"}`}>
           <span aria-hidden="true">{change >= 0 ? "▲" : "▼"}</span> {Math.abs(Math.round(change * 100))}%
-          <span className="muted"> vs previous period ({before.map((v) => figureText(v, true)).join(", ") || figureText(0)})</span>
+          <span className="muted"> vs previous period ({before.map(text).join(", ") || figureText(0)})</span>
         </p>
       )}
     </div>
@@ -88,7 +91,7 @@ function ResultTable({ result, onDrill, keys }: { result: ReportResult; onDrill:
                   </button>
                 ) : keys.text(g, row[g])}</td>
               ))}
-              {measures.map((m) => <td key={m} className="number">{figureText(row[m])}</td>)}
+              {measures.map((m) => <td key={m} className="number">{isDuration(m) ? daysText(row[m]) : figureText(row[m])}</td>)}
             </tr>
           ))}
         </tbody>

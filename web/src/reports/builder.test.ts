@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { FieldMeta, ObjectMeta } from "../api/types";
 import {
-  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, chartsFor, columnFields, controlOf, convertible, definitionFromForm,
-  errorsByControl, fittingChart, problemByControl, formFromDefinition, newForm, parseAggregate, rateDateFields, reportFields, runnable, sortKeys, withType,
+  aggregateLabel, aggregateName, aggregatesFor, canBucket, canGroupBy, canMeasureSince, chartsFor, columnFields, controlOf, convertible,
+  defaultSince, definitionFromForm, errorsByControl, fittingChart, measurableFields, measureWithField, measureWithFn, needsSince,
+  problemByControl, formFromDefinition, newForm, parseAggregate, rateDateFields, reportFields, runnable, sinceFields, sortKeys, withType,
   type ReportForm,
 } from "./builder";
 import { fieldAt } from "./paths";
@@ -79,13 +80,115 @@ describe("aggregates", () => {
     expect(aggregateLabel({ fn: "count_distinct", field: "company.industry" }, fields)).toBe("Distinct Company: Industry");
   });
 
-  it("are read in both spellings, durations kept as written", () => {
+  it("are read in both spellings, a duration as its two fields", () => {
     expect(parseAggregate("count")).toEqual({ fn: "count", field: "" });
     expect(parseAggregate("sum(amount)")).toEqual({ fn: "sum", field: "amount" });
     expect(parseAggregate("sum:amount")).toEqual({ fn: "sum", field: "amount" });
-    expect(parseAggregate("avg(close_date - created_at)")).toEqual({ fn: "avg", field: "close_date - created_at" });
+    expect(parseAggregate("avg(close_date - created_at)")).toEqual({ fn: "avg", field: "close_date", since: "created_at" });
+    expect(parseAggregate("median:close_date-company.created_at")).toEqual({ fn: "median", field: "close_date", since: "company.created_at" });
     expect(parseAggregate("total(amount)")).toBeNull();
     expect(parseAggregate("sum()")).toBeNull();
+    expect(parseAggregate("avg(close_date - )")).toBeNull();
+    expect(parseAggregate("avg( - created_at)")).toBeNull();
+  });
+
+  it("name and label a duration as the server does, in days", () => {
+    const cycle = { fn: "avg" as const, field: "close_date", since: "created_at" };
+    expect(aggregateName(cycle)).toBe("avg(close_date - created_at)");
+    expect(aggregateLabel(cycle, fields)).toBe("Average Close date − Created at (days)");
+    expect(aggregateLabel({ fn: "max", field: "close_date", since: "company.founded" }, fields)).toBe("Highest Close date − company.founded (days)");
+  });
+});
+
+describe("durations", () => {
+  // The related company has a date too: a duration may be counted from it.
+  const dated = { ...companies, fields: [...companies.fields, field("founded", "date"), field("secret_day", "date", { encryption: "random" })] };
+  const withCompany = reportFields(opportunities, (n) => (n === "companies" ? dated : objects.get(n)));
+
+  it("run between the dates and datetimes, also a related record's, never an encrypted one", () => {
+    expect(sinceFields(withCompany, "close_date").map((f) => f.name)).toEqual(["created_at", "company.founded"]);
+    expect(sinceFields(fields, "created_at").map((f) => f.name)).toEqual(["close_date"]);
+    expect(canMeasureSince(fields, "avg", "close_date")).toBe(true);
+    expect(canMeasureSince(fields, "max", "company.founded")).toBe(false);  // not a field here
+    expect(canMeasureSince(withCompany, "max", "company.founded")).toBe(true);
+    expect(canMeasureSince(withCompany, "avg", "company.secret_day")).toBe(false);
+    expect(canMeasureSince(fields, "count", "close_date")).toBe(false);
+    expect(canMeasureSince(fields, "count_distinct", "close_date")).toBe(false);
+    expect(canMeasureSince(fields, "sum", "amount")).toBe(false);
+    // An object with one date has nothing to count it from.
+    const one = reportFields(companies, () => undefined);
+    expect(canMeasureSince([...one, byName("close_date")], "avg", "close_date")).toBe(false);
+  });
+
+  it("offer dates to a sum, an average and a median only as durations, and lowest and highest with or without", () => {
+    for (const fn of ["sum", "avg", "median"] as const) {
+      const offered = measurableFields(fields, fn).map((f) => f.name);
+      expect(offered).toEqual(expect.arrayContaining(["amount", "probability", "close_date", "created_at"]));
+      expect(offered).not.toContain("stage");
+      expect(needsSince(fields, fn, "close_date")).toBe(true);
+      expect(needsSince(fields, fn, "amount")).toBe(false);
+    }
+    expect(needsSince(fields, "max", "close_date")).toBe(false);
+    expect(measurableFields(fields, "min").map((f) => f.name)).toContain("close_date");
+    // A date's own values still take only counts, lowest and highest.
+    expect(aggregatesFor(byName("close_date"))).toEqual(["count", "count_distinct", "min", "max"]);
+    expect(measurableFields(fields, "count_distinct").map((f) => f.name)).toContain("close_date");
+  });
+
+  it("are counted from the record's creation unless another date is chosen", () => {
+    expect(defaultSince(fields, "close_date")).toBe("created_at");
+    expect(defaultSince(fields, "created_at")).toBe("close_date");
+    expect(defaultSince(withCompany, "company.founded")).toBe("created_at");
+    expect(defaultSince(reportFields(companies, () => undefined), "name")).toBe("");
+  });
+
+  it("follow the measure's function: a date's average is a duration, a count has none", () => {
+    const cycle = { fn: "avg" as const, field: "close_date", since: "created_at" };
+    expect(measureWithFn({ fn: "count", field: "" }, "avg", fields)).toEqual({ fn: "avg", field: "amount" });
+    expect(measureWithFn({ fn: "max", field: "close_date" }, "avg", fields)).toEqual(cycle);
+    expect(measureWithFn({ fn: "max", field: "close_date" }, "min", fields)).toEqual({ fn: "min", field: "close_date" });
+    expect(measureWithFn(cycle, "median", fields)).toEqual({ ...cycle, fn: "median" });
+    expect(measureWithFn(cycle, "max", fields)).toEqual({ ...cycle, fn: "max" });
+    expect(measureWithFn(cycle, "count", fields)).toEqual({ fn: "count", field: "close_date" });
+    expect(measureWithFn(cycle, "count_distinct", fields)).toEqual({ fn: "count_distinct", field: "close_date" });
+    expect(measureWithFn({ fn: "sum", field: "amount" }, "avg", fields)).toEqual({ fn: "avg", field: "amount" });
+  });
+
+  it("follow the measure's field: a date keeps its duration, anything else ends it", () => {
+    const cycle = { fn: "avg" as const, field: "close_date", since: "company.founded" };
+    expect(measureWithField(cycle, "amount", withCompany)).toEqual({ fn: "avg", field: "amount" });
+    expect(measureWithField(cycle, "created_at", withCompany)).toEqual({ ...cycle, field: "created_at" });
+    // Counted from itself: the duration starts again from the default.
+    expect(measureWithField({ ...cycle, since: "created_at" }, "created_at", withCompany)).toEqual({ fn: "avg", field: "created_at", since: "close_date" });
+    expect(measureWithField({ fn: "avg", field: "amount" }, "close_date", fields)).toEqual({ fn: "avg", field: "close_date", since: "created_at" });
+    // Lowest and highest of a date need none.
+    expect(measureWithField({ fn: "max", field: "amount" }, "close_date", fields)).toEqual({ fn: "max", field: "close_date" });
+    expect(measureWithField({ fn: "max", field: "close_date", since: "created_at" }, "created_at", fields)).toEqual({ fn: "max", field: "created_at" });
+    expect(measureWithField({ fn: "max", field: "close_date", since: "created_at" }, "stage", fields)).toEqual({ fn: "max", field: "stage" });
+  });
+
+  it("round-trip through a saved definition, and sort", () => {
+    const definition = {
+      type: "summary" as const, object: "opportunities", filter: "", columns: [], group_by: [{ field: "stage" }], across: [],
+      aggregates: ["count", "avg(close_date - created_at)", "max(close_date - company.founded)"], sort: "-avg(close_date - created_at)",
+    };
+    const form = formFromDefinition(definition);
+    expect(form.aggregates).toEqual([
+      { fn: "count", field: "" },
+      { fn: "avg", field: "close_date", since: "created_at" },
+      { fn: "max", field: "close_date", since: "company.founded" },
+    ]);
+    expect(form).toMatchObject({ sortKey: "avg(close_date - created_at)", descending: true });
+    expect(definitionFromForm(form, withCompany)).toEqual(definition);
+    expect(sortKeys(form, withCompany)).toEqual([
+      { key: "count", label: "Count of records" },
+      { key: "avg(close_date - created_at)", label: "Average Close date − Created at (days)" },
+      { key: "max(close_date - company.founded)", label: "Highest Close date − Company: Founded (days)" },
+    ]);
+    // The duration ended, its sort goes with it.
+    const plain: ReportForm = { ...form, aggregates: form.aggregates.map((a) => measureWithFn(a, "count", withCompany)) };
+    expect(definitionFromForm(plain)).toMatchObject({ aggregates: ["count", "count(close_date)", "count(close_date)"], sort: "" });
+    expect(convertible(form, withCompany)).toBe(false);
   });
 });
 

@@ -20,6 +20,9 @@ export interface Grouping {
 export interface Aggregate {
   fn: AggregateFn;
   field: string;       // "" with count: the records themselves
+  // A duration: each record's days from this date or datetime field to `field`
+  // ("avg(close_date - created_at)", the sales cycle). Absent otherwise.
+  since?: string;
 }
 
 export interface ReportForm {
@@ -102,8 +105,9 @@ export function canBucket(field: ReportField | undefined): boolean {
   return field !== undefined && DATED.includes(field.type);
 }
 
-// What an aggregate may measure with this field: counts of anything; sums, averages
-// and medians of numbers, money and percents; lowest and highest of those and dates.
+// What an aggregate may measure with this field's values: counts of anything; sums,
+// averages and medians of numbers, money and percents; lowest and highest of those and
+// dates. A sum, an average or a median of a date is a duration's (DURATION_FNS below).
 export function aggregatesFor(field: ReportField): AggregateFn[] {
   if (field.encrypted) return [];
   const counts: AggregateFn[] = field.type === "long_text" || field.type === "multi_picklist" ? ["count"] : ["count", "count_distinct"];
@@ -112,8 +116,67 @@ export function aggregatesFor(field: ReportField): AggregateFn[] {
   return counts;
 }
 
+// The functions that take a duration, as the server has it: the days between two
+// dates add up, average and compare, but a count of them is just a count of records.
+export const DURATION_FNS: AggregateFn[] = ["sum", "avg", "median", "min", "max"];
+
+// The fields a duration runs between: dates and datetimes, the object's own or a
+// related record's (as a plain measure may name them).
+export function durationFields(fields: ReportField[]): ReportField[] {
+  return fields.filter((f) => !f.encrypted && DATED.includes(f.type));
+}
+
+// What a duration ending at `field` may be counted from: the other dates.
+export function sinceFields(fields: ReportField[], field: string): ReportField[] {
+  return durationFields(fields).filter((f) => f.name !== field);
+}
+
+// Whether the measure's function and field make a duration possible (the builder then
+// offers its "since"): a date that another date can be counted from.
+export function canMeasureSince(fields: ReportField[], fn: AggregateFn, field: string): boolean {
+  return DURATION_FNS.includes(fn) && durationFields(fields).some((f) => f.name === field) && sinceFields(fields, field).length > 0;
+}
+
+// Whether the measure is only a duration: a sum, an average or a median of a date.
+export function needsSince(fields: ReportField[], fn: AggregateFn, field: string): boolean {
+  return canMeasureSince(fields, fn, field) && !fields.some((f) => f.name === field && aggregatesFor(f).includes(fn));
+}
+
+// The fields an aggregate of `fn` may measure: those whose values it takes, and for a
+// sum, an average or a median also the dates, which it takes as durations.
 export function measurableFields(fields: ReportField[], fn: AggregateFn): ReportField[] {
-  return fields.filter((f) => aggregatesFor(f).includes(fn));
+  return fields.filter((f) => aggregatesFor(f).includes(fn) || canMeasureSince(fields, fn, f.name));
+}
+
+// The date a new duration ending at `field` is counted from: the record's creation
+// (a deal's age, its sales cycle), else the first other date.
+export function defaultSince(fields: ReportField[], field: string): string {
+  const others = sinceFields(fields, field);
+  return (others.find((f) => f.name === "created_at") ?? others[0])?.name ?? "";
+}
+
+// A measure whose function changed: it keeps its field, and its duration, where the new
+// function takes them, else it measures the first field the function takes by value (a
+// number, before any date). A count has no duration; a sum, an average or a median of a
+// date is one, counted from defaultSince() until another is chosen.
+export function measureWithFn(a: Aggregate, fn: AggregateFn, fields: ReportField[]): Aggregate {
+  if (fn === "count") return { fn, field: a.field };
+  const current = fields.find((f) => f.name === a.field);
+  const kept = current && (aggregatesFor(current).includes(fn) || canMeasureSince(fields, fn, current.name));
+  const field = kept ? current.name
+    : (fields.find((f) => aggregatesFor(f).includes(fn)) ?? measurableFields(fields, fn)[0])?.name ?? "";
+  return measureWithField({ fn, field, since: kept ? a.since : undefined }, field, fields);
+}
+
+// A measure whose field changed: a field that is not a date ends its duration; a date
+// keeps it while it is counted from another date, and a sum, an average or a median of
+// a date, which is only a duration, gets defaultSince().
+export function measureWithField(a: Aggregate, field: string, fields: ReportField[]): Aggregate {
+  const measured = { fn: a.fn, field };
+  if (!canMeasureSince(fields, a.fn, field)) return measured;
+  const since = a.since && a.since !== field ? a.since : "";
+  if (since || needsSince(fields, a.fn, field)) return { ...measured, since: since || defaultSince(fields, field) };
+  return measured;
 }
 
 const FN_LABELS: Record<AggregateFn, string> = {
@@ -123,14 +186,18 @@ export function fnLabel(fn: AggregateFn): string {
   return FN_LABELS[fn];
 }
 
-// The aggregate's name in a definition and a result's columns: "count", "sum(amount)".
+// The aggregate's name in a definition and a result's columns: "count", "sum(amount)",
+// "avg(close_date - created_at)".
 export function aggregateName(a: Aggregate): string {
-  return a.field === "" ? "count" : `${a.fn}(${a.field})`;
+  if (a.field === "") return "count";
+  return a.since ? `${a.fn}(${a.field} - ${a.since})` : `${a.fn}(${a.field})`;
 }
 
-// How it reads: "Sum of Amount", "Count of records", as the server labels its columns.
+// How it reads: "Sum of Amount", "Count of records", "Average Close date − Created
+// (days)", as the server labels its columns.
 export function aggregateLabel(a: Aggregate, fields: ReportField[]): string {
-  const label = fields.find((f) => f.name === a.field)?.label ?? a.field;
+  const labelOf = (name: string) => fields.find((f) => f.name === name)?.label ?? name;
+  const label = a.since ? `${labelOf(a.field)} − ${labelOf(a.since)} (days)` : labelOf(a.field);
   if (a.field === "") return "Count of records";
   switch (a.fn) {
     case "count": return `Count of ${label} (set)`;
@@ -143,8 +210,8 @@ export function aggregateLabel(a: Aggregate, fields: ReportField[]): string {
   }
 }
 
-// "sum(amount)", "sum:amount", "count", "avg(close_date - created_at)" (a duration is
-// kept as its text: the builder shows it, it does not build one).
+// "sum(amount)", "sum:amount", "count", "avg(close_date - created_at)": a duration's
+// two fields split at the '-', which no field name holds (as the server splits them).
 export function parseAggregate(text: string): Aggregate | null {
   const t = text.trim();
   if (t === "count" || t === "count()") return { fn: "count", field: "" };
@@ -152,9 +219,13 @@ export function parseAggregate(text: string): Aggregate | null {
   if (!match) return null;
   const fn = match[1] as AggregateFn;
   if (!AGGREGATE_FNS.includes(fn)) return null;
-  const field = (match[2] ?? match[3] ?? "").trim();
+  const measured = match[2] ?? match[3] ?? "";
+  const minus = measured.indexOf("-");
+  const field = (minus < 0 ? measured : measured.slice(0, minus)).trim();
   if (field === "" && fn !== "count") return null;
-  return { fn, field };
+  if (minus < 0) return { fn, field };
+  const since = measured.slice(minus + 1).trim();
+  return field === "" || since === "" ? null : { fn, field, since };
 }
 
 export function parseGrouping(item: string | { field: string; bucket?: string | null }): Grouping {

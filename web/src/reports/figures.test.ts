@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figureText, keyStyleFor, keyText, kpiFigures, seriesOf, trend, rowsInKeyOrder } from "./figures";
+import { daysText, figureText, isDuration, keyStyleFor, keyText, kpiFigures, seriesOf, trend, rowsInKeyOrder } from "./figures";
 import type { ReportResult } from "./types";
 
 const definition = { type: "summary" as const, object: "opportunities", filter: "", columns: [], group_by: [], across: [], aggregates: [], sort: "" };
@@ -78,6 +78,16 @@ describe("report figures", () => {
     expect(trend(kpiFigures(now), [])).toBeNull();  // nothing before: no percentage
     expect(keyText(false)).toBe("No");
     expect(figureText(null)).toBe("–");
+  });
+
+  it("reads a duration's figure as days, to a tenth", () => {
+    expect(isDuration("avg(close_date - created_at)")).toBe(true);
+    expect(isDuration("avg(amount)")).toBe(false);
+    expect(isDuration("count_distinct(company.name)")).toBe(false);
+    expect(daysText("45.2917")).toMatch(/^45[.,]3$/);
+    expect(daysText("45.2917", true)).toMatch(/^45[.,]3 days$/);
+    expect(daysText("1.0000", true)).toBe("1 day");
+    expect(daysText(null, true)).toBe("–");
   });
 });
 

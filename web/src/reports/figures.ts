@@ -2,6 +2,7 @@
 // groups, its series, a KPI's figure and its trend. Pure functions, unit-tested.
 import type { FieldValue, Money } from "../api/types";
 import { formatMoney, formatNumber, isMoney } from "../fields/format";
+import { kpiFigureText } from "./kpis";
 import type { ReportResult, ReportRow } from "./types";
 
 export function numberOf(value: FieldValue | undefined): number | null {
@@ -18,6 +19,18 @@ export function figureText(value: FieldValue | undefined, compact = false): stri
   if (typeof value === "number") return formatNumber(value);
   if (typeof value === "string" && value !== "" && !Number.isNaN(Number(value))) return formatNumber(Number(value));
   return String(value);
+}
+
+// A duration's column ("avg(close_date - created_at)"; no field name holds a '-'):
+// its figures are days, which read to a tenth as the KPIs' sales cycle does. `unit`
+// adds the word where no column's label says it (a KPI tile).
+export function isDuration(column: string): boolean {
+  return column.includes("-");
+}
+export function daysText(value: FieldValue | undefined, unit = false): string {
+  const days = numberOf(value);
+  if (days === null) return "–";
+  return unit ? kpiFigureText("days", { value: String(days) }) : formatNumber(days, 1);
 }
 
 export function keyText(value: FieldValue | undefined): string {
