@@ -18,6 +18,7 @@
 #include "records/internal/codec.h"
 #include "records/internal/group_accumulator.h"
 #include "workspace/exchange_rates.h"
+#include "workspace/workspace_settings.h"
 
 namespace rapport::records {
 
@@ -33,7 +34,6 @@ using storage::Connection;
 using storage::TextOf;
 using storage::Value;
 
-constexpr std::string_view kDefaultCurrency = "USD";
 constexpr Micros kIdempotencyWindow = 24 * 3600 * kMicrosPerSecond;
 
 // The columns every record table has before its fields.
@@ -411,7 +411,27 @@ class RecordService::Impl {
 
   // Input → validated changes. Collects every problem. On create, required fields
   // must be present; on update only the fields being changed are checked.
-  Result<Changes> Validate(const ObjectDef& object, const InputObject& input, bool creating) {
+  // The currency of an amount given without one: the workspace's (workspace settings),
+  // read only when some input sets a currency field.
+  Result<std::string> DefaultCurrency(const std::string& tenant_id, const ObjectDef& object,
+                                      std::span<const InputObject* const> inputs) {
+    const bool money = std::any_of(inputs.begin(), inputs.end(), [&](const InputObject* input) {
+      return std::any_of(input->begin(), input->end(), [&](const auto& member) {
+        const FieldDef* f = object.FindField(member.first);
+        return f && f->type == FieldType::kCurrency;
+      });
+    });
+    if (!money) return std::string(workspace::WorkspaceSettings{}.currency);
+    workspace::WorkspaceSettings settings;
+    RAPPORT_TRY(db_.Read([&](Connection& c) -> Status {
+      RAPPORT_ASSIGN_OR_RETURN(settings, workspace::ReadWorkspaceSettings(c, tenant_id));
+      return Ok();
+    }));
+    return settings.currency;
+  }
+
+  Result<Changes> Validate(const ObjectDef& object, const InputObject& input, bool creating,
+                           std::string_view default_currency) {
     std::vector<FieldError> errors;
     Changes changes;
     std::set<std::string_view> seen;
@@ -435,7 +455,7 @@ class RecordService::Impl {
         errors.push_back({name, "read_only", fmt::format("Your roles do not allow you to change `{}`.", name)});
         continue;
       }
-      auto coerced = internal::Coerce(*f, value, kDefaultCurrency);
+      auto coerced = internal::Coerce(*f, value, default_currency);
       if (!coerced) {
         errors.push_back(std::move(coerced).error());
         continue;
@@ -875,7 +895,9 @@ Result<std::vector<audit::Entry>> RecordService::Audit(const Principal& p, const
 
 Result<Record> RecordService::Create(const Principal& p, const CreateCommand& command) {
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kCreate));
-  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.values, true));
+  const InputObject* input = &command.values;
+  RAPPORT_ASSIGN_OR_RETURN(std::string currency, impl_->DefaultCurrency(p.tenant_id, *target.object, {&input, 1}));
+  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.values, true, currency));
   Record record;
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
     if (!command.idempotency_key.empty()) {
@@ -937,7 +959,9 @@ Result<Record> RecordService::Get(const Principal& p, std::string_view object, s
 Result<Record> RecordService::Update(const Principal& p, const UpdateCommand& command) {
   RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, command.object, Operation::kUpdate));
   if (!IsValidId(command.id)) return Fail(Impl::NotFound(*target.object, command.id));
-  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.changes, false));
+  const InputObject* input = &command.changes;
+  RAPPORT_ASSIGN_OR_RETURN(std::string currency, impl_->DefaultCurrency(p.tenant_id, *target.object, {&input, 1}));
+  RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.changes, false, currency));
   Record record;
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
     RAPPORT_ASSIGN_OR_RETURN(record, impl_->UpdateInTransaction(c, p, target, AsciiLower(command.id), changes,
@@ -1922,12 +1946,16 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
   if (creates && updates) RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.config, *target.object, Operation::kUpdate));
   const ObjectDef& object = *target.object;
 
-  // Validation needs no database, so it runs before the write transaction.
+  // Validation needs no write, so it runs before the write transaction (the workspace's
+  // currency, read once, is what amounts given without one are in).
+  std::vector<const InputObject*> inputs;
+  for (const auto& item : command.items) inputs.push_back(&item.values);
+  RAPPORT_ASSIGN_OR_RETURN(std::string currency, impl_->DefaultCurrency(p.tenant_id, object, inputs));
   std::vector<Result<Changes>> validated;
   validated.reserve(command.items.size());
   for (const auto& item : command.items) {
     bool creating = item.op == BatchOp::kCreate;
-    auto changes = impl_->Validate(object, item.values, creating);
+    auto changes = impl_->Validate(object, item.values, creating, currency);
     if (changes && item.op == BatchOp::kUpdate && !IsValidId(item.id)) {
       changes = Fail(Impl::NotFound(object, item.id));
     }

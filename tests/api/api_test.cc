@@ -1229,6 +1229,37 @@ TEST_F(ApiTest, ReportsRunAsJsonAndCsvInTheWorkspaceCalendar) {
   EXPECT_EQ(Json(Call("GET", "/api/v1/settings/workspace", "", {}, other_token_)).at("time_zone").as_string(), "UTC");
 }
 
+// An amount given without its currency is in the workspace's: USD until an
+// administrator sets another, then that one, on create, update and batch alike.
+TEST_F(ApiTest, AmountsWithoutACurrencyAreInTheWorkspacesCurrency) {
+  auto amount_of = [&](const Reply& r) {
+    const auto body = Json(r);
+    const auto& money = body.at("amount");
+    return std::string(money.at("amount").as_string()) + " " + std::string(money.at("currency").as_string());
+  };
+  auto before = Call("POST", "/api/v1/objects/opportunities", R"({"name": "Dollars", "amount": 10})");
+  ASSERT_EQ(before.status, 201) << before.body;
+  EXPECT_EQ(amount_of(before), "10.00 USD");
+  ASSERT_EQ(Call("PATCH", "/api/v1/settings/workspace", R"({"currency": "EUR"})").status, 200);
+  auto created = Call("POST", "/api/v1/objects/opportunities", R"({"name": "Euros", "amount": "12.5"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(amount_of(created), "12.50 EUR");
+  // A currency given is kept.
+  auto pounds = Call("POST", "/api/v1/objects/opportunities", R"({"name": "Pounds", "amount": {"amount": "3", "currency": "GBP"}})");
+  ASSERT_EQ(pounds.status, 201) << pounds.body;
+  EXPECT_EQ(amount_of(pounds), "3.00 GBP");
+  std::string id(Json(before).at("id").as_string());
+  auto updated = Call("PATCH", "/api/v1/objects/opportunities/" + id, R"({"amount": 20})", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(amount_of(updated), "20.00 EUR");
+  auto batch = Call("POST", "/api/v1/objects/opportunities/batch", R"({"records": [{"name": "B", "amount": 7}]})");
+  ASSERT_LT(batch.status, 300) << batch.body;
+  const auto batch_body = Json(batch);
+  const auto& item = batch_body.at("results").as_array().at(0);
+  EXPECT_EQ(item.at("status").as_int64(), 201) << batch.body;
+  EXPECT_EQ(item.at("record").at("amount").at("currency").as_string(), "EUR") << batch.body;
+}
+
 TEST_F(ApiTest, ReportsConvertMoneyAtTheWorkspacesDatedRates) {
   auto currency = Call("PATCH", "/api/v1/settings/workspace", R"({"currency": "EUR"})");
   ASSERT_EQ(currency.status, 200) << currency.body;
