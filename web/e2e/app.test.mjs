@@ -544,6 +544,43 @@ test("an administrator keeps the open pipeline's history as daily snapshots, and
   await page.getByRole("heading", { name: "Opportunity snapshots", level: 1 }).waitFor();
 });
 
+test("a new deal's amount starts in the workspace's currency, which follows Settings → Workspace without a reload", async () => {
+  // No exchange rates yet (the next test adds them), so the currency may change.
+  assert.equal((await apiCall("GET", "/settings/exchange-rates")).body.data.length, 0);
+  await page.goto(`${server.url}/o/opportunities/new`);
+  const amountCurrency = page.getByLabel("Amount currency");
+  await until(() => amountCurrency.inputValue(), (v) => v === "USD", { what: "the workspace's currency, USD" });
+
+  // Changed in the settings, and new forms in this tab start in euros from then on.
+  const sidebar = page.getByRole("navigation", { name: "Objects" });
+  await sidebar.getByRole("link", { name: "Settings", exact: true }).click();
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Workspace" }).click();
+  await page.getByRole("heading", { name: "Workspace", level: 1 }).waitFor();
+  const currency = page.locator("#workspace-currency");
+  await until(() => currency.inputValue(), (v) => v === "USD", { what: "the saved currency" });
+  await currency.fill("EUR");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await until(async () => (await apiCall("GET", "/settings/workspace")).body.currency, (c) => c === "EUR", { what: "the new currency" });
+  await page.getByText("Workspace settings saved.").waitFor();
+  await sidebar.getByRole("link", { name: "Opportunities", exact: true }).click();
+  await page.getByRole("link", { name: "New opportunity" }).click();
+  await page.getByRole("heading", { name: "New opportunity" }).waitFor();
+  assert.equal(await amountCurrency.inputValue(), "EUR");
+  await page.getByLabel("Name", { exact: true }).fill("Lindqvist fleet renewal");
+  await page.getByLabel("Amount", { exact: true }).fill("7300");
+  await page.getByLabel("Stage").selectOption("qualification");
+  await page.getByLabel("Close date").fill("2027-06-30");
+  await page.getByRole("button", { name: "Create opportunity" }).click();
+  await page.getByRole("heading", { name: "Lindqvist fleet renewal" }).waitFor();
+  await page.getByText("€7,300.00").first().waitFor();
+  const saved = await apiCall("GET", `/objects/opportunities?filter=${encodeURIComponent('name = "Lindqvist fleet renewal"')}`);
+  assert.deepEqual(saved.body.data[0].amount, { amount: "7300.00", currency: "EUR" });
+
+  // Back to dollars, as the next test expects.
+  const restored = await apiCall("PATCH", "/settings/workspace", { currency: "USD" });
+  assert.equal(restored.status, 200, JSON.stringify(restored.body));
+});
+
 test("an administrator sets the workspace's currency and an exchange rate, and a report converts the deals' money with it", async () => {
   await page.goto(`${server.url}/settings`);
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Workspace" }).click();

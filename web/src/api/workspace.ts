@@ -1,6 +1,7 @@
 // The workspace's settings (its calendar and currency) and its dated exchange rates
 // into that currency (docs/api.md): everyone reads them, administrators change them.
 import { api } from "./client";
+import { rememberWorkspaceCurrency } from "./workspaceCurrency";
 
 export interface WorkspaceSettings {
   time_zone: string;
@@ -27,9 +28,15 @@ export type WorkspaceChanges = Partial<Pick<WorkspaceSettings, "time_zone" | "fi
 const ratePath = (currency: string, validFrom: string) =>
   `/settings/exchange-rates/${encodeURIComponent(currency)}/${encodeURIComponent(validFrom)}`;
 
+// Settings read or saved here also tell new money inputs the currency to start in.
+function remembered(settings: WorkspaceSettings): WorkspaceSettings {
+  rememberWorkspaceCurrency(settings.currency);
+  return settings;
+}
+
 export const workspaceApi = {
-  settings: () => api.get<WorkspaceSettings>("/settings/workspace"),
-  update: (changes: WorkspaceChanges) => api.patch<WorkspaceSettings>("/settings/workspace", changes),
+  settings: () => api.get<WorkspaceSettings>("/settings/workspace").then(remembered),
+  update: (changes: WorkspaceChanges) => api.patch<WorkspaceSettings>("/settings/workspace", changes).then(remembered),
   rates: () => api.get<ExchangeRates>("/settings/exchange-rates"),
   setRate: (currency: string, validFrom: string, rate: string) => api.put<ExchangeRate>(ratePath(currency, validFrom), { rate }),
   deleteRate: (currency: string, validFrom: string) => api.delete(ratePath(currency, validFrom)),

@@ -3,6 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError, api, forgetPrefetched, onUnauthorised, request, takeRead } from "../api/client";
 import type { RecordData, Session } from "../api/types";
+import { forgetWorkspaceCurrency } from "../api/workspaceCurrency";
 import { clearOfflineData } from "../lib/offline";
 import { titles } from "../lib/titles";
 
@@ -23,10 +24,11 @@ interface SessionState {
 const SessionContext = createContext<SessionState | null>(null);
 
 // Everything kept in this tab about the signed-in user: cached lookup titles, answers
-// fetched ahead, records kept for offline reading.
+// fetched ahead, the workspace's currency, records kept for offline reading.
 export function forgetUserData(): void {
   titles.clear();
   forgetPrefetched();
+  forgetWorkspaceCurrency();
   void clearOfflineData();
 }
 

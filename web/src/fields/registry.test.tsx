@@ -1,10 +1,18 @@
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter } from "react-router";
 import type { FieldMeta, FieldType } from "../api/types";
+import { forgetWorkspaceCurrency, rememberWorkspaceCurrency } from "../api/workspaceCurrency";
 import { FieldDisplay, FieldInput, fieldKinds } from "./registry";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  forgetWorkspaceCurrency();
+  vi.unstubAllGlobals();
+});
+
+const workspaceAnswer = (currency: string) =>
+  new Response(JSON.stringify({ time_zone: "UTC", fiscal_year_start: 1, currency, updated_at: null }), { status: 200, headers: { "Content-Type": "application/json" } });
 
 const field = (type: FieldType, extra: Partial<FieldMeta> = {}): FieldMeta => ({
   name: "f", label: "Field", type, required: false, unique: false, read_only: false, custom: false, sortable: true, ...extra,
@@ -40,6 +48,60 @@ describe("the field type registry", () => {
     // Typing fires input events (React's onChange and Preact's both follow them).
     fireEvent.input(document.getElementById("amount")!, { target: { value: "12.5" } });
     expect(onChange).toHaveBeenLastCalledWith({ amount: "12.5", currency: "USD" });
+  });
+
+  it("starts an empty money input in the workspace's currency, and typing keeps it", async () => {
+    const fetch = vi.fn(async () => workspaceAnswer("EUR"));
+    vi.stubGlobal("fetch", fetch);
+    const onChange = vi.fn();
+    render(<FieldInput field={field("currency", { label: "Amount" })} id="amount" value={null} onChange={onChange} />);
+    const currency = screen.getByLabelText("Amount currency") as HTMLSelectElement;
+    expect(currency.value).toBe("USD");  // while it is asked for
+    await waitFor(() => expect(currency.value).toBe("EUR"));
+    fireEvent.input(document.getElementById("amount")!, { target: { value: "250" } });
+    expect(onChange).toHaveBeenLastCalledWith({ amount: "250", currency: "EUR" });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    // Another money input (a second form, a list cell) asks nothing more.
+    cleanup();
+    render(<FieldInput field={field("currency", { label: "Price" })} id="price" value={null} onChange={() => {}} />);
+    expect((screen.getByLabelText("Price currency") as HTMLSelectElement).value).toBe("EUR");
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("falls back to USD when the workspace's settings cannot be read", async () => {
+    const fetch = vi.fn(async () => new Response("{}", { status: 500 }));
+    vi.stubGlobal("fetch", fetch);
+    const onChange = vi.fn();
+    render(<FieldInput field={field("currency", { label: "Amount" })} id="amount" value={null} onChange={onChange} />);
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+    await new Promise((r) => setTimeout(r, 0));
+    expect((screen.getByLabelText("Amount currency") as HTMLSelectElement).value).toBe("USD");
+    fireEvent.input(document.getElementById("amount")!, { target: { value: "9" } });
+    expect(onChange).toHaveBeenLastCalledWith({ amount: "9", currency: "USD" });
+  });
+
+  it("never puts the workspace's currency over a money value of the input's own", async () => {
+    const fetch = vi.fn(async () => workspaceAnswer("EUR"));
+    vi.stubGlobal("fetch", fetch);
+    const onChange = vi.fn();
+    // Chosen before any amount was typed (or saved so): kept, and nothing is asked for.
+    render(<FieldInput field={field("currency", { label: "Amount" })} id="amount" value={{ amount: "", currency: "GBP" }} onChange={onChange} />);
+    rememberWorkspaceCurrency("EUR");
+    await new Promise((r) => setTimeout(r, 0));
+    expect((screen.getByLabelText("Amount currency") as HTMLSelectElement).value).toBe("GBP");
+    fireEvent.input(document.getElementById("amount")!, { target: { value: "5" } });
+    expect(onChange).toHaveBeenLastCalledWith({ amount: "5", currency: "GBP" });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("offers the workspace's currency though it is not among the usual ones, and follows a change of it", async () => {
+    rememberWorkspaceCurrency("XAF");
+    render(<FieldInput field={field("currency", { label: "Amount" })} id="amount" value={null} onChange={() => {}} />);
+    const currency = screen.getByLabelText("Amount currency") as HTMLSelectElement;
+    expect(currency.value).toBe("XAF");
+    expect([...currency.options].map((o) => o.value)).toContain("EUR");
+    rememberWorkspaceCurrency("NOK");  // saved in Settings → Workspace meanwhile
+    await waitFor(() => expect(currency.value).toBe("NOK"));
   });
 
   it("keeps multi-select values in option order", () => {

@@ -8,6 +8,7 @@ import type { FieldMeta, FieldType, FieldValue, Money } from "../api/types";
 import { formatDate, formatDateTime, formatMoney, formatNumber, isEmpty, isMoney, optionLabel } from "./format";
 import { LookupInput } from "./LookupInput";
 import { useTitle } from "../lib/titles";
+import { useWorkspaceCurrency } from "../api/workspaceCurrency";
 
 export interface DisplayProps {
   field: FieldMeta;
@@ -118,8 +119,12 @@ function CurrencyDisplay({ value, compact }: DisplayProps) {
   return isMoney(value) ? <span className="num">{formatMoney(value, compact)}</span> : null;
 }
 
+// An input without a money value yet starts in the workspace's currency (USD until it is
+// known); what it shows is what it hands on, so typing an amount keeps that currency. A
+// value of its own (typed, chosen or saved) keeps its currency whatever the workspace's.
 function CurrencyInput(props: InputProps) {
-  const money: Money = isMoney(props.value) ? props.value : { amount: "", currency: "USD" };
+  const workspaceCurrency = useWorkspaceCurrency(!isMoney(props.value));
+  const money: Money = isMoney(props.value) ? props.value : { amount: "", currency: workspaceCurrency };
   const currencies = CURRENCIES.includes(money.currency) ? CURRENCIES : [money.currency, ...CURRENCIES];
   return (
     <div className="input-group">
