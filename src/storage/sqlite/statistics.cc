@@ -10,15 +10,6 @@ namespace rapport::storage::sqlite {
 
 namespace {
 
-std::string Quote(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
 // The rows a table had when its statistics were recorded: the first number of any of
 // its indexes' rows.
 std::map<std::string, int64_t> RecordedRows(Connection& reader) {
@@ -40,9 +31,11 @@ std::map<std::string, int64_t> RecordedRows(Connection& reader) {
 // prefix of its columns, as ANALYZE does.
 Result<IndexStatistics> CountIndex(Connection& reader, const std::string& table, const std::string& index,
                                    const std::vector<std::string>& columns) {
+  const SqlDialect& d = reader.dialect();
   std::string list;
-  for (const auto& c : columns) list += (list.empty() ? "" : ", ") + Quote(c);
-  const std::string sql = fmt::format("SELECT {0} FROM {1} INDEXED BY {2} ORDER BY {0}", list, Quote(table), Quote(index));
+  for (const auto& c : columns) list += (list.empty() ? "" : ", ") + d.QuoteIdentifier(c);
+  const std::string sql = fmt::format("SELECT {0} FROM {1} INDEXED BY {2} ORDER BY {0}", list, d.QuoteIdentifier(table),
+                                      d.QuoteIdentifier(index));
   int64_t entries = 0;
   std::vector<int64_t> distinct(columns.size(), 0);
   std::vector<Value> previous;
@@ -70,7 +63,7 @@ Result<std::vector<IndexStatistics>> StaleStatistics(Connection& reader) {
   std::vector<IndexStatistics> out;
   for (const auto& table_row : tables.rows) {
     const std::string table = TextOf(table_row[0]);
-    RAPPORT_ASSIGN_OR_RETURN(auto count, reader.Query(fmt::format("SELECT COUNT(*) FROM {}", Quote(table))));
+    RAPPORT_ASSIGN_OR_RETURN(auto count, reader.Query(fmt::format("SELECT COUNT(*) FROM {}", reader.dialect().QuoteIdentifier(table))));
     const int64_t rows = IntOf(count.rows.at(0).at(0));
     if (rows < kStatisticsMinRows) continue;
     auto it = recorded.find(table);
