@@ -1,10 +1,12 @@
 #include "records/record_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <numeric>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -264,11 +266,19 @@ std::string Fingerprint(std::string_view object, const InputObject& values) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------
+namespace {
+struct CompiledAggregate;
+}  // namespace
+
 class RecordService::Impl {
  public:
   Impl(metadata::MetadataStore& metadata, storage::Database& db, const security::Policy& policy,
        security::AccessStore& access, security::KeyStore& keys, const ModuleRegistry& modules, const Clock& clock)
       : metadata_(metadata), db_(db), policy_(policy), access_(access), keys_(keys), modules_(modules), clock_(clock) {}
+
+  // An aggregate query as one statement over the rows the principal may read
+  // (RecordService::AggregateMany runs and finishes it).
+  Result<CompiledAggregate> CompileAggregate(const Principal& p, const AggregateQuery& q);
 
   // One object as one principal may use it in one request.
   struct Target {
@@ -1468,19 +1478,58 @@ Result<AggregateResult> RollupsByStatement(RecordService& service, const Princip
   return result;
 }
 
+// SQL and the values bound to its `?`s, in order.
+struct SqlPart {
+  std::string sql;
+  std::vector<Value> params;
+  bool operator==(const SqlPart&) const = default;
+};
+
+// An aggregate query compiled: the rows the principal may read, each reduced to its
+// group keys and measured values (`columns`, from `from` and `joins` under `where`),
+// the statement that groups them, and how the groups become the result.
+struct CompiledAggregate {
+  AggregateQuery q;
+  std::string from;  // the object's table, as r
+  std::vector<std::string> aliases;  // of `columns`: g0, g1... for keys, m0... for measured values
+  std::vector<SqlPart> columns;
+  std::vector<SqlPart> joins;
+  SqlPart where;
+  std::string grouped_sql;  // over RowsSql(), bound to Params()
+  // Grouped by the record engine rather than the statement (SqlDialect::GroupsBySorting):
+  // which columns make the key and what each cell computes.
+  bool in_memory = false;
+  std::vector<size_t> key_inputs;
+  std::vector<internal::CellPlan> cell_plans;
+  AggregateLayout layout;
+  bool rolling = false;
+  bool converting = false;
+  bool dated_rates = false;
+  std::string today;  // in the query's time zone, when converting
+
+  std::string RowsSql() const {
+    std::string list;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      list += fmt::format("{}{} AS {}", i ? ", " : "", columns[i].sql, aliases[i]);
+    }
+    std::string joined = from;
+    for (const SqlPart& j : joins) joined += " " + j.sql;
+    return fmt::format("SELECT {} FROM {} WHERE {}", list, joined, where.sql);
+  }
+  std::vector<Value> Params() const {
+    std::vector<Value> out;
+    for (const SqlPart& c : columns) out.insert(out.end(), c.params.begin(), c.params.end());
+    for (const SqlPart& j : joins) out.insert(out.end(), j.params.begin(), j.params.end());
+    out.insert(out.end(), where.params.begin(), where.params.end());
+    return out;
+  }
+};
+
 }  // namespace
 
-Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
-  for (const auto& kept : q.rollups) {
-    for (size_t i = 0; i < kept.size(); ++i) {
-      if (kept[i] >= q.group_by.size() || (i > 0 && kept[i] <= kept[i - 1])) {
-        return Fail(InvalidField("rollups", "Roll up by groupings of the query, each once, in order."));
-      }
-    }
-  }
-  if (!q.rollups.empty() && !AddsUp(q.measures)) return RollupsByStatement(*this, p, q);
+Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal& p, const AggregateQuery& q) {
   const bool rolling = !q.rollups.empty();
-  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
+  RAPPORT_ASSIGN_OR_RETURN(auto target, Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxGroups) {
     return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxGroups))
                     .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxGroups)));
@@ -1494,7 +1543,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
                     .WithField("measures", "invalid_value", "1 to 20 measures, such as count or sum of a field."));
   }
   const ObjectDef& object = *target.object;
-  const auto& d = impl_->db_.dialect();
+  const auto& d = db_.dialect();
   // Fields as the principal sees them: a hidden field is unknown here, as in a filter.
   auto field_of = [&](const ObjectDef& on, const std::string& name, const std::string& where) -> Result<const FieldDef*> {
     const FieldDef* f = on.FindField(name);
@@ -1518,8 +1567,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     std::string sql;  // alias.column
   };
   std::map<std::string, std::string, std::less<>> join_alias;  // lookup field -> alias
-  std::vector<std::string> joins;
-  std::vector<Value> join_params;
+  std::vector<SqlPart> joins;
   auto column_of = [&](const std::string& path, const std::string& where) -> Result<Column> {
     size_t dot = path.find('.');
     if (dot == std::string::npos) {
@@ -1540,17 +1588,20 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     }
     // A file of the figures carries the related records' values out too: it needs
     // their object's export permission as well.
-    if (q.for_export) RAPPORT_TRY(impl_->policy_.CheckObject(p, *target.config, *related, Operation::kExport));
+    if (q.for_export) RAPPORT_TRY(policy_.CheckObject(p, *target.config, *related, Operation::kExport));
     RAPPORT_ASSIGN_OR_RETURN(const FieldDef* f, field_of(*related, path.substr(dot + 1), where));
-    auto [it, added] = join_alias.emplace(relation, fmt::format("j{}", join_alias.size()));
+    // Named after the relation, so that queries sharing one scan (AggregateMany) name
+    // the same join the same way.
+    auto [it, added] = join_alias.emplace(relation, "j_" + relation);
     if (added) {
       const std::string& alias = it->second;
-      std::string join = fmt::format("LEFT JOIN {0} {1} ON {1}.tenant_id = r.tenant_id AND {1}.id = r.{2} AND "
-                                     "{1}.deleted_at IS NULL",
-                                     Quote(d, related->table), alias, Quote(d, lookup->column));
-      if (auto readable = impl_->ReadableRows(p, target, *related, alias)) {
-        join += " AND (" + readable->sql + ")";
-        join_params.insert(join_params.end(), readable->params.begin(), readable->params.end());
+      SqlPart join{fmt::format("LEFT JOIN {0} {1} ON {1}.tenant_id = r.tenant_id AND {1}.id = r.{2} AND "
+                               "{1}.deleted_at IS NULL",
+                               Quote(d, related->table), alias, Quote(d, lookup->column)),
+                   {}};
+      if (auto readable = ReadableRows(p, target, *related, alias)) {
+        join.sql += " AND (" + readable->sql + ")";
+        join.params = readable->params;
       }
       joins.push_back(std::move(join));
     }
@@ -1565,8 +1616,8 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   // The keys are named so that GROUP BY and ORDER BY need not repeat an expression
   // (a date bucket in a time zone holds a parameter, and PostgreSQL cannot see that
   // two parameters are the same).
-  std::vector<std::string> inner;    // the subquery's columns
-  std::vector<Value> inner_params;   // their parameters (time zones), before the WHERE's
+  std::vector<SqlPart> inner;        // the subquery's columns (with their time zones)
+  std::vector<std::string> aliases;  // theirs
   std::vector<std::string> outer;    // the keys, then the measures
   std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
@@ -1575,10 +1626,11 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   // value is among the subquery's columns, and what each measure column computes.
   std::vector<size_t> key_inputs;
   std::vector<internal::CellPlan> cell_plans;
-  auto add_key = [&](std::string expr) {
+  auto add_key = [&](std::string expr, std::vector<Value> params) {
     key_inputs.push_back(inner.size());
     std::string alias = fmt::format("g{}", grouped.size());
-    inner.push_back(fmt::format("{} AS {}", expr, alias));
+    inner.push_back({std::move(expr), std::move(params)});
+    aliases.push_back(alias);
     outer.push_back(alias);
     ordered.push_back(fmt::format("{0} IS NULL, {0}", alias));  // NULLs last on both backends
     grouped.push_back(std::move(alias));
@@ -1597,15 +1649,15 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
         if (!IsTimeZone(q.time_zone)) {
           return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone (use an IANA name such as Europe/Paris).", q.time_zone)));
         }
-        inner_params.emplace_back(q.time_zone);
       }
-      add_key(d.DateBucket(c.sql, datetime, *g.bucket, q.fiscal_year_start));
+      add_key(d.DateBucket(c.sql, datetime, *g.bucket, q.fiscal_year_start),
+              datetime ? std::vector<Value>{q.time_zone} : std::vector<Value>{});
     } else {
       if (f->type == FieldType::kCurrency || f->type == FieldType::kMultiPicklist || f->type == FieldType::kLongText) {
         std::string message = fmt::format("`{}` ({}) cannot be grouped by.", f->name, metadata::FieldTypeName(f->type));
         return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("group_by", "invalid_value", message));
       }
-      add_key(c.sql);
+      add_key(c.sql, {});
     }
     groups.push_back({f, g.bucket.has_value()});
   }
@@ -1647,7 +1699,8 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     const size_t input = inner.size();
     if (f) {
       value = fmt::format("m{}", i);
-      inner.push_back(fmt::format("{} AS {}", measured_sql, value));
+      inner.push_back({measured_sql, {}});
+      aliases.push_back(value);
     }
     using internal::CellOp;
     const bool duration = !m.since.empty();
@@ -1702,7 +1755,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
                                                  : fmt::format("v{}", first));
   }
   const std::string money_currency = money ? money->alias + "." + Quote(d, money->field->currency_column()) : "";
-  if (money) add_key(money_currency);
+  if (money) add_key(money_currency, {});
   // Converting money: the statement's groups stay apart per currency, and with dated
   // rates per rate as well (the one whose days hold the record's day), to be converted
   // and added up once read.
@@ -1714,7 +1767,7 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   const bool dated_rates = converting && !q.convert->rate_date.empty();
   std::string today;
   if (converting) {
-    std::optional<int64_t> days = LocalDays(impl_->clock_.Now(), q.time_zone);
+    std::optional<int64_t> days = LocalDays(clock_.Now(), q.time_zone);
     if (!days) return Fail(InvalidField("time_zone", fmt::format("`{}` is not a time zone.", q.time_zone)));
     today = FormatDate(*days);
   }
@@ -1726,36 +1779,39 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
                                                                 on.field->name, metadata::FieldTypeName(on.field->type))));
     }
     // The first day of the rate in force on the record's day (NULL before the
-    // currency's first rate): one seek of the rates' key per record. The last column
-    // of the subquery, so its parameters come last among the columns'.
+    // currency's first rate), as the backend looks a step up best. The last column of
+    // the subquery, so its parameters come last among the columns'.
     const std::string day = fmt::format("COALESCE({}, ?)", datetime ? d.DateBucket(on.sql, true, DatePart::kDay, 1) : on.sql);
-    add_key(fmt::format("(SELECT x.valid_from FROM exchange_rates x WHERE x.tenant_id = r.tenant_id AND x.currency = {} "
-                        "AND x.valid_from <= {} ORDER BY x.valid_from DESC LIMIT 1)",
-                        money_currency, day));
-    if (datetime) inner_params.emplace_back(q.time_zone);
-    inner_params.emplace_back(today);
+    storage::SqlDialect::StepLookup rate_start =
+        d.StepAt("exchange_rates", "currency", "valid_from", "xr", "r.tenant_id", money_currency, day);
+    std::vector<Value> day_params;
+    if (datetime) day_params.emplace_back(q.time_zone);
+    day_params.emplace_back(today);
+    add_key(rate_start.value, std::move(day_params));
+    if (!rate_start.join.empty()) joins.push_back({std::move(rate_start.join), {}});
   }
   for (size_t i = 0; i < measured.size(); ++i) outer.push_back(fmt::format("{} AS v{}", measured[i], i));
-  if (inner.empty()) inner.push_back("1 AS one");  // COUNT(*) alone
+  if (inner.empty()) {  // COUNT(*) alone
+    inner.push_back({"1", {}});
+    aliases.push_back("one");
+  }
 
-  std::string where;
-  std::vector<Value> where_params;
-  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, where_params));
-  std::vector<Value> params = std::move(inner_params);
-  params.insert(params.end(), join_params.begin(), join_params.end());
-  params.insert(params.end(), where_params.begin(), where_params.end());
+  CompiledAggregate out;
+  out.q = q;
+  RAPPORT_TRY(ReadableWhere(p, target, q.filter, out.where.sql, out.where.params));
   auto join = [](const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
-    return out;
+    std::string joined;
+    for (const auto& part : parts) joined += (joined.empty() ? "" : ", ") + part;
+    return joined;
   };
-  std::string from = Quote(d, object.table) + " r";
-  for (const auto& j : joins) from += " " + j;
-  const std::string rows_sql = fmt::format("SELECT {} FROM {} WHERE {}", join(inner), from, where);
-  std::string sql = fmt::format("SELECT {} FROM ({}) t", join(outer), rows_sql);
-  // Grouped here rather than by the statement: every group, in key order, ordered by a
-  // measure and cut to the limit below as the statement would have.
-  const bool in_memory = !grouped.empty() && d.GroupsBySorting();
+  out.from = Quote(d, object.table) + " r";
+  out.columns = std::move(inner);
+  out.aliases = std::move(aliases);
+  out.joins = std::move(joins);
+  std::string sql = fmt::format("SELECT {} FROM ({}) t", join(outer), out.RowsSql());
+  // Grouped by the engine rather than the statement: every group, in key order,
+  // ordered by a measure and cut to the limit afterwards as the statement would have.
+  out.in_memory = !grouped.empty() && d.GroupsBySorting();
   if (!grouped.empty()) {
     // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
     // does not sort by an expression over an output column's name).
@@ -1767,49 +1823,38 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
                       (rolling || converting ? kMaxGroups : q.limit) + 1);
   }
+  out.grouped_sql = std::move(sql);
+  out.key_inputs = std::move(key_inputs);
+  out.cell_plans = std::move(cell_plans);
+  out.layout = {groups, money.has_value(), plans};
+  out.rolling = rolling;
+  out.converting = converting;
+  out.dated_rates = dated_rates;
+  out.today = std::move(today);
+  return out;
+}
 
-  const AggregateLayout layout{groups, money.has_value(), plans};
-  std::vector<RawRow> raw;
-  workspace::RateBook rates;
-  RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
-    // Groups held in memory take a few hundred bytes each: past this many (a grouping
-    // by a field of nearly unique values) the statement groups them instead, as
-    // SQLite's sorter keeps rows more compactly.
-    constexpr size_t kMaxGroupsInMemory = 100'000;
-    bool grouped_in_memory = false;
-    if (in_memory) {
-      internal::GroupAccumulator groups_of_rows(key_inputs, cell_plans);
-      Status added = Ok();
-      RAPPORT_TRY(c.ForEach(rows_sql, params, [&](std::span<const Value> row) {
-        added = groups_of_rows.Add(row);
-        return added.has_value() && groups_of_rows.group_count() <= kMaxGroupsInMemory;
-      }));
-      RAPPORT_TRY(added);
-      if (groups_of_rows.group_count() <= kMaxGroupsInMemory) {
-        RAPPORT_ASSIGN_OR_RETURN(raw, groups_of_rows.TakeRows());
-        grouped_in_memory = true;
-      }
-    }
-    if (!grouped_in_memory) {
-      RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, params));
-      raw = std::move(rows.rows);
-    }
-    if (converting) {
-      RAPPORT_ASSIGN_OR_RETURN(rates, workspace::ReadRateBook(c, p.tenant_id));
-    }
-    return Ok();
-  }));
+namespace {
+
+// The result of a compiled aggregate from the rows its statement gave (or the engine
+// grouped): converted, rolled up, ordered and cut to the limit. Nothing when the
+// groups are too many to roll up from (the rollups then take a statement each).
+Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& compiled, std::vector<RawRow> raw,
+                                                       const workspace::RateBook& rates) {
+  const AggregateQuery& q = compiled.q;
+  const AggregateLayout& layout = compiled.layout;
+  const bool converting = compiled.converting, rolling = compiled.rolling;
   std::vector<std::vector<RawRow>> rolled_up;
   if (converting) {
     if (raw.size() > static_cast<size_t>(kMaxGroups)) {
       return Fail(InvalidField("convert", fmt::format("Over {} groups in their currencies to convert: group more coarsely "
                                                       "or filter the records.", kMaxGroups)));
     }
-    RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(layout, raw, rates, dated_rates, today, q.rollups));
+    RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(layout, raw, rates, compiled.dated_rates, compiled.today, q.rollups));
     raw = std::move(converted.rows);
     rolled_up = std::move(converted.rollups);
   } else if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) {
-    return RollupsByStatement(*this, p, q);
+    return std::nullopt;
   }
 
   auto to_row = [](const AggregateLayout& layout, const RawRow& row) -> Result<AggregateRow> {
@@ -1892,12 +1937,13 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
       into.push_back(std::move(converted));
     }
   }
-  if ((rolling || converting || in_memory) && q.order_by && !grouped.empty()) {
+  const bool keyed = !compiled.key_inputs.empty();
+  if ((rolling || converting || compiled.in_memory) && q.order_by && keyed) {
     // The statement gave every group in key order; ordered here by the measure as the
     // statement would have, NULLs last and ties in key order (the sort is stable).
-    size_t column = groups.size() + (money ? 1 : 0);
-    for (size_t i = 0; i < *q.order_by; ++i) column += static_cast<size_t>(plans[i].columns);
-    const bool quotient = plans[*q.order_by].columns == 2;
+    size_t column = layout.groups.size() + (layout.money ? 1 : 0);
+    for (size_t i = 0; i < *q.order_by; ++i) column += static_cast<size_t>(layout.plans[i].columns);
+    const bool quotient = layout.plans[*q.order_by].columns == 2;
     auto compare = [&](const RawRow& a, const RawRow& b) -> int {
       if (!quotient) return internal::CompareStored(a[column], b[column]);
       auto ratio = [&](const RawRow& r) -> std::optional<std::pair<__int128, __int128>> {
@@ -1929,6 +1975,182 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
     result.rows.push_back(std::move(converted));
   }
   return result;
+}
+
+}  // namespace
+
+namespace {
+
+// Runs aggregates over the same rows in one read transaction. Those the engine groups
+// read one statement together: every member's columns once, the rows streamed into
+// one group table per member. The others (and any member whose groups overflow memory)
+// run their own grouping statement. `raws` gets each member's statement rows, or its
+// error.
+Status ScanTogether(storage::Database& db, const std::string& tenant_id,
+                    const std::vector<const CompiledAggregate*>& members,
+                    std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates) {
+  return db.Read([&](Connection& c) -> Status {
+    // Groups held in memory take a few hundred bytes each: past this many (a grouping
+    // by a field of nearly unique values) the statement groups them instead, as
+    // SQLite's sorter keeps rows more compactly.
+    constexpr size_t kMaxGroupsInMemory = 100'000;
+    const size_t n = members.size();
+    raws.assign(n, std::vector<RawRow>{});
+    std::vector<bool> by_statement(n, true);
+    CompiledAggregate shared;
+    std::vector<std::unique_ptr<internal::GroupAccumulator>> tables(n);
+    size_t feeding = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const CompiledAggregate& m = *members[k];
+      if (!m.in_memory) continue;
+      shared.from = m.from;
+      shared.where = m.where;
+      // Where each of the member's columns is among the shared ones.
+      std::vector<size_t> at(m.columns.size());
+      for (size_t j = 0; j < m.columns.size(); ++j) {
+        auto found = std::find(shared.columns.begin(), shared.columns.end(), m.columns[j]);
+        at[j] = static_cast<size_t>(found - shared.columns.begin());
+        if (found == shared.columns.end()) {
+          shared.columns.push_back(m.columns[j]);
+          shared.aliases.push_back(fmt::format("c{}", at[j]));
+        }
+      }
+      for (const SqlPart& join : m.joins) {
+        if (std::find(shared.joins.begin(), shared.joins.end(), join) == shared.joins.end()) shared.joins.push_back(join);
+      }
+      std::vector<size_t> keys;
+      for (size_t key : m.key_inputs) keys.push_back(at[key]);
+      std::vector<internal::CellPlan> cells = m.cell_plans;
+      for (internal::CellPlan& cell : cells) cell.input = at[cell.input];
+      tables[k] = std::make_unique<internal::GroupAccumulator>(std::move(keys), std::move(cells));
+      by_statement[k] = false;
+      ++feeding;
+    }
+    if (feeding > 0) {
+      RAPPORT_TRY(c.ForEach(shared.RowsSql(), shared.Params(), [&](std::span<const Value> row) {
+        for (size_t k = 0; k < n; ++k) {
+          if (!tables[k]) continue;
+          if (Status added = tables[k]->Add(row); !added) {
+            raws[k] = Fail(added.error());
+          } else if (tables[k]->group_count() > kMaxGroupsInMemory) {
+            by_statement[k] = true;
+          } else {
+            continue;
+          }
+          tables[k].reset();  // failed, or left to its statement
+          --feeding;
+        }
+        return feeding > 0;
+      }));
+      for (size_t k = 0; k < n; ++k) {
+        if (!tables[k]) continue;
+        auto rows = tables[k]->TakeRows();
+        if (rows) raws[k] = std::move(*rows);
+        else raws[k] = Fail(rows.error());
+      }
+    }
+    bool converting = false;
+    for (size_t k = 0; k < n; ++k) {
+      converting = converting || members[k]->converting;
+      if (!by_statement[k]) continue;
+      RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(members[k]->grouped_sql, members[k]->Params()));
+      raws[k] = std::move(rows.rows);
+    }
+    if (converting) {
+      RAPPORT_ASSIGN_OR_RETURN(rates, workspace::ReadRateBook(c, tenant_id));
+    }
+    return Ok();
+  });
+}
+
+Status CheckRollups(const AggregateQuery& q) {
+  for (const auto& kept : q.rollups) {
+    for (size_t i = 0; i < kept.size(); ++i) {
+      if (kept[i] >= q.group_by.size() || (i > 0 && kept[i] <= kept[i - 1])) {
+        return Fail(InvalidField("rollups", "Roll up by groupings of the query, each once, in order."));
+      }
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
+  return std::move(AggregateMany(p, std::span(&q, 1)).front());
+}
+
+std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principal& p,
+                                                                  std::span<const AggregateQuery> queries) {
+  std::vector<Result<AggregateResult>> results(queries.size(), Fail(ErrorCode::kInternal, "Not run."));
+  std::vector<std::optional<CompiledAggregate>> compiled(queries.size());
+  // Units of work: the queries the engine groups over the same rows (one table under
+  // the same conditions) share one scan; every other query is a unit of its own.
+  std::vector<std::vector<size_t>> units;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const AggregateQuery& q = queries[i];
+    if (Status valid = CheckRollups(q); !valid) {
+      results[i] = Fail(valid.error());
+      continue;
+    }
+    // Rollups of measures that do not add up take a statement each: left uncompiled.
+    if (q.rollups.empty() || AddsUp(q.measures)) {
+      auto compiling = impl_->CompileAggregate(p, q);
+      if (!compiling) {
+        results[i] = Fail(compiling.error());
+        continue;
+      }
+      compiled[i] = std::move(*compiling);
+      const CompiledAggregate& c = *compiled[i];
+      auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
+        const auto& other = compiled[unit.front()];
+        return c.in_memory && other && other->in_memory && other->from == c.from && other->where == c.where;
+      });
+      if (same_rows != units.end()) {
+        same_rows->push_back(i);
+        continue;
+      }
+    }
+    units.push_back({i});
+  }
+  auto run = [&](const std::vector<size_t>& unit) {
+    if (!compiled[unit.front()]) {
+      results[unit.front()] = RollupsByStatement(*this, p, queries[unit.front()]);
+      return;
+    }
+    std::vector<const CompiledAggregate*> members;
+    for (size_t i : unit) members.push_back(&*compiled[i]);
+    std::vector<Result<std::vector<RawRow>>> raws;
+    workspace::RateBook rates;
+    if (Status scanned = ScanTogether(impl_->db_, p.tenant_id, members, raws, rates); !scanned) {
+      for (size_t i : unit) results[i] = Fail(scanned.error());
+      return;
+    }
+    for (size_t k = 0; k < unit.size(); ++k) {
+      const size_t i = unit[k];
+      if (!raws[k]) {
+        results[i] = Fail(raws[k].error());
+        continue;
+      }
+      auto finished = FinishAggregate(*members[k], std::move(*raws[k]), rates);
+      if (!finished) results[i] = Fail(finished.error());
+      else if (*finished) results[i] = std::move(**finished);
+      else results[i] = RollupsByStatement(*this, p, queries[i]);
+    }
+  };
+  // The units side by side, as many at once as there are cores: each is mostly a scan
+  // on a reader of its own.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t u; (u = next.fetch_add(1)) < units.size();) run(units[u]);
+  };
+  const size_t workers = std::min<size_t>(units.size(), std::max(1u, std::thread::hardware_concurrency()));
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t w = 1; w < workers; ++w) helpers.emplace_back(work);
+    work();
+  }
+  return results;
 }
 
 Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, const BatchCommand& command) {

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -237,6 +238,11 @@ class RecordService {
   // kInvalidArgument for a bad filter, grouping or measure (a field that is unknown,
   // hidden from the principal, encrypted, or of a type the function does not take).
   Result<AggregateResult> Aggregate(const security::Principal& principal, const AggregateQuery& query);
+  // Several aggregates at once (a dashboard's), each result as Aggregate's, in the
+  // order asked. Those over the same rows (one object under the same filter) share one
+  // scan where the engine groups rows itself (SQLite); the others run side by side.
+  std::vector<Result<AggregateResult>> AggregateMany(const security::Principal& principal,
+                                                     std::span<const AggregateQuery> queries);
   // Per-item results in request order. With atomic=true, the first failure fails the
   // whole call (kValidationFailed naming the item) and nothing is written.
   Result<std::vector<BatchItemResult>> Batch(const security::Principal& principal,

@@ -1,7 +1,6 @@
 #include "reports/dashboards.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <set>
 #include <thread>
@@ -217,11 +216,18 @@ Status Dashboards::Delete(const security::Principal& p, const std::string& id) {
   });
 }
 
-Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const DashboardWidget& widget,
-                                           const DashboardFilters& filters, const std::optional<DayRange>& period,
-                                           const std::optional<DayRange>& previous,
-                                           const workspace::WorkspaceSettings& calendar) {
-  WidgetResult out{.widget = widget};
+struct Dashboards::PlannedWidget {
+  WidgetResult out;
+  std::vector<ReportDefinition> runs;
+};
+
+Result<Dashboards::PlannedWidget> Dashboards::PlanWidget(const security::Principal& p, const DashboardWidget& widget,
+                                                         const DashboardFilters& filters,
+                                                         const std::optional<DayRange>& period,
+                                                         const std::optional<DayRange>& previous,
+                                                         const workspace::WorkspaceSettings& calendar) {
+  PlannedWidget planned{.out = {.widget = widget}};
+  WidgetResult& out = planned.out;
   if (!widget.kpi.empty()) {
     const KpiInfo* info = FindKpi(widget.kpi);
     if (!info) return Fail(ErrorCode::kNotFound, fmt::format("No KPI `{}`.", widget.kpi));
@@ -231,7 +237,7 @@ Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const D
     KpiParameters parameters{.owner = filters.owner, .team = filters.team};
     if (!filters.period.empty()) parameters.period = filters.period;
     RAPPORT_ASSIGN_OR_RETURN(out.kpi, kpis_.Compute(p, widget.kpi, parameters));
-    return out;
+    return planned;
   }
   RAPPORT_ASSIGN_OR_RETURN(SavedReport report, reports_.Get(p, widget.report_id));
   if (out.widget.title.empty()) out.widget.title = report.name;
@@ -269,13 +275,13 @@ Result<WidgetResult> Dashboards::RunWidget(const security::Principal& p, const D
   };
   RAPPORT_ASSIGN_OR_RETURN(d.filter, with(period));
   out.filter = d.filter;
-  RAPPORT_ASSIGN_OR_RETURN(out.result, engine_.Run(p, d, {}));
+  planned.runs.push_back(d);
   // A KPI tile compares its figure with the period before.
   if (out.widget.chart == ChartType::kKpi && previous && !date_field.empty()) {
     RAPPORT_ASSIGN_OR_RETURN(d.filter, with(previous));
-    RAPPORT_ASSIGN_OR_RETURN(out.previous, engine_.Run(p, d, {}));
+    planned.runs.push_back(std::move(d));
   }
-  return out;
+  return planned;
 }
 
 Result<DashboardRun> Dashboards::Run(const security::Principal& p, const std::string& id,
@@ -288,22 +294,48 @@ Result<DashboardRun> Dashboards::Run(const security::Principal& p, const std::st
     run.period = period.days();
     run.previous_period = period.Before(period.days());
   }
-  // Widgets run side by side, as many at once as the machine has cores: each is mostly
-  // a scan on a reader of its own, so the dashboard takes about its widgets' time
-  // divided by the cores rather than their sum.
+  // The reports of every widget run together, so that widgets over the same records
+  // under the same filter share one scan, and the rest run side by side
+  // (ReportEngine::RunMany). KPI widgets compute their own figures meanwhile.
   std::vector<WidgetResult> results(d.widgets.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < d.widgets.size();) {
-      auto result = RunWidget(p, d.widgets[i], run.filters, run.period, run.previous_period, calendar);
-      results[i] = result ? std::move(*result) : WidgetResult{.widget = d.widgets[i], .error = result.error()};
+  auto failed = [&](size_t i, const Error& error) { results[i] = WidgetResult{.widget = d.widgets[i], .error = error}; };
+  auto plan = [&](size_t i) -> std::vector<ReportDefinition> {
+    auto planned = PlanWidget(p, d.widgets[i], run.filters, run.period, run.previous_period, calendar);
+    if (!planned) {
+      failed(i, planned.error());
+      return {};
     }
+    results[i] = std::move(planned->out);
+    return std::move(planned->runs);
   };
-  const size_t workers = std::min<size_t>(d.widgets.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<ReportDefinition> definitions;
+  std::vector<size_t> widget_of;  // per definition
+  std::vector<size_t> kpi_widgets;
+  for (size_t i = 0; i < d.widgets.size(); ++i) {
+    if (!d.widgets[i].kpi.empty()) {
+      kpi_widgets.push_back(i);
+      continue;
+    }
+    for (ReportDefinition& definition : plan(i)) {
+      definitions.push_back(std::move(definition));
+      widget_of.push_back(i);
+    }
+  }
   {
-    std::vector<std::jthread> helpers;
-    for (size_t i = 1; i < workers; ++i) helpers.emplace_back(work);
-    work();
+    std::jthread kpis;
+    if (!kpi_widgets.empty()) {
+      kpis = std::jthread([&] {
+        for (size_t i : kpi_widgets) plan(i);
+      });
+    }
+    std::vector<Result<ReportResult>> ran = engine_.RunMany(p, std::move(definitions));
+    for (size_t k = 0; k < ran.size(); ++k) {
+      const size_t i = widget_of[k];
+      if (results[i].error) continue;
+      if (!ran[k]) failed(i, ran[k].error());
+      else if (!results[i].result) results[i].result = std::move(*ran[k]);
+      else results[i].previous = std::move(*ran[k]);
+    }
   }
   run.widgets = std::move(results);
   return run;

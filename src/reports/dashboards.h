@@ -113,9 +113,12 @@ class Dashboards {
   Result<Dashboard> Find(const security::Principal& principal, const std::string& id);
   // New widgets get an id (the web app keeps a widget's place by it).
   void NameWidgets(Dashboard& dashboard);
-  Result<WidgetResult> RunWidget(const security::Principal& principal, const DashboardWidget& widget,
-                                 const DashboardFilters& filters, const std::optional<DayRange>& period,
-                                 const std::optional<DayRange>& previous, const workspace::WorkspaceSettings& calendar);
+  // A widget ready to run: a KPI's computed, a report's definitions (its own, then the
+  // period before's for a KPI tile) left to run with the other widgets'.
+  struct PlannedWidget;
+  Result<PlannedWidget> PlanWidget(const security::Principal& principal, const DashboardWidget& widget,
+                                   const DashboardFilters& filters, const std::optional<DayRange>& period,
+                                   const std::optional<DayRange>& previous, const workspace::WorkspaceSettings& calendar);
 
   storage::Database& db_;
   ReportEngine& engine_;

@@ -149,11 +149,11 @@ Result<std::vector<ReportColumn>> ReportEngine::Columns(const security::Principa
   return columns;
 }
 
-Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefinition d, const RunOptions& options) {
+Result<std::optional<AggregateQuery>> ReportEngine::Prepare(const security::Principal& p, ReportDefinition& d,
+                                                            const RunOptions& options, ReportResult& result) {
   if (d.limit == 0) d.limit = d.type == ReportType::kTabular ? kDefaultTabularRows : kDefaultGroups;
   if (d.type != ReportType::kTabular && d.aggregates.empty()) d.aggregates.push_back({records::AggregateFn::kCount, ""});
   RAPPORT_TRY(CheckShape(d));
-  ReportResult result;
   RAPPORT_ASSIGN_OR_RETURN(result.columns, Columns(p, d));
 
   if (d.type == ReportType::kTabular) {
@@ -164,8 +164,7 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
     RAPPORT_ASSIGN_OR_RETURN(auto page, records_.List(p, list));
     result.records = std::move(page.records);
     result.next_cursor = std::move(page.next_cursor);
-    result.definition = std::move(d);
-    return result;
+    return std::nullopt;
   }
 
   // Grouped: which aggregate (if any) orders the groups.
@@ -213,9 +212,16 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
       q.rollups = {indexes(0, d.group_by.size()), indexes(d.group_by.size(), keys.size()), {}};
     }
   }
-  auto aggregated = records_.Aggregate(p, q);
+  return q;
+}
+
+namespace {
+
+// Run's second half: the sections of a grouped report from its aggregate.
+Result<ReportResult> Assemble(ReportResult result, ReportDefinition d, const AggregateQuery& q,
+                              Result<records::AggregateResult> aggregated) {
   if (!aggregated) return Fail(InReportTerms(aggregated.error()));
-  result.sections.push_back({std::move(keys), std::move(aggregated->rows), aggregated->truncated});
+  result.sections.push_back({q.group_by, std::move(aggregated->rows), aggregated->truncated});
   for (size_t i = 0; i < q.rollups.size(); ++i) {
     std::vector<Grouping> kept;
     for (size_t k : q.rollups[i]) kept.push_back(q.group_by[k]);
@@ -223,6 +229,44 @@ Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefin
   }
   result.definition = std::move(d);
   return result;
+}
+
+}  // namespace
+
+Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefinition d, const RunOptions& options) {
+  ReportResult result;
+  RAPPORT_ASSIGN_OR_RETURN(std::optional<AggregateQuery> q, Prepare(p, d, options, result));
+  if (!q) {
+    result.definition = std::move(d);
+    return result;
+  }
+  return Assemble(std::move(result), std::move(d), *q, records_.Aggregate(p, *q));
+}
+
+std::vector<Result<ReportResult>> ReportEngine::RunMany(const security::Principal& p,
+                                                        std::vector<ReportDefinition> definitions) {
+  std::vector<Result<ReportResult>> out(definitions.size(), Fail(ErrorCode::kInternal, "Not run."));
+  std::vector<ReportResult> partial(definitions.size());
+  std::vector<AggregateQuery> queries;
+  std::vector<size_t> grouped;  // the definitions whose figures are queries[k]
+  for (size_t i = 0; i < definitions.size(); ++i) {
+    auto q = Prepare(p, definitions[i], {}, partial[i]);
+    if (!q) {
+      out[i] = Fail(q.error());
+    } else if (!*q) {
+      partial[i].definition = std::move(definitions[i]);
+      out[i] = std::move(partial[i]);
+    } else {
+      queries.push_back(std::move(**q));
+      grouped.push_back(i);
+    }
+  }
+  std::vector<Result<records::AggregateResult>> aggregated = records_.AggregateMany(p, queries);
+  for (size_t k = 0; k < grouped.size(); ++k) {
+    const size_t i = grouped[k];
+    out[i] = Assemble(std::move(partial[i]), std::move(definitions[i]), queries[k], std::move(aggregated[k]));
+  }
+  return out;
 }
 
 Result<DrillDown> ReportEngine::Drill(const security::Principal& p, const ReportDefinition& d,

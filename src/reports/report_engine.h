@@ -57,6 +57,12 @@ class ReportEngine {
   Result<ReportResult> Run(const security::Principal& principal, ReportDefinition definition,
                            const RunOptions& options);
 
+  // Several reports at once (a dashboard's widgets), each as Run gives it, in the order
+  // given: their aggregates run together (records::RecordService::AggregateMany), so
+  // reports over the same records under the same filter share one scan.
+  std::vector<Result<ReportResult>> RunMany(const security::Principal& principal,
+                                            std::vector<ReportDefinition> definitions);
+
   // The records behind one group of the report, as a list filter (reports/drilldown.h),
   // for `principal`, whose list then holds exactly what the group counted for them.
   Result<DrillDown> Drill(const security::Principal& principal, const ReportDefinition& definition,
@@ -64,6 +70,10 @@ class ReportEngine {
 
  private:
   Result<std::vector<ReportColumn>> Columns(const security::Principal& principal, const ReportDefinition& definition);
+  // Run's first half: a tabular report whole (nothing returned), or a grouped report's
+  // columns and the aggregate query that gives its figures.
+  Result<std::optional<records::AggregateQuery>> Prepare(const security::Principal& principal, ReportDefinition& definition,
+                                                        const RunOptions& options, ReportResult& result);
 
   records::RecordService& records_;
   workspace::WorkspaceSettingsStore& settings_;

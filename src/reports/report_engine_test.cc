@@ -1370,6 +1370,107 @@ TEST_P(ReportEngineTest, TabularColumnsReachRelatedRecordsThroughLookups) {
   EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
 }
 
+// A dashboard's reports run together (RunMany): on SQLite those over the same deals
+// under the same filter share one scan. Every figure must be what the report gives
+// alone, for a user who sees every deal and for one who sees a third of them, and a
+// report that cannot run fails alone.
+TEST_P(ReportEngineTest, ReportsRunTogetherGiveWhatEachGivesAlone) {
+  std::vector<std::string> companies;
+  for (const char* industry : {"software", "retail"}) {
+    auto company = app_->records().Create(
+        admin_, {"companies", {{"name", V::String(std::string("Shared ") + industry)}, {"industry", V::String(industry)}}});
+    ASSERT_TRUE(company) << company.error().ToString();
+    companies.push_back(company->id);
+  }
+  // A few deals of each company, some of them the rep's.
+  for (int i = 0; i < 9; ++i) {
+    records::InputObject values = {{"name", V::String(fmt::format("Shared deal {}", i))},
+                                   {"stage", V::String(kStages[i % kStages.size()])},
+                                   {"amount", V::String(fmt::format("{}.{:02}", 100 + i * 37, i * 11 % 100))},
+                                   {"close_date", V::String(fmt::format("2025-0{}-15", 1 + i % 9))},
+                                   {"company_id", V::String(companies[i % 2])}};
+    if (i % 3 == 0) values.emplace_back("owner_id", V::String(rep_.user_id));
+    ASSERT_TRUE(app_->records().Create(admin_, {"opportunities", std::move(values)}));
+  }
+  using records::Measure;
+  const Measure count{AggregateFn::kCount, ""}, sum{AggregateFn::kSum, "amount"};
+  std::vector<ReportDefinition> definitions = {
+      {.type = ReportType::kSummary, .object = "opportunities",
+       .group_by = {{"stage", std::nullopt}, {"close_date", DatePart::kYear}},
+       .aggregates = {count, sum, {AggregateFn::kAvg, "amount"}, {AggregateFn::kMin, "amount"},
+                      {AggregateFn::kMax, "close_date"}}},
+      {.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"company.industry", std::nullopt}},
+       .aggregates = {sum, {AggregateFn::kCountDistinct, "company.name"}}},
+      {.type = ReportType::kMatrix, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .across = {{"company.industry", std::nullopt}}, .aggregates = {count, sum}},
+      {.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .aggregates = {sum, {AggregateFn::kMedian, "amount"}}, .sort = "-sum(amount)", .limit = 2},
+      {.type = ReportType::kSummary, .object = "opportunities", .filter = "stage = \"won\"",
+       .group_by = {{"close_date", DatePart::kMonth}}, .aggregates = {count, sum}},
+      {.type = ReportType::kSummary, .object = "opportunities", .group_by = {{"colour", std::nullopt}},
+       .aggregates = {count}},
+      {.type = ReportType::kTabular, .object = "opportunities", .filter = "name ~ \"Shared deal\"",
+       .columns = {"name", "amount", "company.name"}, .sort = "name"},
+  };
+  auto same_rows = [](const std::vector<records::AggregateRow>& a, const std::vector<records::AggregateRow>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].keys != b[i].keys || a[i].currency != b[i].currency || a[i].values != b[i].values) return false;
+    }
+    return true;
+  };
+  for (const Principal& viewer : {admin_, rep_}) {
+    std::vector<Result<ReportResult>> together = app_->reports().RunMany(viewer, definitions);
+    ASSERT_EQ(together.size(), definitions.size());
+    size_t compared_rows = 0;
+    for (size_t i = 0; i < definitions.size(); ++i) {
+      auto alone = Run(viewer, definitions[i]);
+      ASSERT_EQ(together[i].has_value(), alone.has_value()) << i;
+      if (!alone) {
+        EXPECT_EQ(together[i].error().ToString(), alone.error().ToString());
+        continue;
+      }
+      const ReportResult& got = *together[i];
+      EXPECT_EQ(got.definition.sort, alone->definition.sort);
+      ASSERT_EQ(got.sections.size(), alone->sections.size()) << i;
+      for (size_t k = 0; k < got.sections.size(); ++k) {
+        EXPECT_TRUE(same_rows(got.sections[k].rows, alone->sections[k].rows)) << "report " << i << " section " << k;
+        EXPECT_EQ(got.sections[k].truncated, alone->sections[k].truncated);
+        compared_rows += got.sections[k].rows.size();
+      }
+      ASSERT_EQ(got.records.size(), alone->records.size());
+      for (size_t k = 0; k < got.records.size(); ++k) EXPECT_EQ(got.records[k].id, alone->records[k].id);
+    }
+    EXPECT_GT(compared_rows, 40u);
+    EXPECT_FALSE(together[5]);  // no field `colour`
+  }
+  // The figures differ between the two viewers (the rep's are a third of the deals).
+  auto admin_total = app_->reports().RunMany(admin_, {definitions[0]}).at(0);
+  auto rep_total = app_->reports().RunMany(rep_, {definitions[0]}).at(0);
+  ASSERT_TRUE(admin_total && rep_total);
+  EXPECT_NE(std::get<int64_t>(admin_total->sections.back().rows.at(0).values[0]),
+            std::get<int64_t>(rep_total->sections.back().rows.at(0).values[0]));
+
+  // Four aggregates over every deal: one read on SQLite, which groups rows itself and
+  // so shares the scan; a read each on PostgreSQL, whose statements group.
+  std::vector<records::AggregateQuery> queries;
+  for (const ReportDefinition& d : {definitions[0], definitions[1], definitions[2], definitions[3]}) {
+    records::AggregateQuery q{.object = d.object, .group_by = d.group_by, .measures = d.aggregates};
+    q.group_by.insert(q.group_by.end(), d.across.begin(), d.across.end());
+    queries.push_back(std::move(q));
+  }
+  const int64_t reads = app_->db().stats().reads;
+  auto aggregated = app_->records().AggregateMany(admin_, queries);
+  const int64_t shared_reads = app_->db().stats().reads - reads;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_TRUE(aggregated[i]) << aggregated[i].error().ToString();
+    auto alone = app_->records().Aggregate(admin_, queries[i]);
+    ASSERT_TRUE(alone);
+    EXPECT_TRUE(same_rows(aggregated[i]->rows, alone->rows)) << i;
+  }
+  EXPECT_EQ(shared_reads, app_->db().dialect().GroupsBySorting() ? 1 : 4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ReportEngineTest, testing::kBackends, testing::BackendName);
 
 }  // namespace

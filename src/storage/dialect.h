@@ -54,6 +54,21 @@ class SqlDialect {
   // sorting costs several times the scan), so that grouping the rows as they stream by
   // is faster. The record engine then groups them itself.
   virtual bool GroupsBySorting() const { return false; }
+  // A step series read per row: the rows of `table` form, per tenant and `key_column`,
+  // steps starting at `step_column` (text in the order it sorts, e.g. ISO dates). For a
+  // row whose tenant is `tenant` and key is `key`, the step in force at `at` (all three
+  // SQL expressions over the row) is the greatest step at or before it, NULL before
+  // the first. The default seeks `table`'s key once per row, which suits a backend
+  // whose subqueries cost little; `join`, when set, is a join the expression reads
+  // through (named `alias`, never taking parameters). Reports: the first day of the
+  // exchange rate in force on a record's day.
+  struct StepLookup {
+    std::string join;
+    std::string value;
+  };
+  virtual StepLookup StepAt(std::string_view table, std::string_view key_column, std::string_view step_column,
+                            std::string_view alias, std::string_view tenant, std::string_view key,
+                            std::string_view at) const;
   // SQL literal for a boolean column value.
   virtual std::string_view TrueLiteral() const = 0;
   virtual std::string_view FalseLiteral() const = 0;
