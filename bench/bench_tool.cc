@@ -546,9 +546,57 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
   reports::ReportDefinition summary{.type = reports::ReportType::kSummary, .object = "opportunities",
                                     .group_by = {{"stage", std::nullopt}, {"close_date", rapport::DatePart::kQuarter}},
                                     .aggregates = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
-  // BENCH_PROFILE=N: only the summary, N times (for a profiler), then stop.
+  // Through a lookup: deals' amounts by their company's industry.
+  reports::ReportDefinition related{.type = reports::ReportType::kSummary, .object = "opportunities",
+                                    .group_by = {{"company.industry", std::nullopt}},
+                                    .aggregates = {{AggregateFn::kSum, "amount"}}};
+  // A dashboard: eight widgets, run one after the other (the worst case: the web app
+  // asks for them at once, over the server's threads).
+  std::vector<reports::ReportDefinition> widgets = {
+      summary,
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .filter = "stage = \"won\"",
+       .group_by = {{"close_date", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kSum, "amount"}}},
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"company.name", std::nullopt}},
+       .aggregates = {{AggregateFn::kSum, "amount"}}, .sort = "-sum(amount)", .limit = 10},
+      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .aggregates = {{AggregateFn::kAvg, "amount"}, {AggregateFn::kMedian, "amount"}}},
+      {.type = reports::ReportType::kMatrix, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
+       .across = {{"pipeline", std::nullopt}}, .aggregates = {{AggregateFn::kCount, ""}}},
+      related,
+      {.type = reports::ReportType::kSummary, .object = "activities", .group_by = {{"type", std::nullopt}},
+       .aggregates = {{AggregateFn::kCount, ""}}},
+      {.type = reports::ReportType::kSummary, .object = "activities", .filter = "done = true",
+       .group_by = {{"due_at", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kCount, ""}}},
+  };
+  // The same eight as a dashboard, run as the API runs one (its widgets side by side).
+  rapport::reports::Dashboard board{.name = "Bench"};
+  for (size_t i = 0; i < widgets.size(); ++i) {
+    auto saved = (*app)->saved_reports().Create(principal, {.name = fmt::format("Widget {}", i + 1), .definition = widgets[i]});
+    if (!saved) return fail(saved.error());
+    board.widgets.push_back({.report_id = saved->id, .x = 0, .y = static_cast<int>(i) * 4});
+  }
+  auto created_board = (*app)->dashboards().Create(principal, board);
+  if (!created_board) return fail(created_board.error());
+  auto run_board = [&] {
+    auto ran = (*app)->dashboards().Run(principal, created_board->id, std::nullopt);
+    if (!ran) std::exit(1);
+    for (const auto& w : ran->widgets) {
+      if (w.error) {
+        std::fprintf(stderr, "%s\n", w.error->ToString().c_str());
+        std::exit(1);
+      }
+    }
+  };
+  // BENCH_PROFILE=N: only the summary (BENCH_PROFILE_DASHBOARD=1: the dashboard), N
+  // times (for a profiler), then stop.
   if (const char* profile = std::getenv("BENCH_PROFILE")) {
-    for (int i = 0, n = std::atoi(profile); i < n; ++i) run(summary);
+    const bool dashboard = std::getenv("BENCH_PROFILE_DASHBOARD") != nullptr;
+    for (int i = 0, n = std::atoi(profile); i < n; ++i) {
+      auto began = Clock::now();
+      if (dashboard) run_board();
+      else run(summary);
+      std::fprintf(stderr, "run %d: %.0f ms\n", i + 1, Seconds(began) * 1000);
+    }
     return 0;
   }
   double summary_ms = MedianMs(5, [&] { run(summary); });
@@ -570,10 +618,6 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
   double converted_ms = MedianMs(5, [&] { run(converted); });
   converted.convert->rate_date.clear();
   double converted_today_ms = MedianMs(5, [&] { run(converted); });
-  // Through a lookup: deals' amounts by their company's industry.
-  reports::ReportDefinition related{.type = reports::ReportType::kSummary, .object = "opportunities",
-                                    .group_by = {{"company.industry", std::nullopt}},
-                                    .aggregates = {{AggregateFn::kSum, "amount"}}};
   double related_ms = MedianMs(5, [&] { run(related); });
   const std::string industry = col(companies, "industry");
   double related_raw_ms = MedianMs(5, [&] {
@@ -583,49 +627,13 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
     raw({fmt::format("SELECT c.{0}, d.{1}, SUM(d.{2}) FROM {3} GROUP BY c.{0}, d.{1}", industry, currency, amount, join)});
   });
 
-  // A dashboard: eight widgets, run one after the other (the worst case: the web app
-  // asks for them at once, over the server's threads).
-  std::vector<reports::ReportDefinition> widgets = {
-      summary,
-      {.type = reports::ReportType::kSummary, .object = "opportunities", .filter = "stage = \"won\"",
-       .group_by = {{"close_date", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kSum, "amount"}}},
-      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"company.name", std::nullopt}},
-       .aggregates = {{AggregateFn::kSum, "amount"}}, .sort = "-sum(amount)", .limit = 10},
-      {.type = reports::ReportType::kSummary, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
-       .aggregates = {{AggregateFn::kAvg, "amount"}, {AggregateFn::kMedian, "amount"}}},
-      {.type = reports::ReportType::kMatrix, .object = "opportunities", .group_by = {{"stage", std::nullopt}},
-       .across = {{"pipeline", std::nullopt}}, .aggregates = {{AggregateFn::kCount, ""}}},
-      related,
-      {.type = reports::ReportType::kSummary, .object = "activities", .group_by = {{"type", std::nullopt}},
-       .aggregates = {{AggregateFn::kCount, ""}}},
-      {.type = reports::ReportType::kSummary, .object = "activities", .filter = "done = true",
-       .group_by = {{"due_at", rapport::DatePart::kMonth}}, .aggregates = {{AggregateFn::kCount, ""}}},
-  };
   for (size_t i = 0; i < widgets.size(); ++i) {
     std::printf("report_widget%zu_ms %.0f\n", i + 1, MedianMs(3, [&] { run(widgets[i]); }));
   }
   double dashboard_ms = MedianMs(3, [&] {
     for (const auto& w : widgets) run(w);
   });
-  // The same eight as a dashboard, run as the API runs one (its widgets side by side).
-  rapport::reports::Dashboard board{.name = "Bench"};
-  for (size_t i = 0; i < widgets.size(); ++i) {
-    auto saved = (*app)->saved_reports().Create(principal, {.name = fmt::format("Widget {}", i + 1), .definition = widgets[i]});
-    if (!saved) return fail(saved.error());
-    board.widgets.push_back({.report_id = saved->id, .x = 0, .y = static_cast<int>(i) * 4});
-  }
-  auto created_board = (*app)->dashboards().Create(principal, board);
-  if (!created_board) return fail(created_board.error());
-  double dashboard_api_ms = MedianMs(3, [&] {
-    auto ran = (*app)->dashboards().Run(principal, created_board->id, std::nullopt);
-    if (!ran) std::exit(1);
-    for (const auto& w : ran->widgets) {
-      if (w.error) {
-        std::fprintf(stderr, "%s\n", w.error->ToString().c_str());
-        std::exit(1);
-      }
-    }
-  });
+  double dashboard_api_ms = MedianMs(3, run_board);
   std::printf("report_dashboard_api_ms %.0f\n", dashboard_api_ms);
   std::fflush(stdout);
   std::fprintf(stderr, "summary %.0f ms (raw %.0f), converted %.0f / %.0f, related %.0f (raw %.0f), dashboard %.0f ms "

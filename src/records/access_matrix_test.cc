@@ -429,6 +429,18 @@ TEST_P(AccessMatrixTest, InvisibleRecordsCannotBeProbedThroughRelations) {
   ASSERT_TRUE(columns) << columns.error().ToString();
   ASSERT_EQ(columns->records.size(), 1u);
   EXPECT_TRUE(IsNull(*columns->records[0].Find("company.name")));
+  // Nor as a group of an aggregate (the company looked up in memory on SQLite): their
+  // deal counts in the empty group, where the admin's counts under the company's name.
+  const AggregateQuery by_company{.object = "opportunities", .group_by = {{"company.name", std::nullopt}},
+                                  .measures = {{AggregateFn::kCount, ""}}};
+  for (const auto& [viewer, name] : {std::pair{member_, std::string()}, std::pair{admin_, std::string("Secret Corp")}}) {
+    auto grouped = records().Aggregate(viewer, by_company);
+    ASSERT_TRUE(grouped) << grouped.error().ToString();
+    ASSERT_EQ(grouped->rows.size(), 1u);
+    if (name.empty()) EXPECT_TRUE(IsNull(grouped->rows[0].keys[0]));
+    else EXPECT_EQ(std::get<std::string>(grouped->rows[0].keys[0]), name);
+    EXPECT_EQ(std::get<int64_t>(grouped->rows[0].values[0]), 1);
+  }
   auto pointed = records().Update(member_, {"opportunities", deal, {{"company_id", V::String(secret)}}});
   EXPECT_TRUE(pointed);  // unchanged value: nothing to check
   auto other_deal = MustCreate(member_, "opportunities", {{"name", V::String("Mine")}}).id;
