@@ -2139,7 +2139,9 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       std::vector<size_t> keys;
       for (size_t key : m.key_inputs) keys.push_back(at[key]);
       std::vector<internal::CellPlan> cells = m.cell_plans;
-      for (internal::CellPlan& cell : cells) cell.input = at[cell.input];
+      for (internal::CellPlan& cell : cells) {
+        if (cell.op != internal::CellOp::kCountRows) cell.input = at[cell.input];  // COUNT(*) reads no column
+      }
       tables[k] = std::make_unique<internal::GroupAccumulator>(std::move(keys), std::move(cells));
       by_statement[k] = false;
       ++feeding;
