@@ -1480,21 +1480,18 @@ Result<AggregateResult> RollupsByStatement(RecordService& service, const Princip
   return result;
 }
 
-// SQL and the values bound to its `?`s, in order.
-struct SqlPart {
-  std::string sql;
-  std::vector<Value> params;
-  bool operator==(const SqlPart&) const = default;
-};
+using query::SqlFragment;
+
+bool Same(const SqlFragment& a, const SqlFragment& b) { return a.sql == b.sql && a.params == b.params; }
 
 // A join of the rows aggregated. One to a related record (a lookup) also says how to
 // read those records alone, so that a scan can look them up in memory instead.
 struct AggregateJoin {
-  SqlPart part;
+  SqlFragment part;
   std::string alias;   // the related records' (empty for any other join)
   std::string key;     // the lookup column over r, whose value is the related record's id
-  SqlPart related;     // "FROM table alias WHERE ...": the related records the join admits
-  bool operator==(const AggregateJoin& other) const { return part == other.part; }
+  SqlFragment related;     // "FROM table alias WHERE ...": the related records the join admits
+  bool operator==(const AggregateJoin& other) const { return Same(part, other.part); }
 };
 
 // Whether `sql` reads a column of `alias` (`alias.` not preceded by a name's character).
@@ -1513,9 +1510,9 @@ struct CompiledAggregate {
   AggregateQuery q;
   std::string from;  // the object's table, as r
   std::vector<std::string> aliases;  // of `columns`: g0, g1... for keys, m0... for measured values
-  std::vector<SqlPart> columns;
+  std::vector<SqlFragment> columns;
   std::vector<AggregateJoin> joins;
-  SqlPart where;
+  SqlFragment where;
   std::string grouped_sql;  // over RowsSql(), bound to Params()
   // Grouped by the record engine rather than the statement (SqlDialect::GroupsBySorting):
   // which columns make the key and what each cell computes.
@@ -1539,7 +1536,7 @@ struct CompiledAggregate {
   }
   std::vector<Value> Params() const {
     std::vector<Value> out;
-    for (const SqlPart& c : columns) out.insert(out.end(), c.params.begin(), c.params.end());
+    for (const SqlFragment& c : columns) out.insert(out.end(), c.params.begin(), c.params.end());
     for (const AggregateJoin& j : joins) out.insert(out.end(), j.part.params.begin(), j.part.params.end());
     out.insert(out.end(), where.params.begin(), where.params.end());
     return out;
@@ -1644,7 +1641,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   // The keys are named so that GROUP BY and ORDER BY need not repeat an expression
   // (a date bucket in a time zone holds a parameter, and PostgreSQL cannot see that
   // two parameters are the same).
-  std::vector<SqlPart> inner;        // the subquery's columns (with their time zones)
+  std::vector<SqlFragment> inner;        // the subquery's columns (with their time zones)
   std::vector<std::string> aliases;  // theirs
   std::vector<std::string> outer;    // the keys, then the measures
   std::vector<std::string> grouped;  // key aliases
@@ -2067,7 +2064,7 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
   main.from = shared.from;
   main.where = shared.where;
   std::vector<size_t> at(shared.columns.size());
-  auto add = [&](SqlPart column) {
+  auto add = [&](SqlFragment column) {
     main.aliases.push_back(fmt::format("c{}", main.columns.size()));
     main.columns.push_back(std::move(column));
     return main.columns.size() - 1;
@@ -2126,7 +2123,8 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       // Where each of the member's columns is among the shared ones.
       std::vector<size_t> at(m.columns.size());
       for (size_t j = 0; j < m.columns.size(); ++j) {
-        auto found = std::find(shared.columns.begin(), shared.columns.end(), m.columns[j]);
+        auto found = std::find_if(shared.columns.begin(), shared.columns.end(),
+                                  [&](const SqlFragment& column) { return Same(column, m.columns[j]); });
         at[j] = static_cast<size_t>(found - shared.columns.begin());
         if (found == shared.columns.end()) {
           shared.columns.push_back(m.columns[j]);
@@ -2224,7 +2222,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
       const CompiledAggregate& c = *compiled[i];
       auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
         const auto& other = compiled[unit.front()];
-        return c.in_memory && other && other->in_memory && other->from == c.from && other->where == c.where;
+        return c.in_memory && other && other->in_memory && other->from == c.from && Same(other->where, c.where);
       });
       if (same_rows != units.end()) {
         same_rows->push_back(i);
