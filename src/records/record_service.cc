@@ -1520,7 +1520,6 @@ struct CompiledAggregate {
   std::vector<size_t> key_inputs;
   std::vector<internal::CellPlan> cell_plans;
   AggregateLayout layout;
-  bool rolling = false;
   bool converting = false;
   bool dated_rates = false;
   std::string today;  // in the query's time zone, when converting
@@ -1852,7 +1851,6 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   out.key_inputs = std::move(key_inputs);
   out.cell_plans = std::move(cell_plans);
   out.layout = {groups, money.has_value(), plans};
-  out.rolling = rolling;
   out.converting = converting;
   out.dated_rates = dated_rates;
   out.today = std::move(today);
@@ -1868,7 +1866,7 @@ Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& 
                                                        const workspace::RateBook& rates) {
   const AggregateQuery& q = compiled.q;
   const AggregateLayout& layout = compiled.layout;
-  const bool converting = compiled.converting, rolling = compiled.rolling;
+  const bool converting = compiled.converting, rolling = !q.rollups.empty();
   std::vector<std::vector<RawRow>> rolled_up;
   if (converting) {
     if (raw.size() > static_cast<size_t>(kMaxGroups)) {
