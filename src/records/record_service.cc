@@ -1460,20 +1460,26 @@ Result<ConvertedRows> ConvertMoney(const AggregateLayout& layout, const std::vec
   return out;
 }
 
-// The rollups one statement each: for measures that do not add up, or more groups
-// than one answer holds.
+// A query's rollup kept as a query of its own: grouped by the kept groupings only,
+// every group, in key order.
+AggregateQuery RollupLevel(const AggregateQuery& q, const std::vector<size_t>& kept) {
+  AggregateQuery rolled = q;
+  rolled.rollups.clear();
+  rolled.group_by.clear();
+  for (size_t k : kept) rolled.group_by.push_back(q.group_by[k]);
+  rolled.order_by.reset();
+  rolled.descending = false;
+  rolled.limit = kMaxGroups;
+  return rolled;
+}
+
+// The rollups one statement each, for more groups than one answer holds.
 Result<AggregateResult> RollupsByStatement(RecordService& service, const Principal& p, const AggregateQuery& q) {
   AggregateQuery main = q;
   main.rollups.clear();
   RAPPORT_ASSIGN_OR_RETURN(AggregateResult result, service.Aggregate(p, main));
   for (const auto& kept : q.rollups) {
-    AggregateQuery rolled = main;
-    rolled.group_by.clear();
-    for (size_t k : kept) rolled.group_by.push_back(q.group_by[k]);
-    rolled.order_by.reset();
-    rolled.descending = false;
-    rolled.limit = kMaxGroups;
-    RAPPORT_ASSIGN_OR_RETURN(AggregateResult part, service.Aggregate(p, rolled));
+    RAPPORT_ASSIGN_OR_RETURN(AggregateResult part, service.Aggregate(p, RollupLevel(q, kept)));
     result.rollups.push_back(std::move(part.rows));
     result.rollups_truncated.push_back(part.truncated);
   }
@@ -1835,7 +1841,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   std::string sql = fmt::format("SELECT {} FROM ({}) t", join(outer), out.RowsSql());
   // Grouped by the engine rather than the statement: every group, in key order,
   // ordered by a measure and cut to the limit afterwards as the statement would have.
-  out.in_memory = !grouped.empty() && d.GroupsBySorting();
+  out.in_memory = !grouped.empty();
   if (!grouped.empty()) {
     // Sorted outside the grouping, where the measures are plain columns (PostgreSQL
     // does not sort by an expression over an output column's name).
@@ -2112,10 +2118,12 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     std::vector<bool> by_statement(n, true);
     CompiledAggregate shared;
     std::vector<std::unique_ptr<internal::GroupAccumulator>> tables(n);
+    std::vector<std::vector<size_t>> keys_of(n);  // each member's key columns among the shared ones
+    std::vector<std::vector<internal::CellPlan>> cells_of(n);
     size_t feeding = 0;
     for (size_t k = 0; k < n; ++k) {
       const CompiledAggregate& m = *members[k];
-      if (!m.in_memory) continue;
+      if (!m.in_memory || m.key_inputs.size() > internal::GroupAccumulator::kMaxKeys) continue;
       shared.from = m.from;
       shared.where = m.where;
       // Where each of the member's columns is among the shared ones.
@@ -2138,12 +2146,20 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       for (internal::CellPlan& cell : cells) {
         if (cell.op != internal::CellOp::kCountRows) cell.input = at[cell.input];  // COUNT(*) reads no column
       }
-      tables[k] = std::make_unique<internal::GroupAccumulator>(std::move(keys), std::move(cells));
+      keys_of[k] = std::move(keys);
+      cells_of[k] = std::move(cells);
       by_statement[k] = false;
       ++feeding;
     }
     if (feeding > 0) {
+      std::vector<size_t> key_columns;
+      for (const auto& keys : keys_of) key_columns.insert(key_columns.end(), keys.begin(), keys.end());
+      internal::KeyCodes codes(std::move(key_columns));
+      for (size_t k = 0; k < n; ++k) {
+        if (!by_statement[k]) tables[k] = std::make_unique<internal::GroupAccumulator>(keys_of[k], cells_of[k], codes);
+      }
       RAPPORT_TRY(StreamRows(c, shared, [&](std::span<const Value> row) {
+        codes.Encode(row);
         for (size_t k = 0; k < n; ++k) {
           if (!tables[k]) continue;
           if (Status added = tables[k]->Add(row); !added) {
@@ -2155,6 +2171,13 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
           }
           tables[k].reset();  // failed, or left to its statement
           --feeding;
+          for (size_t column : keys_of[k]) {
+            bool read = false;
+            for (size_t other = 0; other < n; ++other) {
+              read = read || (tables[other] && std::ranges::find(keys_of[other], column) != keys_of[other].end());
+            }
+            if (!read) codes.Forget(column);
+          }
         }
         return feeding > 0;
       }));
@@ -2197,7 +2220,19 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
 }
 
 std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principal& p,
-                                                                  std::span<const AggregateQuery> queries) {
+                                                                  std::span<const AggregateQuery> given) {
+  // Rollups of measures that do not add up (a median, a count of distinct values)
+  // cannot come from the groups: each level is a query of its own, run with the rest.
+  std::vector<AggregateQuery> queries(given.begin(), given.end());
+  std::vector<std::vector<size_t>> levels_of(given.size());  // their places in `queries`
+  for (size_t i = 0; i < given.size(); ++i) {
+    if (given[i].rollups.empty() || AddsUp(given[i].measures) || !CheckRollups(given[i])) continue;
+    for (const auto& kept : given[i].rollups) {
+      levels_of[i].push_back(queries.size());
+      queries.push_back(RollupLevel(given[i], kept));
+    }
+    queries[i].rollups.clear();
+  }
   std::vector<Result<AggregateResult>> results(queries.size(), Fail(ErrorCode::kInternal, "Not run."));
   std::vector<std::optional<CompiledAggregate>> compiled(queries.size());
   // Units of work: the queries the engine groups over the same rows (one table under
@@ -2209,31 +2244,29 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
       results[i] = Fail(valid.error());
       continue;
     }
-    // Rollups of measures that do not add up take a statement each: left uncompiled.
-    if (q.rollups.empty() || AddsUp(q.measures)) {
-      auto compiling = impl_->CompileAggregate(p, q);
-      if (!compiling) {
-        results[i] = Fail(compiling.error());
-        continue;
-      }
-      compiled[i] = std::move(*compiling);
-      const CompiledAggregate& c = *compiled[i];
-      auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
-        const auto& other = compiled[unit.front()];
-        return c.in_memory && other && other->in_memory && other->from == c.from && Same(other->where, c.where);
-      });
-      if (same_rows != units.end()) {
-        same_rows->push_back(i);
-        continue;
-      }
+    auto compiling = impl_->CompileAggregate(p, q);
+    if (!compiling) {
+      results[i] = Fail(compiling.error());
+      continue;
     }
-    units.push_back({i});
+    compiled[i] = std::move(*compiling);
+    const CompiledAggregate& c = *compiled[i];
+    auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
+      const auto& other = compiled[unit.front()];
+      return c.in_memory && other->in_memory && other->from == c.from && Same(other->where, c.where);
+    });
+    if (same_rows != units.end()) same_rows->push_back(i);
+    else units.push_back({i});
+  }
+  // A database that groups by hashing (PostgreSQL, on all cores) groups one query's
+  // rows faster than streaming them here; several over the same rows take one scan
+  // here against one each there.
+  if (!impl_->db_.dialect().GroupsBySorting()) {
+    for (const auto& unit : units) {
+      if (unit.size() == 1) compiled[unit.front()]->in_memory = false;
+    }
   }
   auto run = [&](const std::vector<size_t>& unit) {
-    if (!compiled[unit.front()]) {
-      results[unit.front()] = RollupsByStatement(*this, p, queries[unit.front()]);
-      return;
-    }
     std::vector<const CompiledAggregate*> members;
     for (size_t i : unit) members.push_back(&*compiled[i]);
     std::vector<Result<std::vector<RawRow>>> raws;
@@ -2266,6 +2299,18 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     for (size_t w = 1; w < workers; ++w) helpers.emplace_back(work);
     work();
   }
+  for (size_t i = 0; i < given.size(); ++i) {
+    for (size_t level : levels_of[i]) {
+      if (!results[i]) break;
+      if (!results[level]) {
+        results[i] = Fail(results[level].error());
+        break;
+      }
+      results[i]->rollups.push_back(std::move(results[level]->rows));
+      results[i]->rollups_truncated.push_back(results[level]->truncated);
+    }
+  }
+  results.resize(given.size());
   return results;
 }
 

@@ -1,7 +1,9 @@
 #include "records/internal/group_accumulator.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -53,9 +55,10 @@ int CompareStored(const Value& a, const Value& b) {
 // One cell of one group. Only what its operation needs is ever filled in.
 struct Cell {
   int64_t count = 0;  // rows or non-NULL values
-  Value value;        // an integer sum so far, or the least or greatest value
+  int64_t sum = 0;    // an integer sum so far
   bool real = false;  // a sum met a REAL: from then on kept in `real_sum`, as SQLite does
   long double real_sum = 0;
+  Value extreme;      // the least or greatest value so far
   std::unique_ptr<std::vector<int64_t>> values;                  // kMiddleSum
   std::unique_ptr<std::unordered_set<Value, ValueHash>> distinct;  // kCountDistinct
 };
@@ -64,26 +67,109 @@ struct GroupAccumulator::Group {
   std::vector<Cell> cells;
 };
 
-size_t GroupAccumulator::KeyHash::operator()(const std::vector<Value>& key) const {
-  size_t seed = key.size();
-  for (const Value& v : key) seed ^= HashValue(v) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
-  return seed;
+struct KeyCodes::Dictionary {
+  std::unordered_map<Value, uint32_t, ValueHash> codes;
+  std::vector<Value> values;  // by code
+};
+
+KeyCodes::KeyCodes(std::vector<size_t> columns) : columns_(std::move(columns)), current_(columns_.size()) {
+  std::sort(columns_.begin(), columns_.end());
+  columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
+  current_.resize(columns_.size());
+  slot_of_.assign(columns_.empty() ? 0 : columns_.back() + 1, 0);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    slot_of_[columns_[i]] = i;
+    dictionaries_.push_back(std::make_unique<Dictionary>());
+  }
+}
+
+KeyCodes::~KeyCodes() = default;
+
+void KeyCodes::Forget(size_t column) { dictionaries_[slot_of_[column]].reset(); }
+
+void KeyCodes::Encode(std::span<const Value> row) {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (!dictionaries_[i]) continue;
+    Dictionary& d = *dictionaries_[i];
+    const Value& v = row[columns_[i]];
+    auto found = d.codes.find(v);
+    if (found == d.codes.end()) {
+      found = d.codes.emplace(v, static_cast<uint32_t>(d.values.size())).first;
+      d.values.push_back(v);
+    }
+    current_[i] = found->second;
+  }
+}
+
+const Value& KeyCodes::value(size_t column, uint32_t code) const { return dictionaries_[slot_of_[column]]->values[code]; }
+
+namespace {
+
+// A group's key: its columns' codes, unused places 0.
+using CodedKey = std::array<uint32_t, GroupAccumulator::kMaxKeys>;
+
+struct CodedKeyHash {
+  size_t operator()(const CodedKey& key) const {
+    uint64_t low = key[0] | (uint64_t{key[1]} << 32), high = key[2] | (uint64_t{key[3]} << 32);
+    uint64_t h = low * 0x9e3779b97f4a7c15ULL;
+    h ^= (high + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+
+}  // namespace
+
+// The groups by key: an open-addressing table of group numbers (a few small groups
+// are the common case, and a lookup a row per grouping is the scan's main cost).
+struct GroupAccumulator::Groups {
+  std::vector<CodedKey> keys;  // by group number
+  std::vector<Group> groups;
+  std::vector<uint32_t> slots = std::vector<uint32_t>(16, 0);  // group number + 1; 0 is empty
+
+  Group& Find(const CodedKey& key, size_t cells) {
+    size_t mask = slots.size() - 1;
+    for (size_t at = CodedKeyHash{}(key) & mask;; at = (at + 1) & mask) {
+      uint32_t slot = slots[at];
+      if (slot == 0) {
+        keys.push_back(key);
+        groups.emplace_back().cells.resize(cells);
+        slots[at] = static_cast<uint32_t>(groups.size());
+        if (groups.size() * 2 > slots.size()) Grow();
+        return groups.back();
+      }
+      if (keys[slot - 1] == key) return groups[slot - 1];
+    }
+  }
+
+  void Grow() {
+    slots.assign(slots.size() * 2, 0);
+    const size_t mask = slots.size() - 1;
+    for (size_t g = 0; g < keys.size(); ++g) {
+      size_t at = CodedKeyHash{}(keys[g]) & mask;
+      while (slots[at] != 0) at = (at + 1) & mask;
+      slots[at] = static_cast<uint32_t>(g + 1);
+    }
+  }
+};
+
+GroupAccumulator::GroupAccumulator(std::vector<size_t> keys, std::vector<CellPlan> cells, const KeyCodes& codes)
+    : keys_(std::move(keys)), cells_(std::move(cells)), codes_(&codes), groups_(std::make_unique<Groups>()) {
+  static_assert(kMaxKeys == 4, "CodedKeyHash reads four codes");
 }
 
 GroupAccumulator::GroupAccumulator(std::vector<size_t> keys, std::vector<CellPlan> cells)
-    : keys_(std::move(keys)), cells_(std::move(cells)), probe_(keys_.size()) {}
+    : keys_(std::move(keys)), cells_(std::move(cells)), own_codes_(std::make_unique<KeyCodes>(keys_)),
+      codes_(own_codes_.get()), groups_(std::make_unique<Groups>()) {}
 
 GroupAccumulator::~GroupAccumulator() = default;
 
+size_t GroupAccumulator::group_count() const { return groups_->groups.size(); }
+
 Status GroupAccumulator::Add(std::span<const Value> row) {
-  for (size_t k = 0; k < keys_.size(); ++k) probe_[k] = row[keys_[k]];
-  auto it = groups_.find(probe_);
-  if (it == groups_.end()) {
-    auto group = std::make_unique<Group>();
-    group->cells.resize(cells_.size());
-    it = groups_.emplace(probe_, std::move(group)).first;
-  }
-  std::vector<Cell>& cells = it->second->cells;
+  if (own_codes_) own_codes_->Encode(row);
+  CodedKey key{};
+  for (size_t k = 0; k < keys_.size(); ++k) key[k] = codes_->code(keys_[k]);
+  std::vector<Cell>& cells = groups_->Find(key, cells_.size()).cells;
   for (size_t c = 0; c < cells_.size(); ++c) {
     const CellPlan& plan = cells_[c];
     Cell& cell = cells[c];
@@ -107,16 +193,14 @@ Status GroupAccumulator::Add(std::span<const Value> row) {
         ++cell.count;
         const auto* i = std::get_if<int64_t>(&v);
         if (!cell.real && i) {
-          int64_t sum = 0;
-          if (__builtin_add_overflow(storage::IntOf(cell.value), *i, &sum)) {
+          if (__builtin_add_overflow(cell.sum, *i, &cell.sum)) {
             return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
           }
-          cell.value = sum;
           break;
         }
         if (!cell.real) {
           cell.real = true;
-          cell.real_sum = static_cast<long double>(storage::IntOf(cell.value));
+          cell.real_sum = static_cast<long double>(cell.sum);
         }
         if (i) cell.real_sum += static_cast<long double>(*i);
         else if (const auto* d = std::get_if<double>(&v)) cell.real_sum += *d;
@@ -132,11 +216,11 @@ Status GroupAccumulator::Add(std::span<const Value> row) {
       }
       case CellOp::kMin:
       case CellOp::kMax: {
-        if (storage::IsNull(cell.value)) {
-          cell.value = v;
+        if (storage::IsNull(cell.extreme)) {
+          cell.extreme = v;
         } else {
-          int order = CompareStored(v, cell.value);
-          if (plan.op == CellOp::kMin ? order < 0 : order > 0) cell.value = v;
+          int order = CompareStored(v, cell.extreme);
+          if (plan.op == CellOp::kMin ? order < 0 : order > 0) cell.extreme = v;
         }
         break;
       }
@@ -157,7 +241,7 @@ Result<Value> Finish(CellOp op, Cell& cell) {
       return Value{static_cast<int64_t>(cell.distinct ? cell.distinct->size() : 0)};
     case CellOp::kSum:
       if (cell.count == 0) return Value{};
-      if (!cell.real) return cell.value;
+      if (!cell.real) return Value{cell.sum};
       if (cell.real_sum >= 9.2233720368547758e18L || cell.real_sum < -9.2233720368547758e18L) {
         return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
       }
@@ -176,7 +260,7 @@ Result<Value> Finish(CellOp op, Cell& cell) {
     }
     case CellOp::kMin:
     case CellOp::kMax:
-      return std::move(cell.value);
+      return std::move(cell.extreme);
   }
   return Value{};
 }
@@ -185,16 +269,20 @@ Result<Value> Finish(CellOp op, Cell& cell) {
 
 Result<std::vector<std::vector<Value>>> GroupAccumulator::TakeRows() {
   std::vector<std::vector<Value>> rows;
-  rows.reserve(groups_.size());
-  for (auto& [key, group] : groups_) {
-    std::vector<Value> row = key;
+  rows.reserve(groups_->groups.size());
+  for (size_t g = 0; g < groups_->groups.size(); ++g) {
+    const CodedKey& key = groups_->keys[g];
+    Group& group = groups_->groups[g];
+    std::vector<Value> row;
+    row.reserve(keys_.size() + cells_.size());
+    for (size_t k = 0; k < keys_.size(); ++k) row.push_back(codes_->value(keys_[k], key[k]));
     for (size_t c = 0; c < cells_.size(); ++c) {
-      RAPPORT_ASSIGN_OR_RETURN(Value figure, Finish(cells_[c].op, group->cells[c]));
+      RAPPORT_ASSIGN_OR_RETURN(Value figure, Finish(cells_[c].op, group.cells[c]));
       row.push_back(std::move(figure));
     }
     rows.push_back(std::move(row));
   }
-  groups_.clear();
+  groups_ = std::make_unique<Groups>();
   const size_t width = keys_.size();
   std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
     for (size_t k = 0; k < width; ++k) {

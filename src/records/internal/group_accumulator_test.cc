@@ -78,6 +78,54 @@ TEST(GroupAccumulatorTest, ASumLeaving64BitsFailsRatherThanWrapping) {
   EXPECT_EQ(added.error().code(), ErrorCode::kInvalidArgument);
 }
 
+// Groupings of one scan share its key codes: each keeps its own groups, and a column
+// forgotten by one is still read by the others.
+TEST(GroupAccumulatorTest, GroupingsSharingKeyCodesKeepTheirOwnGroups) {
+  KeyCodes codes({0, 1, 2});
+  GroupAccumulator by_first({0}, {{CellOp::kSum, 3}}, codes);
+  GroupAccumulator by_both({0, 1}, {{CellOp::kCountRows, 0}}, codes);
+  GroupAccumulator by_third({2}, {{CellOp::kCountRows, 0}}, codes);
+  const std::vector<Row> rows = {
+      {std::string("a"), int64_t{1}, int64_t{7}, int64_t{10}},
+      {std::string("b"), int64_t{1}, int64_t{7}, int64_t{20}},
+      {std::string("a"), int64_t{2}, Null{}, int64_t{30}},
+      {std::string("a"), int64_t{1}, int64_t{8}, int64_t{40}},
+  };
+  for (const Row& row : rows) {
+    codes.Encode(row);
+    ASSERT_TRUE(by_first.Add(row));
+    ASSERT_TRUE(by_both.Add(row));
+    ASSERT_TRUE(by_third.Add(row));
+  }
+  EXPECT_EQ(*by_first.TakeRows(), (std::vector<Row>{{std::string("a"), int64_t{80}}, {std::string("b"), int64_t{20}}}));
+  EXPECT_EQ(*by_both.TakeRows(), (std::vector<Row>{{std::string("a"), int64_t{1}, int64_t{2}},
+                                                   {std::string("a"), int64_t{2}, int64_t{1}},
+                                                   {std::string("b"), int64_t{1}, int64_t{1}}}));
+  EXPECT_EQ(*by_third.TakeRows(), (std::vector<Row>{{int64_t{7}, int64_t{2}}, {int64_t{8}, int64_t{1}}, {Null{}, int64_t{1}}}));
+  codes.Forget(2);  // read by no grouping now: a later row's value there is not coded
+  codes.Encode(Row{std::string("c"), int64_t{3}, std::string("unread"), int64_t{5}});
+  EXPECT_EQ(codes.value(0, codes.code(0)), Value{std::string("c")});
+  EXPECT_EQ(codes.value(1, codes.code(1)), Value{int64_t{3}});
+}
+
+// Many groups: the table of groups grows many times over and loses none.
+TEST(GroupAccumulatorTest, ThousandsOfGroupsAreEachCountedOnce) {
+  GroupAccumulator groups({0, 1}, {{CellOp::kCountRows, 0}, {CellOp::kSum, 1}});
+  for (int64_t pass = 0; pass < 3; ++pass) {
+    for (int64_t i = 0; i < 5000; ++i) ASSERT_TRUE(groups.Add(Row{std::to_string(i % 100), i}));
+  }
+  EXPECT_EQ(groups.group_count(), 5000u);
+  auto out = groups.TakeRows();
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->size(), 5000u);
+  for (const Row& row : *out) {
+    EXPECT_EQ(row[2], Value{int64_t{3}});
+    EXPECT_EQ(row[3], Value{3 * std::get<int64_t>(row[1])});
+  }
+  EXPECT_EQ(out->front(), (Row{std::string("0"), int64_t{0}, int64_t{3}, int64_t{0}}));
+  EXPECT_EQ(groups.group_count(), 0u);
+}
+
 TEST(GroupAccumulatorTest, ComparesNumbersBeforeTextAndNullsLast) {
   EXPECT_LT(CompareStored(int64_t{99}, std::string("1")), 0);
   EXPECT_LT(CompareStored(1.5, int64_t{2}), 0);

@@ -66,9 +66,12 @@ class PostgresDialect final : public SqlDialect {
   // PostgreSQL's own calendar: AT TIME ZONE knows the IANA zones, to_char ISO weeks
   // (IYYY, IW) and quarters; a fiscal year is the calendar one shifted by months.
   std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
-    std::string day = datetime ? fmt::format("((({})::timestamptz AT TIME ZONE ?)::date)", stored)
-                               : fmt::format("(({})::date)", stored);
     int shift = (13 - fiscal_start) % 12;
+    if (!datetime && part != DatePart::kWeek) return DateBucketOfText(stored, part, shift);
+    // A datetime's day in the zone (a TIMESTAMP; casting it to a date as well cost
+    // 0.3 µs a row).
+    std::string day = datetime ? fmt::format("(({})::timestamptz AT TIME ZONE ?)", stored)
+                               : fmt::format("(({})::date)", stored);
     std::string fiscal = shift == 0 ? day : fmt::format("({} + interval '{} months')", day, shift);
     switch (part) {
       case DatePart::kDay: return fmt::format("to_char({}, 'YYYY-MM-DD')", day);
@@ -78,6 +81,25 @@ class PostgresDialect final : public SqlDialect {
       case DatePart::kYear: return fmt::format("to_char({}, 'YYYY')", fiscal);
     }
     return day;
+  }
+  // A date is stored as its ISO text (YYYY-MM-DD): its day, month, quarter and year
+  // are cut from the text. Parsing it and formatting it back (to_char) took about
+  // 0.4 µs a row, most of a grouping by quarter over a million deals. `shift`: the
+  // months from the fiscal year's start to January.
+  static std::string DateBucketOfText(std::string_view stored, DatePart part, int shift) {
+    std::string month = fmt::format("CAST(substr({}, 6, 2) AS INTEGER)", stored);
+    std::string year = shift == 0 ? fmt::format("left({}, 4)", stored)
+                                  : fmt::format("lpad(CAST(CAST(left({0}, 4) AS INTEGER) + CASE WHEN {1} + {2} > 12 "
+                                                "THEN 1 ELSE 0 END AS TEXT), 4, '0')",
+                                                stored, month, shift);
+    switch (part) {
+      case DatePart::kDay: return fmt::format("left({}, 10)", stored);
+      case DatePart::kMonth: return fmt::format("left({}, 7)", stored);
+      case DatePart::kQuarter: return fmt::format("{} || '-Q' || CAST(({} + {}) % 12 / 3 + 1 AS TEXT)", year, month, shift + 11);
+      case DatePart::kYear: return year;
+      case DatePart::kWeek: break;
+    }
+    return std::string(stored);
   }
   // The lower and the upper middle: percentile_disc picks actual values (exact for
   // BIGINT), percentile_cont would interpolate in floating point. Both from one sort:
