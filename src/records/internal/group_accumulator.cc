@@ -268,6 +268,9 @@ Result<Value> Finish(CellOp op, Cell& cell) {
 }  // namespace
 
 Result<std::vector<std::vector<Value>>> GroupAccumulator::TakeRows() {
+  // Without keys there is one group, rows or none, as an aggregate without GROUP BY
+  // gives one row (a count of 0, no sum).
+  if (keys_.empty() && groups_->groups.empty()) groups_->Find(CodedKey{}, cells_.size());
   std::vector<std::vector<Value>> rows;
   rows.reserve(groups_->groups.size());
   for (size_t g = 0; g < groups_->groups.size(); ++g) {

@@ -73,8 +73,8 @@ class GroupAccumulator {
   // Adds one row. Fails only when a sum leaves 64 bits.
   Status Add(std::span<const storage::Value> row);
   size_t group_count() const;
-  // Every group as keys then cells, in SQL's order of the keys (NULLs last). Fails
-  // only when a figure leaves 64 bits.
+  // Every group as keys then cells, in SQL's order of the keys (NULLs last); without
+  // keys, the one group even of no rows. Fails only when a figure leaves 64 bits.
   Result<std::vector<std::vector<storage::Value>>> TakeRows();
 
  private:

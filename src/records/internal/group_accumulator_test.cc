@@ -49,6 +49,17 @@ TEST(GroupAccumulatorTest, AGroupOfOnlyNullsHasNoSumMedianOrExtremes) {
   EXPECT_EQ(out->at(0), (Row{int64_t{1}, int64_t{0}, Null{}, Null{}, Null{}}));
 }
 
+TEST(GroupAccumulatorTest, WithoutKeysNoRowsStillMakeTheOneTotal) {
+  GroupAccumulator groups({}, {{CellOp::kCountRows, 0}, {CellOp::kSum, 0}, {CellOp::kCountDistinct, 0},
+                               {CellOp::kMiddleSum, 0}, {CellOp::kMin, 0}});
+  auto out = groups.TakeRows();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, (std::vector<Row>{{int64_t{0}, Null{}, int64_t{0}, Null{}, Null{}}}));
+  GroupAccumulator totals({}, {{CellOp::kCountRows, 0}, {CellOp::kSum, 0}});
+  for (int64_t v : {4, 5}) ASSERT_TRUE(totals.Add(Row{v}));
+  EXPECT_EQ(*totals.TakeRows(), (std::vector<Row>{{int64_t{2}, int64_t{9}}}));
+}
+
 TEST(GroupAccumulatorTest, KeysOrderAsSqlDoesAcrossSeveralColumns) {
   GroupAccumulator groups({1, 0}, {{CellOp::kCountRows, 0}});
   for (const Row& row : std::vector<Row>{{int64_t{2}, std::string("x")},
