@@ -2137,6 +2137,8 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     size_t feeding = 0;
     for (size_t k = 0; k < n; ++k) {
       const CompiledAggregate& m = *members[k];
+      // A key is the groupings and a currency code at most.
+      static_assert(kMaxGroupings + 1 <= internal::GroupAccumulator::kMaxKeys);
       if (!m.in_memory || m.key_inputs.size() > internal::GroupAccumulator::kMaxKeys) continue;
       shared.from = m.from;
       // Where each of the member's columns is among the shared ones.

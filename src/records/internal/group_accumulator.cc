@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <functional>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -29,6 +28,44 @@ struct ValueHash {
 };
 
 bool IsNumber(const Value& v) { return std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v); }
+
+// An open-addressing index of items numbered 0, 1, 2... and kept elsewhere: a lookup a
+// row per key column and per grouping is the scan's main cost, and the items are
+// mostly few. Slots hold an item's number + 1 (0: empty); at most half are taken.
+class SlotIndex {
+ public:
+  // The number of the item with `hash` that `is(number)` confirms, or else `add()`'s
+  // (which keeps the new item as number `size()`).
+  template <class Is, class Add>
+  uint32_t FindOrAdd(size_t hash, Is is, Add add) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      const uint32_t slot = slots_[at];
+      if (slot == 0) {
+        add();
+        hashes_.push_back(hash);
+        slots_[at] = static_cast<uint32_t>(hashes_.size());
+        if (hashes_.size() * 2 > slots_.size()) Grow();
+        return static_cast<uint32_t>(hashes_.size() - 1);
+      }
+      if (hashes_[slot - 1] == hash && is(slot - 1)) return slot - 1;
+    }
+  }
+  size_t size() const { return hashes_.size(); }
+
+ private:
+  void Grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    const size_t mask = slots_.size() - 1;
+    for (size_t item = 0; item < hashes_.size(); ++item) {
+      size_t at = hashes_[item] & mask;
+      while (slots_[at] != 0) at = (at + 1) & mask;
+      slots_[at] = static_cast<uint32_t>(item + 1);
+    }
+  }
+  std::vector<uint32_t> slots_ = std::vector<uint32_t>(16, 0);
+  std::vector<size_t> hashes_;  // by item
+};
 
 }  // namespace
 
@@ -68,7 +105,7 @@ struct GroupAccumulator::Group {
 };
 
 struct KeyCodes::Dictionary {
-  std::unordered_map<Value, uint32_t, ValueHash> codes;
+  SlotIndex index;
   std::vector<Value> values;  // by code
 };
 
@@ -92,12 +129,8 @@ void KeyCodes::Encode(std::span<const Value> row) {
     if (!dictionaries_[i]) continue;
     Dictionary& d = *dictionaries_[i];
     const Value& v = row[columns_[i]];
-    auto found = d.codes.find(v);
-    if (found == d.codes.end()) {
-      found = d.codes.emplace(v, static_cast<uint32_t>(d.values.size())).first;
-      d.values.push_back(v);
-    }
-    current_[i] = found->second;
+    current_[i] = d.index.FindOrAdd(
+        HashValue(v), [&](uint32_t code) { return d.values[code] == v; }, [&] { d.values.push_back(v); });
   }
 }
 
@@ -111,44 +144,33 @@ using CodedKey = std::array<uint32_t, GroupAccumulator::kMaxKeys>;
 struct CodedKeyHash {
   size_t operator()(const CodedKey& key) const {
     uint64_t low = key[0] | (uint64_t{key[1]} << 32), high = key[2] | (uint64_t{key[3]} << 32);
-    uint64_t h = low * 0x9e3779b97f4a7c15ULL;
-    h ^= (high + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
-    return static_cast<size_t>(h ^ (h >> 29));
+    uint64_t h = low ^ (high * 0x9e3779b97f4a7c15ULL) ^ (high >> 29);
+    // MurmurHash3's finaliser: every bit of the codes reaches the low bits a table uses.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<size_t>(h);
   }
 };
 
 }  // namespace
 
-// The groups by key: an open-addressing table of group numbers (a few small groups
-// are the common case, and a lookup a row per grouping is the scan's main cost).
+// The groups, numbered as first met, and their keys.
 struct GroupAccumulator::Groups {
+  SlotIndex index;
   std::vector<CodedKey> keys;  // by group number
   std::vector<Group> groups;
-  std::vector<uint32_t> slots = std::vector<uint32_t>(16, 0);  // group number + 1; 0 is empty
 
   Group& Find(const CodedKey& key, size_t cells) {
-    size_t mask = slots.size() - 1;
-    for (size_t at = CodedKeyHash{}(key) & mask;; at = (at + 1) & mask) {
-      uint32_t slot = slots[at];
-      if (slot == 0) {
-        keys.push_back(key);
-        groups.emplace_back().cells.resize(cells);
-        slots[at] = static_cast<uint32_t>(groups.size());
-        if (groups.size() * 2 > slots.size()) Grow();
-        return groups.back();
-      }
-      if (keys[slot - 1] == key) return groups[slot - 1];
-    }
-  }
-
-  void Grow() {
-    slots.assign(slots.size() * 2, 0);
-    const size_t mask = slots.size() - 1;
-    for (size_t g = 0; g < keys.size(); ++g) {
-      size_t at = CodedKeyHash{}(keys[g]) & mask;
-      while (slots[at] != 0) at = (at + 1) & mask;
-      slots[at] = static_cast<uint32_t>(g + 1);
-    }
+    uint32_t number = index.FindOrAdd(
+        CodedKeyHash{}(key), [&](uint32_t g) { return keys[g] == key; },
+        [&] {
+          keys.push_back(key);
+          groups.emplace_back().cells.resize(cells);
+        });
+    return groups[number];
   }
 };
 
