@@ -2299,7 +2299,8 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   // here too, on a core of its own, and reads just its filter's index range, which an
   // OR of the filters would turn into a scan of the table (the Sales dashboard at a
   // million deals took 3.0 s shared, against 2.2 s).
-  const bool across_filters = !impl_->db_.dialect().GroupsBySorting();
+  const bool sorts_to_group = impl_->db_.dialect().GroupsBySorting();
+  const bool across_filters = !sorts_to_group;
   std::vector<std::vector<size_t>> units;
   for (size_t i = 0; i < queries.size(); ++i) {
     const AggregateQuery& q = queries[i];
@@ -2322,13 +2323,14 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     if (same_rows != units.end()) same_rows->push_back(i);
     else units.push_back({i});
   }
-  // A database that groups by hashing (PostgreSQL, on all cores) groups one query's
-  // rows faster than streaming them here; several over the same rows take one scan
+  // A query alone is grouped here only where its statement would sort to group (on
+  // SQLite, with a GROUP BY): PostgreSQL hash-aggregates on all cores, faster than
+  // streaming the rows here, and a total without groups (a count) is computed by the
+  // database without handing over each row. Several over the same rows take one scan
   // here against one each there.
-  if (!impl_->db_.dialect().GroupsBySorting()) {
-    for (const auto& unit : units) {
-      if (unit.size() == 1) compiled[unit.front()]->in_memory = false;
-    }
+  for (const auto& unit : units) {
+    CompiledAggregate& alone = *compiled[unit.front()];
+    if (unit.size() == 1) alone.in_memory = sorts_to_group && !alone.key_inputs.empty();
   }
   auto run = [&](const std::vector<size_t>& unit) {
     std::vector<const CompiledAggregate*> members;
