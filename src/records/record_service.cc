@@ -1,9 +1,9 @@
 #include "records/record_service.h"
 
 #include <algorithm>
-#include <limits>
 #include <atomic>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <mutex>
@@ -340,9 +340,8 @@ class RecordService::Impl {
   }
 
   // The WHERE clause (over alias "r") of the live records the principal may read that
-  // match `filter`, with its parameters.
-  // The conditions of the rows `p` may read that match `filter`, over r. With
-  // `filter_apart`, the filter's condition goes there rather than into `where`.
+  // match `filter`, with its parameters. With `filter_apart`, the filter's condition
+  // goes there rather than into `where`.
   Status ReadableWhere(const Principal& p, const Target& target, std::string_view filter, std::string& where,
                        std::vector<Value>& params, query::SqlFragment* filter_apart = nullptr) {
     query::CompileContext context;
@@ -1525,7 +1524,6 @@ struct CompiledAggregate {
   std::vector<std::string> aliases;  // of `columns`: g0, g1... for keys, m0... for measured values
   std::vector<SqlFragment> columns;
   std::vector<AggregateJoin> joins;
-  SqlFragment where;     // readable AND (filter)
   SqlFragment readable;  // the rows the principal may read
   SqlFragment filter;    // the query's own condition (empty: none)
   std::string grouped_sql;  // over RowsSql(), bound to Params()
@@ -1547,13 +1545,16 @@ struct CompiledAggregate {
     }
     std::string joined = from;
     for (const AggregateJoin& j : joins) joined += " " + j.part.sql;
-    return fmt::format("SELECT {} FROM {} WHERE {}", list, joined, where.sql);
+    std::string where = readable.sql;
+    if (!filter.sql.empty()) where += " AND (" + filter.sql + ")";
+    return fmt::format("SELECT {} FROM {} WHERE {}", list, joined, where);
   }
   std::vector<Value> Params() const {
     std::vector<Value> out;
     for (const SqlFragment& c : columns) out.insert(out.end(), c.params.begin(), c.params.end());
     for (const AggregateJoin& j : joins) out.insert(out.end(), j.part.params.begin(), j.part.params.end());
-    out.insert(out.end(), where.params.begin(), where.params.end());
+    out.insert(out.end(), readable.params.begin(), readable.params.end());
+    out.insert(out.end(), filter.params.begin(), filter.params.end());
     return out;
   }
 };
@@ -1839,11 +1840,6 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   CompiledAggregate out;
   out.q = q;
   RAPPORT_TRY(ReadableWhere(p, target, q.filter, out.readable.sql, out.readable.params, &out.filter));
-  out.where = out.readable;
-  if (!out.filter.sql.empty()) {
-    out.where.sql += " AND (" + out.filter.sql + ")";
-    out.where.params.insert(out.where.params.end(), out.filter.params.begin(), out.filter.params.end());
-  }
   auto join = [](const std::vector<std::string>& parts) {
     std::string joined;
     for (const auto& part : parts) joined += (joined.empty() ? "" : ", ") + part;
@@ -2080,7 +2076,8 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
   // The statement without those joins: the other columns, then each lookup's column.
   CompiledAggregate main;
   main.from = shared.from;
-  main.where = shared.where;
+  main.readable = shared.readable;
+  main.filter = shared.filter;
   std::vector<size_t> at(shared.columns.size());
   auto add = [&](SqlFragment column) {
     main.aliases.push_back(fmt::format("c{}", main.columns.size()));
@@ -2135,11 +2132,11 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     std::vector<std::vector<size_t>> keys_of(n);  // each member's key columns among the shared ones
     std::vector<std::vector<internal::CellPlan>> cells_of(n);
     size_t feeding = 0;
+    // A key is the groupings and a currency code at most.
+    static_assert(kMaxGroupings + 1 <= internal::GroupAccumulator::kMaxKeys);
     for (size_t k = 0; k < n; ++k) {
       const CompiledAggregate& m = *members[k];
-      // A key is the groupings and a currency code at most.
-      static_assert(kMaxGroupings + 1 <= internal::GroupAccumulator::kMaxKeys);
-      if (!m.in_memory || m.key_inputs.size() > internal::GroupAccumulator::kMaxKeys) continue;
+      if (!m.in_memory) continue;
       shared.from = m.from;
       // Where each of the member's columns is among the shared ones.
       std::vector<size_t> at(m.columns.size());
@@ -2179,12 +2176,11 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       same_filter = same_filter && Same(members[k]->filter, first->filter);
       some_unfiltered = some_unfiltered || members[k]->filter.sql.empty();
     }
+    if (first) shared.readable = first->readable;
     if (first && same_filter) {
-      shared.where = first->where;
+      shared.filter = first->filter;
     } else if (first) {
-      shared.where = first->readable;
-      std::string any;
-      std::vector<Value> any_params;
+      SqlFragment any;
       for (size_t k = 0; k < n; ++k) {
         const SqlFragment& filter = members[k]->filter;
         if (by_statement[k] || filter.sql.empty()) continue;
@@ -2198,13 +2194,10 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
         if (column < shared.columns.size()) continue;  // another member's
         shared.columns.push_back({fmt::format("CASE WHEN ({}) THEN 1 ELSE 0 END", filter.sql), filter.params});
         shared.aliases.push_back(fmt::format("c{}", column));
-        any += fmt::format("{}({})", any.empty() ? "" : " OR ", filter.sql);
-        any_params.insert(any_params.end(), filter.params.begin(), filter.params.end());
+        any.sql += fmt::format("{}({})", any.sql.empty() ? "" : " OR ", filter.sql);
+        any.params.insert(any.params.end(), filter.params.begin(), filter.params.end());
       }
-      if (!some_unfiltered) {
-        shared.where.sql += " AND (" + any + ")";
-        shared.where.params.insert(shared.where.params.end(), any_params.begin(), any_params.end());
-      }
+      if (!some_unfiltered) shared.filter = std::move(any);
     }
     if (feeding > 0) {
       std::vector<size_t> key_columns;
@@ -2317,7 +2310,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     const CompiledAggregate& c = *compiled[i];
     auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
       const auto& other = compiled[unit.front()];
-      return c.in_memory && other->in_memory && other->from == c.from && Same(other->readable, c.readable) &&
+      return other->from == c.from && Same(other->readable, c.readable) &&
              (across_filters || Same(other->filter, c.filter));
     });
     if (same_rows != units.end()) same_rows->push_back(i);

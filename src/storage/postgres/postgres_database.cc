@@ -63,6 +63,7 @@ class PostgresDialect final : public SqlDialect {
            "FROM information_schema.columns WHERE table_schema = current_schema() "
            "AND table_name = ? ORDER BY ordinal_position";
   }
+  // A date's buckets but its week come from its text (DateBucketOfText). Otherwise
   // PostgreSQL's own calendar: AT TIME ZONE knows the IANA zones, to_char ISO weeks
   // (IYYY, IW) and quarters; a fiscal year is the calendar one shifted by months.
   std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
