@@ -57,6 +57,20 @@ Status MetadataStore::EnsureStandardSchema() {
         }
         RAPPORT_TRY(record_column(object.table, f.column));
       }
+      if (table_exists) {
+        for (const auto& sql : UpgradeRecordIndexesSql(object, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));
+      }
+    }
+    // The indexes of the tenants' own objects and fields, made by earlier versions.
+    RAPPORT_ASSIGN_OR_RETURN(auto tenants, c.Query("SELECT id FROM tenants"));
+    std::set<std::string> done;
+    for (const auto& row : tenants.rows) {
+      RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, ReadSnapshot(c, TextOf(row[0])));
+      for (const ObjectDef& object : snapshot->objects()) {
+        for (const auto& sql : UpgradeRecordIndexesSql(object, c.dialect())) {
+          if (done.insert(sql).second) RAPPORT_TRY(c.ExecuteScript(sql));
+        }
+      }
     }
     return Ok();
   });

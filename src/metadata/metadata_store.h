@@ -26,8 +26,9 @@ class MetadataStore {
   MetadataStore(storage::Database& db, std::vector<ObjectDef> standard_objects,
                 const Clock& clock = SystemClock::Instance());
 
-  // Creates the standard objects' tables, and adds columns for standard fields new in
-  // this release, in one transaction. Idempotent; run at start-up after migrations.
+  // Creates the standard objects' tables, adds columns for standard fields new in this
+  // release, and brings every record table's indexes (the tenants' own objects' too) to
+  // this release's, in one transaction. Idempotent; run at start-up after migrations.
   Status EnsureStandardSchema();
 
   // The tenant's current snapshot, loaded on first use.

@@ -31,6 +31,19 @@ std::string IndexName(const ObjectDef& object, const FieldDef& field, std::strin
   return fmt::format("{}_{}_{}", kind, object.table, field.column);
 }
 
+// An index of a record table's column ("lx_": over the live rows). id completes the
+// key so the index serves `ORDER BY column, id` (the engine's stable sort) without a
+// sort step, and keyset pages seek straight to the cursor. deleted_at comes last, so
+// that a count, a grouping or a range over the live rows (`deleted_at IS NULL`, which
+// every read of records has) is answered by the index alone: without it the database
+// reads each row's table page to check it, in the index's order, which at ten million
+// activities made a quarter's count 21 s instead of 4 (a scan) or 0.3 (this index).
+std::string LiveIndexSql(const ObjectDef& object, const std::string& column, const SqlDialect& d) {
+  return fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, {}, id, deleted_at)",
+                     d.QuoteIdentifier(fmt::format("lx_{}_{}", object.table, column)), d.QuoteIdentifier(object.table),
+                     d.IndexKey(d.QuoteIdentifier(column)));
+}
+
 class Validator {
  public:
   void Add(std::string field, std::string code, std::string message) {
@@ -228,11 +241,35 @@ std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field
         d.QuoteIdentifier(IndexName(object, field, "ux")), d.QuoteIdentifier(object.table),
         d.QuoteIdentifier(field.column)));
   } else if (field.indexed) {
-    // id completes the key so the index serves `ORDER BY column, id` (the engine's
-    // stable sort) without a sort step, and keyset pages seek straight to the cursor.
-    out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, {}, id)",
-                              d.QuoteIdentifier(IndexName(object, field, "ix")),
-                              d.QuoteIdentifier(object.table), d.IndexKey(d.QuoteIdentifier(field.column))));
+    out.push_back(LiveIndexSql(object, field.column, d));
+  }
+  return out;
+}
+
+std::vector<std::string> RecordIndexesSql(const ObjectDef& object, const SqlDialect& d) {
+  std::vector<std::string> out;
+  out.push_back(LiveIndexSql(object, "owner_id", d));
+  // The change feed's order. It reads deleted records too, so it carries nothing more.
+  out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, updated_at, id)",
+                            d.QuoteIdentifier("ix_" + object.table + "_updated_at"),
+                            d.QuoteIdentifier(object.table)));
+  for (const auto& f : object.fields) {
+    if (f.system || f.name == "owner_id") continue;
+    auto idx = IndexSql(object, f, d);
+    out.insert(out.end(), idx.begin(), idx.end());
+  }
+  return out;
+}
+
+std::vector<std::string> UpgradeRecordIndexesSql(const ObjectDef& object, const SqlDialect& d) {
+  std::vector<std::string> out = RecordIndexesSql(object, d);
+  // Before 2026-11 the same keys without deleted_at were named "ix_".
+  auto drop_legacy = [&](const std::string& column) {
+    out.push_back(fmt::format("DROP INDEX IF EXISTS {}", d.QuoteIdentifier(fmt::format("ix_{}_{}", object.table, column))));
+  };
+  drop_legacy("owner_id");
+  for (const auto& f : object.fields) {
+    if (!f.system && f.name != "owner_id" && f.indexed && !f.unique) drop_legacy(f.column);
   }
   return out;
 }
@@ -267,17 +304,8 @@ std::vector<std::string> CreateTableSql(const ObjectDef& object, const SqlDialec
   std::vector<std::string> out;
   out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}{})", d.QuoteIdentifier(object.table),
                             columns, constraints));
-  out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, {}, id)",
-                            d.QuoteIdentifier("ix_" + object.table + "_owner_id"),
-                            d.QuoteIdentifier(object.table), d.IndexKey("owner_id")));
-  out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, updated_at, id)",
-                            d.QuoteIdentifier("ix_" + object.table + "_updated_at"),
-                            d.QuoteIdentifier(object.table)));
-  for (const auto& f : object.fields) {
-    if (f.system || f.name == "owner_id") continue;
-    auto idx = IndexSql(object, f, d);
-    out.insert(out.end(), idx.begin(), idx.end());
-  }
+  auto indexes = RecordIndexesSql(object, d);
+  out.insert(out.end(), indexes.begin(), indexes.end());
   return out;
 }
 

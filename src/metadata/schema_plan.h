@@ -37,9 +37,16 @@ std::vector<std::string> CreateTableSql(const ObjectDef& object, const storage::
 // DDL adding one field's column(s) and index to an existing table.
 std::vector<std::string> AddColumnSql(const ObjectDef& object, const FieldDef& field,
                                       const storage::SqlDialect& dialect);
-// Indexes for one field (lookups, indexed and unique fields); every index leads with tenant_id.
+// Indexes for one field (lookups, indexed and unique fields); every index leads with
+// tenant_id, and covers the live rows (deleted_at is in each, or each is partial on it).
 std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field,
                                   const storage::SqlDialect& dialect);
+// Every index of an object's table (its owner's, the change feed's, its fields'), IF
+// NOT EXISTS.
+std::vector<std::string> RecordIndexesSql(const ObjectDef& object, const storage::SqlDialect& dialect);
+// RecordIndexesSql, then dropping the indexes that earlier versions made instead (the
+// same keys without deleted_at). Idempotent: a no-op once done.
+std::vector<std::string> UpgradeRecordIndexesSql(const ObjectDef& object, const storage::SqlDialect& dialect);
 
 // True for the physical column of a custom field (or its currency-code column). On a
 // standard object's table, which all tenants share, such a column belongs to the one

@@ -299,6 +299,19 @@ TEST_P(StorageTest, PlannerStatisticsAreCountedAndEveryReaderUsesThem) {
     EXPECT_EQ(TextOf(rows.rows.at(0).at(0)), "2000 2000 2000 1");
     return Ok();
   }));
+  // An index created since has no figures: the table is counted again, every index.
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    return c.ExecuteScript("CREATE INDEX ix_deals_amount ON deals (tenant_id, amount, id)");
+  }));
+  ASSERT_TRUE(db_->RefreshStatistics());
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'deals' ORDER BY idx"));
+    EXPECT_EQ(rows.rows.size(), 3u);
+    EXPECT_EQ(TextOf(rows.rows.at(0).at(0)), "ix_deals_amount");
+    EXPECT_EQ(TextOf(rows.rows.at(0).at(1)), "3000 3000 1 1");
+    EXPECT_EQ(TextOf(rows.rows.at(1).at(1)), "3000 3000 500 1");
+    return Ok();
+  }));
 }
 
 // Integers beyond 32 bits, doubles, NULLs and text survive a round trip through the

@@ -35,7 +35,7 @@ bool IsNumber(const Value& v) { return std::holds_alternative<int64_t>(v) || std
 class SlotIndex {
  public:
   // The number of the item with `hash` that `is(number)` confirms, or else `add()`'s
-  // (which keeps the new item as number `size()`).
+  // (which keeps the new item as the next number: as many as were added before).
   template <class Is, class Add>
   uint32_t FindOrAdd(size_t hash, Is is, Add add) {
     const size_t mask = slots_.size() - 1;
@@ -51,7 +51,6 @@ class SlotIndex {
       if (hashes_[slot - 1] == hash && is(slot - 1)) return slot - 1;
     }
   }
-  size_t size() const { return hashes_.size(); }
 
  private:
   void Grow() {
@@ -109,7 +108,7 @@ struct KeyCodes::Dictionary {
   std::vector<Value> values;  // by code
 };
 
-KeyCodes::KeyCodes(std::vector<size_t> columns) : columns_(std::move(columns)), current_(columns_.size()) {
+KeyCodes::KeyCodes(std::vector<size_t> columns) : columns_(std::move(columns)) {
   std::sort(columns_.begin(), columns_.end());
   columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
   current_.resize(columns_.size());

@@ -1,5 +1,6 @@
 #include "storage/sqlite/statistics.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <set>
@@ -10,21 +11,27 @@ namespace rapport::storage::sqlite {
 
 namespace {
 
-// The rows a table had when its statistics were recorded: the first number of any of
-// its indexes' rows.
-std::map<std::string, int64_t> RecordedRows(Connection& reader) {
-  std::map<std::string, int64_t> rows;
+// What sqlite_stat1 holds: the rows each table had when its statistics were recorded
+// (the first number of any of its indexes' rows), and which indexes have a row.
+struct Recorded {
+  std::map<std::string, int64_t> rows;               // by table
+  std::set<std::pair<std::string, std::string>> indexes;  // (table, index)
+};
+
+Recorded RecordedStatistics(Connection& reader) {
+  Recorded recorded;
   auto exists = reader.Query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'");
-  if (!exists || exists->rows.empty()) return rows;
-  auto recorded = reader.Query("SELECT tbl, stat FROM sqlite_stat1 WHERE idx IS NOT NULL");
-  if (!recorded) return rows;
-  for (const auto& row : recorded->rows) {
-    std::string stat = TextOf(row[1]);
+  if (!exists || exists->rows.empty()) return recorded;
+  auto rows = reader.Query("SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL");
+  if (!rows) return recorded;
+  for (const auto& row : rows->rows) {
+    std::string stat = TextOf(row[2]);
     int64_t n = 0;
     std::from_chars(stat.data(), stat.data() + stat.size(), n);
-    rows[TextOf(row[0])] = n;
+    recorded.rows[TextOf(row[0])] = n;
+    recorded.indexes.emplace(TextOf(row[0]), TextOf(row[1]));
   }
-  return rows;
+  return recorded;
 }
 
 // Scans one index in key order, counting its entries and the distinct values of each
@@ -57,7 +64,7 @@ Result<IndexStatistics> CountIndex(Connection& reader, const std::string& table,
 }  // namespace
 
 Result<std::vector<IndexStatistics>> StaleStatistics(Connection& reader) {
-  const std::map<std::string, int64_t> recorded = RecordedRows(reader);
+  const Recorded recorded = RecordedStatistics(reader);
   RAPPORT_ASSIGN_OR_RETURN(auto tables, reader.Query("SELECT name FROM sqlite_schema WHERE type = 'table' AND "
                                                      "name NOT LIKE 'sqlite_%' ORDER BY name"));
   std::vector<IndexStatistics> out;
@@ -66,8 +73,8 @@ Result<std::vector<IndexStatistics>> StaleStatistics(Connection& reader) {
     RAPPORT_ASSIGN_OR_RETURN(auto count, reader.Query(fmt::format("SELECT COUNT(*) FROM {}", reader.dialect().QuoteIdentifier(table))));
     const int64_t rows = IntOf(count.rows.at(0).at(0));
     if (rows < kStatisticsMinRows) continue;
-    auto it = recorded.find(table);
-    if (it != recorded.end() && rows <= 2 * it->second && 2 * rows >= it->second) continue;
+    // The plain indexes (not partial, no expressions), each with its columns.
+    std::vector<std::pair<std::string, std::vector<std::string>>> plain_indexes;
     std::vector<Value> name = {table};
     RAPPORT_ASSIGN_OR_RETURN(auto indexes, reader.Query("SELECT name, partial FROM pragma_index_list(?)", name));
     for (const auto& index_row : indexes.rows) {
@@ -81,7 +88,18 @@ Result<std::vector<IndexStatistics>> StaleStatistics(Connection& reader) {
         if (IntOf(column[0]) < 0 || storage::IsNull(column[1])) plain = false;
         else columns.push_back(TextOf(column[1]));
       }
-      if (!plain) continue;
+      if (plain) plain_indexes.emplace_back(index, std::move(columns));
+    }
+    // Fresh: figures within a factor of two of the rows, for every index. An index
+    // created since (a new field's, or one an upgrade rebuilt) has none, and the
+    // planner's guess for it is the seek-per-row trap above.
+    auto it = recorded.rows.find(table);
+    const bool fresh = it != recorded.rows.end() && rows <= 2 * it->second && 2 * rows >= it->second &&
+                       std::all_of(plain_indexes.begin(), plain_indexes.end(), [&](const auto& index) {
+                         return recorded.indexes.contains({table, index.first});
+                       });
+    if (fresh) continue;
+    for (const auto& [index, columns] : plain_indexes) {
       RAPPORT_ASSIGN_OR_RETURN(IndexStatistics statistics, CountIndex(reader, table, index, columns));
       out.push_back(std::move(statistics));
     }

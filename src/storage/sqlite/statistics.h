@@ -31,8 +31,8 @@ struct IndexStatistics {
 inline constexpr int64_t kStatisticsMinRows = 1000;
 
 // The statistics of each table whose figures are missing or stale: it has at least
-// kStatisticsMinRows rows and none recorded, or more than twice or under half the rows
-// recorded. Reads only, each index in key order (run inside one read transaction).
+// kStatisticsMinRows rows and none recorded, more than twice or under half the rows
+// recorded, or an index with no figures (created since). Reads only, each index in key order (run inside one read transaction).
 // Partial and expression indexes are left out (the planner's defaults apply to them).
 Result<std::vector<IndexStatistics>> StaleStatistics(Connection& reader);
 
