@@ -23,6 +23,7 @@ std::vector<ObjectDef> TestObjects() {
           ObjectBuilder("people", "Person", "People")
               .Field("email", "Email", FieldType::kEmail)
               .Lookup("company_id", "Company", "companies")
+              .Index({"email", "company_id"})
               .Build()};
 }
 
@@ -188,7 +189,8 @@ TEST_P(MetadataStoreTest, RecordIndexesCoverTheLiveRowsAndOldOnesAreReplaced) {
     }));
     return names;
   };
-  const std::set<std::string> people_indexes = {"ix_people_updated_at", "lx_people_owner_id", "lx_people_company_id"};
+  const std::set<std::string> people_indexes = {"ix_people_updated_at", "lx_people_owner_id", "lx_people_company_id",
+                                                "lx_people_email_company_id"};
   EXPECT_EQ(indexes("people"), people_indexes);
   // The keys an earlier version made, without deleted_at, under their old names.
   struct Legacy {
@@ -218,6 +220,11 @@ TEST_P(MetadataStoreTest, RecordIndexesCoverTheLiveRowsAndOldOnesAreReplaced) {
     RAPPORT_ASSIGN_OR_RETURN(auto plan, c.Query("EXPLAIN QUERY PLAN SELECT company_id, COUNT(*) FROM people "
                                                 "WHERE tenant_id = 't' AND deleted_at IS NULL GROUP BY company_id"));
     EXPECT_NE(storage::TextOf(plan.rows.at(0).back()).find("COVERING INDEX lx_people_company_id"), std::string::npos)
+        << storage::TextOf(plan.rows.at(0).back());
+    // The index over two fields: people of one email, counted by company.
+    RAPPORT_ASSIGN_OR_RETURN(plan, c.Query("EXPLAIN QUERY PLAN SELECT company_id, COUNT(*) FROM people WHERE tenant_id = 't' "
+                                           "AND deleted_at IS NULL AND email = 'a@b.c' GROUP BY company_id"));
+    EXPECT_NE(storage::TextOf(plan.rows.at(0).back()).find("COVERING INDEX lx_people_email_company_id"), std::string::npos)
         << storage::TextOf(plan.rows.at(0).back());
     return Ok();
   }));

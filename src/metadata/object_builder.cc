@@ -57,6 +57,11 @@ ObjectBuilder& ObjectBuilder::Lookup(std::string name, std::string label, std::s
   return *this;
 }
 
+ObjectBuilder& ObjectBuilder::Index(std::vector<std::string> field_names) {
+  object_.indexes.push_back(std::move(field_names));
+  return *this;
+}
+
 ObjectDef ObjectBuilder::Build() const { return object_; }
 
 std::string LabelFromName(std::string_view name) {

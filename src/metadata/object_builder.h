@@ -37,6 +37,8 @@ class ObjectBuilder {
                           FieldType type = FieldType::kPicklist);
   ObjectBuilder& Lookup(std::string name, std::string label, std::string target,
                         FieldOptions options = {});
+  // An index over several fields, in this key order (ObjectDef::indexes).
+  ObjectBuilder& Index(std::vector<std::string> field_names);
   ObjectDef Build() const;
 
  private:

@@ -62,6 +62,10 @@ struct ObjectDef {
   // are the source's, live and read-only (security/policy.h). Empty for other objects.
   std::string history_of;
   std::vector<FieldDef> fields;  // system fields first, then the object's own
+  // Indexes over several fields (field names, in key order), beside each indexed
+  // field's own: for the queries an object is known for (a task list's open tasks by
+  // due date). Standard objects' only.
+  std::vector<std::vector<std::string>> indexes;
 
   const FieldDef* FindField(std::string_view field_name) const;
   // The lookup field whose relation_name() is `relation` ("company" → company_id).

@@ -41,8 +41,8 @@ std::vector<std::string> AddColumnSql(const ObjectDef& object, const FieldDef& f
 // tenant_id, and covers the live rows (deleted_at is in each, or each is partial on it).
 std::vector<std::string> IndexSql(const ObjectDef& object, const FieldDef& field,
                                   const storage::SqlDialect& dialect);
-// Every index of an object's table (its owner's, the change feed's, its fields'), IF
-// NOT EXISTS.
+// Every index of an object's table (its owner's, the change feed's, its fields', the
+// object's own over several fields), IF NOT EXISTS.
 std::vector<std::string> RecordIndexesSql(const ObjectDef& object, const storage::SqlDialect& dialect);
 // RecordIndexesSql, then dropping the indexes that earlier versions made instead (the
 // same keys without deleted_at). Idempotent: a no-op once done.
