@@ -2116,6 +2116,19 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
 // one group table per member. The others (and any member whose groups overflow memory)
 // run their own grouping statement. `raws` gets each member's statement rows, or its
 // error.
+// Whether SQLite's plan for a query's own GROUP BY reads the rows in the key's order (an
+// index on the grouped field, as activities by type), so that it groups without the
+// sort that grouping here saves: then its GROUP BY beats handing each row over (ten
+// million activities by type: 1.1 s against 1.9). Asked of SQLite only: elsewhere a
+// query alone is grouped by its statement anyway.
+bool GroupsInKeyOrder(Connection& c, const CompiledAggregate& m) {
+  auto plan = c.Query("EXPLAIN QUERY PLAN " + m.grouped_sql, m.Params());
+  if (!plan) return false;
+  return std::none_of(plan->rows.begin(), plan->rows.end(), [](const auto& row) {
+    return storage::TextOf(row.back()).find("FOR GROUP BY") != std::string::npos;
+  });
+}
+
 Status ScanTogether(storage::Database& db, const std::string& tenant_id,
                     const std::vector<const CompiledAggregate*>& members,
                     std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates) {
@@ -2136,7 +2149,7 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     static_assert(kMaxGroupings + 1 <= internal::GroupAccumulator::kMaxKeys);
     for (size_t k = 0; k < n; ++k) {
       const CompiledAggregate& m = *members[k];
-      if (!m.in_memory) continue;
+      if (!m.in_memory || (n == 1 && GroupsInKeyOrder(c, m))) continue;
       shared.from = m.from;
       // Where each of the member's columns is among the shared ones.
       std::vector<size_t> at(m.columns.size());
@@ -2317,7 +2330,8 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     else units.push_back({i});
   }
   // A query alone is grouped here only where its statement would sort to group (on
-  // SQLite, with a GROUP BY): PostgreSQL hash-aggregates on all cores, faster than
+  // SQLite, whose GROUP BY sorts unless an index gives the key's order, which
+  // ScanTogether asks its plan): PostgreSQL hash-aggregates on all cores, faster than
   // streaming the rows here, and a total without groups (a count) is computed by the
   // database without handing over each row. Several over the same rows take one scan
   // here against one each there.
