@@ -476,6 +476,18 @@ TEST_P(RecordServiceTest, AggregatesGroupByDateBucketsAndTakeExactMedians) {
   by_day.time_zone = "America/New_York";
   by_day.group_by = {{"due_at", DatePart::kMonth}};
   EXPECT_EQ(run(by_day), (std::vector<std::string>{"2026-01=1", "2026-06=2"}));
+  // In UTC a datetime's day is that of its stored text: each bucket, and fiscal ones.
+  by_day.time_zone = "UTC";
+  by_day.group_by = {{"due_at", DatePart::kWeek}};
+  EXPECT_EQ(run(by_day), (std::vector<std::string>{"2026-W05=1", "2026-W27=2"}));
+  by_day.group_by = {{"due_at", DatePart::kMonth}};
+  EXPECT_EQ(run(by_day), (std::vector<std::string>{"2026-01=1", "2026-06=2"}));
+  by_day.fiscal_year_start = 4;
+  by_day.group_by = {{"due_at", DatePart::kQuarter}};
+  EXPECT_EQ(run(by_day), (std::vector<std::string>{"2026-Q4=1", "2027-Q1=2"}));
+  by_day.group_by = {{"due_at", DatePart::kYear}};
+  EXPECT_EQ(run(by_day), (std::vector<std::string>{"2026=1", "2027=2"}));
+  by_day.fiscal_year_start = 1;
 
   // Refused: a bucket of a field that is not a date, an unknown zone, a median of text.
   by_day.group_by = {{"subject", DatePart::kMonth}};
