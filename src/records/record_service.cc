@@ -2119,11 +2119,6 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
   });
 }
 
-// Runs aggregates over the same rows in one read transaction. Those the engine groups
-// read one statement together: every member's columns once, the rows streamed into
-// one group table per member. The others (and any member whose groups overflow memory)
-// run their own grouping statement. `raws` gets each member's statement rows, or its
-// error.
 // Whether SQLite's plan for a query's own GROUP BY reads the rows in the key's order (an
 // index on the grouped field, as activities by type), so that it groups without the
 // sort that grouping here saves: then its GROUP BY beats handing each row over (ten
@@ -2137,6 +2132,11 @@ bool GroupsInKeyOrder(Connection& c, const CompiledAggregate& m) {
   });
 }
 
+// Runs aggregates over the same rows in one read transaction. Those the engine groups
+// read one statement together: every member's columns once, the rows streamed into
+// one group table per member. The others (and any member whose groups overflow memory)
+// run their own grouping statement. `raws` gets each member's statement rows, or its
+// error.
 Status ScanTogether(storage::Database& db, const std::string& tenant_id,
                     const std::vector<const CompiledAggregate*>& members,
                     std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates) {
@@ -2309,10 +2309,10 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   // principal may read, under the same filter, share one scan; every other query is a
   // unit of its own. On PostgreSQL they share it whatever their filters: a query alone
   // is a statement scanning on every core, and streaming the rows any of them admits
-  // once costs less than a scan each, from three queries on (below). Not on SQLite: there each query alone is grouped
-  // here too, on a core of its own, and reads just its filter's index range, which an
-  // OR of the filters would turn into a scan of the table (the Sales dashboard at a
-  // million deals took 3.0 s shared, against 2.2 s).
+  // once costs less than a scan each, from three queries on (below). Not on SQLite:
+  // there each query alone is grouped here too, on a core of its own, and reads just
+  // its filter's index range, which an OR of the filters would turn into a scan of the
+  // table (the Sales dashboard at a million deals took 3.0 s shared, against 2.2 s).
   const bool sorts_to_group = impl_->db_.dialect().GroupsBySorting();
   const bool across_filters = !sorts_to_group;
   std::vector<std::vector<size_t>> units;
