@@ -43,6 +43,14 @@ Status MetadataStore::EnsureStandardSchema() {
       }
       return Ok();
     };
+    // Each statement once: the tenants' snapshots repeat the standard objects.
+    std::set<std::string> upgraded;
+    auto upgrade_indexes = [&](const ObjectDef& object) -> Status {
+      for (const auto& sql : UpgradeRecordIndexesSql(object, c.dialect())) {
+        if (upgraded.insert(sql).second) RAPPORT_TRY(c.ExecuteScript(sql));
+      }
+      return Ok();
+    };
     for (const ObjectDef* object_ptr : TargetsFirst(standard_)) {
       const ObjectDef& object = *object_ptr;
       bool table_exists = columns.contains({object.table, "id"});
@@ -57,20 +65,14 @@ Status MetadataStore::EnsureStandardSchema() {
         }
         RAPPORT_TRY(record_column(object.table, f.column));
       }
-      if (table_exists) {
-        for (const auto& sql : UpgradeRecordIndexesSql(object, c.dialect())) RAPPORT_TRY(c.ExecuteScript(sql));
-      }
+      RAPPORT_TRY(upgrade_indexes(object));
     }
-    // The indexes of the tenants' own objects and fields, made by earlier versions.
+    // The indexes of the tenants' own objects and fields, made by earlier versions (a
+    // tenant's standard objects without fields of its own add nothing to run).
     RAPPORT_ASSIGN_OR_RETURN(auto tenants, c.Query("SELECT id FROM tenants"));
-    std::set<std::string> done;
     for (const auto& row : tenants.rows) {
       RAPPORT_ASSIGN_OR_RETURN(SnapshotPtr snapshot, ReadSnapshot(c, TextOf(row[0])));
-      for (const ObjectDef& object : snapshot->objects()) {
-        for (const auto& sql : UpgradeRecordIndexesSql(object, c.dialect())) {
-          if (done.insert(sql).second) RAPPORT_TRY(c.ExecuteScript(sql));
-        }
-      }
+      for (const ObjectDef& object : snapshot->objects()) RAPPORT_TRY(upgrade_indexes(object));
     }
     return Ok();
   });
