@@ -1537,21 +1537,39 @@ struct CompiledAggregate {
   bool converting = false;
   bool dated_rates = false;
   std::string today;  // in the query's time zone, when converting
+  // The measures as the statement computes them ("COUNT(*) AS v0, ..."), over RowsSql().
+  std::string measures_sql;
+  // When the one key is a date bucket of the object's own date field (or datetime in
+  // UTC, whose day is its text's first ten characters) and money is not a key: the
+  // field, so that the groups can be counted a bucket's day range at a time
+  // (ByBucketRanges). Null otherwise.
+  const FieldDef* bucketed = nullptr;
+  DatePart bucket_part = DatePart::kDay;
 
   std::string RowsSql() const {
     std::string list;
     for (size_t i = 0; i < columns.size(); ++i) {
       list += fmt::format("{}{} AS {}", i ? ", " : "", columns[i].sql, aliases[i]);
     }
-    std::string joined = from;
-    for (const AggregateJoin& j : joins) joined += " " + j.part.sql;
-    std::string where = readable.sql;
-    if (!filter.sql.empty()) where += " AND (" + filter.sql + ")";
-    return fmt::format("SELECT {} FROM {} WHERE {}", list, joined, where);
+    return fmt::format("SELECT {} {}", list, FromWhereSql());
   }
   std::vector<Value> Params() const {
     std::vector<Value> out;
     for (const SqlFragment& c : columns) out.insert(out.end(), c.params.begin(), c.params.end());
+    std::vector<Value> rest = FromWhereParams();
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
+  }
+  // The rows alone, "FROM ... WHERE ..." (ends with the condition, to be added to).
+  std::string FromWhereSql() const {
+    std::string joined = from;
+    for (const AggregateJoin& j : joins) joined += " " + j.part.sql;
+    std::string where = readable.sql;
+    if (!filter.sql.empty()) where += " AND (" + filter.sql + ")";
+    return fmt::format("FROM {} WHERE {}", joined, where);
+  }
+  std::vector<Value> FromWhereParams() const {
+    std::vector<Value> out;
     for (const AggregateJoin& j : joins) out.insert(out.end(), j.part.params.begin(), j.part.params.end());
     out.insert(out.end(), readable.params.begin(), readable.params.end());
     out.insert(out.end(), filter.params.begin(), filter.params.end());
@@ -1663,6 +1681,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
   std::vector<AggregateGroup> groups;
+  const FieldDef* bucketed = nullptr;  // CompiledAggregate::bucketed
   // For grouping in memory (SqlDialect::GroupsBySorting): where each key and measured
   // value is among the subquery's columns, and what each measure column computes.
   std::vector<size_t> key_inputs;
@@ -1695,6 +1714,8 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
       // first ten characters, bucketed as a date's, with no zone arithmetic a row
       // (PostgreSQL's AT TIME ZONE and to_char cost 0.9 µs a row: ten million
       // activities by month took 4.5 s).
+      const bool days_in_text = !datetime || q.time_zone == "UTC";
+      if (q.group_by.size() == 1 && c.alias == "r" && days_in_text) bucketed = f;
       if (datetime && q.time_zone == "UTC") {
         add_key(d.DateBucket(fmt::format("substr({}, 1, 10)", c.sql), false, *g.bucket, q.fiscal_year_start), {});
       } else {
@@ -1878,6 +1899,15 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   out.converting = converting;
   out.dated_rates = dated_rates;
   out.today = std::move(today);
+  {
+    std::vector<std::string> measures;
+    for (size_t i = 0; i < measured.size(); ++i) measures.push_back(fmt::format("{} AS v{}", measured[i], i));
+    out.measures_sql = join(measures);
+  }
+  if (bucketed && !money) {
+    out.bucketed = bucketed;
+    out.bucket_part = *q.group_by.front().bucket;
+  }
   return out;
 }
 
@@ -2132,6 +2162,66 @@ bool GroupsInKeyOrder(Connection& c, const CompiledAggregate& m) {
   });
 }
 
+// A query alone grouped by a date bucket (activities done by month) counted a bucket at
+// a time: each bucket is a range of days, so where an index orders the field after the
+// condition's equalities, a bucket's rows are one range of it, aggregated by the
+// database without a sort or a row handed over, and the next bucket starts at the
+// first value after it (one seek, so empty buckets cost nothing). Ten million
+// activities, a third of them done, by month: 1.6 s grouped by the engine (SQLite's
+// GROUP BY would sort them), 0.6 s this way. Every aggregate comes out as the
+// statement computes it, a median or distinct count included. Nothing when the plan
+// reads no such range, or past kMaxBuckets buckets: the caller groups as usual.
+// The values are the engine's stored ISO text, which sorts as the days do.
+Result<std::optional<std::vector<RawRow>>> ByBucketRanges(Connection& c, const CompiledAggregate& m) {
+  constexpr size_t kMaxBuckets = 1000;
+  const std::string& name = m.bucketed->column;
+  const std::string column = "r." + Quote(c.dialect(), name);
+  const std::string rows = m.RowsSql();
+  const std::string in_range = fmt::format("SELECT {0}, COUNT(*) FROM ({1} AND {2} >= ? AND {2} < ?) t", m.measures_sql, rows, column);
+  const std::vector<Value> params = m.Params();
+  auto with = [](std::vector<Value> values, std::initializer_list<Value> more) {
+    values.insert(values.end(), more);
+    return values;
+  };
+  RAPPORT_ASSIGN_OR_RETURN(auto plan, c.Query("EXPLAIN QUERY PLAN " + in_range, with(params, {std::string(), std::string()})));
+  const bool ranged = std::any_of(plan.rows.begin(), plan.rows.end(), [&](const auto& row) {
+    std::string detail = storage::TextOf(row.back());
+    return detail.find(name + ">?") != std::string::npos && detail.find(name + "<?") != std::string::npos;
+  });
+  if (!ranged) return std::nullopt;
+  const std::string next = fmt::format("SELECT MIN({0}) {1} AND {0} >= ?", column, m.FromWhereSql());
+  const std::vector<Value> where_params = m.FromWhereParams();
+  const int fiscal_start = m.q.fiscal_year_start;
+  std::vector<RawRow> out;
+  // A row of the bucket's measures (and a count of its rows, dropped), if it has any.
+  auto add = [&](Value key, const storage::QueryResult& result) {
+    RawRow row = result.rows.at(0);
+    if (storage::IntOf(row.back()) == 0) return;
+    row.pop_back();
+    row.insert(row.begin(), std::move(key));
+    out.push_back(std::move(row));
+  };
+  std::string from;  // the next bucket holds the least value at or after this
+  for (size_t buckets = 0;; ++buckets) {
+    RAPPORT_ASSIGN_OR_RETURN(auto first, c.Query(next, with(where_params, {from})));
+    if (first.rows.empty() || storage::IsNull(first.rows[0][0])) break;
+    if (buckets == kMaxBuckets) return std::nullopt;
+    std::optional<int64_t> day = ParseDateDays(storage::TextOf(first.rows[0][0]).substr(0, 10));
+    if (!day) return std::nullopt;  // not a date as the engine stores it
+    std::string label = BucketLabel(*day, m.bucket_part, fiscal_start);
+    std::optional<DayRange> days = BucketDays(label, m.bucket_part, fiscal_start);
+    if (!days) return std::nullopt;
+    std::string end = FormatDate(days->end);
+    RAPPORT_ASSIGN_OR_RETURN(auto measured, c.Query(in_range, with(params, {FormatDate(days->first), end})));
+    add(std::move(label), measured);
+    from = std::move(end);
+  }
+  // The records without a value: the empty group, last as the statement orders it.
+  RAPPORT_ASSIGN_OR_RETURN(auto unset, c.Query(fmt::format("SELECT {}, COUNT(*) FROM ({} AND {} IS NULL) t", m.measures_sql, rows, column), params));
+  add(Value{}, unset);
+  return out;
+}
+
 // Runs aggregates over the same rows in one read transaction. Those the engine groups
 // read one statement together: every member's columns once, the rows streamed into
 // one group table per member. The others (and any member whose groups overflow memory)
@@ -2147,6 +2237,13 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     constexpr size_t kMaxGroupsInMemory = 100'000;
     const size_t n = members.size();
     raws.assign(n, std::vector<RawRow>{});
+    if (n == 1 && members[0]->in_memory && members[0]->bucketed) {
+      RAPPORT_ASSIGN_OR_RETURN(auto by_bucket, ByBucketRanges(c, *members[0]));
+      if (by_bucket) {
+        raws[0] = std::move(*by_bucket);
+        return Ok();
+      }
+    }
     std::vector<bool> by_statement(n, true);
     CompiledAggregate shared;
     std::vector<std::unique_ptr<internal::GroupAccumulator>> tables(n);

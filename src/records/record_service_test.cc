@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -498,6 +499,118 @@ TEST_P(RecordServiceTest, AggregatesGroupByDateBucketsAndTakeExactMedians) {
   by_day.time_zone = "UTC";
   by_day.measures = {{AggregateFn::kMedian, "subject"}};
   EXPECT_EQ(records().Aggregate(admin_, by_day).error().code(), ErrorCode::kInvalidArgument);
+}
+
+// Grouping by a date bucket of an indexed field goes a bucket's range at a time on
+// SQLite (RecordService's ByBucketRanges): every bucket, fiscal year and measure
+// against a grouping worked out here, over activities scattered across two years with
+// gaps, some without a date, some deleted, under a filter on another indexed field.
+TEST_P(RecordServiceTest, AggregatesByDateBucketAgreeWithAGroupingByHand) {
+  struct Activity {
+    std::string due;  // empty: none
+    std::string type;
+    bool done;
+    int64_t minutes;  // between starts_at and ends_at
+    bool deleted;
+  };
+  std::vector<Activity> activities;
+  uint32_t seed = 7;
+  auto next = [&](uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % n;
+  };
+  const int64_t first_day = *ParseDateDays("2024-12-20");
+  for (int i = 0; i < 90; ++i) {
+    // Two clusters with a gap between them, times on either side of midnight UTC.
+    int64_t day = first_day + (i < 60 ? next(60) : 300 + next(120));
+    std::string due = i % 17 == 0 ? "" : fmt::format("{}T{:02}:{:02}:00Z", FormatDate(day), next(2) ? 0 : 23, next(60));
+    const char* types[] = {"call", "email", "task"};
+    activities.push_back({due, types[next(3)], next(2) == 1, 15 + static_cast<int64_t>(next(100)), i % 13 == 5});
+  }
+  for (const Activity& a : activities) {
+    const std::string start = "2026-03-01T09:00:00Z";
+    Record r = MustCreate("activities", {{"type", V::String(a.type)}, {"subject", V::String("s")},
+                                         {"due_at", a.due.empty() ? V::Null() : V::String(a.due)},
+                                         {"done", V::Bool(a.done)},
+                                         {"starts_at", V::String(start)},
+                                         {"ends_at", V::String(FormatDatetime(*ParseDatetime(start) + a.minutes * 60'000'000))}});
+    if (a.deleted) ASSERT_TRUE(records().Delete(admin_, "activities", r.id));
+  }
+  struct Expected {
+    int64_t count = 0;
+    std::set<std::string> types;
+    std::vector<int64_t> minutes;
+  };
+  auto by_hand = [&](DatePart part, int fiscal_start, bool done_only) {
+    std::map<std::string, Expected> groups;  // "~" sorts after every label: no date
+    for (const Activity& a : activities) {
+      if (a.deleted || (done_only && !a.done)) continue;
+      std::string key = a.due.empty() ? "~" : BucketLabel(*ParseDateDays(a.due.substr(0, 10)), part, fiscal_start);
+      Expected& e = groups[key];
+      ++e.count;
+      e.types.insert(a.type);
+      e.minutes.push_back(a.minutes);
+    }
+    std::vector<std::string> out;
+    for (auto& [key, e] : groups) {
+      std::sort(e.minutes.begin(), e.minutes.end());
+      size_t n = e.minutes.size();
+      // The median duration in days, to 1e-6 as Decimal prints it: minutes / 1440.
+      int64_t twice = e.minutes[(n - 1) / 2] + e.minutes[n / 2];
+      std::string median = Decimal{static_cast<int64_t>((static_cast<__int128>(twice) * Decimal::kOne * 60 + 86400) / (2 * 86400))}.ToString();
+      out.push_back(fmt::format("{}: {} {} {}", key == "~" ? "(none)" : key, e.count, e.types.size(), median));
+    }
+    return out;
+  };
+  auto run = [&](AggregateQuery q) {
+    auto result = records().Aggregate(admin_, q);
+    EXPECT_TRUE(result) << result.error().ToString();
+    std::vector<std::string> out;
+    if (!result) return out;
+    for (const auto& row : result->rows) {
+      std::string key = IsNull(row.keys[0]) ? "(none)" : std::get<std::string>(row.keys[0]);
+      out.push_back(fmt::format("{}: {} {} {}", key, std::get<int64_t>(row.values[0]), std::get<int64_t>(row.values[1]),
+                                std::get<Decimal>(row.values[2]).ToString()));
+    }
+    return out;
+  };
+  for (DatePart part : {DatePart::kDay, DatePart::kWeek, DatePart::kMonth, DatePart::kQuarter, DatePart::kYear}) {
+    for (int fiscal_start : {1, 4}) {
+      for (bool done_only : {false, true}) {
+        AggregateQuery q{.object = "activities", .filter = done_only ? "done = true" : "",
+                         .group_by = {{"due_at", part}},
+                         .measures = {{AggregateFn::kCount, ""}, {AggregateFn::kCountDistinct, "type"},
+                                      {AggregateFn::kMedian, "ends_at", "starts_at"}},
+                         .fiscal_year_start = fiscal_start};
+        std::vector<std::string> expected = by_hand(part, fiscal_start, done_only);
+        EXPECT_EQ(run(q), expected) << DatePartName(part) << ", fiscal year from month " << fiscal_start
+                                    << (done_only ? ", done" : "");
+        // The same through a time zone of UTC under another name, which takes each
+        // row's day by zone arithmetic instead of from its text.
+        q.time_zone = "Etc/UTC";
+        EXPECT_EQ(run(q), expected) << DatePartName(part) << " in Etc/UTC";
+      }
+    }
+  }
+  // Ordered by a measure and cut to a limit, the empty group taking its place.
+  AggregateQuery top{.object = "activities", .group_by = {{"due_at", DatePart::kMonth}},
+                     .measures = {{AggregateFn::kCount, ""}, {AggregateFn::kCountDistinct, "type"},
+                                  {AggregateFn::kMedian, "ends_at", "starts_at"}},
+                     .limit = 3, .order_by = 0, .descending = true};
+  std::vector<std::string> months = by_hand(DatePart::kMonth, 1, false);
+  std::stable_sort(months.begin(), months.end(), [](const std::string& a, const std::string& b) {
+    auto count = [](const std::string& s) { return std::stoll(s.substr(s.find(": ") + 2)); };
+    return count(a) > count(b);
+  });
+  months.resize(3);
+  auto limited = records().Aggregate(admin_, top);
+  ASSERT_TRUE(limited) << limited.error().ToString();
+  EXPECT_TRUE(limited->truncated);
+  EXPECT_EQ(run(top), months);
+  // No activity at all in another workspace: no groups.
+  auto none = records().Aggregate(stranger_, top);
+  ASSERT_TRUE(none) << none.error().ToString();
+  EXPECT_TRUE(none->rows.empty());
 }
 
 // Durations between two fields, in days counted in whole seconds: worked out by hand

@@ -191,6 +191,28 @@ TEST_P(StorageTest, ReadsSeeOneSnapshot) {
   EXPECT_EQ(Count(), 2);
 }
 
+// PostgreSQL sessions compile no statement to machine code (JIT costs more than it
+// saves on a report's seconds), and readers plan each statement for its parameters.
+TEST_P(StorageTest, PostgresSessionsRunWithoutJitAndReadersPlanPerParameters) {
+  if (!postgres()) GTEST_SKIP() << "PostgreSQL's session settings";
+  auto setting = [](Connection& c, const char* name) -> Result<std::string> {
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(std::string("SELECT current_setting('") + name + "')"));
+    return TextOf(rows.rows.at(0).at(0));
+  };
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(std::string jit, setting(c, "jit"));
+    RAPPORT_ASSIGN_OR_RETURN(std::string plans, setting(c, "plan_cache_mode"));
+    EXPECT_EQ(jit, "off");
+    EXPECT_EQ(plans, "force_custom_plan");
+    return Ok();
+  }));
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    RAPPORT_ASSIGN_OR_RETURN(std::string jit, setting(c, "jit"));
+    EXPECT_EQ(jit, "off");
+    return Ok();
+  }));
+}
+
 TEST_P(StorageTest, MigrationsApplyOnceAndFailAtomically) {
   static constexpr Migration kGood[] = {
       {1, "one", "CREATE TABLE m1 (x INTEGER)"},

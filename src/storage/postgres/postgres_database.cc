@@ -499,7 +499,11 @@ class PostgresConnection final : public Connection {
 void IgnoreNotice(void*, const char*) {}
 
 Result<std::unique_ptr<PostgresConnection>> Connect(const std::string& url, int busy_timeout_ms, bool reader) {
-  std::string options = fmt::format("-c lock_timeout={}", busy_timeout_ms);
+  // No JIT compilation: it pays back only over minutes of expression evaluation, and a
+  // report's statement takes seconds. Measured at ten million activities, counting them
+  // by type spent 1.5 s compiling (inlining 0.8 s) for a 2.3 s scan, and the Sales
+  // dashboard took 4.2 s with it against 3.4 s without.
+  std::string options = fmt::format("-c lock_timeout={} -c jit=off", busy_timeout_ms);
   // A reader plans every statement for its own parameters. After five runs PostgreSQL
   // may otherwise keep a generic plan, estimated with default selectivities: one that
   // seeked an index for "close_date in this year" took 6.8 s instead of 0.6 s at a
