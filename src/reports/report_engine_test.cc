@@ -1451,11 +1451,14 @@ TEST_P(ReportEngineTest, ReportsRunTogetherGiveWhatEachGivesAlone) {
   EXPECT_NE(std::get<int64_t>(admin_total->sections.back().rows.at(0).values[0]),
             std::get<int64_t>(rep_total->sections.back().rows.at(0).values[0]));
 
-  // Aggregates over the deals share reads: the engine groups their rows itself. On
-  // PostgreSQL one read serves them all whatever their filters, each query seeing only
-  // the rows its own filter admits; on SQLite, one read per filter (four: none, won,
-  // software, over 300). One alone is grouped by PostgreSQL's statement, so there the
-  // comparison is between the two ways of grouping.
+  // Aggregates over the deals share reads. On SQLite the engine groups their rows
+  // itself, one read per filter (four: none, won, software, over 300). On PostgreSQL
+  // two reads serve them all whatever their filters, each query seeing only the rows
+  // its own filter admits: one statement groups those whose groups add up from finer
+  // ones and stay few (the first, third and seventh: by stage and year, by stage and
+  // industry, the count of won deals), the engine groups the rest from one stream. One
+  // alone is grouped by PostgreSQL's statement, so there the comparison is between the
+  // ways of grouping.
   std::vector<records::AggregateQuery> queries;
   for (const ReportDefinition& d : {definitions[0], definitions[1], definitions[2], definitions[3], definitions[4]}) {
     records::AggregateQuery q{.object = d.object, .filter = d.filter, .group_by = d.group_by, .measures = d.aggregates};
@@ -1477,7 +1480,7 @@ TEST_P(ReportEngineTest, ReportsRunTogetherGiveWhatEachGivesAlone) {
     EXPECT_TRUE(same_rows(aggregated[i]->rows, alone->rows)) << i;
     EXPECT_FALSE(alone->rows.empty()) << i;
   }
-  EXPECT_EQ(shared_reads, app_->db().dialect().GroupsBySorting() ? 4 : 1);
+  EXPECT_EQ(shared_reads, app_->db().dialect().GroupsBySorting() ? 4 : 2);
   // Filtered apart from the rest: each query's figures are of its own rows.
   EXPECT_NE(aggregated[4]->rows.size(), aggregated[0]->rows.size());
 }
