@@ -83,6 +83,7 @@ class SqliteTestDialect final : public storage::SqlDialect {
   std::string ColumnsQuery() const override {
     return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
   }
+  std::string EstimatedRowsQuery() const override { return "SELECT NULL WHERE ? IS NULL"; }
   // Expressions never bucket dates or take medians; as the SQLite backend writes them.
   std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
     return std::string("rapport_date_bucket(") + std::string(stored) + ", '" + std::string(DatePartName(part)) +

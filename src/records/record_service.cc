@@ -21,6 +21,7 @@
 #include "query/expression.h"
 #include "query/sort.h"
 #include "records/internal/codec.h"
+#include "storage/catalog.h"
 #include "records/internal/group_accumulator.h"
 #include "workspace/exchange_rates.h"
 #include "workspace/workspace_settings.h"
@@ -1520,7 +1521,8 @@ bool Mentions(std::string_view sql, std::string_view alias) {
 // the statement that groups them, and how the groups become the result.
 struct CompiledAggregate {
   AggregateQuery q;
-  std::string from;  // the object's table, as r
+  std::string table;  // the object's
+  std::string from;   // its table, as r
   std::vector<std::string> aliases;  // of `columns`: g0, g1... for keys, m0... for measured values
   std::vector<SqlFragment> columns;
   std::vector<AggregateJoin> joins;
@@ -1893,6 +1895,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
     for (const auto& part : parts) joined += (joined.empty() ? "" : ", ") + part;
     return joined;
   };
+  out.table = object.table;
   out.from = Quote(d, object.table) + " r";
   out.columns = std::move(inner);
   out.aliases = std::move(aliases);
@@ -2689,12 +2692,29 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     }
   };
   // The units side by side, as many at once as there are cores: each is mostly a scan
-  // on a reader of its own.
+  // on a reader of its own. Those over the largest tables first, so that none of the
+  // longest starts last while the other cores idle: a unit's time goes mostly with its
+  // table's rows (the dashboard of eight on PostgreSQL at ten million activities and a
+  // million deals: 5.0 s in the order given, 4.1 s with the activities first).
+  const size_t workers = std::min<size_t>(units.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<size_t> order(units.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::map<std::string, int64_t> rows_of;
+  for (const auto& unit : units) rows_of[compiled[unit.front()]->table] = 0;
+  if (units.size() > workers && rows_of.size() > 1) {
+    // Only an order: without the planner's counts the units keep theirs.
+    (void)impl_->db_.Read([&](Connection& c) -> Status {
+      for (auto& [table, rows] : rows_of) rows = storage::EstimatedRows(c, table).value_or(0);
+      return Ok();
+    });
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return rows_of[compiled[units[a].front()]->table] > rows_of[compiled[units[b].front()]->table];
+    });
+  }
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t u; (u = next.fetch_add(1)) < units.size();) run(u);
+    for (size_t u; (u = next.fetch_add(1)) < units.size();) run(order[u]);
   };
-  const size_t workers = std::min<size_t>(units.size(), std::max(1u, std::thread::hardware_concurrency()));
   {
     std::vector<std::jthread> helpers;
     for (size_t w = 1; w < workers; ++w) helpers.emplace_back(work);

@@ -14,6 +14,16 @@ Result<std::vector<ColumnInfo>> TableColumns(Connection& c, std::string_view tab
   return out;
 }
 
+std::optional<int64_t> EstimatedRows(Connection& c, std::string_view table) {
+  std::vector<Value> params = {std::string(table)};
+  // A database never counted has no figures to read (SQLite: no sqlite_stat1 yet).
+  auto rows = c.Query(c.dialect().EstimatedRowsQuery(), params);
+  if (!rows || rows->rows.empty() || IsNull(rows->rows[0][0])) return std::nullopt;
+  int64_t n = IntOf(rows->rows[0][0]);
+  if (n < 0) return std::nullopt;
+  return n;
+}
+
 std::string_view ColumnTypeName(ColumnType type) {
   switch (type) {
     case ColumnType::kText: return "text";

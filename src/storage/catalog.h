@@ -20,6 +20,10 @@ struct ColumnInfo {
 // The table's columns in declaration order; empty if the table does not exist.
 Result<std::vector<ColumnInfo>> TableColumns(Connection& c, std::string_view table);
 
+// Roughly how many rows the table holds, all tenants', as the planner last counted
+// them; nullopt when it has not (or there is no such table).
+std::optional<int64_t> EstimatedRows(Connection& c, std::string_view table);
+
 // "text", "integer", "real": the names archives use for column types.
 std::string_view ColumnTypeName(ColumnType type);
 // The inverse of ColumnTypeName; nullopt for anything else.

@@ -38,6 +38,10 @@ class SqlDialect {
   // (name, type), type being 'text', 'integer' or 'real'; no rows if there is no
   // such table. Use TableColumns() (storage/catalog.h) rather than this directly.
   virtual std::string ColumnsQuery() const = 0;
+  // A query with one `?` (a table name) giving the planner's count of that table's rows
+  // as one integer row (none, or a negative count, when it has none). Use
+  // EstimatedRows() (storage/catalog.h).
+  virtual std::string EstimatedRowsQuery() const = 0;
   // Grouping by date (reports): the bucket label (core/calendar.h BucketLabel) of
   // `stored`, a stored date text, or if `datetime` a stored datetime text taken in
   // the time zone bound to the one `?` the expression then holds. `fiscal_start` is a

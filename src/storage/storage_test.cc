@@ -5,6 +5,7 @@
 #include <functional>
 #include <thread>
 
+#include "storage/catalog.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/postgres/postgres_database.h"
@@ -334,6 +335,36 @@ TEST_P(StorageTest, PlannerStatisticsAreCountedAndEveryReaderUsesThem) {
     EXPECT_EQ(TextOf(rows.rows.at(1).at(1)), "3000 3000 500 1");
     return Ok();
   }));
+}
+
+// The planner's count of a table's rows: none before it has counted them, then its
+// figure (what the record engine orders a dashboard's scans by).
+TEST_P(StorageTest, EstimatedRowsAreThePlannersCount) {
+  auto estimate = [&](const char* table) {
+    std::optional<int64_t> rows;
+    EXPECT_TRUE(db_->Read([&](Connection& c) -> Status {
+      rows = EstimatedRows(c, table);
+      return Ok();
+    }));
+    return rows;
+  };
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.ExecuteScript("CREATE TABLE deals (k INTEGER PRIMARY KEY, stage TEXT)"));
+    RAPPORT_TRY(c.ExecuteScript("CREATE INDEX ix_deals_stage ON deals (stage)"));
+    for (int i = 0; i < 2500; ++i) {
+      RAPPORT_TRY(c.Execute("INSERT INTO deals VALUES (?, ?)", std::vector<Value>{int64_t{i}, "s" + std::to_string(i % 5)}));
+    }
+    return Ok();
+  }));
+  EXPECT_EQ(estimate("deals"), std::nullopt);
+  EXPECT_EQ(estimate("no_such_table"), std::nullopt);
+  if (postgres()) {
+    ASSERT_TRUE(db_->Write([](Connection& c) { return c.ExecuteScript("ANALYZE deals"); }));
+  } else {
+    ASSERT_TRUE(db_->RefreshStatistics());
+  }
+  EXPECT_EQ(estimate("deals"), 2500);
+  EXPECT_EQ(estimate("no_such_table"), std::nullopt);
 }
 
 // Integers beyond 32 bits, doubles, NULLs and text survive a round trip through the

@@ -63,6 +63,10 @@ class PostgresDialect final : public SqlDialect {
            "FROM information_schema.columns WHERE table_schema = current_schema() "
            "AND table_name = ? ORDER BY ordinal_position";
   }
+  // -1 for a table never analysed.
+  std::string EstimatedRowsQuery() const override {
+    return "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = to_regclass(?)";
+  }
   // A date's buckets but its week come from its text (DateBucketOfText). Otherwise
   // PostgreSQL's own calendar: AT TIME ZONE knows the IANA zones, to_char ISO weeks
   // (IYYY, IW) and quarters; a fiscal year is the calendar one shifted by months.

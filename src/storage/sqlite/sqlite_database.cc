@@ -44,6 +44,10 @@ class SqliteDialect final : public SqlDialect {
   std::string ColumnsQuery() const override {
     return "SELECT name, lower(type) FROM pragma_table_info(?) ORDER BY cid";
   }
+  // Every index's figures start with the table's rows (sqlite/statistics.cc keeps them).
+  std::string EstimatedRowsQuery() const override {
+    return "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = ? LIMIT 1";
+  }
   // Both through functions of our own (sqlite/functions.cc).
   std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const override {
     return fmt::format("rapport_date_bucket({}, '{}', {}, {})", stored, DatePartName(part), fiscal_start,
