@@ -2491,7 +2491,8 @@ Status GroupTogether(storage::Database& db, const std::vector<const CompiledAggr
     for (size_t column : together.keys_of[k]) plans[k].keys.push_back(place(keys, column));
     if (together.filter_at[k] != SharedRows::kEveryRow) plans[k].filter = place(keys, together.filter_at[k]);
     for (const internal::CellPlan& cell : together.cells_of[k]) {
-      const std::string& input = shared.aliases[cell.input];
+      // The column measured (COUNT(*) reads none, and its input is no column's place).
+      const std::string input = cell.op == CellOp::kCountRows ? std::string() : shared.aliases.at(cell.input);
       // A group's count is the sum of its finer groups' counts; so are sums; minimums
       // and maximums are those of theirs.
       switch (cell.op) {
@@ -2511,11 +2512,9 @@ Status GroupTogether(storage::Database& db, const std::vector<const CompiledAggr
   for (Plan& plan : plans) {
     for (internal::CellPlan& cell : plan.cells) cell.input += keys.size();  // the cells come after the keys
   }
-  std::string list, grouped;
-  for (size_t key : keys) {
-    list += (list.empty() ? "" : ", ") + shared.aliases[key];
-    grouped += (grouped.empty() ? "" : ", ") + shared.aliases[key];
-  }
+  std::string grouped;
+  for (size_t key : keys) grouped += (grouped.empty() ? "" : ", ") + shared.aliases[key];
+  std::string list = grouped;
   for (const std::string& partial : partials) list += (list.empty() ? "" : ", ") + partial;
   const std::string sql = fmt::format("SELECT {} FROM ({}) t{} LIMIT {}", list, shared.RowsSql(),
                                       grouped.empty() ? "" : " GROUP BY " + grouped, kMaxGroupsTogether + 1);
