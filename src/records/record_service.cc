@@ -22,6 +22,7 @@
 #include "query/sort.h"
 #include "records/internal/codec.h"
 #include "records/internal/group_accumulator.h"
+#include "records/internal/result_cache.h"
 #include "storage/catalog.h"
 #include "workspace/exchange_rates.h"
 #include "workspace/workspace_settings.h"
@@ -861,6 +862,9 @@ class RecordService::Impl {
   };
   std::mutex views_mu_;
   std::map<std::string, CachedView> views_;
+
+  // Aggregate results until a table they read changes (AggregateMany).
+  internal::ResultCache results_{64u << 20};
 };
 
 // ---------------------------------------------------------------------------------
@@ -919,6 +923,7 @@ Result<Record> RecordService::Create(const Principal& p, const CreateCommand& co
   RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.values, true, currency));
   Record record;
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     if (!command.idempotency_key.empty()) {
       std::string fingerprint = Fingerprint(command.object, command.values);
       std::string cutoff = FormatDatetime(impl_->clock_.Now() - kIdempotencyWindow);
@@ -983,6 +988,7 @@ Result<Record> RecordService::Update(const Principal& p, const UpdateCommand& co
   RAPPORT_ASSIGN_OR_RETURN(Changes changes, impl_->Validate(*target.object, command.changes, false, currency));
   Record record;
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     RAPPORT_ASSIGN_OR_RETURN(record, impl_->UpdateInTransaction(c, p, target, AsciiLower(command.id), changes,
                                                                 command.expected_version));
     return Ok();
@@ -995,6 +1001,7 @@ Status RecordService::Delete(const Principal& p, std::string_view object, std::s
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   return impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, false, target.access.del));
     RAPPORT_TRY(Impl::CheckAdministrators(p, *target.object, &current, nullptr));
     std::string now = FormatDatetime(impl_->clock_.Now());
@@ -1016,6 +1023,7 @@ Result<Record> RecordService::Restore(const Principal& p, std::string_view objec
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     RAPPORT_ASSIGN_OR_RETURN(Record current, impl_->LoadForWrite(c, p, target, record_id, true, target.access.del));
     RAPPORT_TRY(Impl::CheckAdministrators(p, *target.object, &current, nullptr));
     std::string now = FormatDatetime(impl_->clock_.Now());
@@ -1043,6 +1051,7 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
   if (!IsValidId(id)) return Fail(Impl::NotFound(*target.object, id));
   std::string record_id = AsciiLower(id);
   return impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     auto live = impl_->LoadForWrite(c, p, target, record_id, false, target.access.del);
     if (live) {
       return Fail(ErrorCode::kFailedPrecondition, "Delete the record before purging it from the recycle bin.");
@@ -1552,6 +1561,7 @@ struct CompiledAggregate {
   // takes at most, roughly (0: unknown). What GroupTogether needs to tell whether
   // queries' groups together stay few.
   std::vector<std::pair<std::string, size_t>> key_spans;
+  int64_t schema_version = 0;  // of the tenant's schema it was compiled under
 
   std::string RowsSql() const {
     std::string list;
@@ -1772,7 +1782,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
     } else if (m.fn != AggregateFn::kCount) {
       return Fail(BadMeasure(i, fmt::format("{} needs a field.", AggregateFnName(m.fn))));
     }
-    auto dated = [](const FieldDef* f) { return f->type == FieldType::kDate || f->type == FieldType::kDatetime; };
+    auto dated = [](const FieldDef* def) { return def->type == FieldType::kDate || def->type == FieldType::kDatetime; };
     std::string value, measured_sql = measured_column ? measured_column->sql : "";
     if (!m.since.empty()) {
       std::string where = fmt::format("measures[{}]", i);
@@ -1890,6 +1900,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   }
 
   CompiledAggregate out;
+  out.schema_version = target.full->version();
   out.q = q;
   RAPPORT_TRY(ReadableWhere(p, target, q.filter, out.readable.sql, out.readable.params, &out.filter));
   auto join = [](const std::vector<std::string>& parts) {
@@ -1938,6 +1949,47 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
 
 namespace {
 
+// What a kept result is found by (internal::ResultCache): everything its figures follow
+// from. The statement and its parameters carry the rows the principal may read and the
+// filter; the query the rest (the order, the limit, the rollups); the schema's version
+// what its fields mean.
+std::string ResultKey(const std::string& tenant_id, const CompiledAggregate& c) {
+  std::string key = fmt::format("{}\x1f{}\x1f{}", tenant_id, c.schema_version, c.grouped_sql);
+  for (const Value& v : c.Params()) {
+    if (const auto* text = std::get_if<std::string>(&v)) key += fmt::format("\x1fs{}:{}", text->size(), *text);
+    else if (const auto* i = std::get_if<int64_t>(&v)) key += fmt::format("\x1fi{}", *i);
+    else if (const auto* d = std::get_if<double>(&v)) key += fmt::format("\x1f" "d{}", *d);
+    else key += "\x1fn";
+  }
+  const AggregateQuery& q = c.q;
+  key += fmt::format("\x1e{}\x1f{}:{}\x1f", q.object, q.filter.size(), q.filter);
+  for (const Grouping& g : q.group_by) key += GroupingName(g) + ",";
+  key += "\x1f";
+  for (const Measure& m : q.measures) key += MeasureName(m) + ",";
+  key += fmt::format("\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f", q.limit, q.order_by ? static_cast<int64_t>(*q.order_by) : -1,
+                     q.descending, q.for_export, q.time_zone, q.fiscal_year_start);
+  for (const auto& kept : q.rollups) {
+    for (size_t g : kept) key += fmt::format("{},", g);
+    key += ";";
+  }
+  key += q.convert ? "\x1f" "c" + q.convert->rate_date : "\x1f-";
+  return key;
+}
+
+// The tables a result follows from: those its statement reads, and those that say
+// who may read what and what the fields mean.
+std::vector<std::string> ResultTables(const CompiledAggregate& c) {
+  static constexpr std::string_view kAlways[] = {
+      "meta_objects", "meta_fields",    "meta_versions", "roles",         "role_objects",
+      "role_fields",  "user_roles",     "sharing_defaults", "sharing_rules", "record_shares",
+      "tenant_keys",  "workspace_settings", "exchange_rates"};
+  std::vector<std::string> tables = storage::TablesNamedIn(c.grouped_sql);
+  tables.insert(tables.end(), std::begin(kAlways), std::end(kAlways));
+  std::sort(tables.begin(), tables.end());
+  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+  return tables;
+}
+
 // The result of a compiled aggregate from the rows its statement gave (or the engine
 // grouped): converted, rolled up, ordered and cut to the limit. Nothing when the
 // groups are too many to roll up from (the rollups then take a statement each).
@@ -1959,17 +2011,17 @@ Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& 
     return std::nullopt;
   }
 
-  auto to_row = [](const AggregateLayout& layout, const RawRow& row) -> Result<AggregateRow> {
+  auto to_row = [](const AggregateLayout& shape, const RawRow& row) -> Result<AggregateRow> {
     AggregateRow out;
     size_t cell = 0;
-    for (const AggregateGroup& g : layout.groups) {
+    for (const AggregateGroup& g : shape.groups) {
       const auto key = std::span(row).subspan(cell++, 1);
       if (!g.bucketed) out.keys.push_back(internal::FromStorage(*g.field, key));
       else if (storage::IsNull(key[0])) out.keys.push_back(std::monostate{});
       else out.keys.push_back(storage::TextOf(key[0]));
     }
-    if (layout.money) out.currency = storage::TextOf(row[cell++]);
-    for (const AggregatePlan& plan : layout.plans) {
+    if (shape.money) out.currency = storage::TextOf(row[cell++]);
+    for (const AggregatePlan& plan : shape.plans) {
       const Value& v = row[cell];
       FieldValue value;
       if (plan.fn == AggregateFn::kCount || plan.fn == AggregateFn::kCountDistinct) {
@@ -2561,6 +2613,8 @@ Status CheckRollups(const AggregateQuery& q) {
 
 }  // namespace
 
+void RecordService::KeepResults(size_t max_bytes) { impl_->results_.Limit(max_bytes); }
+
 Result<AggregateResult> RecordService::Aggregate(const Principal& p, const AggregateQuery& q) {
   return std::move(AggregateMany(p, std::span(&q, 1)).front());
 }
@@ -2581,6 +2635,12 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   }
   std::vector<Result<AggregateResult>> results(queries.size(), Fail(ErrorCode::kInternal, "Not run."));
   std::vector<std::optional<CompiledAggregate>> compiled(queries.size());
+  // A result kept from an earlier run is given again while no table it read has
+  // changed since (internal::ResultCache); the versions are read once, before. Not
+  // for converted money, which also follows today's date. `keys`: of those to keep.
+  std::optional<storage::TableVersions> before;
+  bool caching = impl_->results_.limit() > 0;
+  std::vector<std::string> keys(queries.size());
   // Units of work: the queries the engine groups over one table's rows that the
   // principal may read, under the same filter, share one scan; every other query is a
   // unit of its own. On PostgreSQL they share it whatever their filters: a query alone
@@ -2605,6 +2665,21 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     }
     compiled[i] = std::move(*compiling);
     const CompiledAggregate& c = *compiled[i];
+    if (!c.converting && caching) {
+      if (!before) {
+        auto read = storage::ReadTableVersions(impl_->db_, p.tenant_id);
+        caching = read.has_value();  // if not, the results are computed and not kept
+        if (read) before = std::move(*read);
+      }
+      if (caching) {
+        std::string key = ResultKey(p.tenant_id, c);
+        if (auto kept = impl_->results_.Find(key, *before)) {
+          results[i] = std::move(*kept);
+          continue;
+        }
+        keys[i] = std::move(key);
+      }
+    }
     auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
       const auto& other = compiled[unit.front()];
       return other->from == c.from && Same(other->readable, c.readable) &&
@@ -2721,6 +2796,14 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     for (size_t w = 1; w < workers; ++w) helpers.emplace_back(work);
     work();
   }
+  if (std::any_of(keys.begin(), keys.end(), [](const std::string& key) { return !key.empty(); })) {
+    if (auto after = storage::ReadTableVersions(impl_->db_, p.tenant_id)) {
+      for (size_t i = 0; i < queries.size(); ++i) {
+        if (keys[i].empty() || !results[i]) continue;
+        impl_->results_.Keep(keys[i], ResultTables(*compiled[i]), *before, *after, *results[i]);
+      }
+    }
+  }
   for (size_t i = 0; i < given.size(); ++i) {
     for (size_t level : levels_of[i]) {
       if (!results[i]) break;
@@ -2829,6 +2912,7 @@ Result<std::vector<BatchItemResult>> RecordService::Batch(const Principal& p, co
   };
 
   RAPPORT_TRY(impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     for (size_t i = 0; i < command.items.size(); ++i) {
       RAPPORT_TRY(run_item(c, i));
       if (command.atomic && !results[i].outcome) {
@@ -2955,6 +3039,7 @@ Status RecordService::ChangeShare(const Principal& p, std::string_view object, s
   std::string record_id = AsciiLower(id);
   auto may_share = impl_->policy_.ShareAccess(p, *t.config, *t.full, impl_->db_.dialect(), "r");
   return impl_->db_.Write([&](Connection& c) -> Status {
+    c.WritesFor(p.tenant_id);
     RAPPORT_TRY(impl_->LoadForWrite(c, p, t, record_id, false, may_share));
     if (level) RAPPORT_TRY(CheckShareTarget(c, p, target));
     std::vector<Value> key = {p.tenant_id, t.object->name, record_id, std::string(Name(target.kind)), target.id};

@@ -243,6 +243,11 @@ class RecordService {
   // scan where the engine groups rows itself (SQLite); the others run side by side.
   std::vector<Result<AggregateResult>> AggregateMany(const security::Principal& principal,
                                                      std::span<const AggregateQuery> queries);
+  // Aggregate results are kept, up to about this many bytes (0: none), and given again
+  // while no table they were computed from has changed since (exact: every committed
+  // write raises its tables' versions, storage/table_versions.h). 64 MiB by default.
+  // Converted money is always computed afresh: it follows today's rates.
+  void KeepResults(size_t max_bytes);
   // Per-item results in request order. With atomic=true, the first failure fails the
   // whole call (kValidationFailed naming the item) and nothing is written.
   Result<std::vector<BatchItemResult>> Batch(const security::Principal& principal,

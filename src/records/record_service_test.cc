@@ -505,6 +505,105 @@ TEST_P(RecordServiceTest, AggregatesGroupByDateBucketsAndTakeExactMedians) {
 // SQLite (RecordService's ByBucketRanges): every bucket, fiscal year and measure
 // against a grouping worked out here, over activities scattered across two years with
 // gaps, some without a date, some deleted, under a filter on another indexed field.
+// A result is kept and given again while nothing it was computed from has changed,
+// and computed afresh once something has: a record written here or by another
+// process over the same database, a record shared with the viewer. Each viewer and
+// each workspace has its own; another workspace's writes leave it be.
+TEST_P(RecordServiceTest, AggregatesAreKeptUntilWhatTheyReadChanges) {
+  auto rep = app_->identity().CreateUser(tenant_, "Rex", "rex@example.com", "member", kPassword);
+  ASSERT_TRUE(rep);
+  const Principal rep_p{tenant_.id, rep->id, false};
+  std::vector<std::string> deals;
+  for (int i = 0; i < 4; ++i) {
+    deals.push_back(MustCreate("opportunities", {{"name", V::String(fmt::format("Kept {}", i))},
+                                                 {"stage", V::String(i % 2 ? "won" : "qualification")},
+                                                 {"amount", V::String(fmt::format("{}.50", 100 * (i + 1)))}})
+                        .id);
+  }
+  const AggregateQuery by_stage{.object = "opportunities", .group_by = {{"stage", std::nullopt}},
+                                .measures = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}}};
+  // The number of reads a run takes, and its figures as "stage count sum; ...".
+  using Run = std::pair<int64_t, std::string>;
+  auto run = [&](const Principal& who) {
+    const int64_t before = app_->db().stats().reads;
+    auto r = records().Aggregate(who, by_stage);
+    EXPECT_TRUE(r) << r.error().ToString();
+    std::string figures;
+    for (const auto& row : r ? r->rows : std::vector<AggregateRow>{}) {
+      figures += fmt::format("{} {} {}; ", std::get<std::string>(row.keys[0]), std::get<int64_t>(row.values[0]),
+                             std::get<Money>(row.values[1]).amount.ToString(2));
+    }
+    return Run(app_->db().stats().reads - before, figures);
+  };
+  const std::string first = "qualification 2 401.00; won 2 601.00; ";
+  // Computed: the versions read, the aggregate, the versions again; then the versions alone.
+  EXPECT_EQ(run(admin_), Run(3, first));
+  EXPECT_EQ(run(admin_), Run(1, first));
+
+  // Another workspace's records change: the result is still good.
+  auto other = app_->identity().CreateUser(identity::Tenant{stranger_.tenant_id, "Other"}, "Olga", "olga@example.com", "admin",
+                                           kPassword);
+  ASSERT_TRUE(other) << other.error().ToString();
+  const Principal olga{stranger_.tenant_id, other->id, true};
+  ASSERT_TRUE(records().Create(olga, {"opportunities", {{"name", V::String("Theirs")}, {"stage", V::String("won")},
+                                                        {"amount", V::String("7")}}}));
+  EXPECT_EQ(run(admin_), Run(1, first));
+  auto theirs = records().Aggregate(olga, by_stage);
+  ASSERT_TRUE(theirs);
+  ASSERT_EQ(theirs->rows.size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(theirs->rows[0].values[0]), 1);
+
+  // A deal added here.
+  MustCreate("opportunities", {{"name", V::String("Kept 4")}, {"stage", V::String("won")}, {"amount", V::String("1")}});
+  EXPECT_EQ(run(admin_), Run(3, "qualification 2 401.00; won 3 602.00; "));
+
+  // A deal changed by another process over the same database.
+  {
+    auto elsewhere = app::App::Open({.db_url = url_});
+    ASSERT_TRUE(elsewhere) << elsewhere.error().ToString();
+    ASSERT_TRUE((*elsewhere)->records().Update(admin_, {"opportunities", deals[0], {{"stage", V::String("won")}}, std::nullopt}));
+  }
+  EXPECT_EQ(run(admin_), Run(3, "qualification 1 300.50; won 4 702.50; "));
+  EXPECT_EQ(run(admin_), Run(1, "qualification 1 300.50; won 4 702.50; "));
+
+  // A member reads every deal, as the administrator does: the same rows, so the same
+  // result, kept once. Given a role that reads only their own, the rep reads none,
+  // then one shared with them.
+  const std::string now = "qualification 1 300.50; won 4 702.50; ";
+  EXPECT_EQ(run(rep_p), Run(1, now));
+  security::Role own;
+  own.name = "Own deals";
+  own.objects["opportunities"] = {security::Scope::kOwn, security::Scope::kOwn, security::Scope::kOwn,
+                                  security::Scope::kNone, false};
+  auto role = app_->access().CreateRole(admin_, own);
+  ASSERT_TRUE(role) << role.error().ToString();
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, rep->id, {role->id}));
+  EXPECT_EQ(run(rep_p).second, "");
+  EXPECT_EQ(run(rep_p), Run(1, ""));
+  ASSERT_TRUE(records().Share(admin_, "opportunities", deals[1],
+                              {security::ShareTarget::Kind::kUser, rep->id}, security::ShareLevel::kRead));
+  EXPECT_EQ(run(rep_p).second, "won 1 200.50; ");
+  EXPECT_EQ(run(admin_).second, now);
+  // Another rep of the same role: the same statement, but their own rows.
+  auto rita = app_->identity().CreateUser(tenant_, "Rita", "rita@example.com", "member", kPassword);
+  ASSERT_TRUE(rita);
+  ASSERT_TRUE(app_->access().SetUserRoles(admin_, rita->id, {role->id}));
+  EXPECT_EQ(run(rep_p).second, "won 1 200.50; ");
+  EXPECT_EQ(run(Principal{tenant_.id, rita->id, false}).second, "");
+
+  // Deleted: gone from the figures at once.
+  ASSERT_TRUE(records().Delete(admin_, "opportunities", deals[1]));
+  EXPECT_EQ(run(rep_p).second, "");
+  EXPECT_EQ(run(admin_).second, "qualification 1 300.50; won 3 502.00; ");
+
+  // Nothing kept: every run is the aggregate alone.
+  EXPECT_EQ(run(admin_), Run(1, "qualification 1 300.50; won 3 502.00; "));
+  records().KeepResults(0);
+  ASSERT_TRUE(records().Delete(admin_, "opportunities", deals[3]));
+  EXPECT_EQ(run(admin_), Run(1, "qualification 1 300.50; won 2 101.50; "));
+  EXPECT_EQ(run(admin_), Run(1, "qualification 1 300.50; won 2 101.50; "));
+}
+
 TEST_P(RecordServiceTest, AggregatesByDateBucketAgreeWithAGroupingByHand) {
   struct Activity {
     std::string due;  // empty: none

@@ -2,38 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "storage/internal/forwarding_connection.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/table_versions.h"
 
 namespace rapport::storage {
 
 namespace {
 
 // Shows every statement to an observer, then runs it on the real connection.
-class ObservedConnection final : public Connection {
+class ObservedConnection final : public internal::ForwardingConnection {
  public:
-  ObservedConnection(Connection& inner, const StatementObserver& observe) : inner_(inner), observe_(observe) {}
-  Result<QueryResult> Query(std::string_view sql, std::span<const Value> params) override {
-    observe_(sql);
-    return inner_.Query(sql, params);
-  }
-  Status ForEach(std::string_view sql, std::span<const Value> params,
-                 const std::function<bool(std::span<const Value> row)>& on_row) override {
-    observe_(sql);
-    return inner_.ForEach(sql, params, on_row);
-  }
-  Result<int64_t> Execute(std::string_view sql, std::span<const Value> params) override {
-    observe_(sql);
-    return inner_.Execute(sql, params);
-  }
-  Status ExecuteScript(std::string_view sql) override {
-    observe_(sql);
-    return inner_.ExecuteScript(sql);
-  }
-  const SqlDialect& dialect() const override { return inner_.dialect(); }
+  ObservedConnection(Connection& inner, const StatementObserver& observe)
+      : ForwardingConnection(inner), observe_(observe) {}
+
+ protected:
+  void Saw(std::string_view sql) override { observe_(sql); }
 
  private:
-  Connection& inner_;
   const StatementObserver& observe_;
 };
 
@@ -80,6 +67,12 @@ Result<std::unique_ptr<Database>> OpenBackend(const DatabaseOptions& options) {
 
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   RAPPORT_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, OpenBackend(options));
+  // Storage's own table, before any write raises a version in it.
+  RAPPORT_TRY(db->Write([](Connection& c) {
+    return c.ExecuteScript(fmt::format("CREATE TABLE IF NOT EXISTS {} (tenant_id TEXT NOT NULL, table_name TEXT NOT "
+                                       "NULL, version BIGINT NOT NULL, PRIMARY KEY (tenant_id, table_name))",
+                                       kTableVersions));
+  }));
   if (!options.observe_statement) return db;
   return std::unique_ptr<Database>(std::make_unique<ObservedDatabase>(std::move(db), options.observe_statement));
 }

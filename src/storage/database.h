@@ -31,6 +31,10 @@ class Connection {
   // Runs several ;-separated statements without parameters (DDL, migrations).
   virtual Status ExecuteScript(std::string_view sql) = 0;
   virtual const SqlDialect& dialect() const = 0;
+  // In a Write() callback: its writes are one tenant's, so the table versions they
+  // raise are that tenant's alone (storage/table_versions.h); without it, every
+  // tenant's. Nothing elsewhere.
+  virtual void WritesFor(std::string_view /*tenant_id*/) {}
 };
 
 // Sees the text of every statement run through a Connection (from any thread).

@@ -9,6 +9,7 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/postgres/postgres_database.h"
+#include "storage/table_versions.h"
 #include "support/postgres_server.h"
 
 namespace rapport::storage {
@@ -30,7 +31,8 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::create_directories(dir_);
     auto url = testing::FreshDatabase(GetParam(), (dir_ / "t.db").string());
     ASSERT_TRUE(url) << url.error();
-    auto db = Database::Open({.url = *url});
+    url_ = *url;
+    auto db = Database::Open({.url = url_});
     ASSERT_TRUE(db) << db.error().ToString();
     db_ = std::move(*db);
     ASSERT_TRUE(db_->Write([](Connection& c) {
@@ -53,6 +55,7 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::filesystem::path dir_;
+  std::string url_;
   std::unique_ptr<Database> db_;
 };
 
@@ -365,6 +368,86 @@ TEST_P(StorageTest, EstimatedRowsAreThePlannersCount) {
   }
   EXPECT_EQ(estimate("deals"), 2500);
   EXPECT_EQ(estimate("no_such_table"), std::nullopt);
+}
+
+// Each committed write raises the version of every table it changed, once per
+// transaction, whichever way it changed it; a rolled-back write raises none, and a
+// read raises nothing. Another connection pool on the same database (another
+// process) sees the same versions.
+TEST_P(StorageTest, WritesRaiseTheVersionsOfTheTablesTheyChange) {
+  auto versions = [&](Database& db, const std::string& tenant = "a") {
+    auto v = ReadTableVersions(db, tenant);
+    EXPECT_TRUE(v) << v.error().ToString();
+    return v ? *v : TableVersions{};
+  };
+  ASSERT_TRUE(db_->Write([](Connection& c) { return c.ExecuteScript("CREATE TABLE u (k INTEGER PRIMARY KEY)"); }));
+  TableVersions start = versions(*db_);
+  EXPECT_FALSE(start.contains(std::string(kTableVersions)));
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (1, 'a')"));
+    RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (2, 'b')"));
+    RAPPORT_TRY(c.Query("SELECT k FROM u"));
+    return Ok();
+  }));
+  TableVersions after_insert = versions(*db_);
+  EXPECT_EQ(after_insert["t"], start["t"] + 1);
+  EXPECT_EQ(after_insert["u"], start["u"]);
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Execute("UPDATE \"t\" SET v = 'c' WHERE k = 1"));
+    return Ok();
+  }));
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Execute("DELETE FROM u"));
+    return Ok();
+  }));
+  TableVersions after_update = versions(*db_);
+  EXPECT_EQ(after_update["t"], start["t"] + 2);
+  EXPECT_EQ(after_update["u"], start["u"] + 1);
+  // A write that says whose it is raises that tenant's versions alone.
+  TableVersions b_before = versions(*db_, "b");
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    c.WritesFor("b");
+    RAPPORT_TRY(c.Execute("UPDATE t SET v = 'e' WHERE k = 2"));
+    return Ok();
+  }));
+  EXPECT_EQ(versions(*db_), after_update);
+  EXPECT_EQ(versions(*db_, "b")["t"], b_before["t"] + 1);
+  EXPECT_FALSE(db_->Write([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (3, 'd')"));
+    return Fail(ErrorCode::kInvalidArgument, "changed my mind");
+  }));
+  EXPECT_EQ(versions(*db_), after_update);
+  ASSERT_TRUE(db_->Read([](Connection& c) -> Status {
+    RAPPORT_TRY(c.Query("SELECT * FROM t"));
+    return Ok();
+  }));
+  EXPECT_EQ(versions(*db_), after_update);
+
+  // A second pool, as another process would have, writes; the first sees it.
+  auto other = Database::Open({.url = url_});
+  ASSERT_TRUE(other) << other.error().ToString();
+  ASSERT_TRUE((*other)->Write([](Connection& c) { return c.ExecuteScript("ALTER TABLE u ADD COLUMN w TEXT"); }));
+  EXPECT_EQ(versions(*db_)["u"], after_update["u"] + 1);
+  EXPECT_EQ(versions(**other)["t"], after_update["t"]);
+}
+
+// Which tables a statement changes and which it names, read from its text.
+TEST(TableVersionsTest, StatementsNameTheTablesTheyChangeAndRead) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(TablesWrittenBy("INSERT INTO \"deals\" (a) VALUES (?)"), V{"deals"});
+  EXPECT_EQ(TablesWrittenBy("insert or replace into x(a) select a from y"), V{"x"});
+  EXPECT_EQ(TablesWrittenBy("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 2"), V{"t"});
+  EXPECT_EQ(TablesWrittenBy("UPDATE \"a\"\"b\" SET x = 'FROM y'"), V{"a\"b"});
+  EXPECT_EQ(TablesWrittenBy("DELETE FROM public.deals WHERE id IN (SELECT id FROM other)"), V{"deals"});
+  EXPECT_EQ(TablesWrittenBy("ALTER TABLE IF EXISTS ONLY deals ADD COLUMN c TEXT"), V{"deals"});
+  EXPECT_EQ(TablesWrittenBy("CREATE INDEX ix ON deals (a); CREATE TABLE IF NOT EXISTS n (a TEXT)"), V{"n"});
+  EXPECT_EQ(TablesWrittenBy("DROP TABLE a, b; -- DELETE FROM c\nDROP INDEX ix"), (V{"a", "b"}));
+  EXPECT_EQ(TablesWrittenBy("TRUNCATE TABLE a, b"), (V{"a", "b"}));
+  EXPECT_EQ(TablesWrittenBy("SELECT * FROM deals FOR UPDATE"), V{});
+  EXPECT_EQ(TablesWrittenBy("WITH x AS (SELECT 1) INSERT INTO deals SELECT * FROM x"), (V{"deals", "x"}));
+  EXPECT_EQ(TablesNamedIn("SELECT * FROM (SELECT r.a FROM \"activities\" r LEFT JOIN companies c ON 1 = 1 "
+                          "WHERE r.id IN (SELECT s.id FROM record_shares s) AND r.b = 'from x') t"),
+            (V{"activities", "companies", "record_shares"}));
 }
 
 // Integers beyond 32 bits, doubles, NULLs and text survive a round trip through the

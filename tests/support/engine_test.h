@@ -27,6 +27,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     auto url = FreshDatabase(GetParam(), dir_.File("rapport.db"));
     ASSERT_TRUE(url) << url.error();
+    url_ = *url;
     app::AppOptions options = Options();
     options.db_url = *url;
     auto app = app::App::Open(options);
@@ -44,6 +45,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   virtual app::AppOptions Options() { return {}; }
 
   TempDir dir_;
+  std::string url_;  // of the database, for a second App over it (another process)
   std::unique_ptr<app::App> app_;
   identity::Tenant tenant_;
   security::Principal admin_;

@@ -2,9 +2,51 @@
 
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "storage/internal/forwarding_connection.h"
+#include "storage/table_versions.h"
 
 namespace rapport::storage::internal {
+
+namespace {
+
+// The writer as one Write() callback sees it: notes the tables its statements change,
+// and whose they are (WritesFor), for the versions its transaction raises before it
+// commits (storage/table_versions.h).
+class TrackingConnection final : public ForwardingConnection {
+ public:
+  TrackingConnection(Connection& inner, std::set<std::pair<std::string, std::string>>& written)
+      : ForwardingConnection(inner), written_(written) {}
+  // Files the tables noted under the callback's tenant ("": every tenant).
+  ~TrackingConnection() override {
+    for (const std::string& table : tables_) written_.emplace(tenant_id_, table);
+  }
+  void WritesFor(std::string_view tenant_id) override { tenant_id_ = tenant_id; }
+
+ protected:
+  void Saw(std::string_view sql) override {
+    // The engine runs the same few texts over and over (an import, a row at a time).
+    thread_local std::unordered_map<std::string, std::vector<std::string>> known;
+    auto it = known.find(std::string(sql));
+    if (it == known.end()) {
+      if (known.size() > 4096) known.clear();
+      it = known.emplace(std::string(sql), TablesWrittenBy(sql)).first;
+    }
+    tables_.insert(it->second.begin(), it->second.end());
+  }
+
+ private:
+  std::set<std::pair<std::string, std::string>>& written_;
+  std::set<std::string> tables_;
+  std::string tenant_id_;
+};
+
+}  // namespace
 
 Status GroupCommit::Write(const std::function<Status(Connection&)>& work) {
   auto start = std::chrono::steady_clock::now();
@@ -58,8 +100,12 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
     return conflicted;
   }
   bool any_ok = false;
+  std::set<std::pair<std::string, std::string>> written;  // (tenant, table)
   if (batch.size() == 1) {
-    batch[0]->result = (*batch[0]->work)(writer_);
+    {
+      TrackingConnection writer(writer_, written);
+      batch[0]->result = (*batch[0]->work)(writer);
+    }
     any_ok = batch[0]->result.has_value();
     if (!any_ok && Conflicted()) conflicted.push_back(batch[0]);
   } else {
@@ -69,7 +115,10 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
         p->result = savepoint;
         continue;
       }
-      p->result = (*p->work)(writer_);
+      {
+        TrackingConnection writer(writer_, written);
+        p->result = (*p->work)(writer);
+      }
       if (p->result) {
         // RELEASE fails if `work` swallowed a statement error (PostgreSQL then aborts
         // the transaction); rolling back to the savepoint keeps the others' work.
@@ -88,7 +137,11 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
     }
   }
   auto commit_start = std::chrono::steady_clock::now();
-  Status end = control_(any_ok ? "COMMIT" : "ROLLBACK");
+  // Last, so that the rows of the versions table are held only for the commit, and in
+  // the order of their names, so that two processes never wait for each other's.
+  std::erase_if(written, [](const auto& entry) { return entry.second == kTableVersions; });
+  Status end = any_ok ? RaiseVersions(written) : Ok();
+  if (end) end = control_(any_ok ? "COMMIT" : "ROLLBACK");
   if (any_ok) commit_latency_.ObserveSince(commit_start);
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (!end) {
@@ -102,6 +155,21 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
     }
   }
   return conflicted;
+}
+
+Status GroupCommit::RaiseVersions(const std::set<std::pair<std::string, std::string>>& tables) {
+  if (tables.empty()) return Ok();
+  std::string sql = fmt::format("INSERT INTO {} (tenant_id, table_name, version) VALUES ", kTableVersions);
+  std::vector<Value> names;
+  for (const auto& [tenant_id, table] : tables) {
+    sql += names.empty() ? "(?, ?, 1)" : ", (?, ?, 1)";
+    names.emplace_back(tenant_id);
+    names.emplace_back(table);
+  }
+  sql += fmt::format(" ON CONFLICT (tenant_id, table_name) DO UPDATE SET version = {}.version + 1", kTableVersions);
+  auto raised = writer_.Execute(sql, names);
+  if (!raised) return Fail(raised.error());
+  return Ok();
 }
 
 }  // namespace rapport::storage::internal

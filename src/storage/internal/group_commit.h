@@ -4,7 +4,9 @@
 // commits once; followers wait for their own result. One caller's failure rolls back
 // only its savepoint. A write that lost a race with another process (a deadlock, say)
 // is rolled back and run again, up to kMaxAttempts times, after the batch that held
-// its locks has committed. Private to storage/.
+// its locks has committed. Each transaction raises, just before its COMMIT, the
+// version of every table its statements changed (storage/table_versions.h). Private
+// to storage/.
 //
 // Thread-safe.
 #pragma once
@@ -14,6 +16,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
+#include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -62,6 +67,8 @@ class GroupCommit {
   // One transaction over `batch`; returns the writes that lost a conflict.
   std::vector<PendingWrite*> RunTransaction(const std::vector<PendingWrite*>& batch);
   bool Conflicted() const { return conflicted_ && conflicted_(); }
+  // Raises the version of each (tenant, table) in `tables` (storage/table_versions.h).
+  Status RaiseVersions(const std::set<std::pair<std::string, std::string>>& tables);
 
   Connection& writer_;
   std::function<Status()> begin_;
