@@ -258,6 +258,10 @@ std::variant<Invocation, int> ParseCommandLine(int argc, const char* const* argv
   serve_cmd->add_option("--schedule-interval", serve.schedule_interval, "Seconds between looks for due scheduled jobs (reports to mail, snapshots to take)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  serve_cmd->add_option("--report-cache-mb", serve.report_cache_mb,
+                        "MiB of report results kept until their data changes (0: every view computes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65536));
   serve_cmd->add_option("--web", serve.web_dir, "The built web app to serve beside the API (none: the API only)")
       ->capture_default_str();
   // A plain flag, not CLI11's `!--no-...` form: that one reads RAPPORT_NO_ACCESS_LOG=1

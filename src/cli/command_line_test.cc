@@ -86,6 +86,8 @@ TEST_F(CommandLineTest, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(run.common.db_url, "");
   EXPECT_EQ(run.common.log_format, "text");
   EXPECT_EQ(run.serve.web_dir, RAPPORT_WEB_DIR);
+  EXPECT_EQ(run.serve.report_cache_mb, 64);
+  EXPECT_EQ(Ok({"serve", "--report-cache-mb", "0"}).serve.report_cache_mb, 0);
 }
 
 TEST_F(CommandLineTest, WebDirFromFlagEnvironmentOrFile) {

@@ -79,6 +79,9 @@ struct ServeOptions {
   std::string smtp_password;
   bool smtp_require_tls = false;
   int schedule_interval = 60;  // seconds between looks for due schedules
+  // Report and dashboard results kept until their data changes (RecordService::
+  // KeepResults), in MiB; 0: every view computes.
+  int report_cache_mb = 64;
 };
 int RunServe(const CommonOptions& common, const ServeOptions& options);
 

@@ -69,6 +69,7 @@ int RunServe(const CommonOptions& common, const ServeOptions& options) {
   if (!keys) return Failure(keys.error().detail());
   auto app = app::App::Open({.db_url = common.DatabaseUrl(), .read_connections = threads + 2, .master_keys = *keys});
   if (!app) return Failure(app.error().detail() + " " + app.error().internal());
+  (*app)->records().KeepResults(static_cast<size_t>(options.report_cache_mb) << 20);
 
   http::Metrics metrics;
   AddDatabaseMetrics((*app)->db(), metrics);
