@@ -1744,8 +1744,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
       // (PostgreSQL's AT TIME ZONE and to_char cost 0.9 µs a row: ten million
       // activities by month took 4.5 s).
       if (datetime && q.time_zone == "UTC") {
-        add_key(d.DateBucket(fmt::format("substr({}, 1, 10)", c.sql), false, *g.bucket, q.fiscal_year_start), {},
-                c.sql, span);
+        add_key(d.UtcDatetimeBucket(c.sql, *g.bucket, q.fiscal_year_start), {}, c.sql, span);
       } else {
         add_key(d.DateBucket(c.sql, datetime, *g.bucket, q.fiscal_year_start),
                 datetime ? std::vector<Value>{q.time_zone} : std::vector<Value>{}, c.sql, span);

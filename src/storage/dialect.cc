@@ -14,6 +14,10 @@ std::string SqlDialect::QuoteIdentifier(std::string_view name) const {
   return out;
 }
 
+std::string SqlDialect::UtcDatetimeBucket(std::string_view stored, DatePart part, int fiscal_start) const {
+  return DateBucket(fmt::format("substr({}, 1, 10)", stored), false, part, fiscal_start);
+}
+
 std::string SqlDialect::EscapeLike(std::string_view text) {
   std::string out;
   out.reserve(text.size());

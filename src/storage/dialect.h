@@ -47,6 +47,9 @@ class SqlDialect {
   // the time zone bound to the one `?` the expression then holds. `fiscal_start` is a
   // month, 1..12.
   virtual std::string DateBucket(std::string_view stored, bool datetime, DatePart part, int fiscal_start) const = 0;
+  // The bucket of a datetime stored as UTC text (YYYY-MM-DDTHH:MM:SS...Z), taken in
+  // UTC: that of the date its first ten characters are (no zone arithmetic a row).
+  virtual std::string UtcDatetimeBucket(std::string_view stored, DatePart part, int fiscal_start) const;
   // Aggregate: the sum of the two middle values of an integer expression (twice the
   // middle one for an odd count, NULL for none), so an exact median is half of it.
   virtual std::string MiddleSum(std::string_view expr) const = 0;
