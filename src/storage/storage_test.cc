@@ -445,6 +445,11 @@ TEST(TableVersionsTest, StatementsNameTheTablesTheyChangeAndRead) {
   EXPECT_EQ(TablesWrittenBy("TRUNCATE TABLE a, b"), (V{"a", "b"}));
   EXPECT_EQ(TablesWrittenBy("SELECT * FROM deals FOR UPDATE"), V{});
   EXPECT_EQ(TablesWrittenBy("WITH x AS (SELECT 1) INSERT INTO deals SELECT * FROM x"), (V{"deals", "x"}));
+  EXPECT_TRUE(IsSingleSelect("\n  select * from deals"));
+  EXPECT_TRUE(IsSingleSelect("SELECT(1)"));
+  EXPECT_FALSE(IsSingleSelect("SELECT 1; DELETE FROM c"));
+  EXPECT_FALSE(IsSingleSelect("selection"));
+  EXPECT_FALSE(IsSingleSelect("WITH x AS (SELECT 1) DELETE FROM c"));
   EXPECT_EQ(TablesNamedIn("SELECT * FROM (SELECT r.a FROM \"activities\" r LEFT JOIN companies c ON 1 = 1 "
                           "WHERE r.id IN (SELECT s.id FROM record_shares s) AND r.b = 'from x') t"),
             (V{"activities", "companies", "record_shares"}));

@@ -143,6 +143,16 @@ void WrittenBy(const std::vector<Token>& t, size_t begin, size_t end, std::vecto
 
 }  // namespace
 
+bool IsSingleSelect(std::string_view sql) {
+  constexpr std::string_view kSelect = "select";
+  size_t start = sql.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos || sql.size() - start <= kSelect.size()) return false;
+  std::string_view verb = sql.substr(start, kSelect.size());
+  return !WordChar(sql[start + kSelect.size()]) && sql.find(';') == std::string_view::npos &&
+         std::equal(verb.begin(), verb.end(), kSelect.begin(),
+                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == y; });
+}
+
 std::vector<std::string> TablesWrittenBy(std::string_view sql) {
   std::vector<Token> t = Tokens(sql);
   std::vector<std::string> out;

@@ -39,6 +39,11 @@ inline int64_t VersionOf(const TableVersions& versions, const std::string& table
 // (a WITH clause, say). Nothing for a plain SELECT or a statement on no table.
 std::vector<std::string> TablesWrittenBy(std::string_view sql);
 
+// Whether `sql` is one SELECT, which changes nothing, told from its first word without
+// reading the rest (a write's reads are most of its statements). A script of several
+// statements is not.
+bool IsSingleSelect(std::string_view sql);
+
 // Every table named after FROM, JOIN, INTO, UPDATE or TABLE anywhere in `sql`: a
 // superset of the tables a statement reads (a name that is a WITH clause's is
 // included too, harmlessly).

@@ -1,7 +1,5 @@
 #include "storage/internal/group_commit.h"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <random>
 #include <set>
@@ -22,12 +20,6 @@ struct TextHash {
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view lower) {
-  return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == y;
-         });
-}
-
 // The writer as one Write() callback sees it: notes the tables its statements change,
 // and whose they are (WritesFor), for the versions its transaction raises before it
 // commits (storage/table_versions.h).
@@ -43,12 +35,7 @@ class TrackingConnection final : public ForwardingConnection {
 
  protected:
   void Saw(std::string_view sql) override {
-    // Most statements of a write are reads, which change nothing.
-    size_t start = sql.find_first_not_of(" \t\r\n");
-    if (start != std::string_view::npos && sql.size() - start > 6 && !std::isalnum(static_cast<unsigned char>(sql[start + 6])) &&
-        EqualsIgnoringCase(sql.substr(start, 6), "select")) {
-      return;
-    }
+    if (IsSingleSelect(sql)) return;
     // The engine runs the same few texts over and over (an import, a row at a time).
     thread_local std::unordered_map<std::string, std::vector<std::string>, TextHash, std::equal_to<>> known;
     auto it = known.find(sql);
