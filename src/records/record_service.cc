@@ -283,7 +283,10 @@ class RecordService::Impl {
 
   // An aggregate query as one statement over the rows the principal may read
   // (RecordService::AggregateMany runs and finishes it).
-  Result<CompiledAggregate> CompileAggregate(const Principal& p, const AggregateQuery& q);
+  // `after_id`: only the rows above it (those appended since a result was kept:
+  // internal::ResultCache::FindGrowable).
+  Result<CompiledAggregate> CompileAggregate(const Principal& p, const AggregateQuery& q,
+                                             const std::string& after_id = {});
 
   // One object as one principal may use it in one request.
   struct Target {
@@ -645,6 +648,9 @@ class RecordService::Impl {
       }
       AppendValue(t, *f, v, params);
     }
+    // A new id rises above those before it: the table's rows only grow with this
+    // insert (storage/table_versions.h), which lets kept report results take it in.
+    c.Appends(object.table, id);
     RAPPORT_TRY(c.Execute(
         fmt::format("INSERT INTO {} ({}) VALUES ({})", Quote(d, object.table), columns, placeholders),
         params));
@@ -1596,7 +1602,8 @@ struct CompiledAggregate {
 
 }  // namespace
 
-Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal& p, const AggregateQuery& q) {
+Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal& p, const AggregateQuery& q,
+                                                                 const std::string& after_id) {
   const bool rolling = !q.rollups.empty();
   RAPPORT_ASSIGN_OR_RETURN(auto target, Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxGroups) {
@@ -1902,6 +1909,10 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   out.schema_version = target.full->version();
   out.q = q;
   RAPPORT_TRY(ReadableWhere(p, target, q.filter, out.readable.sql, out.readable.params, &out.filter));
+  if (!after_id.empty()) {
+    out.readable.sql += " AND r.id > ?";
+    out.readable.params.emplace_back(after_id);
+  }
   auto join = [](const std::vector<std::string>& parts) {
     std::string joined;
     for (const auto& part : parts) joined += (joined.empty() ? "" : ", ") + part;
@@ -2610,6 +2621,78 @@ Status CheckRollups(const AggregateQuery& q) {
   return Ok();
 }
 
+// Whether a result's groups add up with those of rows added later: its cells are
+// counts, sums, minimums and maximums, nothing converted (internal::ResultCache).
+bool GroupsGrow(const CompiledAggregate& c) {
+  using internal::CellOp;
+  if (c.converting) return false;
+  return std::none_of(c.cell_plans.begin(), c.cell_plans.end(), [](const internal::CellPlan& cell) {
+    return cell.op == CellOp::kCountDistinct || cell.op == CellOp::kMiddleSum;
+  });
+}
+
+// Whether `raw` holds every group of the query: its statement cuts them at the
+// limit, or at kMaxGroups when rolling up.
+bool AllGroups(const CompiledAggregate& c, const std::vector<RawRow>& raw) {
+  return raw.size() <= static_cast<size_t>(c.q.rollups.empty() ? c.q.limit : kMaxGroups);
+}
+
+// The groups of `kept` with those of `added` (the rows since) added in, each cell as
+// its operation adds up (counts and sums summed, the least of minimums...), in SQL's
+// order of the keys (NULLs last), as the engine groups them.
+Result<std::vector<RawRow>> AddGroups(const CompiledAggregate& c, const std::vector<RawRow>& kept, std::vector<RawRow> added) {
+  using internal::CellOp;
+  const size_t keys = c.key_inputs.size();
+  std::vector<RawRow> all = kept;
+  all.insert(all.end(), std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+  auto compare_keys = [&](const RawRow& a, const RawRow& b) {
+    for (size_t k = 0; k < keys; ++k) {
+      if (int order = internal::CompareStored(a[k], b[k]); order != 0) return order;
+    }
+    return 0;
+  };
+  std::stable_sort(all.begin(), all.end(), [&](const RawRow& a, const RawRow& b) { return compare_keys(a, b) < 0; });
+  std::vector<RawRow> out;
+  for (RawRow& row : all) {
+    if (out.empty() || compare_keys(out.back(), row) != 0) {
+      out.push_back(std::move(row));
+      continue;
+    }
+    RawRow& into = out.back();
+    for (size_t j = 0; j < c.cell_plans.size(); ++j) {
+      Value& a = into[keys + j];
+      const Value& b = row[keys + j];
+      if (storage::IsNull(b)) continue;
+      if (storage::IsNull(a)) {
+        a = b;
+        continue;
+      }
+      switch (c.cell_plans[j].op) {
+        case CellOp::kCountRows:
+        case CellOp::kCount:
+        case CellOp::kSum: {
+          int64_t sum = 0;
+          if (__builtin_add_overflow(storage::IntOf(a), storage::IntOf(b), &sum)) {
+            return Fail(ErrorCode::kInvalidArgument, "A sum is too large to represent.");
+          }
+          a = sum;
+          break;
+        }
+        case CellOp::kMin:
+          if (internal::CompareStored(b, a) < 0) a = b;
+          break;
+        case CellOp::kMax:
+          if (internal::CompareStored(b, a) > 0) a = b;
+          break;
+        case CellOp::kCountDistinct:
+        case CellOp::kMiddleSum:
+          return Fail(ErrorCode::kInternal, "A distinct count or a median does not add up.");
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void RecordService::KeepResults(size_t max_bytes) { impl_->results_.Limit(max_bytes); }
@@ -2640,6 +2723,38 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   std::optional<storage::TableVersions> before;
   bool caching = impl_->results_.limit() > 0;
   std::vector<std::string> keys(queries.size());
+  // Of those to keep, whether their groups can grow (GroupsGrow), and the groups.
+  std::vector<bool> grows(queries.size());
+  std::vector<std::optional<std::vector<RawRow>>> groups_of(queries.size());
+  // A kept result stale only by rows appended to its table since (ResultCache::
+  // FindGrowable): the appended rows alone, grouped (all their groups, in key order)
+  // and added to the kept groups, then finished as the whole would have been.
+  // Nothing when there is none, or the appended rows have too many groups to add.
+  auto grow_kept = [&](const CompiledAggregate& c, const std::string& key, const storage::TableVersions& now)
+      -> std::optional<std::pair<AggregateResult, std::vector<RawRow>>> {
+    auto growable = impl_->results_.FindGrowable(key, now);
+    if (!growable) return std::nullopt;
+    AggregateQuery all = c.q;
+    all.order_by.reset();
+    all.limit = kMaxGroups;
+    auto tail = impl_->CompileAggregate(p, all, growable->after_id);
+    if (!tail) return std::nullopt;
+    tail->in_memory = false;  // the statement groups the few rows, through the id's index
+    tail->bucketed = nullptr;
+    std::vector<Result<std::vector<RawRow>>> raws;
+    workspace::RateBook no_rates;
+    if (!ScanTogether(impl_->db_, p.tenant_id, {&*tail}, raws, no_rates) || !raws[0] ||
+        raws[0]->size() > static_cast<size_t>(kMaxGroups)) {
+      return std::nullopt;
+    }
+    auto added = AddGroups(c, *growable->groups, std::move(*raws[0]));
+    if (!added) return std::nullopt;
+    CompiledAggregate in_key_order = c;
+    in_key_order.in_memory = true;
+    auto finished = FinishAggregate(in_key_order, *added, no_rates);
+    if (!finished || !*finished) return std::nullopt;
+    return std::pair{std::move(**finished), std::move(*added)};
+  };
   // Units of work: the queries the engine groups over one table's rows that the
   // principal may read, under the same filter, share one scan; every other query is a
   // unit of its own. On PostgreSQL they share it whatever their filters: a query alone
@@ -2677,6 +2792,14 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
           continue;
         }
         keys[i] = std::move(key);
+        grows[i] = GroupsGrow(c);
+        if (grows[i]) {
+          if (auto grown = grow_kept(c, keys[i], *before)) {
+            results[i] = std::move(grown->first);
+            groups_of[i] = std::move(grown->second);
+            continue;
+          }
+        }
       }
     }
     auto same_rows = std::find_if(units.begin(), units.end(), [&](const std::vector<size_t>& unit) {
@@ -2760,6 +2883,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
         results[i] = Fail(raws[k].error());
         continue;
       }
+      if (grows[i] && AllGroups(*members[k], *raws[k])) groups_of[i] = *raws[k];
       auto finished = FinishAggregate(*members[k], std::move(*raws[k]), rates);
       if (!finished) results[i] = Fail(finished.error());
       else if (*finished) results[i] = std::move(**finished);
@@ -2796,10 +2920,31 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     work();
   }
   if (std::any_of(keys.begin(), keys.end(), [](const std::string& key) { return !key.empty(); })) {
+    // The highest id of each table whose results' groups are kept, read between the
+    // versions: while those do not move, it is the highest the results were computed
+    // from (what ResultCache::Keep checks against the table's appends).
+    std::map<std::string, std::string> max_id_of;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      if (groups_of[i]) max_id_of[compiled[i]->table];
+    }
+    if (!max_id_of.empty()) {
+      (void)impl_->db_.Read([&](Connection& c) -> Status {
+        for (auto& [table, max_id] : max_id_of) {
+          std::vector<Value> tenant = {p.tenant_id};
+          RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT MAX(id) FROM {} WHERE tenant_id = ?",
+                                                                  Quote(c.dialect(), table)),
+                                                      tenant));
+          if (!rows.rows.empty() && !storage::IsNull(rows.rows[0][0])) max_id = storage::TextOf(rows.rows[0][0]);
+        }
+        return Ok();
+      });
+    }
     if (auto after = storage::ReadTableVersions(impl_->db_, p.tenant_id)) {
       for (size_t i = 0; i < queries.size(); ++i) {
         if (keys[i].empty() || !results[i]) continue;
-        impl_->results_.Keep(keys[i], ResultTables(*compiled[i]), *before, *after, *results[i]);
+        std::optional<internal::ResultCache::Growth> growth;
+        if (groups_of[i]) growth = {compiled[i]->table, max_id_of[compiled[i]->table], std::move(*groups_of[i])};
+        impl_->results_.Keep(keys[i], ResultTables(*compiled[i]), *before, *after, *results[i], std::move(growth));
       }
     }
   }

@@ -70,9 +70,26 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   // Storage's own table, before any write raises a version in it.
   RAPPORT_TRY(db->Write([](Connection& c) {
     return c.ExecuteScript(fmt::format("CREATE TABLE IF NOT EXISTS {} (tenant_id TEXT NOT NULL, table_name TEXT NOT "
-                                       "NULL, version BIGINT NOT NULL, PRIMARY KEY (tenant_id, table_name))",
+                                       "NULL, version BIGINT NOT NULL, rewrites BIGINT NOT NULL DEFAULT 0, high_id TEXT, "
+                                       "low_id TEXT, PRIMARY KEY (tenant_id, table_name))",
                                        kTableVersions));
   }));
+  // A database whose table predates appends (storage/table_versions.h) gains their
+  // columns; a second process opening it at the same time may have added them first.
+  auto has_appends = [&] {
+    return db->Read([](Connection& c) -> Status {
+      RAPPORT_TRY(c.Query(fmt::format("SELECT rewrites, high_id, low_id FROM {} WHERE 1 = 0", kTableVersions)));
+      return Ok();
+    }).has_value();
+  };
+  if (!has_appends()) {
+    Status added = db->Write([](Connection& c) {
+      return c.ExecuteScript(fmt::format("ALTER TABLE {0} ADD COLUMN rewrites BIGINT NOT NULL DEFAULT 0; ALTER TABLE {0} "
+                                         "ADD COLUMN high_id TEXT; ALTER TABLE {0} ADD COLUMN low_id TEXT",
+                                         kTableVersions));
+    });
+    if (!added && !has_appends()) return Fail(added.error());
+  }
   if (!options.observe_statement) return db;
   return std::unique_ptr<Database>(std::make_unique<ObservedDatabase>(std::move(db), options.observe_statement));
 }

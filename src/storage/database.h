@@ -35,6 +35,11 @@ class Connection {
   // raise are that tenant's alone (storage/table_versions.h); without it, every
   // tenant's. Nothing elsewhere.
   virtual void WritesFor(std::string_view /*tenant_id*/) {}
+  // In a Write() callback, just before the one-row INSERT ... VALUES of a row of
+  // `table` (keyed by tenant_id and id) with this id: the insert appends that row, and
+  // the table's rows may be told to have only grown (storage/table_versions.h). An
+  // insert not told so counts as a rewrite. Nothing elsewhere.
+  virtual void Appends(std::string_view /*table*/, std::string_view /*id*/) {}
 };
 
 // Sees the text of every statement run through a Connection (from any thread).

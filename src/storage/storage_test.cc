@@ -390,8 +390,8 @@ TEST_P(StorageTest, WritesRaiseTheVersionsOfTheTablesTheyChange) {
     return Ok();
   }));
   TableVersions after_insert = versions(*db_);
-  EXPECT_EQ(after_insert["t"], start["t"] + 1);
-  EXPECT_EQ(after_insert["u"], start["u"]);
+  EXPECT_EQ(after_insert["t"].version, start["t"].version + 1);
+  EXPECT_EQ(after_insert["u"].version, start["u"].version);
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("UPDATE \"t\" SET v = 'c' WHERE k = 1"));
     return Ok();
@@ -401,8 +401,8 @@ TEST_P(StorageTest, WritesRaiseTheVersionsOfTheTablesTheyChange) {
     return Ok();
   }));
   TableVersions after_update = versions(*db_);
-  EXPECT_EQ(after_update["t"], start["t"] + 2);
-  EXPECT_EQ(after_update["u"], start["u"] + 1);
+  EXPECT_EQ(after_update["t"].version, start["t"].version + 2);
+  EXPECT_EQ(after_update["u"].version, start["u"].version + 1);
   // A write that says whose it is raises that tenant's versions alone.
   TableVersions b_before = versions(*db_, "b");
   ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
@@ -411,7 +411,7 @@ TEST_P(StorageTest, WritesRaiseTheVersionsOfTheTablesTheyChange) {
     return Ok();
   }));
   EXPECT_EQ(versions(*db_), after_update);
-  EXPECT_EQ(versions(*db_, "b")["t"], b_before["t"] + 1);
+  EXPECT_EQ(versions(*db_, "b")["t"].version, b_before["t"].version + 1);
   EXPECT_FALSE(db_->Write([](Connection& c) -> Status {
     RAPPORT_TRY(c.Execute("INSERT INTO t (k, v) VALUES (3, 'd')"));
     return Fail(ErrorCode::kInvalidArgument, "changed my mind");
@@ -427,12 +427,101 @@ TEST_P(StorageTest, WritesRaiseTheVersionsOfTheTablesTheyChange) {
   auto other = Database::Open({.url = url_});
   ASSERT_TRUE(other) << other.error().ToString();
   ASSERT_TRUE((*other)->Write([](Connection& c) { return c.ExecuteScript("ALTER TABLE u ADD COLUMN w TEXT"); }));
-  EXPECT_EQ(versions(*db_)["u"], after_update["u"] + 1);
-  EXPECT_EQ(versions(**other)["t"], after_update["t"]);
+  EXPECT_EQ(versions(*db_)["u"].version, after_update["u"].version + 1);
+  EXPECT_EQ(versions(**other)["t"].version, after_update["t"].version);
+}
+
+// A tenant's write that only inserts rows it tells of (Connection::Appends), each
+// above the table's highest id, leaves its rewrites as they were and raises the
+// highest id; anything else is a rewrite, and a write that does not say whose it is
+// moves the shared version, so that a table counts as only appended to
+// (OnlyAppendedSince) exactly while appends alone happened.
+TEST_P(StorageTest, AppendsAboveTheHighestIdAreToldApartFromRewrites) {
+  ASSERT_TRUE(db_->Write([](Connection& c) {
+    return c.ExecuteScript("CREATE TABLE r (tenant_id TEXT NOT NULL, id TEXT NOT NULL, v TEXT, PRIMARY KEY (tenant_id, id))");
+  }));
+  auto state = [&] {
+    auto v = ReadTableVersions(*db_, "a");
+    EXPECT_TRUE(v) << v.error().ToString();
+    return v ? StateOf(*v, "r") : TableVersion{};
+  };
+  // Inserts rows of tenant a with these ids, told or not, in one transaction.
+  auto insert = [&](std::vector<std::string> ids, bool told = true, std::string tenant = "a",
+                    std::string sql = "INSERT INTO r (tenant_id, id, v) VALUES (?, ?, 'x')") {
+    ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+      if (!tenant.empty()) c.WritesFor(tenant);
+      for (const std::string& id : ids) {
+        if (told) c.Appends("r", id);
+        std::vector<Value> params = {tenant.empty() ? std::string("a") : tenant, id};
+        RAPPORT_TRY(c.Execute(sql, params));
+      }
+      return Ok();
+    }));
+  };
+  const TableVersion created = state();  // by the CREATE TABLE, every tenant's
+  EXPECT_EQ(created.shared, 1);
+  insert({"0001"});
+  const TableVersion first = state();
+  EXPECT_EQ(first.version, created.version + 1);
+  EXPECT_EQ(first.rewrites, 1);  // what the table held before its first write is not known
+  EXPECT_EQ(first.high_id, "0001");
+  insert({"0003", "0002"});
+  const TableVersion appended = state();
+  EXPECT_EQ(appended.version, first.version + 1);
+  EXPECT_EQ(appended.rewrites, 1);
+  EXPECT_EQ(appended.high_id, "0003");
+  EXPECT_TRUE(OnlyAppendedSince(first, appended));
+
+  // Not appends: an id below the highest; an update; an insert not told of; an upsert.
+  insert({"0002z"});
+  const TableVersion below = state();
+  EXPECT_EQ(below.rewrites, 2);
+  EXPECT_EQ(below.high_id, "0003");
+  EXPECT_FALSE(OnlyAppendedSince(appended, below));
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+    c.WritesFor("a");
+    RAPPORT_TRY(c.Execute("UPDATE r SET v = 'y' WHERE id = '0001'"));
+    return Ok();
+  }));
+  EXPECT_EQ(state().rewrites, 3);
+  insert({"0004"}, false);
+  EXPECT_EQ(state().rewrites, 4);
+  EXPECT_EQ(state().high_id, "0003");  // not told, not known
+  insert({"0005"}, true, "a", "INSERT INTO r (tenant_id, id, v) VALUES (?, ?, 'x') ON CONFLICT (tenant_id, id) DO NOTHING");
+  const TableVersion upserted = state();
+  EXPECT_EQ(upserted.rewrites, 5);
+  EXPECT_EQ(upserted.high_id, "0005");  // the highest id written yet, all the same
+
+  // Appends again; then an insert that does not say whose it is: shared, every tenant's.
+  insert({"0006"});
+  const TableVersion again = state();
+  EXPECT_TRUE(OnlyAppendedSince(upserted, again));
+  insert({"0007"}, true, "");
+  const TableVersion shared = state();
+  EXPECT_EQ(shared.shared, again.shared + 1);
+  EXPECT_EQ(shared.rewrites, again.rewrites);
+  EXPECT_FALSE(OnlyAppendedSince(again, shared));
+  // Another tenant's appends and a rolled-back one change nothing of a's.
+  insert({"0008"}, true, "b");
+  EXPECT_EQ(state(), shared);
+  EXPECT_FALSE(db_->Write([](Connection& c) -> Status {
+    c.WritesFor("a");
+    c.Appends("r", "0009");
+    RAPPORT_TRY(c.Execute("INSERT INTO r (tenant_id, id, v) VALUES ('a', '0009', 'x')"));
+    return Fail(ErrorCode::kInvalidArgument, "changed my mind");
+  }));
+  EXPECT_EQ(state(), shared);
 }
 
 // Which tables a statement changes and which it names, read from its text.
 TEST(TableVersionsTest, StatementsNameTheTablesTheyChangeAndRead) {
+  EXPECT_TRUE(IsPlainInsert("INSERT INTO t (a, b) VALUES (?, ?)"));
+  EXPECT_TRUE(IsPlainInsert("  insert into \"t\" (a) values ('select')"));
+  EXPECT_FALSE(IsPlainInsert("INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO NOTHING"));
+  EXPECT_FALSE(IsPlainInsert("INSERT INTO t (a) SELECT a FROM u"));
+  EXPECT_FALSE(IsPlainInsert("INSERT OR REPLACE INTO t (a) VALUES (?)"));
+  EXPECT_FALSE(IsPlainInsert("INSERT INTO t (a) VALUES (1); DELETE FROM t"));
+  EXPECT_FALSE(IsPlainInsert("UPDATE t SET a = 1"));
   using V = std::vector<std::string>;
   EXPECT_EQ(TablesWrittenBy("INSERT INTO \"deals\" (a) VALUES (?)"), V{"deals"});
   EXPECT_EQ(TablesWrittenBy("insert or replace into x(a) select a from y"), V{"x"});

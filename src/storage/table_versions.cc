@@ -166,6 +166,18 @@ std::vector<std::string> TablesWrittenBy(std::string_view sql) {
   return out;
 }
 
+bool IsPlainInsert(std::string_view sql) {
+  std::vector<Token> t = Tokens(sql);
+  if (!IsWord(t, 0, "insert") || !IsWord(t, 1, "into")) return false;
+  bool values = false;
+  for (size_t i = 2; i < t.size(); ++i) {
+    if (t[i].kind == Token::kMark && t[i].text == ";") return false;
+    if (IsWord(t, i, "select") || IsWord(t, i, "conflict") || IsWord(t, i, "returning")) return false;
+    values = values || IsWord(t, i, "values");
+  }
+  return values;
+}
+
 std::vector<std::string> TablesNamedIn(std::string_view sql) {
   std::vector<Token> t = Tokens(sql);
   std::vector<std::string> out = NamedIn(t, 0, t.size());
@@ -177,11 +189,21 @@ Result<TableVersions> ReadTableVersions(Database& db, const std::string& tenant_
   TableVersions versions;
   RAPPORT_TRY(db.Read([&](Connection& c) -> Status {
     std::vector<Value> tenants = {tenant_id, std::string()};
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT table_name, CAST(SUM(version) AS BIGINT) FROM {} WHERE "
-                                                            "tenant_id IN (?, ?) GROUP BY table_name",
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(fmt::format("SELECT table_name, tenant_id, version, rewrites, high_id FROM {} "
+                                                            "WHERE tenant_id IN (?, ?)",
                                                             kTableVersions),
                                                 tenants));
-    for (const auto& row : rows.rows) versions[TextOf(row[0])] = IntOf(row[1]);
+    for (const auto& row : rows.rows) {
+      TableVersion& v = versions[TextOf(row[0])];
+      const int64_t version = IntOf(row[2]);
+      v.version += version;
+      if (TextOf(row[1]).empty()) {
+        v.shared = version;
+      } else {
+        v.rewrites = IntOf(row[3]);
+        v.high_id = IsNull(row[4]) ? std::string() : TextOf(row[4]);
+      }
+    }
     return Ok();
   }));
   return versions;

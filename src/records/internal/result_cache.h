@@ -6,6 +6,12 @@
 // after computing a result and keeps it only if they did not move in between, so what
 // is kept is what those versions' rows give.
 //
+// A result whose figures add up from its groups' (counts, sums, minimums, maximums)
+// may be kept with those groups as computed, and the highest id its object's table
+// had then. While that table only grows by appends above that id (each other table
+// unchanged), FindGrowable gives the groups and the id: the rows above it, grouped and
+// added in, bring the result up to date without reading the rest again.
+//
 // Bounded by an estimate of the bytes held, the least recently used going first.
 // Thread-safe. Private to records/.
 #pragma once
@@ -31,14 +37,33 @@ class ResultCache {
   ResultCache(const ResultCache&) = delete;
   ResultCache& operator=(const ResultCache&) = delete;
 
+  using Groups = std::vector<std::vector<storage::Value>>;  // keys, then cells
+
   // The result kept under `key`, if each table it was computed from is still at the
   // version it had then.
   std::optional<AggregateResult> Find(const std::string& key, const storage::TableVersions& now);
+
+  // What a result's groups were computed from: `table`'s rows up to `max_id`, its
+  // highest id then (read between the two versions Keep is given).
+  struct Growth {
+    std::string table;
+    std::string max_id;
+    Groups groups;
+  };
+  // The groups kept under `key` with the id above which `table`'s rows are new, if
+  // every other table is at its version and that one only had rows appended since.
+  struct Growable {
+    std::shared_ptr<const Groups> groups;
+    std::string after_id;
+  };
+  std::optional<Growable> FindGrowable(const std::string& key, const storage::TableVersions& now);
+
   // Keeps `result`, computed from `tables` between reading their versions `before`
   // and `after`; unless one of them moved in between. A result of more than an eighth
-  // of the bound is not kept.
+  // of the bound is not kept. With `growth`, its groups too, when its max_id is the
+  // highest id the table's appends gave (otherwise rows above it may not be new).
   void Keep(const std::string& key, const std::vector<std::string>& tables, const storage::TableVersions& before,
-            const storage::TableVersions& after, const AggregateResult& result);
+            const storage::TableVersions& after, const AggregateResult& result, std::optional<Growth> growth = {});
 
   // A new bound (0: keep nothing); what no longer fits goes.
   void Limit(size_t max_bytes);
@@ -52,6 +77,10 @@ class ResultCache {
     std::vector<std::pair<std::string, int64_t>> tables;  // and their versions
     std::shared_ptr<const AggregateResult> result;
     size_t bytes = 0;
+    // With groups that can grow: their table, its state when computed, the groups.
+    std::string growth_table;
+    storage::TableVersion growth_state;
+    std::shared_ptr<const Groups> groups;
   };
 
   void Evict();  // under mu_, until the bound holds

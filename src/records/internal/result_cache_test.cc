@@ -23,18 +23,18 @@ int64_t CountOf(const std::optional<AggregateResult>& r) {
 // computed.
 TEST(ResultCacheTest, GivesAResultWhileItsTablesVersionsHold) {
   ResultCache cache(1 << 20);
-  const storage::TableVersions v1 = {{"deals", 3}, {"roles", 1}};
+  const storage::TableVersions v1 = {{"deals", {3}}, {"roles", {1}}};
   cache.Keep("k", {"deals", "roles", "shares"}, v1, v1, Result(2, 8, 42));
   EXPECT_EQ(CountOf(cache.Find("k", v1)), 42);
   EXPECT_EQ(cache.Find("other", v1), std::nullopt);
   storage::TableVersions unrelated = v1;
-  unrelated["activities"] = 9;
+  unrelated["activities"] = {9};
   EXPECT_EQ(CountOf(cache.Find("k", unrelated)), 42);
   storage::TableVersions written = v1;
-  written["deals"] = 4;
+  written["deals"] = {4};
   EXPECT_EQ(cache.Find("k", written), std::nullopt);
   storage::TableVersions first_share = v1;
-  first_share["shares"] = 1;  // a table without a version when kept counts as 0
+  first_share["shares"] = {1};  // a table without a version when kept counts as 0
   EXPECT_EQ(cache.Find("k", first_share), std::nullopt);
   EXPECT_EQ(cache.hits(), 2u);
 
@@ -52,7 +52,7 @@ TEST(ResultCacheTest, GivesAResultWhileItsTablesVersionsHold) {
 // Bounded by bytes: the least recently used goes first; a result of more than an
 // eighth of the bound is never kept; a bound of 0 keeps nothing.
 TEST(ResultCacheTest, KeepsTheMostRecentlyUsedWithinItsBound) {
-  const storage::TableVersions v = {{"t", 1}};
+  const storage::TableVersions v = {{"t", {1}}};
   ResultCache probe(1 << 30);
   probe.Keep("r0", {"t"}, v, v, Result(10, 1000));
   const size_t one = probe.bytes();

@@ -34,6 +34,7 @@ class ForwardingConnection : public Connection {
   }
   const SqlDialect& dialect() const override { return inner_.dialect(); }
   void WritesFor(std::string_view tenant_id) override { inner_.WritesFor(tenant_id); }
+  void Appends(std::string_view table, std::string_view id) override { inner_.Appends(table, id); }
 
  protected:
   // Called with each statement's text before it runs.

@@ -21,34 +21,60 @@ struct TextHash {
 };
 
 // The writer as one Write() callback sees it: notes the tables its statements change,
-// and whose they are (WritesFor), for the versions its transaction raises before it
-// commits (storage/table_versions.h).
+// whose they are (WritesFor) and which rows it appended (Appends), for the versions
+// its transaction raises before it commits (storage/table_versions.h).
 class TrackingConnection final : public ForwardingConnection {
  public:
-  TrackingConnection(Connection& inner, std::set<std::pair<std::string, std::string>>& written)
+  TrackingConnection(Connection& inner, GroupCommit::TableWrites& written)
       : ForwardingConnection(inner), written_(written) {}
-  // Files the tables noted under the callback's tenant ("": every tenant).
+  // Files the tables noted under the callback's tenant ("": every tenant). A table
+  // appended to only if every statement that changed it was a plain insert of a row
+  // it was told of.
   ~TrackingConnection() override {
-    for (const std::string& table : tables_) written_.emplace(tenant_id_, table);
+    for (auto& [table, seen] : tables_) {
+      GroupCommit::TableWrite write;
+      write.rewrote = seen.other_writes > 0 || seen.inserts != seen.appended || tenant_id_.empty();
+      write.low = std::move(seen.low);
+      write.high = std::move(seen.high);
+      written_[{tenant_id_, table}].Add(write);
+    }
   }
   void WritesFor(std::string_view tenant_id) override { tenant_id_ = tenant_id; }
+  void Appends(std::string_view table, std::string_view id) override {
+    Seen& seen = tables_[std::string(table)];
+    ++seen.appended;
+    if (seen.low.empty() || id < seen.low) seen.low = id;
+    if (id > seen.high) seen.high = id;
+  }
 
  protected:
   void Saw(std::string_view sql) override {
     if (IsSingleSelect(sql)) return;
     // The engine runs the same few texts over and over (an import, a row at a time).
-    thread_local std::unordered_map<std::string, std::vector<std::string>, TextHash, std::equal_to<>> known;
+    struct Statement {
+      std::vector<std::string> tables;
+      bool plain_insert = false;
+    };
+    thread_local std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> known;
     auto it = known.find(sql);
     if (it == known.end()) {
       if (known.size() > 4096) known.clear();
-      it = known.emplace(std::string(sql), TablesWrittenBy(sql)).first;
+      it = known.emplace(std::string(sql), Statement{TablesWrittenBy(sql), IsPlainInsert(sql)}).first;
     }
-    tables_.insert(it->second.begin(), it->second.end());
+    for (const std::string& table : it->second.tables) {
+      Seen& seen = tables_[table];
+      if (it->second.plain_insert) ++seen.inserts;
+      else ++seen.other_writes;
+    }
   }
 
  private:
-  std::set<std::pair<std::string, std::string>>& written_;
-  std::set<std::string> tables_;
+  struct Seen {
+    int64_t inserts = 0, other_writes = 0, appended = 0;
+    std::string low, high;  // of the ids appended
+  };
+  GroupCommit::TableWrites& written_;
+  std::map<std::string, Seen> tables_;
   std::string tenant_id_;
 };
 
@@ -106,7 +132,7 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
     return conflicted;
   }
   bool any_ok = false;
-  std::set<std::pair<std::string, std::string>> written;  // (tenant, table)
+  TableWrites written;
   if (batch.size() == 1) {
     {
       TrackingConnection writer(writer_, written);
@@ -145,7 +171,7 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
   auto commit_start = std::chrono::steady_clock::now();
   // Last, so that the rows of the versions table are held only for the commit, and in
   // the order of their names, so that two processes never wait for each other's.
-  std::erase_if(written, [](const auto& entry) { return entry.second == kTableVersions; });
+  std::erase_if(written, [](const auto& entry) { return entry.first.second == kTableVersions; });
   Status end = any_ok ? RaiseVersions(written) : Ok();
   if (end) end = control_(any_ok ? "COMMIT" : "ROLLBACK");
   if (any_ok) commit_latency_.ObserveSince(commit_start);
@@ -163,17 +189,35 @@ std::vector<GroupCommit::PendingWrite*> GroupCommit::RunTransaction(const std::v
   return conflicted;
 }
 
-Status GroupCommit::RaiseVersions(const std::set<std::pair<std::string, std::string>>& tables) {
+void GroupCommit::TableWrite::Add(const TableWrite& other) {
+  rewrote = rewrote || other.rewrote;
+  if (!other.low.empty() && (low.empty() || other.low < low)) low = other.low;
+  if (other.high > high) high = other.high;
+}
+
+Status GroupCommit::RaiseVersions(const TableWrites& tables) {
   if (tables.empty()) return Ok();
-  std::string sql = fmt::format("INSERT INTO {} (tenant_id, table_name, version) VALUES ", kTableVersions);
-  std::vector<Value> names;
-  for (const auto& [tenant_id, table] : tables) {
-    sql += names.empty() ? "(?, ?, 1)" : ", (?, ?, 1)";
-    names.emplace_back(tenant_id);
-    names.emplace_back(table);
+  // Per table: its version; a rewrite unless the transaction only appended rows above
+  // the highest id before (a table's first write counts one: what it held before is
+  // unknown); the highest id appended yet; the lowest of this write's appends.
+  std::string sql = fmt::format("INSERT INTO {} (tenant_id, table_name, version, rewrites, high_id, low_id) VALUES ",
+                                kTableVersions);
+  std::vector<Value> params;
+  auto id_or_null = [](const std::string& id) { return id.empty() ? Value(Null{}) : Value(id); };
+  for (const auto& [at, write] : tables) {
+    sql += params.empty() ? "(?, ?, 1, 1, ?, ?)" : ", (?, ?, 1, 1, ?, ?)";
+    params.emplace_back(at.first);
+    params.emplace_back(at.second);
+    params.push_back(id_or_null(write.high));
+    params.push_back(write.rewrote ? Value(Null{}) : id_or_null(write.low));
   }
-  sql += fmt::format(" ON CONFLICT (tenant_id, table_name) DO UPDATE SET version = {}.version + 1", kTableVersions);
-  auto raised = writer_.Execute(sql, names);
+  sql += fmt::format(
+      " ON CONFLICT (tenant_id, table_name) DO UPDATE SET version = {0}.version + 1, "
+      "rewrites = CASE WHEN excluded.low_id > {0}.high_id THEN {0}.rewrites ELSE {0}.rewrites + 1 END, "
+      "high_id = CASE WHEN {0}.high_id IS NULL OR excluded.high_id > {0}.high_id THEN COALESCE(excluded.high_id, "
+      "{0}.high_id) ELSE {0}.high_id END, low_id = excluded.low_id",
+      kTableVersions);
+  auto raised = writer_.Execute(sql, params);
   if (!raised) return Fail(raised.error());
   return Ok();
 }

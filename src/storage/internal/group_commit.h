@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -67,8 +68,21 @@ class GroupCommit {
   // One transaction over `batch`; returns the writes that lost a conflict.
   std::vector<PendingWrite*> RunTransaction(const std::vector<PendingWrite*>& batch);
   bool Conflicted() const { return conflicted_ && conflicted_(); }
-  // Raises the version of each (tenant, table) in `tables` (storage/table_versions.h).
-  Status RaiseVersions(const std::set<std::pair<std::string, std::string>>& tables);
+
+ public:
+  // What a transaction did to one tenant's table: appended rows with ids from low to
+  // high (both empty: none told), or more (storage/table_versions.h).
+  struct TableWrite {
+    bool rewrote = false;
+    std::string low, high;
+    // Folds in another's write of the same table in the same transaction.
+    void Add(const TableWrite& other);
+  };
+  using TableWrites = std::map<std::pair<std::string, std::string>, TableWrite>;  // by (tenant, table)
+
+ private:
+  // Raises the version of each (tenant, table) written, and with it its appends.
+  Status RaiseVersions(const TableWrites& tables);
 
   Connection& writer_;
   std::function<Status()> begin_;
