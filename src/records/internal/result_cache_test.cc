@@ -78,5 +78,53 @@ TEST(ResultCacheTest, KeepsTheMostRecentlyUsedWithinItsBound) {
   EXPECT_FALSE(cache.Find("r0", v));
 }
 
+// Groups kept to grow are given, with the id above which rows are new, while their
+// table only had rows appended (its rewrites and shared version as they were) and
+// every other table is at its version; and kept to grow only from the table's highest
+// id, since a row above it that no append gave would be counted twice.
+TEST(ResultCacheTest, GivesGroupsToGrowWhileTheirTableWasOnlyAppendedTo) {
+  using Groups = ResultCache::Groups;
+  const Groups groups = {{std::string("won"), int64_t{3}}};
+  auto growth = [&](std::string max_id) { return ResultCache::Growth{"deals", std::move(max_id), groups}; };
+  ResultCache cache(1 << 20);
+  const storage::TableVersions v1 = {{"deals", {.version = 5, .shared = 1, .rewrites = 2, .high_id = "0009"}},
+                                     {"roles", {1}}};
+  cache.Keep("k", {"deals", "roles"}, v1, v1, Result(1, 8, 3), growth("0009"));
+  EXPECT_EQ(CountOf(cache.Find("k", v1)), 3);
+  auto appended = v1;
+  appended["deals"] = {.version = 7, .shared = 1, .rewrites = 2, .high_id = "0012"};
+  EXPECT_EQ(cache.Find("k", appended), std::nullopt);
+  auto growable = cache.FindGrowable("k", appended);
+  ASSERT_TRUE(growable);
+  EXPECT_EQ(growable->after_id, "0009");
+  EXPECT_EQ(*growable->groups, groups);
+
+  auto rewritten = appended;
+  rewritten["deals"].rewrites = 3;
+  EXPECT_FALSE(cache.FindGrowable("k", rewritten));
+  auto shared = appended;
+  shared["deals"].shared = 2;
+  EXPECT_FALSE(cache.FindGrowable("k", shared));
+  auto roles = appended;
+  roles["roles"] = {2};
+  EXPECT_FALSE(cache.FindGrowable("k", roles));
+  EXPECT_FALSE(cache.FindGrowable("other", appended));
+
+  // Computed up to an id that is not the table's highest appended: kept, not to grow.
+  cache.Keep("k2", {"deals", "roles"}, v1, v1, Result(1), growth("0010"));
+  EXPECT_TRUE(cache.Find("k2", v1));
+  EXPECT_FALSE(cache.FindGrowable("k2", appended));
+  // Without groups: the same.
+  cache.Keep("k3", {"deals", "roles"}, v1, v1, Result(1));
+  EXPECT_FALSE(cache.FindGrowable("k3", appended));
+  // Kept again from the grown groups, with the versions after: grows from there.
+  cache.Keep("k", {"deals", "roles"}, appended, appended, Result(1, 8, 4), growth("0012"));
+  EXPECT_EQ(CountOf(cache.Find("k", appended)), 4);
+  auto later = appended;
+  later["deals"] = {.version = 8, .shared = 1, .rewrites = 2, .high_id = "0013"};
+  ASSERT_TRUE(cache.FindGrowable("k", later));
+  EXPECT_EQ(cache.FindGrowable("k", later)->after_id, "0012");
+}
+
 }  // namespace
 }  // namespace rapport::records::internal
