@@ -1919,7 +1919,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
     return joined;
   };
   out.table = object.table;
-  out.from = Quote(d, object.table) + " r";
+  out.from = after_id.empty() ? Quote(d, object.table) + " r" : d.TableByPrimaryKey(object.table, "r");
   out.columns = std::move(inner);
   out.aliases = std::move(aliases);
   out.joins = std::move(joins);

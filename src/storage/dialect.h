@@ -61,6 +61,14 @@ class SqlDialect {
   // sorting costs several times the scan), so that grouping the rows as they stream by
   // is faster. The record engine then groups them itself.
   virtual bool GroupsBySorting() const { return false; }
+  // A record table (keyed by tenant_id and id) as `alias`, read through its primary
+  // key whatever the statement's other conditions and grouping would favour: for a
+  // range of ids the caller knows to be narrow (the rows appended since a kept report
+  // result) and the planner cannot tell. SQLite keeps no histogram of ids and would
+  // walk a whole grouping index instead; PostgreSQL's statistics tell it.
+  virtual std::string TableByPrimaryKey(std::string_view table, std::string_view alias) const {
+    return QuoteIdentifier(table) + " " + std::string(alias);
+  }
   // A step series read per row: the rows of `table` form, per tenant and `key_column`,
   // steps starting at `step_column` (text in the order it sorts, e.g. ISO dates). For a
   // row whose tenant is `tenant` and key is `key`, the step in force at `at` (all three

@@ -41,7 +41,9 @@ class TrackingConnection final : public ForwardingConnection {
   }
   void WritesFor(std::string_view tenant_id) override { tenant_id_ = tenant_id; }
   void Appends(std::string_view table, std::string_view id) override {
-    Seen& seen = tables_[std::string(table)];
+    auto it = tables_.find(table);  // a row at a time: no key built to look it up
+    if (it == tables_.end()) it = tables_.emplace(std::string(table), Seen{}).first;
+    Seen& seen = it->second;
     ++seen.appended;
     if (seen.low.empty() || id < seen.low) seen.low = id;
     if (id > seen.high) seen.high = id;
@@ -74,7 +76,7 @@ class TrackingConnection final : public ForwardingConnection {
     std::string low, high;  // of the ids appended
   };
   GroupCommit::TableWrites& written_;
-  std::map<std::string, Seen> tables_;
+  std::map<std::string, Seen, std::less<>> tables_;
   std::string tenant_id_;
 };
 

@@ -59,6 +59,11 @@ class SqliteDialect final : public SqlDialect {
     return fmt::format("CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)", stored);
   }
   bool GroupsBySorting() const override { return true; }
+  // The index SQLite makes for a rowid table's PRIMARY KEY, its first constraint.
+  std::string TableByPrimaryKey(std::string_view table, std::string_view alias) const override {
+    return fmt::format("{} {} INDEXED BY {}", QuoteIdentifier(table), alias,
+                       QuoteIdentifier(fmt::format("sqlite_autoindex_{}_1", table)));
+  }
   std::string_view TrueLiteral() const override { return "1"; }
   std::string_view FalseLiteral() const override { return "0"; }
 };
