@@ -40,8 +40,8 @@ Result<CsvExport> CsvExport::Start(records::RecordService& records, const securi
       } else if (size_t dot = name.find('.'); dot != std::string::npos) {
         const FieldDef* lookup = object->FindRelation(name.substr(0, dot));
         const metadata::ObjectDef* target = lookup ? schema->FindObject(lookup->target) : nullptr;
-        const FieldDef* f = target ? target->FindField(name.substr(dot + 1)) : nullptr;
-        fields.push_back({nullptr, name, lookup && f ? lookup->label + ": " + f->label : name});
+        const FieldDef* related = target ? target->FindField(name.substr(dot + 1)) : nullptr;
+        fields.push_back({nullptr, name, lookup && related ? lookup->label + ": " + related->label : name});
       }
     }
   }

@@ -748,7 +748,9 @@ TEST_P(RecordServiceTest, AggregatesByDateBucketAgreeWithAGroupingByHand) {
                                          {"done", V::Bool(a.done)},
                                          {"starts_at", V::String(start)},
                                          {"ends_at", V::String(FormatDatetime(*ParseDatetime(start) + a.minutes * 60'000'000))}});
-    if (a.deleted) ASSERT_TRUE(records().Delete(admin_, "activities", r.id));
+    if (a.deleted) {
+      ASSERT_TRUE(records().Delete(admin_, "activities", r.id));
+    }
   }
   struct Expected {
     int64_t count = 0;

@@ -57,7 +57,7 @@ Result<IndexStatistics> CountIndex(Connection& reader, const std::string& table,
     return true;
   }));
   std::string stat = std::to_string(entries);
-  for (int64_t d : distinct) stat += " " + std::to_string(d > 0 ? (entries + d - 1) / d : 1);
+  for (int64_t values : distinct) stat += " " + std::to_string(values > 0 ? (entries + values - 1) / values : 1);
   return IndexStatistics{table, index, std::move(stat)};
 }
 
