@@ -2485,16 +2485,22 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
 // be grouped together by one statement (GroupTogether).
 constexpr size_t kMaxGroupsTogether = 100'000;
 
-// Whether an aggregate's groups add up from finer ones (its cells are counts, sums,
-// minimums and maximums, not a median or a distinct count; nothing converted), and its
-// keys each take a known few values.
-bool AddsUpFromFinerGroups(const CompiledAggregate& m) {
+// Whether an aggregate's cells add up from those of its rows' parts (counts, sums,
+// minimums and maximums, not a median or a distinct count; nothing converted): its
+// groups from finer ones (GroupTogether), a kept result's with those of rows added
+// since (internal::ResultCache).
+bool CellsAddUp(const CompiledAggregate& m) {
   using internal::CellOp;
   if (m.converting) return false;
-  for (const internal::CellPlan& cell : m.cell_plans) {
-    if (cell.op == CellOp::kCountDistinct || cell.op == CellOp::kMiddleSum) return false;
-  }
-  return std::all_of(m.key_spans.begin(), m.key_spans.end(), [](const auto& key) { return key.second > 0; });
+  return std::none_of(m.cell_plans.begin(), m.cell_plans.end(), [](const internal::CellPlan& cell) {
+    return cell.op == CellOp::kCountDistinct || cell.op == CellOp::kMiddleSum;
+  });
+}
+
+// Whether an aggregate's groups add up from finer ones (CellsAddUp), and its keys each
+// take a known few values.
+bool AddsUpFromFinerGroups(const CompiledAggregate& m) {
+  return CellsAddUp(m) && std::all_of(m.key_spans.begin(), m.key_spans.end(), [](const auto& key) { return key.second > 0; });
 }
 
 // Roughly how many groups aggregates over the same rows have grouped by all their keys
@@ -2621,16 +2627,6 @@ Status CheckRollups(const AggregateQuery& q) {
   return Ok();
 }
 
-// Whether a result's groups add up with those of rows added later: its cells are
-// counts, sums, minimums and maximums, nothing converted (internal::ResultCache).
-bool GroupsGrow(const CompiledAggregate& c) {
-  using internal::CellOp;
-  if (c.converting) return false;
-  return std::none_of(c.cell_plans.begin(), c.cell_plans.end(), [](const internal::CellPlan& cell) {
-    return cell.op == CellOp::kCountDistinct || cell.op == CellOp::kMiddleSum;
-  });
-}
-
 // Whether `raw` holds every group of the query: its statement cuts them at the
 // limit, or at kMaxGroups when rolling up.
 bool AllGroups(const CompiledAggregate& c, const std::vector<RawRow>& raw) {
@@ -2723,7 +2719,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   std::optional<storage::TableVersions> before;
   bool caching = impl_->results_.limit() > 0;
   std::vector<std::string> keys(queries.size());
-  // Of those to keep, whether their groups can grow (GroupsGrow), and the groups.
+  // Of those to keep, whether their groups can grow (CellsAddUp), and the groups.
   std::vector<bool> grows(queries.size());
   std::vector<std::optional<std::vector<RawRow>>> groups_of(queries.size());
   // A kept result stale only by rows appended to its table since (ResultCache::
@@ -2740,7 +2736,6 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     auto tail = impl_->CompileAggregate(p, all, growable->after_id);
     if (!tail) return std::nullopt;
     tail->in_memory = false;  // the statement groups the few rows, through the id's index
-    tail->bucketed = nullptr;
     std::vector<Result<std::vector<RawRow>>> raws;
     workspace::RateBook no_rates;
     if (!ScanTogether(impl_->db_, p.tenant_id, {&*tail}, raws, no_rates) || !raws[0] ||
@@ -2792,7 +2787,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
           continue;
         }
         keys[i] = std::move(key);
-        grows[i] = GroupsGrow(c);
+        grows[i] = CellsAddUp(c);
         if (grows[i]) {
           if (auto grown = grow_kept(c, keys[i], *before)) {
             results[i] = std::move(grown->first);

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <random>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
