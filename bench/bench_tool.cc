@@ -620,14 +620,21 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
   if (sales == boards->end()) return fail(rapport::Error(rapport::ErrorCode::kNotFound, "no Sales dashboard"));
   auto run_sales = [&, id = sales->id] { run_dashboard(id); };
   // BENCH_PROFILE=N: only the summary (BENCH_PROFILE_DASHBOARD=1: the dashboard above;
-  // =sales: the Sales dashboard), N times (for a profiler), then stop.
+  // =sales: the Sales dashboard; BENCH_PROFILE_WIDGET=K: its widget K alone), N times
+  // (for a profiler), then stop.
   if (const char* profile = std::getenv("BENCH_PROFILE")) {
     const char* board_choice = std::getenv("BENCH_PROFILE_DASHBOARD");
+    const char* widget_choice = std::getenv("BENCH_PROFILE_WIDGET");
+    const size_t widget = widget_choice ? static_cast<size_t>(std::atoi(widget_choice)) : 0;
+    if (widget_choice && (widget < 1 || widget > widgets.size())) {
+      return fail(rapport::Error(rapport::ErrorCode::kInvalidArgument, "BENCH_PROFILE_WIDGET: 1 to 8"));
+    }
     const bool dashboard = board_choice != nullptr;
     const bool sales_board = dashboard && std::string_view(board_choice) == "sales";
     for (int i = 0, n = std::atoi(profile); i < n; ++i) {
       auto began = Clock::now();
-      if (sales_board) run_sales();
+      if (widget > 0) run(widgets[widget - 1]);
+      else if (sales_board) run_sales();
       else if (dashboard) run_board();
       else run(summary);
       std::fprintf(stderr, "run %d: %.0f ms\n", i + 1, Seconds(began) * 1000);
@@ -772,6 +779,29 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
     if (!message) std::exit(1);
   });
   std::printf("report_mail_ms %.0f\n", mail_ms);
+
+  // Saving the top 10 accounts (a report over every deal) and drilling into one of its
+  // groups: each checks the definition as running it would, without running it.
+  std::vector<std::string> saved_ids;
+  double save_ms = MedianMs(3, [&] {
+    auto saved = (*app)->saved_reports().Create(principal, {.name = "Top accounts", .definition = widgets[2]});
+    if (!saved) {
+      std::fprintf(stderr, "%s\n", saved.error().ToString().c_str());
+      std::exit(1);
+    }
+    saved_ids.push_back(saved->id);
+  });
+  for (const auto& id : saved_ids) {
+    if (auto deleted = (*app)->saved_reports().Delete(principal, id); !deleted) return fail(deleted.error());
+  }
+  double drill_ms = MedianMs(3, [&] {
+    auto drill = engine.Drill(principal, widgets[2], {{"company.name", rapport::records::FieldValue{std::string("Bench")}}});
+    if (!drill) {
+      std::fprintf(stderr, "%s\n", drill.error().ToString().c_str());
+      std::exit(1);
+    }
+  });
+  std::printf("report_save_ms %.1f\nreport_drill_ms %.1f\n", save_ms, drill_ms);
 
   // A day's snapshot of the open pipeline (stage, amount, close date) through the
   // record engine, as the job takes it; then the same day again (every copy an upsert

@@ -202,6 +202,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     c_dashboard_kept() { if [ -n "${R[$1.report_dashboard_kept_ms]:-}" ]; then echo "viewed again, nothing changed: ${R[$1.report_dashboard_kept_ms]} ms (Sales dashboard ${R[$1.report_sales_dashboard_kept_ms]} ms); after an activity is logged (its 2 activity charts grown by it alone, 6 kept): ${R[$1.report_dashboard_after_activity_ms]} ms; after a deal's stage changes (the 6 over deals computed, 2 kept): ${R[$1.report_dashboard_after_deal_update_ms]:-?} ms"; else echo "-"; fi; }
     c_kpi() { if [ -n "${R[$1.report_kpi_win_rate_ms]:-}" ]; then echo "win rate ${R[$1.report_kpi_win_rate_ms]} ms (this year and the last); the same counts by hand ${R[$1.report_kpi_win_rate_raw_ms]} ms: $(times "${R[$1.report_kpi_win_rate_ms]}" "${R[$1.report_kpi_win_rate_raw_ms]}")x. All ${R[$1.report_kpis]} KPIs one after the other: ${R[$1.report_kpis_ms]} ms"; else echo "-"; fi; }
     c_mail() { if [ -n "${R[$1.report_mail_ms]:-}" ]; then echo "${R[$1.report_mail_ms]} ms to run the summary report as the recipient, write it as XLSX and wrap it in a MIME message (the report alone: ${R[$1.report_summary_ms]} ms)"; else echo "-"; fi; }
+    c_save() { if [ -n "${R[$1.report_save_ms]:-}" ]; then echo "saving the top 10 accounts report ${R[$1.report_save_ms]} ms, drilling into one of its groups ${R[$1.report_drill_ms]} ms (each checks the definition without running it; running it: ${R[$1.report_widget3_ms]} ms)"; else echo "-"; fi; }
     c_snapshot() { if [ -n "${R[$1.report_snapshot_ms]:-}" ]; then echo "${R[$1.report_snapshot_rows]} open deals copied in ${R[$1.report_snapshot_ms]} ms ($(per_s "${R[$1.report_snapshot_rows]}" "$(awk -v m="${R[$1.report_snapshot_ms]}" 'BEGIN { printf "%.3f", m / 1000 }')") rows/s; seeding through the engine: ${R[$1.report_seed_deals_per_s]} rows/s); the same day again (upserts) ${R[$1.report_snapshot_again_ms]} ms"; else echo "-"; fi; }
     c_errors() { echo "healthz ${R[$1.healthz.errors]}, get ${R[$1.get.errors]}, list ${R[$1.list.errors]}, aggregate ${R[$1.aggregate.errors]}, shared list ${R[$1.list_shared.errors]}, create ${R[$1.create.errors]}, batch ${R[$1.batch.errors]}"; }
     row "database size after seeding" c_db
@@ -217,6 +218,7 @@ per_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", a/b; else p
     row "dashboard: the same 8 with results kept until their data changes" c_dashboard_kept
     row "KPIs over deals, leads and activities (period this year)" c_kpi
     row "scheduled report: one recipient's mail, short of SMTP" c_mail
+    row "saving a report, drilling into a chart" c_save
     row "historical snapshot: a day's copy of the open pipeline" c_snapshot
     row "single create, 16 connections" c_create
     row "batch create over HTTP (1000 per request), 2 connections" c_batch

@@ -2697,6 +2697,12 @@ Result<AggregateResult> RecordService::Aggregate(const Principal& p, const Aggre
   return std::move(AggregateMany(p, std::span(&q, 1)).front());
 }
 
+Status RecordService::CheckAggregate(const Principal& p, const AggregateQuery& q) {
+  RAPPORT_TRY(CheckRollups(q));
+  RAPPORT_TRY(impl_->CompileAggregate(p, q));
+  return Ok();
+}
+
 std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principal& p,
                                                                   std::span<const AggregateQuery> given) {
   // Rollups of measures that do not add up (a median, a count of distinct values)

@@ -238,6 +238,9 @@ class RecordService {
   // kInvalidArgument for a bad filter, grouping or measure (a field that is unknown,
   // hidden from the principal, encrypted, or of a type the function does not take).
   Result<AggregateResult> Aggregate(const security::Principal& principal, const AggregateQuery& query);
+  // Aggregate's checks of a query without running it (no row is read): what saving a
+  // report or drilling into one needs to know, at any size of table.
+  Status CheckAggregate(const security::Principal& principal, const AggregateQuery& query);
   // Several aggregates at once (a dashboard's), each result as Aggregate's, in the
   // order asked. Those over the same rows (one object under the same filter) share one
   // scan where the engine groups rows itself (SQLite); the others run side by side.

@@ -611,20 +611,13 @@ TEST_P(RecordServiceTest, AggregatesAreKeptUntilWhatTheyReadChanges) {
 // rollups and order as computed afresh. Any other change (an update, a delete) has it
 // computed again, as do figures that do not add up (a median) and a top N cut short.
 TEST_P(RecordServiceTest, KeptAggregatesGrowWithRecordsAddedSince) {
-  std::mutex mu;
-  std::vector<std::string> statements;
-  auto observed = app::App::Open({.db_url = url_, .observe_statement = [&](std::string_view sql) {
-                                    std::lock_guard lock(mu);
-                                    statements.emplace_back(sql);
-                                  }});
-  ASSERT_TRUE(observed) << observed.error().ToString();
-  RecordService& kept = (*observed)->records();
+  Observed observed(url_);
+  ASSERT_TRUE(observed) << observed.error();
+  RecordService& kept = observed->records();
   records().KeepResults(0);  // this app computes every result afresh: what the kept ones must equal
   // The statements that read only the rows above an id (the records added since).
   auto grown = [&] {
-    std::lock_guard lock(mu);
-    return std::count_if(statements.begin(), statements.end(),
-                         [](const std::string& sql) { return sql.find("r.id > ?") != std::string::npos; });
+    return observed.Count([](const std::string& sql) { return sql.find("r.id > ?") != std::string::npos; });
   };
   auto text = [](const FieldValue& v) -> std::string {
     if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
@@ -672,8 +665,7 @@ TEST_P(RecordServiceTest, KeptAggregatesGrowWithRecordsAddedSince) {
   };
   // Statements that read every deal (not only those above an id).
   auto scans = [&] {
-    std::lock_guard lock(mu);
-    return std::count_if(statements.begin(), statements.end(), [](const std::string& sql) {
+    return observed.Count([](const std::string& sql) {
       return sql.find("GROUP BY") != std::string::npos && sql.find("opportunities") != std::string::npos &&
              sql.find("r.id > ?") == std::string::npos;
     });

@@ -197,7 +197,7 @@ Result<std::optional<AggregateQuery>> ReportEngine::Prepare(const security::Prin
   q.convert = d.convert;
   // The sort and the top N apply to the report's own rows; subtotals and totals
   // always cover every record the filter admits.
-  q.limit = options.check_only ? 1 : d.limit;
+  q.limit = d.limit;
   q.order_by = order_by;
   q.descending = descending;
   auto indexes = [](size_t from, size_t to) {
@@ -205,12 +205,10 @@ Result<std::optional<AggregateQuery>> ReportEngine::Prepare(const security::Prin
     for (size_t i = from; i < to; ++i) out.push_back(i);
     return out;
   };
-  if (!options.check_only) {
-    if (d.type == ReportType::kSummary) {
-      for (size_t level = d.group_by.size(); level-- > 0;) q.rollups.push_back(indexes(0, level));
-    } else {
-      q.rollups = {indexes(0, d.group_by.size()), indexes(d.group_by.size(), keys.size()), {}};
-    }
+  if (d.type == ReportType::kSummary) {
+    for (size_t level = d.group_by.size(); level-- > 0;) q.rollups.push_back(indexes(0, level));
+  } else {
+    q.rollups = {indexes(0, d.group_by.size()), indexes(d.group_by.size(), keys.size()), {}};
   }
   return q;
 }
@@ -236,7 +234,8 @@ Result<ReportResult> Assemble(ReportResult result, ReportDefinition d, const Agg
 Result<ReportResult> ReportEngine::Run(const security::Principal& p, ReportDefinition d, const RunOptions& options) {
   ReportResult result;
   RAPPORT_ASSIGN_OR_RETURN(std::optional<AggregateQuery> q, Prepare(p, d, options, result));
-  if (!q) {
+  if (!q || options.check_only) {
+    if (Status checked = q ? records_.CheckAggregate(p, *q) : Ok(); !checked) return Fail(InReportTerms(checked.error()));
     result.definition = std::move(d);
     return result;
   }

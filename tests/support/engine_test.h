@@ -7,8 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "app/app.h"
 #include "support/postgres_server.h"
@@ -43,6 +48,35 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
 
   // What the app is opened with, besides the database (master keys, say).
   virtual app::AppOptions Options() { return {}; }
+
+  // A second App over the same database (as another process would be) that records
+  // every statement it runs, to tell what an operation read.
+  class Observed {
+   public:
+    explicit Observed(const std::string& url) {
+      auto opened = app::App::Open({.db_url = url, .observe_statement = [this](std::string_view sql) {
+                                      std::lock_guard lock(mu_);
+                                      statements_.emplace_back(sql);
+                                    }});
+      if (opened) app_ = std::move(*opened);
+      else error_ = opened.error().ToString();
+    }
+    // Null if it failed to open (error() says why).
+    app::App* operator->() const { return app_.get(); }
+    explicit operator bool() const { return app_ != nullptr; }
+    const std::string& error() const { return error_; }
+    // How many statements run so far `matches`.
+    long Count(const std::function<bool(const std::string&)>& matches) {
+      std::lock_guard lock(mu_);
+      return std::count_if(statements_.begin(), statements_.end(), matches);
+    }
+
+   private:
+    std::mutex mu_;
+    std::vector<std::string> statements_;
+    std::unique_ptr<app::App> app_;
+    std::string error_;
+  };
 
   TempDir dir_;
   std::string url_;  // of the database, for a second App over it (another process)
