@@ -12,6 +12,17 @@ using storage::Value;
 
 namespace {
 
+// MurmurHash3's finaliser: every bit of `h` reaches the low bits a table's slot is
+// chosen by and the high bits a slot's tag keeps (SlotIndex).
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
 size_t HashValue(const Value& v) {
   size_t seed = v.index() * 0x9e3779b97f4a7c15ULL;
   std::visit(
@@ -20,7 +31,7 @@ size_t HashValue(const Value& v) {
         if constexpr (!std::is_same_v<T, storage::Null>) seed ^= std::hash<T>{}(x) + 0x9e3779b9 + (seed << 6) + (seed >> 2);
       },
       v);
-  return seed;
+  return Mix(seed);  // std::hash of an integer is the integer
 }
 
 struct ValueHash {
@@ -30,8 +41,11 @@ struct ValueHash {
 bool IsNumber(const Value& v) { return std::holds_alternative<int64_t>(v) || std::holds_alternative<double>(v); }
 
 // An open-addressing index of items numbered 0, 1, 2... and kept elsewhere: a lookup a
-// row per key column and per grouping is the scan's main cost, and the items are
-// mostly few. Slots hold an item's number + 1 (0: empty); at most half are taken.
+// row per key column and per grouping is the scan's main cost. With many items (a
+// grouping by company: 100,000 of them) every memory access a lookup makes misses
+// the caches, so a slot holds both the item's number + 1 (0: empty) and the high half
+// of its hash: a probe reads its slot alone, and the item only when the halves agree.
+// At most half the slots are taken.
 class SlotIndex {
  public:
   // The number of the item with `hash` that `is(number)` confirms, or else `add()`'s
@@ -39,31 +53,34 @@ class SlotIndex {
   template <class Is, class Add>
   uint32_t FindOrAdd(size_t hash, Is is, Add add) {
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = static_cast<uint64_t>(hash) & kTagBits;
     for (size_t at = hash & mask;; at = (at + 1) & mask) {
-      const uint32_t slot = slots_[at];
+      const uint64_t slot = slots_[at];
       if (slot == 0) {
         add();
         hashes_.push_back(hash);
-        slots_[at] = static_cast<uint32_t>(hashes_.size());
+        slots_[at] = tag | hashes_.size();
         if (hashes_.size() * 2 > slots_.size()) Grow();
         return static_cast<uint32_t>(hashes_.size() - 1);
       }
-      if (hashes_[slot - 1] == hash && is(slot - 1)) return slot - 1;
+      if ((slot & kTagBits) == tag && is(static_cast<uint32_t>(slot) - 1)) return static_cast<uint32_t>(slot) - 1;
     }
   }
 
  private:
+  static constexpr uint64_t kTagBits = ~uint64_t{0xffffffff};
+
   void Grow() {
     slots_.assign(slots_.size() * 2, 0);
     const size_t mask = slots_.size() - 1;
     for (size_t item = 0; item < hashes_.size(); ++item) {
       size_t at = hashes_[item] & mask;
       while (slots_[at] != 0) at = (at + 1) & mask;
-      slots_[at] = static_cast<uint32_t>(item + 1);
+      slots_[at] = (static_cast<uint64_t>(hashes_[item]) & kTagBits) | (item + 1);
     }
   }
-  std::vector<uint32_t> slots_ = std::vector<uint32_t>(16, 0);
-  std::vector<size_t> hashes_;  // by item
+  std::vector<uint64_t> slots_ = std::vector<uint64_t>(16, 0);
+  std::vector<size_t> hashes_;  // by item, to grow
 };
 
 }  // namespace
@@ -88,19 +105,26 @@ int CompareStored(const Value& a, const Value& b) {
   return x < y ? -1 : x > y;
 }
 
-// One cell of one group. Only what its operation needs is ever filled in.
-struct Cell {
-  int64_t count = 0;  // rows or non-NULL values
-  int64_t sum = 0;    // an integer sum so far
+// What a cell needs besides its count and sum, for the few operations that do: kept
+// apart so that a cell of a count or a sum, the most common, stays small.
+struct CellExtra {
   bool real = false;  // a sum met a REAL: from then on kept in `real_sum`, as SQLite does
   long double real_sum = 0;
-  Value extreme;      // the least or greatest value so far
-  std::unique_ptr<std::vector<int64_t>> values;                  // kMiddleSum
-  std::unique_ptr<std::unordered_set<Value, ValueHash>> distinct;  // kCountDistinct
+  std::vector<int64_t> values;                       // kMiddleSum
+  std::unordered_set<Value, ValueHash> distinct;     // kCountDistinct
 };
 
-struct GroupAccumulator::Group {
-  std::vector<Cell> cells;
+// One cell of one group, a cache line. Only what its operation needs is filled in.
+struct alignas(64) Cell {
+  int64_t count = 0;  // rows or non-NULL values
+  int64_t sum = 0;    // an integer sum so far
+  Value extreme;      // the least or greatest value so far
+  std::unique_ptr<CellExtra> extra;
+
+  CellExtra& Extra() {
+    if (!extra) extra = std::make_unique<CellExtra>();
+    return *extra;
+  }
 };
 
 struct KeyCodes::Dictionary {
@@ -156,41 +180,69 @@ struct CodedKeyHash {
 
 }  // namespace
 
-// The groups, numbered as first met, and their keys.
+// The groups, numbered as first met: their keys, and their cells side by side. Finding
+// a row's group reads one slot, which holds the key itself, and then its cells: two
+// cache misses a row when there are too many groups to stay cached.
 struct GroupAccumulator::Groups {
-  SlotIndex index;
-  std::vector<CodedKey> keys;  // by group number
-  std::vector<Group> groups;
+  struct Slot {
+    CodedKey key{};
+    uint32_t number = 0;  // the group's number + 1; 0: empty
+  };
 
-  Group& Find(const CodedKey& key, size_t cells) {
-    uint32_t number = index.FindOrAdd(
-        CodedKeyHash{}(key), [&](uint32_t g) { return keys[g] == key; },
-        [&] {
-          keys.push_back(key);
-          groups.emplace_back().cells.resize(cells);
-        });
-    return groups[number];
+  explicit Groups(size_t cells_a_group) : width(cells_a_group) {}
+
+  size_t count() const { return keys.size(); }
+  Cell* CellsOf(size_t number) { return cells.data() + number * width; }
+
+  Cell* Find(const CodedKey& key) {
+    size_t mask = slots.size() - 1;
+    for (size_t at = CodedKeyHash{}(key) & mask;; at = (at + 1) & mask) {
+      Slot& slot = slots[at];
+      if (slot.number != 0 && slot.key == key) return CellsOf(slot.number - 1);
+      if (slot.number == 0) {
+        keys.push_back(key);
+        cells.resize(cells.size() + width);
+        slot = {key, static_cast<uint32_t>(keys.size())};
+        if (keys.size() * 2 > slots.size()) Grow();
+        return CellsOf(keys.size() - 1);
+      }
+    }
   }
+
+  void Grow() {
+    slots.assign(slots.size() * 2, Slot{});
+    const size_t mask = slots.size() - 1;
+    for (size_t g = 0; g < keys.size(); ++g) {
+      size_t at = CodedKeyHash{}(keys[g]) & mask;
+      while (slots[at].number != 0) at = (at + 1) & mask;
+      slots[at] = {keys[g], static_cast<uint32_t>(g + 1)};
+    }
+  }
+
+  size_t width;  // cells a group
+  std::vector<Slot> slots = std::vector<Slot>(16);
+  std::vector<CodedKey> keys;  // by group number
+  std::vector<Cell> cells;     // group g's from g * width
 };
 
 GroupAccumulator::GroupAccumulator(std::vector<size_t> keys, std::vector<CellPlan> cells, const KeyCodes& codes)
-    : keys_(std::move(keys)), cells_(std::move(cells)), codes_(&codes), groups_(std::make_unique<Groups>()) {
+    : keys_(std::move(keys)), cells_(std::move(cells)), codes_(&codes), groups_(std::make_unique<Groups>(cells_.size())) {
   static_assert(kMaxKeys == 4, "CodedKeyHash reads four codes");
 }
 
 GroupAccumulator::GroupAccumulator(std::vector<size_t> keys, std::vector<CellPlan> cells)
     : keys_(std::move(keys)), cells_(std::move(cells)), own_codes_(std::make_unique<KeyCodes>(keys_)),
-      codes_(own_codes_.get()), groups_(std::make_unique<Groups>()) {}
+      codes_(own_codes_.get()), groups_(std::make_unique<Groups>(cells_.size())) {}
 
 GroupAccumulator::~GroupAccumulator() = default;
 
-size_t GroupAccumulator::group_count() const { return groups_->groups.size(); }
+size_t GroupAccumulator::group_count() const { return groups_->count(); }
 
 Status GroupAccumulator::Add(std::span<const Value> row) {
   if (own_codes_) own_codes_->Encode(row);
   CodedKey key{};
   for (size_t k = 0; k < keys_.size(); ++k) key[k] = codes_->code(keys_[k]);
-  std::vector<Cell>& cells = groups_->Find(key, cells_.size()).cells;
+  Cell* cells = groups_->Find(key);
   for (size_t c = 0; c < cells_.size(); ++c) {
     const CellPlan& plan = cells_[c];
     Cell& cell = cells[c];
@@ -207,32 +259,31 @@ Status GroupAccumulator::Add(std::span<const Value> row) {
         ++cell.count;
         break;
       case CellOp::kCountDistinct:
-        if (!cell.distinct) cell.distinct = std::make_unique<std::unordered_set<Value, ValueHash>>();
-        cell.distinct->insert(v);
+        cell.Extra().distinct.insert(v);
         break;
       case CellOp::kSum: {
         ++cell.count;
         const auto* i = std::get_if<int64_t>(&v);
-        if (!cell.real && i) {
+        if ((!cell.extra || !cell.extra->real) && i) {
           if (__builtin_add_overflow(cell.sum, *i, &cell.sum)) {
             return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
           }
           break;
         }
-        if (!cell.real) {
-          cell.real = true;
-          cell.real_sum = static_cast<long double>(cell.sum);
+        CellExtra& extra = cell.Extra();
+        if (!extra.real) {
+          extra.real = true;
+          extra.real_sum = static_cast<long double>(cell.sum);
         }
-        if (i) cell.real_sum += static_cast<long double>(*i);
-        else if (const auto* d = std::get_if<double>(&v)) cell.real_sum += *d;
+        if (i) extra.real_sum += static_cast<long double>(*i);
+        else if (const auto* d = std::get_if<double>(&v)) extra.real_sum += *d;
         break;
       }
       case CellOp::kMiddleSum: {
-        if (!cell.values) cell.values = std::make_unique<std::vector<int64_t>>();
         int64_t n = 0;
         if (const auto* i = std::get_if<int64_t>(&v)) n = *i;
         else if (const auto* d = std::get_if<double>(&v)) n = static_cast<int64_t>(*d);
-        cell.values->push_back(n);
+        cell.Extra().values.push_back(n);
         break;
       }
       case CellOp::kMin:
@@ -259,17 +310,17 @@ Result<Value> Finish(CellOp op, Cell& cell) {
     case CellOp::kCount:
       return Value{cell.count};
     case CellOp::kCountDistinct:
-      return Value{static_cast<int64_t>(cell.distinct ? cell.distinct->size() : 0)};
+      return Value{static_cast<int64_t>(cell.extra ? cell.extra->distinct.size() : 0)};
     case CellOp::kSum:
       if (cell.count == 0) return Value{};
-      if (!cell.real) return Value{cell.sum};
-      if (cell.real_sum >= 9.2233720368547758e18L || cell.real_sum < -9.2233720368547758e18L) {
+      if (!cell.extra || !cell.extra->real) return Value{cell.sum};
+      if (cell.extra->real_sum >= 9.2233720368547758e18L || cell.extra->real_sum < -9.2233720368547758e18L) {
         return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
       }
-      return Value{static_cast<int64_t>(cell.real_sum)};  // CAST truncates toward zero
+      return Value{static_cast<int64_t>(cell.extra->real_sum)};  // CAST truncates toward zero
     case CellOp::kMiddleSum: {
-      if (!cell.values || cell.values->empty()) return Value{};
-      std::vector<int64_t>& v = *cell.values;
+      if (!cell.extra || cell.extra->values.empty()) return Value{};
+      std::vector<int64_t>& v = cell.extra->values;
       auto upper = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
       std::nth_element(v.begin(), upper, v.end());
       int64_t high = *upper;
@@ -291,22 +342,22 @@ Result<Value> Finish(CellOp op, Cell& cell) {
 Result<std::vector<std::vector<Value>>> GroupAccumulator::TakeRows() {
   // Without keys there is one group, rows or none, as an aggregate without GROUP BY
   // gives one row (a count of 0, no sum).
-  if (keys_.empty() && groups_->groups.empty()) groups_->Find(CodedKey{}, cells_.size());
+  if (keys_.empty() && groups_->count() == 0) groups_->Find(CodedKey{});
   std::vector<std::vector<Value>> rows;
-  rows.reserve(groups_->groups.size());
-  for (size_t g = 0; g < groups_->groups.size(); ++g) {
+  rows.reserve(groups_->count());
+  for (size_t g = 0; g < groups_->count(); ++g) {
     const CodedKey& key = groups_->keys[g];
-    Group& group = groups_->groups[g];
+    Cell* cells = groups_->CellsOf(g);
     std::vector<Value> row;
     row.reserve(keys_.size() + cells_.size());
     for (size_t k = 0; k < keys_.size(); ++k) row.push_back(codes_->value(keys_[k], key[k]));
     for (size_t c = 0; c < cells_.size(); ++c) {
-      RAPPORT_ASSIGN_OR_RETURN(Value figure, Finish(cells_[c].op, group.cells[c]));
+      RAPPORT_ASSIGN_OR_RETURN(Value figure, Finish(cells_[c].op, cells[c]));
       row.push_back(std::move(figure));
     }
     rows.push_back(std::move(row));
   }
-  groups_ = std::make_unique<Groups>();
+  groups_ = std::make_unique<Groups>(cells_.size());
   const size_t width = keys_.size();
   std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
     for (size_t k = 0; k < width; ++k) {

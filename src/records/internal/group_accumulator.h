@@ -78,7 +78,6 @@ class GroupAccumulator {
   Result<std::vector<std::vector<storage::Value>>> TakeRows();
 
  private:
-  struct Group;
   struct Groups;
   std::vector<size_t> keys_;
   std::vector<CellPlan> cells_;
