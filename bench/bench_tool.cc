@@ -822,12 +822,12 @@ int Reports(const std::string& db_url, int opportunities, int activities) {
   }
   int64_t snapshot_rows = 0;
   auto take = [&] {
-    auto run = snapshots.RunNow(principal, pipeline->id);
-    if (!run) {
-      std::fprintf(stderr, "snapshot: %s\n", run.error().ToString().c_str());
+    auto taken = snapshots.RunNow(principal, pipeline->id);
+    if (!taken) {
+      std::fprintf(stderr, "snapshot: %s\n", taken.error().ToString().c_str());
       std::exit(1);
     }
-    snapshot_rows = run->rows;
+    snapshot_rows = taken->rows;
   };
   double snapshot_ms = MedianMs(1, take);
   double snapshot_again_ms = MedianMs(1, take);

@@ -2002,9 +2002,11 @@ std::vector<std::string> ResultTables(const CompiledAggregate& c) {
 
 // The result of a compiled aggregate from the rows its statement gave (or the engine
 // grouped): converted, rolled up, ordered and cut to the limit. Nothing when the
-// groups are too many to roll up from (the rollups then take a statement each).
+// groups are too many to roll up from (the rollups then take a statement each): a
+// statement gives at most one more than kMaxGroups; `every_group` says `raw` is
+// every group however many (grouped here, in memory), and rolls them all up.
 Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& compiled, std::vector<RawRow> raw,
-                                                       const workspace::RateBook& rates) {
+                                                       const workspace::RateBook& rates, bool every_group = false) {
   const AggregateQuery& q = compiled.q;
   const AggregateLayout& layout = compiled.layout;
   const bool converting = compiled.converting, rolling = !q.rollups.empty();
@@ -2017,7 +2019,7 @@ Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& 
     RAPPORT_ASSIGN_OR_RETURN(ConvertedRows converted, ConvertMoney(layout, raw, rates, compiled.dated_rates, compiled.today, q.rollups));
     raw = std::move(converted.rows);
     rolled_up = std::move(converted.rollups);
-  } else if (rolling && raw.size() > static_cast<size_t>(kMaxGroups)) {
+  } else if (rolling && raw.size() > static_cast<size_t>(kMaxGroups) && !every_group) {
     return std::nullopt;
   }
 
@@ -2093,8 +2095,10 @@ Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& 
     } else {
       RAPPORT_ASSIGN_OR_RETURN(rows, RollUp(layout, raw, kept));
     }
-    // Groups of groups are never more than the groups, which fit in kMaxGroups.
-    result.rollups_truncated.push_back(false);
+    // Groups of groups are never more than the groups, which fit in kMaxGroups unless
+    // they are every group, grouped here.
+    result.rollups_truncated.push_back(rows.size() > static_cast<size_t>(kMaxGroups));
+    if (result.rollups_truncated.back()) rows.resize(kMaxGroups);
     auto& into = result.rollups.emplace_back();
     for (const RawRow& row : rows) {
       RAPPORT_ASSIGN_OR_RETURN(AggregateRow converted, to_row(rolled, row));
@@ -2397,7 +2401,8 @@ SharedRows ShareRows(const std::vector<const CompiledAggregate*>& members, const
 // error.
 Status ScanTogether(storage::Database& db, const std::string& tenant_id,
                     const std::vector<const CompiledAggregate*>& members,
-                    std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates) {
+                    std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates,
+                    std::vector<bool>& every_group) {
   return db.Read([&](Connection& c) -> Status {
     // Groups held in memory take a few hundred bytes each: past this many (a grouping
     // by a field of nearly unique values) the statement groups them instead, as
@@ -2405,6 +2410,7 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     constexpr size_t kMaxGroupsInMemory = 100'000;
     const size_t n = members.size();
     raws.assign(n, std::vector<RawRow>{});
+    every_group.assign(n, false);
     if (n == 1 && members[0]->in_memory && members[0]->bucketed) {
       RAPPORT_ASSIGN_OR_RETURN(auto by_bucket, ByBucketRanges(c, *members[0]));
       if (by_bucket) {
@@ -2465,6 +2471,7 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
         auto rows = tables[k]->TakeRows();
         if (rows) raws[k] = std::move(*rows);
         else raws[k] = Fail(rows.error());
+        every_group[k] = true;
       }
     }
     bool converting = false;
@@ -2744,7 +2751,8 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     tail->in_memory = false;  // the statement groups the few rows, through the id's index
     std::vector<Result<std::vector<RawRow>>> raws;
     workspace::RateBook no_rates;
-    if (!ScanTogether(impl_->db_, p.tenant_id, {&*tail}, raws, no_rates) || !raws[0] ||
+    std::vector<bool> every_group;
+    if (!ScanTogether(impl_->db_, p.tenant_id, {&*tail}, raws, no_rates, every_group) || !raws[0] ||
         raws[0]->size() > static_cast<size_t>(kMaxGroups)) {
       return std::nullopt;
     }
@@ -2872,8 +2880,9 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
     for (size_t i : unit) members.push_back(&*compiled[i]);
     std::vector<Result<std::vector<RawRow>>> raws;
     workspace::RateBook rates;
+    std::vector<bool> every_group(unit.size(), false);
     Status scanned = one_statement[u] ? GroupTogether(impl_->db_, members, raws)
-                                      : ScanTogether(impl_->db_, p.tenant_id, members, raws, rates);
+                                      : ScanTogether(impl_->db_, p.tenant_id, members, raws, rates, every_group);
     if (!scanned) {
       for (size_t i : unit) results[i] = Fail(scanned.error());
       return;
@@ -2885,7 +2894,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
         continue;
       }
       if (grows[i] && AllGroups(*members[k], *raws[k])) groups_of[i] = *raws[k];
-      auto finished = FinishAggregate(*members[k], std::move(*raws[k]), rates);
+      auto finished = FinishAggregate(*members[k], std::move(*raws[k]), rates, every_group[k]);
       if (!finished) results[i] = Fail(finished.error());
       else if (*finished) results[i] = std::move(**finished);
       else results[i] = RollupsByStatement(*this, p, queries[i]);

@@ -402,6 +402,91 @@ TEST_P(RecordServiceTest, MembersCannotChangeTheOrganisationOrTheSchema) {
 // Date buckets and medians, the same on both backends (SQLite computes them in
 // functions of ours, PostgreSQL in its own calendar): against expectations worked out
 // by hand, across a daylight-saving change, a year end and a fiscal year from April.
+// More groups than one answer holds (kMaxGroups): the top N and the totals over every
+// group still come out exact, and a rollup with more groups than that is cut to its
+// first kMaxGroups in key order and says so. (SQLite groups them here, in one scan;
+// PostgreSQL takes a statement for each rollup.)
+TEST_P(RecordServiceTest, TopAndTotalsOfMoreGroupsThanOneAnswerHolds) {
+  const int deals = kMaxGroups + 25;
+  const std::vector<std::string> stages = {"won", "lost", "proposal"};
+  struct Total {
+    int64_t count = 0;
+    int64_t cents = 0;
+  };
+  std::map<std::string, Total> by_stage;
+  Total all;
+  std::vector<std::pair<int64_t, std::string>> by_name;  // (cents, name): each name its own group
+  std::vector<BatchCommand> batches;
+  for (int i = 0; i < deals; ++i) {
+    if (i % 1000 == 0) batches.push_back({"opportunities", {}, true});  // at most 1000 a batch
+    BatchCommand& batch = batches.back();
+    const std::string name = fmt::format("Deal {:05}", i);
+    const std::string& stage = stages[static_cast<size_t>(i) % stages.size()];
+    const int64_t cents = (static_cast<int64_t>(i) * 7919) % 100'000 + 1;
+    batch.items.push_back({.values = {{"name", V::String(name)}, {"stage", V::String(stage)},
+                                      {"amount", V::String(fmt::format("{}.{:02}", cents / 100, cents % 100))}}});
+    by_stage[stage].count++;
+    by_stage[stage].cents += cents;
+    all.count++;
+    all.cents += cents;
+    by_name.emplace_back(cents, name);
+  }
+  for (const BatchCommand& batch : batches) {
+    auto batched = records().Batch(admin_, batch);
+    ASSERT_TRUE(batched) << batched.error().ToString();
+  }
+  auto cents_of = [](const AggregateRow& row, size_t at) { return std::get<Money>(row.values[at]).amount.units / 100; };
+
+  // The five largest deals by name, with the stage subtotals and the grand total.
+  AggregateQuery top{.object = "opportunities", .group_by = {{"stage", std::nullopt}, {"name", std::nullopt}},
+                     .measures = {{AggregateFn::kCount, ""}, {AggregateFn::kSum, "amount"}},
+                     .limit = 5, .order_by = 1, .descending = true, .rollups = {{0}, {}}};
+  Observed observed(url_);
+  ASSERT_TRUE(observed) << observed.error();
+  auto result = observed->records().Aggregate(admin_, top);
+  ASSERT_TRUE(result) << result.error().ToString();
+  if (GetParam() == "sqlite") {  // one scan of the deals, grouped here, for the rows and the rollups
+    EXPECT_EQ(observed.Count([](const std::string& sql) {
+      return sql.starts_with("SELECT") && sql.find("FROM \"opportunities\"") != std::string::npos;
+    }), 1);
+  }
+  std::sort(by_name.begin(), by_name.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  ASSERT_EQ(result->rows.size(), 5u);
+  EXPECT_TRUE(result->truncated);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(std::get<std::string>(result->rows[i].keys[1]), by_name[i].second) << i;
+    EXPECT_EQ(cents_of(result->rows[i], 1), by_name[i].first) << i;
+  }
+  ASSERT_EQ(result->rollups.size(), 2u);
+  ASSERT_EQ(result->rollups[0].size(), stages.size());
+  for (const AggregateRow& row : result->rollups[0]) {
+    const Total& expected = by_stage[std::get<std::string>(row.keys[0])];
+    EXPECT_EQ(std::get<int64_t>(row.values[0]), expected.count);
+    EXPECT_EQ(cents_of(row, 1), expected.cents);
+  }
+  ASSERT_EQ(result->rollups[1].size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(result->rollups[1][0].values[0]), all.count);
+  EXPECT_EQ(cents_of(result->rollups[1][0], 1), all.cents);
+  EXPECT_FALSE(result->rollups_truncated[0]);
+  EXPECT_FALSE(result->rollups_truncated[1]);
+
+  // By name then stage, with the names' subtotals: more than kMaxGroups of them, so the
+  // first kMaxGroups in key order, cut.
+  AggregateQuery names{.object = "opportunities", .group_by = {{"name", std::nullopt}, {"stage", std::nullopt}},
+                       .measures = {{AggregateFn::kCount, ""}}, .limit = 3, .rollups = {{0}}};
+  auto named = records().Aggregate(admin_, names);
+  ASSERT_TRUE(named) << named.error().ToString();
+  ASSERT_EQ(named->rows.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(named->rows[0].keys[0]), "Deal 00000");
+  ASSERT_EQ(named->rollups.size(), 1u);
+  EXPECT_TRUE(named->rollups_truncated[0]);
+  ASSERT_EQ(named->rollups[0].size(), static_cast<size_t>(kMaxGroups));
+  EXPECT_EQ(std::get<std::string>(named->rollups[0].front().keys[0]), "Deal 00000");
+  EXPECT_EQ(std::get<std::string>(named->rollups[0].back().keys[0]), fmt::format("Deal {:05}", kMaxGroups - 1));
+}
+
 TEST_P(RecordServiceTest, AggregatesGroupByDateBucketsAndTakeExactMedians) {
   auto money = [](const char* amount, const char* currency) {
     V m;
