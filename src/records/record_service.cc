@@ -49,6 +49,12 @@ constexpr std::string_view kSystemColumns =
     "r.\"id\", r.\"version\", r.\"created_at\", r.\"updated_at\", r.\"created_by\", r.\"owner_id\"";
 constexpr int kSystemColumnCount = 6;
 
+// Groups held in memory take a few hundred bytes each. Past this many (a grouping by a
+// field of nearly unique values) the engine lets the statement group them (SQLite's
+// sorter keeps rows more compactly), and a statement that rolls up gives at most this
+// many, in key order, to roll up from (beyond, each rollup takes a statement).
+constexpr size_t kMaxGroupsInMemory = 100'000;
+
 bool IsEngineManaged(const FieldDef& f) { return f.system; }  // id, version, timestamps, created_by
 
 std::string Quote(const storage::SqlDialect& d, std::string_view name) { return d.QuoteIdentifier(name); }
@@ -1940,8 +1946,8 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
       const std::string& by = order_of_measure[*q.order_by];
       ordered.insert(ordered.begin(), fmt::format("{0} IS NULL, {0}{1}", by, q.descending ? " DESC" : ""));
     }
-    sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
-                      (rolling || converting ? kMaxGroups : q.limit) + 1);
+    const size_t most = converting ? kMaxGroups : rolling ? kMaxGroupsInMemory : static_cast<size_t>(q.limit);
+    sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered), most + 1);
   }
   out.grouped_sql = std::move(sql);
   out.key_inputs = std::move(key_inputs);
@@ -2008,9 +2014,9 @@ std::vector<std::string> ResultTables(const CompiledAggregate& c) {
 
 // The result of a compiled aggregate from the rows its statement gave (or the engine
 // grouped): converted, rolled up, ordered and cut to the limit. Nothing when the
-// groups are too many to roll up from (the rollups then take a statement each): a
-// statement gives at most one more than kMaxGroups; `every_group` says `raw` is
-// every group however many (grouped here, in memory), and rolls them all up.
+// groups are too many to roll up from (the rollups then take a statement each):
+// `every_group` says `raw` is every group, past kMaxGroups (grouped here, or a
+// statement's of at most kMaxGroupsInMemory), and rolls them all up.
 Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& compiled, std::vector<RawRow> raw,
                                                        const workspace::RateBook& rates, bool every_group = false) {
   const AggregateQuery& q = compiled.q;
@@ -2410,10 +2416,6 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
                     std::vector<Result<std::vector<RawRow>>>& raws, workspace::RateBook& rates,
                     std::vector<bool>& every_group) {
   return db.Read([&](Connection& c) -> Status {
-    // Groups held in memory take a few hundred bytes each: past this many (a grouping
-    // by a field of nearly unique values) the statement groups them instead, as
-    // SQLite's sorter keeps rows more compactly.
-    constexpr size_t kMaxGroupsInMemory = 100'000;
     const size_t n = members.size();
     raws.assign(n, std::vector<RawRow>{});
     every_group.assign(n, false);
@@ -2485,6 +2487,9 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       converting = converting || members[k]->converting;
       if (!by_statement[k]) continue;
       RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(members[k]->grouped_sql, members[k]->Params()));
+      // A statement that rolls up stops past kMaxGroupsInMemory groups (CompileAggregate).
+      every_group[k] = !members[k]->q.rollups.empty() && !members[k]->converting &&
+                       rows.rows.size() <= kMaxGroupsInMemory;
       raws[k] = std::move(rows.rows);
     }
     if (converting) {
