@@ -385,9 +385,19 @@ class RecordService::Impl {
     params = {p.tenant_id};
     AddRows(target.access.read, where, params);
     if (!filter.empty()) {
-      RAPPORT_ASSIGN_OR_RETURN(auto ast, query::Parse(filter));
-      RAPPORT_ASSIGN_OR_RETURN(auto bound, query::Bind(ast, *target.object, *target.snapshot));
-      RAPPORT_ASSIGN_OR_RETURN(auto fragment, query::CompileToSql(bound, db_.dialect(), context));
+      // The filter's errors (syntax, an unknown or hidden field, a type) name it.
+      auto in_filter = [](const Error& e) {
+        if (!e.field_errors().empty() || e.code() != ErrorCode::kInvalidArgument) return e;
+        return Error(e.code(), e.detail()).WithInternal(e.internal()).WithField("filter", "invalid_value",
+                                                                                  std::string(e.detail()));
+      };
+      auto ast = query::Parse(filter);
+      if (!ast) return Fail(in_filter(ast.error()));
+      auto bound = query::Bind(*ast, *target.object, *target.snapshot);
+      if (!bound) return Fail(in_filter(bound.error()));
+      auto compiled = query::CompileToSql(*bound, db_.dialect(), context);
+      if (!compiled) return Fail(in_filter(compiled.error()));
+      query::SqlFragment& fragment = *compiled;
       if (filter_apart) {
         *filter_apart = std::move(fragment);
         return Ok();
@@ -879,10 +889,11 @@ class RecordService::Impl {
   // Aggregate results until a table they read changes (AggregateMany).
   internal::ResultCache results_{64u << 20};
 
-  // How long each unit of work of AggregateMany took when last run (by its queries'
-  // keys): a dashboard viewed again starts its longest first.
+  // How long each unit of work of AggregateMany took when last run (by a hash of its
+  // queries' keys: only an order follows from it): a dashboard viewed again starts its
+  // longest first.
   std::mutex unit_times_mu_;
-  std::unordered_map<std::string, double> unit_seconds_;
+  std::unordered_map<size_t, double> unit_seconds_;
 };
 
 // ---------------------------------------------------------------------------------
@@ -2925,11 +2936,13 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   const size_t workers = std::min<size_t>(units.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<size_t> order(units.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::vector<std::string> unit_keys(units.size());
+  std::vector<size_t> unit_keys(units.size());
   std::vector<double> last_seconds(units.size(), -1);
   if (units.size() > workers) {
     for (size_t u = 0; u < units.size(); ++u) {
-      for (size_t i : units[u]) unit_keys[u] += ResultKey(p.tenant_id, *compiled[i]) + "\x1d";
+      std::string key;
+      for (size_t i : units[u]) key += ResultKey(p.tenant_id, *compiled[i]) + "\x1d";
+      unit_keys[u] = std::hash<std::string>{}(key);
     }
     std::lock_guard lock(impl_->unit_times_mu_);
     for (size_t u = 0; u < units.size(); ++u) {
@@ -2967,7 +2980,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   }
   if (units.size() > workers) {
     std::lock_guard lock(impl_->unit_times_mu_);
-    if (impl_->unit_seconds_.size() > 10'000) impl_->unit_seconds_.clear();  // bounded: only an order
+    if (impl_->unit_seconds_.size() > 100'000) impl_->unit_seconds_.clear();  // bounded
     for (size_t u = 0; u < units.size(); ++u) impl_->unit_seconds_[unit_keys[u]] = took[u];
   }
   if (std::any_of(keys.begin(), keys.end(), [](const std::string& key) { return !key.empty(); })) {

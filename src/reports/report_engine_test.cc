@@ -585,7 +585,7 @@ TEST_P(ReportEngineTest, SavingAndDrillingCheckTheDefinitionWithoutReadingRecord
   EXPECT_EQ(refused(bad), "definition.group_by");
   bad = d;
   bad.filter = "amount >";
-  EXPECT_EQ(refused(bad), "definition");  // (where in the filter: in the detail)
+  EXPECT_EQ(refused(bad), "definition.filter");
   bad = d;
   bad.aggregates[1].field = "name";
   EXPECT_EQ(refused(bad), "definition.aggregates[1]");

@@ -245,6 +245,7 @@ TEST_F(ApiTest, BadInputIsAPrecise4xxAndWritesNothing) {
   EXPECT_NE(std::string(bad_filter.at("detail").as_string()).find("position"), std::string::npos);
   auto unknown_filter_field = Problem(Call("GET", "/api/v1/objects/people?filter=emial%20%3D%20%22x%22"), 400);
   EXPECT_NE(std::string(unknown_filter_field.at("detail").as_string()).find("Did you mean `email`"), std::string::npos);
+  EXPECT_EQ(unknown_filter_field.at("errors").as_array()[0].at("field").as_string(), "filter") << unknown_filter_field;
   Problem(Call("GET", "/api/v1/objects/people?limit=0"), 400);
   Problem(Call("GET", "/api/v1/objects/people?limit=abc"), 400);
   Problem(Call("GET", "/api/v1/objects/people?sort=-nope"), 400);
@@ -1583,8 +1584,8 @@ TEST_F(ApiTest, KpisAreListedWithTheirFormulasAndComputedAsTheCaller) {
   EXPECT_EQ(tile.at("widget").at("chart").as_string(), "kpi");
   EXPECT_EQ(tile.at("kpi").at("key").as_string(), "average_deal_size") << tile;
   EXPECT_TRUE(tile.at("kpi").at("value").at("figures").is_array()) << tile;
-  auto widget_field = [&](const std::string& body) {
-    auto r = Call("POST", "/api/v1/dashboards", body);
+  auto widget_field = [&](const std::string& dashboard) {
+    auto r = Call("POST", "/api/v1/dashboards", dashboard);
     EXPECT_EQ(r.status, 422) << r.body;
     return std::string(Json(r).at("errors").as_array()[0].at("field").as_string());
   };
