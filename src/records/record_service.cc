@@ -1567,6 +1567,9 @@ struct CompiledAggregate {
   SqlFragment readable;  // the rows the principal may read
   SqlFragment filter;    // the query's own condition (empty: none)
   std::string grouped_sql;  // over RowsSql(), bound to Params()
+  // The groups grouped_sql gives at most (its LIMIT is one more, to tell it cut them):
+  // no more in its answer are every group. Without keys it gives the one group.
+  size_t most_groups = std::numeric_limits<size_t>::max();
   // Grouped by the record engine rather than the statement (always on SQLite, whose
   // GROUP BY sorts; on PostgreSQL when several queries share the scan: AggregateMany):
   // which columns make the key and what each cell computes.
@@ -1957,8 +1960,9 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
       const std::string& by = order_of_measure[*q.order_by];
       ordered.insert(ordered.begin(), fmt::format("{0} IS NULL, {0}{1}", by, q.descending ? " DESC" : ""));
     }
-    const size_t most = converting ? kMaxGroups : rolling ? kMaxGroupsInMemory : static_cast<size_t>(q.limit);
-    sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered), most + 1);
+    out.most_groups = converting ? kMaxGroups : rolling ? kMaxGroupsInMemory : static_cast<size_t>(q.limit);
+    sql = fmt::format("SELECT * FROM ({} GROUP BY {}) a ORDER BY {} LIMIT {}", sql, join(grouped), join(ordered),
+                      out.most_groups + 1);
   }
   out.grouped_sql = std::move(sql);
   out.key_inputs = std::move(key_inputs);
@@ -2498,9 +2502,7 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       converting = converting || members[k]->converting;
       if (!by_statement[k]) continue;
       RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(members[k]->grouped_sql, members[k]->Params()));
-      // A statement that rolls up stops past kMaxGroupsInMemory groups (CompileAggregate).
-      every_group[k] = !members[k]->q.rollups.empty() && !members[k]->converting &&
-                       rows.rows.size() <= kMaxGroupsInMemory;
+      every_group[k] = rows.rows.size() <= members[k]->most_groups;
       raws[k] = std::move(rows.rows);
     }
     if (converting) {
@@ -2941,7 +2943,7 @@ std::vector<Result<AggregateResult>> RecordService::AggregateMany(const Principa
   if (units.size() > workers) {
     for (size_t u = 0; u < units.size(); ++u) {
       std::string key;
-      for (size_t i : units[u]) key += ResultKey(p.tenant_id, *compiled[i]) + "\x1d";
+      for (size_t i : units[u]) key += (keys[i].empty() ? ResultKey(p.tenant_id, *compiled[i]) : keys[i]) + "\x1d";
       unit_keys[u] = std::hash<std::string>{}(key);
     }
     std::lock_guard lock(impl_->unit_times_mu_);

@@ -121,6 +121,7 @@ struct alignas(64) Cell {
   Value extreme;      // the least or greatest value so far
   std::unique_ptr<CellExtra> extra;
 
+  bool Real() const { return extra && extra->real; }
   CellExtra& Extra() {
     if (!extra) extra = std::make_unique<CellExtra>();
     return *extra;
@@ -167,14 +168,7 @@ using CodedKey = std::array<uint32_t, GroupAccumulator::kMaxKeys>;
 struct CodedKeyHash {
   size_t operator()(const CodedKey& key) const {
     uint64_t low = key[0] | (uint64_t{key[1]} << 32), high = key[2] | (uint64_t{key[3]} << 32);
-    uint64_t h = low ^ (high * 0x9e3779b97f4a7c15ULL) ^ (high >> 29);
-    // MurmurHash3's finaliser: every bit of the codes reaches the low bits a table uses.
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return static_cast<size_t>(h);
+    return static_cast<size_t>(Mix(low ^ (high * 0x9e3779b97f4a7c15ULL) ^ (high >> 29)));
   }
 };
 
@@ -264,7 +258,7 @@ Status GroupAccumulator::Add(std::span<const Value> row) {
       case CellOp::kSum: {
         ++cell.count;
         const auto* i = std::get_if<int64_t>(&v);
-        if ((!cell.extra || !cell.extra->real) && i) {
+        if (!cell.Real() && i) {
           if (__builtin_add_overflow(cell.sum, *i, &cell.sum)) {
             return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
           }
@@ -313,7 +307,7 @@ Result<Value> Finish(CellOp op, Cell& cell) {
       return Value{static_cast<int64_t>(cell.extra ? cell.extra->distinct.size() : 0)};
     case CellOp::kSum:
       if (cell.count == 0) return Value{};
-      if (!cell.extra || !cell.extra->real) return Value{cell.sum};
+      if (!cell.Real()) return Value{cell.sum};
       if (cell.extra->real_sum >= 9.2233720368547758e18L || cell.extra->real_sum < -9.2233720368547758e18L) {
         return Fail(ErrorCode::kInvalidArgument, "A total is too large to represent.");
       }
