@@ -2176,18 +2176,26 @@ Result<std::optional<AggregateResult>> FinishAggregate(const CompiledAggregate& 
 
 namespace {
 
-// Streams the rows of `shared`, its columns in order, to `each`. The records of a
-// lookup's related object, when they are few, are read once into memory and looked up
-// by id rather than joined: SQLite seeks the related table's key index and then the
-// table for every row (about 0.8 µs a row, most of a grouping through a lookup), a hash
-// lookup takes a fraction of that. A LEFT JOIN's meaning is kept: a record whose
-// related record is missing, deleted or not readable gets NULLs.
-Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::function<bool(std::span<const Value>)>& each) {
+// Streams the rows of `shared`, its columns in order and its key columns coded by
+// `codes`, to `each`. The records of a lookup's related object, when they are few, are
+// read once into memory and looked up by id rather than joined: SQLite seeks the
+// related table's key index and then the table for every row (about 0.8 µs a row, most
+// of a grouping through a lookup), a lookup in memory takes a fraction of that. Their
+// values that groups are keyed by are coded once a record rather than once a row, and
+// copied into the row only where a value is read (`read_as_value`: a measure's, a
+// filter's). A LEFT JOIN's meaning is kept: a record whose related record is missing,
+// deleted or not readable gets NULLs.
+Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::vector<bool>& read_as_value,
+                  internal::KeyCodes& codes, const std::function<bool(std::span<const Value>)>& each) {
   constexpr size_t kMaxRelatedInMemory = 100'000;
   struct InMemory {
     size_t join = 0;
     std::vector<size_t> columns;  // of `shared` it gives
-    std::unordered_map<std::string, std::vector<Value>> rows;  // id -> those columns
+    std::vector<bool> coded;      // per one of those: a key column whose value is not read
+    internal::RecordsById records;
+    std::vector<Value> values;    // record n's of columns[v] at n * columns.size() + v (NULL if coded)
+    std::vector<uint32_t> codes;  // likewise, its code (if coded)
+    std::vector<uint32_t> null_codes;  // per column, of a row without a related record
     size_t key_at = 0;  // the lookup column's place in the statement's rows
   };
   std::vector<InMemory> lookups;
@@ -2212,22 +2220,37 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
     for (size_t i : lookup.columns) {
       list += ", " + shared.columns[i].sql;
       params.insert(params.end(), shared.columns[i].params.begin(), shared.columns[i].params.end());
+      lookup.coded.push_back(codes.Codes(i) && !read_as_value[i]);
     }
     params.insert(params.end(), join.related.params.begin(), join.related.params.end());
+    const size_t width = lookup.columns.size();
     bool fits = true;
     RAPPORT_TRY(c.ForEach(fmt::format("SELECT {} {}", list, join.related.sql), params, [&](std::span<const Value> row) {
-      if (lookup.rows.size() >= kMaxRelatedInMemory) {
+      if (lookup.records.size() >= kMaxRelatedInMemory) {
         fits = false;
         return false;
       }
-      lookup.rows.emplace(storage::TextOf(row[0]), std::vector<Value>(row.begin() + 1, row.end()));
+      const size_t held = lookup.records.size();
+      if (lookup.records.Add(storage::TextOf(row[0])) != held) return true;  // its id met before
+      for (size_t v = 0; v < width; ++v) {
+        lookup.codes.push_back(lookup.coded[v] ? codes.CodeOf(lookup.columns[v], row[1 + v]) : 0);
+        lookup.values.push_back(lookup.coded[v] ? Value{} : row[1 + v]);
+      }
       return true;
     }));
     if (!fits) continue;  // joined by the statement after all
+    for (size_t v = 0; v < width; ++v) {
+      lookup.null_codes.push_back(lookup.coded[v] ? codes.CodeOf(lookup.columns[v], Value{}) : 0);
+    }
     for (size_t i : lookup.columns) served[i] = true;
     lookups.push_back(std::move(lookup));
   }
-  if (lookups.empty()) return c.ForEach(shared.RowsSql(), shared.Params(), each);
+  if (lookups.empty()) {
+    return c.ForEach(shared.RowsSql(), shared.Params(), [&](std::span<const Value> row) {
+      codes.Encode(row);
+      return each(row);
+    });
+  }
 
   // The statement without those joins: the other columns, then each lookup's column.
   CompiledAggregate main;
@@ -2254,15 +2277,19 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::fun
       if (!served[i]) row_of_shared[i] = row[at[i]];
     }
     for (const InMemory& lookup : lookups) {
-      const std::vector<Value>* related = nullptr;
-      if (const auto* id = std::get_if<std::string>(&row[lookup.key_at])) {
-        auto found = lookup.rows.find(*id);
-        if (found != lookup.rows.end()) related = &found->second;
-      }
-      for (size_t v = 0; v < lookup.columns.size(); ++v) {
-        row_of_shared[lookup.columns[v]] = related ? (*related)[v] : Value{};
+      uint32_t related = internal::RecordsById::kNone;
+      if (const auto* id = std::get_if<std::string>(&row[lookup.key_at])) related = lookup.records.Find(*id);
+      const size_t width = lookup.columns.size();
+      for (size_t v = 0; v < width; ++v) {
+        if (lookup.coded[v]) {
+          codes.SetCode(lookup.columns[v],
+                        related == internal::RecordsById::kNone ? lookup.null_codes[v] : lookup.codes[related * width + v]);
+          continue;
+        }
+        row_of_shared[lookup.columns[v]] = related == internal::RecordsById::kNone ? Value{} : lookup.values[related * width + v];
       }
     }
+    codes.Encode(row_of_shared);  // but the columns coded above
     return each(row_of_shared);
   });
 }
@@ -2465,8 +2492,16 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
       for (size_t k = 0; k < n; ++k) {
         if (!by_statement[k]) tables[k] = std::make_unique<internal::GroupAccumulator>(keys_of[k], cells_of[k], codes);
       }
-      RAPPORT_TRY(StreamRows(c, shared, [&](std::span<const Value> row) {
-        codes.Encode(row);
+      // The columns a value of is read (a measured one, a filter's), not only coded.
+      std::vector<bool> read_as_value(shared.columns.size(), false);
+      for (size_t k = 0; k < n; ++k) {
+        if (by_statement[k]) continue;
+        for (const internal::CellPlan& cell : cells_of[k]) {
+          if (cell.op != internal::CellOp::kCountRows) read_as_value[cell.input] = true;
+        }
+        if (filter_at[k] != kEveryRow) read_as_value[filter_at[k]] = true;
+      }
+      RAPPORT_TRY(StreamRows(c, shared, read_as_value, codes, [&](std::span<const Value> row) {
         for (size_t k = 0; k < n; ++k) {
           if (!tables[k]) continue;
           if (filter_at[k] != kEveryRow && storage::IntOf(row[filter_at[k]]) == 0) continue;

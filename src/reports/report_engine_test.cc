@@ -650,6 +650,20 @@ TEST_P(ReportEngineTest, GroupsAndMeasuresReachRelatedRecordsThroughLookups) {
               fmt::format("{}.{:02}", figures.second / 100, figures.second % 100)) << key;
     EXPECT_EQ(std::get<int64_t>(rows[key]->values[2]), industry.empty() ? 0 : 1) << key;
   }
+  // A related field both grouped by and measured (its value read, not only its code).
+  ReportDefinition by_name{.type = ReportType::kSummary, .object = "opportunities", .filter = d.filter,
+                           .group_by = {{"company.name", std::nullopt}},
+                           .aggregates = {{AggregateFn::kCountDistinct, "company.name"}, {AggregateFn::kCount, ""}}};
+  auto named = Run(admin_, by_name);
+  ASSERT_TRUE(named) << named.error().ToString();
+  auto by_company = ByKey(named->sections[0]);
+  ASSERT_EQ(by_company.size(), 3u);
+  for (auto [name, distinct, count] : {std::tuple{"Linked software", 1, 2}, {"Linked retail", 1, 1}, {"-", 0, 1}}) {
+    std::string key = std::string(name) + "|";  // (no currency: no money measured)
+    ASSERT_TRUE(by_company.contains(key)) << key;
+    EXPECT_EQ(std::get<int64_t>(by_company[key]->values[0]), distinct) << key;
+    EXPECT_EQ(std::get<int64_t>(by_company[key]->values[1]), count) << key;
+  }
   // A related field in the filter and in the grouping agree.
   d.filter += " and company.industry = \"software\"";
   auto software = Run(admin_, d);

@@ -50,6 +50,20 @@ class SlotIndex {
  public:
   // The number of the item with `hash` that `is(number)` confirms, or else `add()`'s
   // (which keeps the new item as the next number: as many as were added before).
+  static constexpr uint32_t kMissing = UINT32_MAX;
+
+  // The number of the item with `hash` that `is(number)` confirms, or kMissing.
+  template <class Is>
+  uint32_t Find(size_t hash, Is is) const {
+    const size_t mask = slots_.size() - 1;
+    const uint64_t tag = static_cast<uint64_t>(hash) & kTagBits;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      const uint64_t slot = slots_[at];
+      if (slot == 0) return kMissing;
+      if ((slot & kTagBits) == tag && is(static_cast<uint32_t>(slot) - 1)) return static_cast<uint32_t>(slot) - 1;
+    }
+  }
+
   template <class Is, class Add>
   uint32_t FindOrAdd(size_t hash, Is is, Add add) {
     const size_t mask = slots_.size() - 1;
@@ -137,6 +151,7 @@ KeyCodes::KeyCodes(std::vector<size_t> columns) : columns_(std::move(columns)) {
   std::sort(columns_.begin(), columns_.end());
   columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
   current_.resize(columns_.size());
+  by_caller_.assign(columns_.size(), false);
   slot_of_.assign(columns_.empty() ? 0 : columns_.back() + 1, 0);
   for (size_t i = 0; i < columns_.size(); ++i) {
     slot_of_[columns_[i]] = i;
@@ -148,14 +163,21 @@ KeyCodes::~KeyCodes() = default;
 
 void KeyCodes::Forget(size_t column) { dictionaries_[slot_of_[column]].reset(); }
 
+uint32_t KeyCodes::CodeIn(Dictionary& d, const Value& v) {
+  return d.index.FindOrAdd(
+      HashValue(v), [&](uint32_t code) { return d.values[code] == v; }, [&] { d.values.push_back(v); });
+}
+
 void KeyCodes::Encode(std::span<const Value> row) {
   for (size_t i = 0; i < columns_.size(); ++i) {
-    if (!dictionaries_[i]) continue;
-    Dictionary& d = *dictionaries_[i];
-    const Value& v = row[columns_[i]];
-    current_[i] = d.index.FindOrAdd(
-        HashValue(v), [&](uint32_t code) { return d.values[code] == v; }, [&] { d.values.push_back(v); });
+    if (dictionaries_[i] && !by_caller_[i]) current_[i] = CodeIn(*dictionaries_[i], row[columns_[i]]);
   }
+}
+
+uint32_t KeyCodes::CodeOf(size_t column, const Value& v) {
+  const size_t i = slot_of_[column];
+  by_caller_[i] = true;
+  return dictionaries_[i] ? CodeIn(*dictionaries_[i], v) : 0;
 }
 
 const Value& KeyCodes::value(size_t column, uint32_t code) const { return dictionaries_[slot_of_[column]]->values[code]; }
@@ -360,6 +382,32 @@ Result<std::vector<std::vector<Value>>> GroupAccumulator::TakeRows() {
     return false;
   });
   return rows;
+}
+
+class RecordsById::Index : public SlotIndex {};
+
+RecordsById::RecordsById() : index_(std::make_unique<Index>()) {}
+RecordsById::~RecordsById() = default;
+RecordsById::RecordsById(RecordsById&&) noexcept = default;
+RecordsById& RecordsById::operator=(RecordsById&&) noexcept = default;
+
+std::string_view RecordsById::IdOf(uint32_t number) const {
+  const uint32_t begin = number == 0 ? 0 : ends_[number - 1];
+  return std::string_view(ids_).substr(begin, ends_[number] - begin);
+}
+
+uint32_t RecordsById::Add(std::string_view id) {
+  return index_->FindOrAdd(
+      Mix(std::hash<std::string_view>{}(id)), [&](uint32_t number) { return IdOf(number) == id; },
+      [&] {
+        ids_.append(id);
+        ends_.push_back(static_cast<uint32_t>(ids_.size()));
+      });
+}
+
+uint32_t RecordsById::Find(std::string_view id) const {
+  uint32_t found = index_->Find(Mix(std::hash<std::string_view>{}(id)), [&](uint32_t number) { return IdOf(number) == id; });
+  return found == SlotIndex::kMissing ? kNone : found;
 }
 
 }  // namespace rapport::records::internal

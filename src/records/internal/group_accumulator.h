@@ -8,10 +8,13 @@
 // two middle values (SqlDialect::MiddleSum), MIN(x) or MAX(x). Private to records/.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -41,9 +44,18 @@ class KeyCodes {
   KeyCodes(const KeyCodes&) = delete;
   KeyCodes& operator=(const KeyCodes&) = delete;
 
-  // Codes the key columns of `row`; code() gives them until the next row.
+  // Codes the key columns of `row` (but those the caller codes); code() gives them
+  // until the next row.
   void Encode(std::span<const storage::Value> row);
   uint32_t code(size_t column) const { return current_[slot_of_[column]]; }
+  // For a column whose values the caller codes itself, once per distinct value it
+  // holds rather than once a row (a related record's, looked up by each row): the
+  // code of `v`, and from then on Encode leaves the column to SetCode.
+  uint32_t CodeOf(size_t column, const storage::Value& v);
+  void SetCode(size_t column, uint32_t code) { current_[slot_of_[column]] = code; }
+  bool Codes(size_t column) const {
+    return column < slot_of_.size() && std::binary_search(columns_.begin(), columns_.end(), column);
+  }
   const storage::Value& value(size_t column, uint32_t code) const;
   // Stops coding `column` and lets go of its values, once no grouping will read it
   // (nor take its rows).
@@ -51,10 +63,38 @@ class KeyCodes {
 
  private:
   struct Dictionary;
+  static uint32_t CodeIn(Dictionary& d, const storage::Value& v);
   std::vector<size_t> columns_;
   std::vector<size_t> slot_of_;  // per row column: its place in columns_
   std::vector<uint32_t> current_;
   std::vector<std::unique_ptr<Dictionary>> dictionaries_;  // per key column
+  std::vector<bool> by_caller_;                             // per key column (CodeOf)
+};
+
+// Records held in memory for a scan and found by their ids, numbered as added: one
+// probe of a flat index and one comparison of the id's bytes, where a hash map of
+// strings misses the caches three or four times a lookup.
+class RecordsById {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  RecordsById();
+  ~RecordsById();
+  RecordsById(RecordsById&&) noexcept;
+  RecordsById& operator=(RecordsById&&) noexcept;
+
+  // The number of the record of `id`: a new one the next number (as many as held).
+  uint32_t Add(std::string_view id);
+  // The number of the record of `id`, or kNone.
+  uint32_t Find(std::string_view id) const;
+  size_t size() const { return ends_.size(); }
+
+ private:
+  std::string_view IdOf(uint32_t number) const;
+  class Index;
+  std::unique_ptr<Index> index_;
+  std::string ids_;            // every id, one after the other
+  std::vector<uint32_t> ends_;  // by number: where its id ends in ids_
 };
 
 class GroupAccumulator {

@@ -119,6 +119,49 @@ TEST(GroupAccumulatorTest, GroupingsSharingKeyCodesKeepTheirOwnGroups) {
   EXPECT_EQ(codes.value(1, codes.code(1)), Value{int64_t{3}});
 }
 
+// A column the caller codes (a related record's value, coded once a record): Encode
+// leaves it alone, the groups follow the codes set, and the values come back out.
+TEST(GroupAccumulatorTest, AColumnCodedByTheCallerGroupsByTheCodesItSets) {
+  KeyCodes codes({0, 1});
+  const uint32_t acme = codes.CodeOf(1, std::string("Acme"));
+  const uint32_t none = codes.CodeOf(1, Null{});
+  EXPECT_EQ(codes.CodeOf(1, std::string("Acme")), acme);  // a value met again keeps its code
+  EXPECT_NE(none, acme);
+  GroupAccumulator by_company({1, 0}, {{CellOp::kSum, 2}}, codes);
+  // Column 1's value in each row is not what Encode would code: the caller's code wins.
+  const std::vector<std::pair<Row, uint32_t>> rows = {
+      {{std::string("won"), std::string("stale"), int64_t{10}}, acme},
+      {{std::string("won"), Null{}, int64_t{20}}, acme},
+      {{std::string("lost"), std::string("Acme"), int64_t{5}}, none},
+  };
+  for (const auto& [row, company] : rows) {
+    codes.Encode(row);
+    codes.SetCode(1, company);
+    ASSERT_TRUE(by_company.Add(row));
+  }
+  EXPECT_EQ(*by_company.TakeRows(), (std::vector<Row>{{std::string("Acme"), std::string("won"), int64_t{30}},
+                                                      {Null{}, std::string("lost"), int64_t{5}}}));
+  EXPECT_TRUE(codes.Codes(1));
+  EXPECT_FALSE(codes.Codes(2));
+}
+
+// Records found by id: each id once, an id that is another's prefix its own record,
+// and through many growths of the index.
+TEST(GroupAccumulatorTest, RecordsByIdFindsEachIdItHoldsAndNoOther) {
+  RecordsById records;
+  EXPECT_EQ(records.Find("a"), RecordsById::kNone);
+  for (uint32_t i = 0; i < 3000; ++i) ASSERT_EQ(records.Add("id-" + std::to_string(i)), i);
+  EXPECT_EQ(records.Add("id-17"), 17u);  // held already
+  EXPECT_EQ(records.Add("id-1"), 1u);
+  EXPECT_EQ(records.size(), 3000u);
+  for (uint32_t i = 0; i < 3000; ++i) ASSERT_EQ(records.Find("id-" + std::to_string(i)), i);
+  EXPECT_EQ(records.Find("id-3000"), RecordsById::kNone);
+  EXPECT_EQ(records.Find("id-"), RecordsById::kNone);
+  EXPECT_EQ(records.Find(""), RecordsById::kNone);
+  EXPECT_EQ(records.Add(""), 3000u);
+  EXPECT_EQ(records.Find(""), 3000u);
+}
+
 // Many groups: the table of groups grows many times over and loses none.
 TEST(GroupAccumulatorTest, ThousandsOfGroupsAreEachCountedOnce) {
   GroupAccumulator groups({0, 1}, {{CellOp::kCountRows, 0}, {CellOp::kSum, 1}});
