@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -5,6 +6,8 @@
 #include <functional>
 #include <thread>
 
+#include "core/calendar.h"
+#include "core/time.h"
 #include "storage/catalog.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -590,6 +593,49 @@ TEST_P(StorageTest, DialectColumnTypesRoundTrip) {
     });
   }));
   EXPECT_EQ(streamed, 1);
+}
+
+// Every row of one statement gets its own date's bucket, as BucketLabel names it:
+// across more days than SQLite's per-statement memo of labels holds (days 4,096 apart
+// share its slot), with two buckets of one column in one statement, a fiscal year, a
+// NULL, a datetime in a time zone and text that is no date.
+TEST_P(StorageTest, DateBucketsLabelEveryRowOfAStatement) {
+  const SqlDialect& d = db_->dialect();
+  std::vector<std::string> dates;
+  for (int64_t day = DaysFromCivil(2000, 1, 1); day < DaysFromCivil(2026, 1, 1); day += 97) dates.push_back(FormatDate(day));
+  dates.push_back(FormatDate(DaysFromCivil(2010, 6, 1)));
+  dates.push_back(FormatDate(DaysFromCivil(2010, 6, 1) + 4096));  // the same slot
+  dates.push_back(FormatDate(DaysFromCivil(2010, 6, 1)));          // and back
+  ASSERT_TRUE(db_->Write([&](Connection& c) -> Status {
+    RAPPORT_TRY(c.ExecuteScript("CREATE TABLE days (n INTEGER PRIMARY KEY, d TEXT)"));
+    for (size_t i = 0; i < dates.size(); ++i) {
+      RAPPORT_TRY(c.Execute("INSERT INTO days (n, d) VALUES (?, ?)", std::vector<Value>{static_cast<int64_t>(i), dates[i]}));
+    }
+    RAPPORT_TRY(c.Execute("INSERT INTO days (n, d) VALUES (?, NULL)", std::vector<Value>{static_cast<int64_t>(dates.size())}));
+    RAPPORT_TRY(c.ExecuteScript("CREATE TABLE stamps (t TEXT); INSERT INTO stamps (t) VALUES ('2026-03-31T23:30:00.000000Z')"));
+    return Ok();
+  }));
+  ASSERT_TRUE(db_->Read([&](Connection& c) -> Status {
+    std::string sql = fmt::format("SELECT d, {}, {}, {} FROM days ORDER BY n", d.DateBucket("d", false, DatePart::kMonth, 1),
+                                  d.DateBucket("d", false, DatePart::kQuarter, 4), d.DateBucket("d", false, DatePart::kWeek, 1));
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql));
+    EXPECT_EQ(rows.rows.size(), dates.size() + 1);
+    for (const auto& row : rows.rows) {
+      if (IsNull(row[0])) {
+        EXPECT_TRUE(IsNull(row[1]) && IsNull(row[2]) && IsNull(row[3]));
+        continue;
+      }
+      const int64_t day = *ParseDateDays(std::get<std::string>(row[0]));
+      EXPECT_EQ(TextOf(row[1]), BucketLabel(day, DatePart::kMonth, 1)) << TextOf(row[0]);
+      EXPECT_EQ(TextOf(row[2]), BucketLabel(day, DatePart::kQuarter, 4)) << TextOf(row[0]);
+      EXPECT_EQ(TextOf(row[3]), BucketLabel(day, DatePart::kWeek, 1)) << TextOf(row[0]);
+    }
+    // A datetime taken in a zone: 23:30 UTC on the last of March is April in Paris.
+    std::string zoned = fmt::format("SELECT {} FROM stamps", d.DateBucket("t", true, DatePart::kMonth, 1));
+    RAPPORT_ASSIGN_OR_RETURN(auto paris, c.Query(zoned, std::vector<Value>{std::string("Europe/Paris")}));
+    EXPECT_EQ(TextOf(paris.rows.at(0).at(0)), "2026-04");
+    return Ok();
+  }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),
