@@ -154,7 +154,7 @@ class SqliteConnection final : public Connection {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return Fail(Finish(stmt, rc, "query"));
-      for (int i = 0; i < n; ++i) row[i] = Column(stmt, i);
+      for (int i = 0; i < n; ++i) ReadColumn(stmt, i, row[i]);
       if (!on_row(row)) break;
     }
     sqlite3_reset(stmt);
@@ -248,6 +248,20 @@ class SqliteConnection final : public Connection {
         return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
       }
     }
+  }
+
+  // Column(), into the value the row held there before: text into the string already
+  // there, its buffer kept (a scan's rows would otherwise allocate and free one for
+  // every text of more than 15 bytes, such as an id).
+  static void ReadColumn(sqlite3_stmt* stmt, int i, Value& into) {
+    if (sqlite3_column_type(stmt, i) == SQLITE_TEXT) {
+      if (auto* text = std::get_if<std::string>(&into)) {
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        text->assign(data, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+        return;
+      }
+    }
+    into = Column(stmt, i);
   }
 
   sqlite3* db_;
