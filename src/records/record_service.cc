@@ -1588,6 +1588,10 @@ struct CompiledAggregate {
   // (ByBucketRanges). Null otherwise.
   const FieldDef* bucketed = nullptr;
   DatePart bucket_part = DatePart::kDay;
+  // When the one key is the object's own field of a few known values (a picklist's
+  // options, a flag) and money is not a key: the field, so that the groups can be
+  // counted a value at a time (ByKeyValues). Null otherwise.
+  const FieldDef* few_valued = nullptr;
   // Per key (as key_inputs): the column it is computed from ("r.\"close_date\"", so that
   // a quarter and a month of one field count as the month alone) and how many values it
   // takes at most, roughly (0: unknown). What GroupTogether needs to tell whether
@@ -1731,7 +1735,8 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
   std::vector<std::string> grouped;  // key aliases
   std::vector<std::string> ordered;
   std::vector<AggregateGroup> groups;
-  const FieldDef* bucketed = nullptr;  // CompiledAggregate::bucketed
+  const FieldDef* bucketed = nullptr;    // CompiledAggregate::bucketed
+  const FieldDef* few_valued = nullptr;  // CompiledAggregate::few_valued
   // For grouping in memory (SqlDialect::GroupsBySorting): where each key and measured
   // value is among the subquery's columns, and what each measure column computes.
   std::vector<size_t> key_inputs;
@@ -1792,6 +1797,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
                           : f->type == FieldType::kBoolean ? 3
                                                            : 0;
       add_key(c.sql, {}, c.sql, span);
+      if (q.group_by.size() == 1 && c.alias == "r" && span > 0) few_valued = f;
     }
     groups.push_back({f, g.bucket.has_value()});
   }
@@ -1981,6 +1987,7 @@ Result<CompiledAggregate> RecordService::Impl::CompileAggregate(const Principal&
     out.bucketed = bucketed;
     out.bucket_part = *q.group_by.front().bucket;
   }
+  if (few_valued && !money) out.few_valued = few_valued;
   return out;
 }
 
@@ -2307,6 +2314,48 @@ bool GroupsInKeyOrder(Connection& c, const CompiledAggregate& m) {
   });
 }
 
+// `values` followed by `more`.
+std::vector<Value> With(std::vector<Value> values, std::initializer_list<Value> more) {
+  values.insert(values.end(), more);
+  return values;
+}
+
+// Whether SQLite's plan for `sql` reads a range of an index by column `name`, each of
+// `conditions` ("=?", ">?") on it.
+Result<bool> PlanReadsRange(Connection& c, const std::string& sql, const std::vector<Value>& params, std::string_view name,
+                            std::initializer_list<std::string_view> conditions) {
+  RAPPORT_ASSIGN_OR_RETURN(auto plan, c.Query("EXPLAIN QUERY PLAN " + sql, params));
+  return std::any_of(plan.rows.begin(), plan.rows.end(), [&](const auto& row) {
+    const std::string detail = storage::TextOf(row.back());
+    return std::all_of(conditions.begin(), conditions.end(), [&](std::string_view condition) {
+      const std::string term = fmt::format("{}{}", name, condition);
+      return detail.find(" " + term) != std::string::npos || detail.find("(" + term) != std::string::npos;
+    });
+  });
+}
+
+// Adds to `out` the group of `key` from `result`, its measures then a count of its
+// rows (dropped), if it has any rows.
+void AddRanged(std::vector<RawRow>& out, Value key, const storage::QueryResult& result) {
+  RawRow row = result.rows.at(0);
+  if (storage::IntOf(row.back()) == 0) return;
+  row.pop_back();
+  row.insert(row.begin(), std::move(key));
+  out.push_back(std::move(row));
+}
+
+// The records without a value: the empty group, last as the statement orders it.
+Status AddUnset(Connection& c, const CompiledAggregate& m, const std::string& column, std::vector<RawRow>& out) {
+  RAPPORT_ASSIGN_OR_RETURN(
+      auto unset, c.Query(fmt::format("SELECT {}, COUNT(*) FROM ({} AND {} IS NULL) t", m.measures_sql, m.RowsSql(), column),
+                          m.Params()));
+  AddRanged(out, Value{}, unset);
+  return Ok();
+}
+
+// At most this many groups counted a range at a time (ByBucketRanges, ByKeyValues).
+constexpr size_t kMaxRanges = 1000;
+
 // A query alone grouped by a date bucket (activities done by month) counted a bucket at
 // a time: each bucket is a range of days, so where an index orders the field after the
 // condition's equalities, a bucket's rows are one range of it, aggregated by the
@@ -2315,55 +2364,66 @@ bool GroupsInKeyOrder(Connection& c, const CompiledAggregate& m) {
 // activities, a third of them done, by month: 1.6 s grouped by the engine (SQLite's
 // GROUP BY would sort them), 0.6 s this way. Every aggregate comes out as the
 // statement computes it, a median or distinct count included. Nothing when the plan
-// reads no such range, or past kMaxBuckets buckets: the caller groups as usual.
+// reads no such range, or past kMaxRanges buckets: the caller groups as usual.
 // The values are the engine's stored ISO text, which sorts as the days do.
 Result<std::optional<std::vector<RawRow>>> ByBucketRanges(Connection& c, const CompiledAggregate& m) {
-  constexpr size_t kMaxBuckets = 1000;
   const std::string& name = m.bucketed->column;
   const std::string column = "r." + Quote(c.dialect(), name);
-  const std::string rows = m.RowsSql();
-  const std::string in_range = fmt::format("SELECT {0}, COUNT(*) FROM ({1} AND {2} >= ? AND {2} < ?) t", m.measures_sql, rows, column);
+  const std::string in_range =
+      fmt::format("SELECT {0}, COUNT(*) FROM ({1} AND {2} >= ? AND {2} < ?) t", m.measures_sql, m.RowsSql(), column);
   const std::vector<Value> params = m.Params();
-  auto with = [](std::vector<Value> values, std::initializer_list<Value> more) {
-    values.insert(values.end(), more);
-    return values;
-  };
-  RAPPORT_ASSIGN_OR_RETURN(auto plan, c.Query("EXPLAIN QUERY PLAN " + in_range, with(params, {std::string(), std::string()})));
-  const bool ranged = std::any_of(plan.rows.begin(), plan.rows.end(), [&](const auto& row) {
-    std::string detail = storage::TextOf(row.back());
-    return detail.find(name + ">?") != std::string::npos && detail.find(name + "<?") != std::string::npos;
-  });
+  RAPPORT_ASSIGN_OR_RETURN(bool ranged, PlanReadsRange(c, in_range, With(params, {std::string(), std::string()}), name, {">?", "<?"}));
   if (!ranged) return std::nullopt;
   const std::string next = fmt::format("SELECT MIN({0}) {1} AND {0} >= ?", column, m.FromWhereSql());
   const std::vector<Value> where_params = m.FromWhereParams();
   const int fiscal_start = m.q.fiscal_year_start;
   std::vector<RawRow> out;
-  // A row of the bucket's measures (and a count of its rows, dropped), if it has any.
-  auto add = [&](Value key, const storage::QueryResult& result) {
-    RawRow row = result.rows.at(0);
-    if (storage::IntOf(row.back()) == 0) return;
-    row.pop_back();
-    row.insert(row.begin(), std::move(key));
-    out.push_back(std::move(row));
-  };
   std::string from;  // the next bucket holds the least value at or after this
   for (size_t buckets = 0;; ++buckets) {
-    RAPPORT_ASSIGN_OR_RETURN(auto first, c.Query(next, with(where_params, {from})));
+    RAPPORT_ASSIGN_OR_RETURN(auto first, c.Query(next, With(where_params, {from})));
     if (first.rows.empty() || storage::IsNull(first.rows[0][0])) break;
-    if (buckets == kMaxBuckets) return std::nullopt;
+    if (buckets == kMaxRanges) return std::nullopt;
     std::optional<int64_t> day = ParseDateDays(storage::TextOf(first.rows[0][0]).substr(0, 10));
     if (!day) return std::nullopt;  // not a date as the engine stores it
     std::string label = BucketLabel(*day, m.bucket_part, fiscal_start);
     std::optional<DayRange> days = BucketDays(label, m.bucket_part, fiscal_start);
     if (!days) return std::nullopt;
     std::string end = FormatDate(days->end);
-    RAPPORT_ASSIGN_OR_RETURN(auto measured, c.Query(in_range, with(params, {FormatDate(days->first), end})));
-    add(std::move(label), measured);
+    RAPPORT_ASSIGN_OR_RETURN(auto measured, c.Query(in_range, With(params, {FormatDate(days->first), end})));
+    AddRanged(out, std::move(label), measured);
     from = std::move(end);
   }
-  // The records without a value: the empty group, last as the statement orders it.
-  RAPPORT_ASSIGN_OR_RETURN(auto unset, c.Query(fmt::format("SELECT {}, COUNT(*) FROM ({} AND {} IS NULL) t", m.measures_sql, rows, column), params));
-  add(Value{}, unset);
+  RAPPORT_TRY(AddUnset(c, m, column, out));
+  return out;
+}
+
+// A query alone grouped by a field of a few values (activities by type) counted a value
+// at a time, as ByBucketRanges counts buckets: where an index orders the field after
+// the condition's equalities, each value's rows are one range of it, aggregated by the
+// database without comparing each row's key to the last one's as its GROUP BY does, and
+// the next value is one seek past it. Ten million activities by type: 1.16 s by
+// SQLite's GROUP BY in the index's order, 0.95 s this way. Nothing when the plan reads
+// no such range, or past kMaxRanges values.
+Result<std::optional<std::vector<RawRow>>> ByKeyValues(Connection& c, const CompiledAggregate& m) {
+  const std::string& name = m.few_valued->column;
+  const std::string column = "r." + Quote(c.dialect(), name);
+  const std::string of_value = fmt::format("SELECT {0}, COUNT(*) FROM ({1} AND {2} = ?) t", m.measures_sql, m.RowsSql(), column);
+  const std::vector<Value> params = m.Params();
+  RAPPORT_ASSIGN_OR_RETURN(bool ranged, PlanReadsRange(c, of_value, With(params, {std::string()}), name, {"=?"}));
+  if (!ranged) return std::nullopt;
+  const std::string least = fmt::format("SELECT MIN({0}) {1} AND {0} IS NOT NULL", column, m.FromWhereSql());
+  const std::string next = fmt::format("SELECT MIN({0}) {1} AND {0} > ?", column, m.FromWhereSql());
+  const std::vector<Value> where_params = m.FromWhereParams();
+  std::vector<RawRow> out;
+  RAPPORT_ASSIGN_OR_RETURN(auto found, c.Query(least, where_params));
+  for (size_t values = 0; !found.rows.empty() && !storage::IsNull(found.rows[0][0]); ++values) {
+    if (values == kMaxRanges) return std::nullopt;
+    Value value = found.rows[0][0];
+    RAPPORT_ASSIGN_OR_RETURN(auto measured, c.Query(of_value, With(params, {value})));
+    RAPPORT_ASSIGN_OR_RETURN(found, c.Query(next, With(where_params, {value})));
+    AddRanged(out, std::move(value), measured);
+  }
+  RAPPORT_TRY(AddUnset(c, m, column, out));
   return out;
 }
 
@@ -2461,10 +2521,10 @@ Status ScanTogether(storage::Database& db, const std::string& tenant_id,
     const size_t n = members.size();
     raws.assign(n, std::vector<RawRow>{});
     every_group.assign(n, false);
-    if (n == 1 && members[0]->in_memory && members[0]->bucketed) {
-      RAPPORT_ASSIGN_OR_RETURN(auto by_bucket, ByBucketRanges(c, *members[0]));
-      if (by_bucket) {
-        raws[0] = std::move(*by_bucket);
+    if (n == 1 && members[0]->in_memory && (members[0]->bucketed || members[0]->few_valued)) {
+      RAPPORT_ASSIGN_OR_RETURN(auto by_range, members[0]->bucketed ? ByBucketRanges(c, *members[0]) : ByKeyValues(c, *members[0]));
+      if (by_range) {
+        raws[0] = std::move(*by_range);
         return Ok();
       }
     }
