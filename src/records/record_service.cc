@@ -2245,9 +2245,10 @@ Status StreamRows(Connection& c, const CompiledAggregate& shared, const std::vec
       }
       return true;
     }));
-    if (!fits) continue;  // joined by the statement after all
+    if (!fits) continue;  // joined by the statement after all, its columns coded by Encode
     for (size_t v = 0; v < width; ++v) {
       lookup.null_codes.push_back(lookup.coded[v] ? codes.CodeOf(lookup.columns[v], Value{}) : 0);
+      if (lookup.coded[v]) codes.CodeByCaller(lookup.columns[v]);
     }
     for (size_t i : lookup.columns) served[i] = true;
     lookups.push_back(std::move(lookup));

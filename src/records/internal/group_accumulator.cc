@@ -176,7 +176,6 @@ void KeyCodes::Encode(std::span<const Value> row) {
 
 uint32_t KeyCodes::CodeOf(size_t column, const Value& v) {
   const size_t i = slot_of_[column];
-  by_caller_[i] = true;
   return dictionaries_[i] ? CodeIn(*dictionaries_[i], v) : 0;
 }
 

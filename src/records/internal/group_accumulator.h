@@ -49,9 +49,10 @@ class KeyCodes {
   void Encode(std::span<const storage::Value> row);
   uint32_t code(size_t column) const { return current_[slot_of_[column]]; }
   // For a column whose values the caller codes itself, once per distinct value it
-  // holds rather than once a row (a related record's, looked up by each row): the
-  // code of `v`, and from then on Encode leaves the column to SetCode.
+  // holds rather than once a row (a related record's, looked up by each row): the code
+  // of `v`; after CodeByCaller(column), Encode leaves the column to SetCode.
   uint32_t CodeOf(size_t column, const storage::Value& v);
+  void CodeByCaller(size_t column) { by_caller_[slot_of_[column]] = true; }
   void SetCode(size_t column, uint32_t code) { current_[slot_of_[column]] = code; }
   bool Codes(size_t column) const {
     return column < slot_of_.size() && std::binary_search(columns_.begin(), columns_.end(), column);

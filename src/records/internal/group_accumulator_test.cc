@@ -127,6 +127,13 @@ TEST(GroupAccumulatorTest, AColumnCodedByTheCallerGroupsByTheCodesItSets) {
   const uint32_t none = codes.CodeOf(1, Null{});
   EXPECT_EQ(codes.CodeOf(1, std::string("Acme")), acme);  // a value met again keeps its code
   EXPECT_NE(none, acme);
+  // Values coded ahead, but the column not left to the caller: Encode still codes it
+  // (a lookup too large to hold, joined by the statement after all).
+  codes.Encode(Row{std::string("won"), Null{}, int64_t{1}});
+  EXPECT_EQ(codes.code(1), none);
+  codes.Encode(Row{std::string("won"), std::string("Acme"), int64_t{1}});
+  EXPECT_EQ(codes.code(1), acme);
+  codes.CodeByCaller(1);
   GroupAccumulator by_company({1, 0}, {{CellOp::kSum, 2}}, codes);
   // Column 1's value in each row is not what Encode would code: the caller's code wins.
   const std::vector<std::pair<Row, uint32_t>> rows = {
