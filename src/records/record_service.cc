@@ -73,9 +73,9 @@ Result<Projection> MakeProjection(const ObjectDef& object, const storage::SqlDia
   std::set<std::string, std::less<>> wanted(requested.begin(), requested.end());
   for (const auto& name : requested) {
     if (!object.FindField(name)) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("Unknown field `{}` in fields= on `{}`.{}", name, object.name,
-                              DidYouMean(name, object.FieldNames())));
+      std::string message = fmt::format("Unknown field `{}` in fields= on `{}`.{}", name, object.name,
+                                        DidYouMean(name, object.FieldNames()));
+      return Fail(Error(ErrorCode::kInvalidArgument, message).WithField("fields", "unknown_field", message));
     }
   }
   for (const auto& f : object.fields) {
@@ -225,6 +225,13 @@ SnapshotPtr MaskedView(const metadata::MetadataSnapshot& full, const Principal& 
   return std::make_shared<const metadata::MetadataSnapshot>(full.version(), std::move(objects));
 }
 
+// An invalid-argument error that names no field, naming `field` (the part of the
+// request it is about: "filter", "sort"...), so that every path reports where.
+Error Naming(std::string field, const Error& e) {
+  if (!e.field_errors().empty() || e.code() != ErrorCode::kInvalidArgument) return e;
+  return Error(e.code(), e.detail()).WithInternal(e.internal()).WithField(std::move(field), "invalid_value", std::string(e.detail()));
+}
+
 Error ValidationError(std::vector<FieldError> errors) {
   std::string detail = errors.size() == 1
                            ? fmt::format("`{}`: {}", errors[0].field, errors[0].message)
@@ -294,6 +301,10 @@ class RecordService::Impl {
   // internal::ResultCache::FindGrowable).
   Result<CompiledAggregate> CompileAggregate(const Principal& p, const AggregateQuery& q,
                                              const std::string& after_id = {});
+  // A list query as its page's statement (RecordService::List reads it; CheckList
+  // stops there).
+  struct CompiledList;
+  Result<CompiledList> CompileList(const Principal& p, const ListQuery& q);
 
   // One object as one principal may use it in one request.
   struct Target {
@@ -386,11 +397,7 @@ class RecordService::Impl {
     AddRows(target.access.read, where, params);
     if (!filter.empty()) {
       // The filter's errors (syntax, an unknown or hidden field, a type) name it.
-      auto in_filter = [](const Error& e) {
-        if (!e.field_errors().empty() || e.code() != ErrorCode::kInvalidArgument) return e;
-        return Error(e.code(), e.detail()).WithInternal(e.internal()).WithField("filter", "invalid_value",
-                                                                                  std::string(e.detail()));
-      };
+      auto in_filter = [](const Error& e) { return Naming("filter", e); };
       auto ast = query::Parse(filter);
       if (!ast) return Fail(in_filter(ast.error()));
       auto bound = query::Bind(*ast, *target.object, *target.snapshot);
@@ -1126,61 +1133,90 @@ Status RecordService::Purge(const Principal& p, std::string_view object, std::st
   });
 }
 
-Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
-  RAPPORT_ASSIGN_OR_RETURN(auto target, impl_->Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
+// A list query compiled: the page's statement and how its rows become records.
+struct RecordService::Impl::CompiledList {
+  Target target;
+  RelatedReads related;
+  Projection projection;
+  std::vector<query::SortKey> keys;
+  std::string where;                 // the rows the principal may read under the filter
+  std::vector<Value> params;
+  std::string sql;                   // the page's statement
+  std::vector<Value> page_params;
+};
+
+Result<RecordService::Impl::CompiledList> RecordService::Impl::CompileList(const Principal& p, const ListQuery& q) {
+  CompiledList out;
+  RAPPORT_ASSIGN_OR_RETURN(out.target, Resolve(p, q.object, q.for_export ? Operation::kExport : Operation::kRead));
   if (q.limit < 1 || q.limit > kMaxPageSize) {
     return Fail(Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}.", kMaxPageSize))
                     .WithField("limit", "out_of_range", fmt::format("1 to {}", kMaxPageSize)));
   }
-  const ObjectDef& object = *target.object;
-  const auto& d = impl_->db_.dialect();
-  std::string where;
-  std::vector<Value> params;
-  RAPPORT_TRY(impl_->ReadableWhere(p, target, q.filter, where, params));
-  RAPPORT_ASSIGN_OR_RETURN(auto keys, query::ParseSort(q.sort, object));
-  std::string page_where = where;
-  std::vector<Value> page_params = params;
+  const ObjectDef& object = *out.target.object;
+  const auto& d = db_.dialect();
+  RAPPORT_TRY(ReadableWhere(p, out.target, q.filter, out.where, out.params));
+  auto keys = query::ParseSort(q.sort, object);
+  if (!keys) return Fail(Naming("sort", keys.error()));
+  out.keys = std::move(*keys);
+  std::string page_where = out.where;
+  out.page_params = out.params;
   if (!q.cursor.empty()) {
-    RAPPORT_ASSIGN_OR_RETURN(auto after, query::DecodeCursor(q.cursor, keys));
-    auto keyset = query::KeysetPredicate(keys, after, d, "r");
+    auto after = query::DecodeCursor(q.cursor, out.keys);
+    if (!after) return Fail(Naming("cursor", after.error()));
+    auto keyset = query::KeysetPredicate(out.keys, *after, d, "r");
     page_where += " AND (" + keyset.sql + ")";
-    page_params.insert(page_params.end(), keyset.params.begin(), keyset.params.end());
+    out.page_params.insert(out.page_params.end(), keyset.params.begin(), keyset.params.end());
   }
   // Fields of related records ("company.industry") come through their relation's
   // include, with the related object's own read access and field masks.
-  RAPPORT_ASSIGN_OR_RETURN(RelatedReads related, impl_->PlanRelatedReads(p, object, q.read));
-  RAPPORT_ASSIGN_OR_RETURN(Projection proj, MakeProjection(object, d, related.own_fields));
+  RAPPORT_ASSIGN_OR_RETURN(out.related, PlanRelatedReads(p, object, q.read));
+  RAPPORT_ASSIGN_OR_RETURN(out.projection, MakeProjection(object, d, out.related.own_fields));
   // The sort keys' columns ride along after the projection so the cursor can be built
   // from the last row even when fields= leaves them out.
   std::string sort_columns;
-  for (const auto& column : query::SortColumns(keys)) sort_columns += ", r." + Quote(d, column);
-  std::string sql = fmt::format("SELECT {}{} FROM {} r WHERE {} ORDER BY {} LIMIT {}", proj.columns_sql,
-                                sort_columns, Quote(d, object.table), page_where,
-                                query::OrderBySql(keys, d, "r"), q.limit + 1);
+  for (const auto& column : query::SortColumns(out.keys)) sort_columns += ", r." + Quote(d, column);
+  out.sql = fmt::format("SELECT {}{} FROM {} r WHERE {} ORDER BY {} LIMIT {}", out.projection.columns_sql, sort_columns,
+                        Quote(d, object.table), page_where, query::OrderBySql(out.keys, d, "r"), q.limit + 1);
+  return out;
+}
+
+Result<ListResult> RecordService::List(const Principal& p, const ListQuery& q) {
+  RAPPORT_ASSIGN_OR_RETURN(Impl::CompiledList list, impl_->CompileList(p, q));
+  const ObjectDef& object = *list.target.object;
+  const auto& d = impl_->db_.dialect();
+  const size_t sort_width = list.keys.size();
   ListResult result;
   RAPPORT_TRY(impl_->db_.Read([&](Connection& c) -> Status {
-    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(sql, page_params));
+    RAPPORT_ASSIGN_OR_RETURN(auto rows, c.Query(list.sql, list.page_params));
     size_t n = std::min(rows.rows.size(), static_cast<size_t>(q.limit));
     result.records.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      result.records.push_back(ReadRecord(object, proj, rows.rows[i], related.own_fields, target.cipher.get()));
+      result.records.push_back(
+          ReadRecord(object, list.projection, rows.rows[i], list.related.own_fields, list.target.cipher.get()));
     }
     if (rows.rows.size() > static_cast<size_t>(q.limit) && n > 0) {
       const auto& last = rows.rows[n - 1];
-      std::vector<Value> sort_values(last.end() - static_cast<long>(keys.size()), last.end());
+      std::vector<Value> sort_values(last.end() - static_cast<long>(sort_width), last.end());
       result.next_cursor = query::EncodeCursor(sort_values);
     }
     if (q.count) {
       RAPPORT_ASSIGN_OR_RETURN(auto count, c.Query(fmt::format("SELECT COUNT(*) FROM {} r WHERE {}",
-                                                                Quote(d, object.table), where),
-                                                    params));
+                                                                Quote(d, object.table), list.where),
+                                                    list.params));
       result.total = std::get<int64_t>(count.rows[0][0]);
     }
-    if (!related.include.empty()) RAPPORT_TRY(impl_->Include(c, p, target, related.include, result.records));
+    if (!list.related.include.empty()) {
+      RAPPORT_TRY(impl_->Include(c, p, list.target, list.related.include, result.records));
+    }
     return Ok();
   }));
-  if (!related.fields.empty()) related.Apply(q.read, result.records);
+  if (!list.related.fields.empty()) list.related.Apply(q.read, result.records);
   return result;
+}
+
+Status RecordService::CheckList(const Principal& p, const ListQuery& q) {
+  RAPPORT_TRY(impl_->CompileList(p, q));
+  return Ok();
 }
 
 constexpr std::pair<std::string_view, AggregateFn> kAggregateFns[] = {

@@ -233,8 +233,12 @@ class RecordService {
                          std::string_view id);
   // Removes a record for good, clearing lookups that point at it (with history).
   Status Purge(const security::Principal& principal, std::string_view object, std::string_view id);
-  // kInvalidArgument for a bad filter, sort, cursor or limit.
+  // kInvalidArgument for a bad filter, sort, cursor, limit or field, naming which
+  // ("filter", "sort", "cursor", "limit", "fields").
   Result<ListResult> List(const security::Principal& principal, const ListQuery& query);
+  // List's checks of a query without running it (no row is read): what saving a view
+  // needs to know, at any size of table.
+  Status CheckList(const security::Principal& principal, const ListQuery& query);
   // kInvalidArgument for a bad filter, grouping or measure (a field that is unknown,
   // hidden from the principal, encrypted, or of a type the function does not take).
   Result<AggregateResult> Aggregate(const security::Principal& principal, const AggregateQuery& query);

@@ -1010,6 +1010,48 @@ TEST_P(RecordServiceTest, AggregatesByAFieldOfFewValuesAgreeWithAGroupingByHand)
   EXPECT_EQ(run(q), largest);
 }
 
+// Checking a list (what saving a view does) reads no record, at any size of table, and
+// refuses what listing refuses, naming the same part of the query.
+TEST_P(RecordServiceTest, CheckingAListReadsNoRecordAndRefusesWhatListingRefuses) {
+  MustCreate("companies", {{"name", V::String("Acme")}});
+  Observed observed(url_);
+  ASSERT_TRUE(observed) << observed.error();
+  RecordService& checking = observed->records();
+  ListQuery good{.object = "companies", .filter = "industry = \"retail\"", .sort = "-employees", .limit = 1};
+  good.read.fields = {"name", "employees"};
+  EXPECT_TRUE(checking.CheckList(admin_, good));
+  auto field_of = [](const Error& e) { return e.field_errors().empty() ? std::string("(none)") : e.field_errors()[0].field; };
+  std::vector<std::pair<ListQuery, std::string>> bad;
+  ListQuery q = good;
+  q.filter = "industri = \"x\"";
+  bad.emplace_back(q, "filter");
+  q = good;
+  q.sort = "-nope";
+  bad.emplace_back(q, "sort");
+  q = good;
+  q.read.fields = {"name", "nope"};
+  bad.emplace_back(q, "fields");
+  q = good;
+  q.read.fields = {"compny.name"};
+  bad.emplace_back(q, "fields");
+  q = good;
+  q.cursor = "%%garbage";
+  bad.emplace_back(q, "cursor");
+  q = good;
+  q.limit = 0;
+  bad.emplace_back(q, "limit");
+  for (const auto& [query, field] : bad) {
+    Status checked = checking.CheckList(admin_, query);
+    auto listed = checking.List(admin_, query);
+    ASSERT_FALSE(checked) << field;
+    ASSERT_FALSE(listed) << field;
+    EXPECT_EQ(field_of(checked.error()), field) << checked.error().ToString();
+    EXPECT_EQ(field_of(listed.error()), field) << listed.error().ToString();
+  }
+  EXPECT_EQ(checking.CheckList(admin_, {.object = "nothing"}).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(observed.Count([](const std::string& sql) { return sql.find("FROM \"companies\"") != std::string::npos; }), 0);
+}
+
 // Durations between two fields, in days counted in whole seconds: worked out by hand
 // between datetimes, and between a date and each deal's own created_at as read back.
 TEST_P(RecordServiceTest, AggregatesMeasureDurationsBetweenTwoFields) {

@@ -91,8 +91,9 @@ Status SavedViews::CheckCanRead(const security::Principal& p, const std::string&
   return Fail(std::move(otherwise));
 }
 
-// Runs the view once, as its author, so that the record engine itself says whether
-// the object, the filter, the sort and the columns are valid for them.
+// The record engine itself says whether the object, the filter, the sort and the
+// columns are valid for the view's author, checking the list as it would run it without
+// reading a record (RecordService::CheckList).
 Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
   if (IsBlank(view.name) || view.name.size() > kMaxName) {
     return Fail(InvalidField("name", fmt::format("Give the view a name (at most {} characters).", kMaxName)));
@@ -105,20 +106,13 @@ Status SavedViews::Check(const security::Principal& p, const SavedView& view) {
   }
   records::ListQuery query{.object = view.object, .filter = view.filter, .sort = view.sort, .limit = 1};
   query.read.fields = view.columns;
-  auto tried = records_.List(p, query);
-  if (tried) return Ok();
-  Error error = tried.error();
+  Status checked = records_.CheckList(p, query);
+  if (checked) return Ok();
+  const Error& error = checked.error();
   // The list speaks of `fields=`; a view calls them columns.
   std::vector<FieldError> fields = error.field_errors();
   for (auto& f : fields) {
     if (f.field == "fields") f.field = "columns";
-  }
-  if (fields.empty() && error.code() == ErrorCode::kInvalidArgument) {
-    std::string_view detail = error.detail();
-    std::string field = detail.find("fields=") != std::string_view::npos ? "columns"
-                        : detail.find("sort") != std::string_view::npos  ? "sort"
-                                                                          : "filter";
-    fields.push_back({field, "invalid_value", error.detail()});
   }
   return Fail(Error(error.code(), error.detail()).WithFieldErrors(std::move(fields)));
 }
