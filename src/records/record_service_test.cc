@@ -20,6 +20,19 @@ namespace {
 using security::Principal;
 using V = InputValue;
 
+// Numbers below `n` for generated test data, the same sequence on every run.
+class Numbers {
+ public:
+  explicit Numbers(uint32_t seed) : seed_(seed) {}
+  uint32_t operator()(uint32_t n) {
+    seed_ = seed_ * 1103515245u + 12345u;
+    return (seed_ >> 8) % n;
+  }
+
+ private:
+  uint32_t seed_;
+};
+
 // Every case runs on both backends: a SQLite file and a private PostgreSQL cluster.
 class RecordServiceTest : public testing::EngineTest {
  protected:
@@ -806,11 +819,7 @@ TEST_P(RecordServiceTest, AggregatesByDateBucketAgreeWithAGroupingByHand) {
     bool deleted;
   };
   std::vector<Activity> activities;
-  uint32_t seed = 7;
-  auto next = [&](uint32_t n) {
-    seed = seed * 1103515245u + 12345u;
-    return (seed >> 8) % n;
-  };
+  Numbers next(7);
   const int64_t first_day = *ParseDateDays("2024-12-20");
   for (int i = 0; i < 90; ++i) {
     // Two clusters with a gap between them, times on either side of midnight UTC.
@@ -919,11 +928,7 @@ TEST_P(RecordServiceTest, AggregatesByAFieldOfFewValuesAgreeWithAGroupingByHand)
     bool deleted;
   };
   std::vector<Company> companies;
-  uint32_t seed = 11;
-  auto next = [&](uint32_t n) {
-    seed = seed * 1103515245u + 12345u;
-    return (seed >> 8) % n;
-  };
+  Numbers next(11);
   const char* industries[] = {"", "software", "retail", "finance", "energy"};
   for (int i = 0; i < 80; ++i) {
     std::optional<int64_t> employees;
