@@ -397,13 +397,12 @@ class RecordService::Impl {
     AddRows(target.access.read, where, params);
     if (!filter.empty()) {
       // The filter's errors (syntax, an unknown or hidden field, a type) name it.
-      auto in_filter = [](const Error& e) { return Naming("filter", e); };
       auto ast = query::Parse(filter);
-      if (!ast) return Fail(in_filter(ast.error()));
+      if (!ast) return Fail(Naming("filter", ast.error()));
       auto bound = query::Bind(*ast, *target.object, *target.snapshot);
-      if (!bound) return Fail(in_filter(bound.error()));
+      if (!bound) return Fail(Naming("filter", bound.error()));
       auto compiled = query::CompileToSql(*bound, db_.dialect(), context);
-      if (!compiled) return Fail(in_filter(compiled.error()));
+      if (!compiled) return Fail(Naming("filter", compiled.error()));
       query::SqlFragment& fragment = *compiled;
       if (filter_apart) {
         *filter_apart = std::move(fragment);

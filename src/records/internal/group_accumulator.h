@@ -54,9 +54,7 @@ class KeyCodes {
   uint32_t CodeOf(size_t column, const storage::Value& v);
   void CodeByCaller(size_t column) { by_caller_[slot_of_[column]] = true; }
   void SetCode(size_t column, uint32_t code) { current_[slot_of_[column]] = code; }
-  bool Codes(size_t column) const {
-    return column < slot_of_.size() && std::binary_search(columns_.begin(), columns_.end(), column);
-  }
+  bool Codes(size_t column) const { return std::binary_search(columns_.begin(), columns_.end(), column); }
   const storage::Value& value(size_t column, uint32_t code) const;
   // Stops coding `column` and lets go of its values, once no grouping will read it
   // (nor take its rows).
